@@ -1,0 +1,115 @@
+# rvisor top-level build.
+#   make                 rvisord, rvisorctl and (when kernel headers are found) rvisor.ko
+#   make module KDIR=…   the module for another kernel's build tree
+#   make check           every test suite: C unit tests (ASan/UBSan), host bats, VM bats
+#   make demo            build everything, boot Debian's kernel in QEMU with rvisor.ko loaded
+#   make deps            install build and test dependencies with apt-get (needs root)
+#   make install         DESTDIR and PREFIX honoured
+VERSION := $(shell cat VERSION)
+
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+BUILD := build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Kernel build tree: KDIR wins; else the running kernel's or the newest installed headers.
+KVER ?= $(shell scripts/kernel-version.sh 2>/dev/null)
+KDIR ?= $(if $(KVER),/lib/modules/$(KVER)/build)
+
+WARNINGS := -Wall -Wextra -Werror \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	-Wold-style-definition -Wredundant-decls -Wformat=2 -Wformat-security \
+	-Wformat-signedness -Wnull-dereference -Wpointer-arith -Wundef -Wwrite-strings \
+	-Wcast-align -Wcast-qual -Wvla -Wimplicit-fallthrough -Wdate-time -Wlogical-op \
+	-Wduplicated-cond -Wduplicated-branches -Wmissing-include-dirs -Wno-unused-parameter
+HARDENING := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+	-D_FORTIFY_SOURCE=2 -fPIE
+HARDENING_LD := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
+LIBS_PKG := libsystemd libcap json-c libseccomp
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PKG)) -liniparser
+
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude/uapi -Ilib -DRVISOR_VERSION='"$(VERSION)"'
+CFLAGS ?= -O2 -g
+CFLAGS_ALL = -std=gnu11 $(WARNINGS) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
+
+LIB_SRC := $(wildcard lib/*.c)
+RVISORD_SRC := $(wildcard rvisord/*.c)
+RVISORCTL_SRC := $(wildcard rvisorctl/*.c)
+HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h) VERSION
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test demo deps install
+all: userspace $(if $(KDIR),module)
+userspace: $(BUILD)/rvisord $(BUILD)/rvisorctl
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(HARDENING) -c -o $@ $<
+
+$(BUILD)/rvisord: $(call obj,$(RVISORD_SRC) $(LIB_SRC))
+	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/rvisorctl: $(call obj,$(RVISORCTL_SRC) $(LIB_SRC))
+	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
+
+module:
+	@test -n "$(KDIR)" || { echo "No kernel headers found: run 'make deps' or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C module KDIR=$(KDIR)
+
+# C unit tests: lib/ compiled again with ASan/UBSan into each test binary.
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRC) $(HEADERS) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+unit-test: $(UNIT_BIN)
+	tests/run-all.sh unit
+
+# VM suite: static helpers and the initramfs, rebuilt only when an input changed.
+VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm/helpers/%,$(wildcard tests/vm/helpers/*.c))
+VM_INPUTS := $(wildcard tests/vm/*.bats tests/vm/*.bash) tests/vm/init tests/vm/mkinitramfs.sh
+
+$(BUILD)/vm/helpers/%: tests/vm/helpers/%.c include/uapi/linux/rvisor.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Iinclude/uapi -O2 -static -o $@ $<
+
+vm-helpers: $(VM_HELPERS)
+
+$(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(VM_INPUTS) VERSION
+	tests/vm/mkinitramfs.sh $@ $(KVER)
+
+host-test: userspace $(if $(KDIR),module)
+	tests/run-all.sh host
+
+vm-test: userspace module
+	tests/run-all.sh vm
+
+demo: userspace module
+	tests/vm/run.sh --demo
+
+check: $(UNIT_BIN) userspace module
+	tests/run-all.sh
+
+deps:
+	scripts/install-deps.sh
+
+install: userspace
+	install -Dm755 $(BUILD)/rvisord $(DESTDIR)$(SBINDIR)/rvisord
+	install -Dm755 $(BUILD)/rvisorctl $(DESTDIR)$(BINDIR)/rvisorctl
+	install -Dm644 etc/rvisor/rvisord.conf $(DESTDIR)$(SYSCONFDIR)/rvisor/rvisord.conf
+	install -Dm644 include/uapi/linux/rvisor.h $(DESTDIR)$(PREFIX)/include/linux/rvisor.h
+
+clean:
+	rm -rf $(BUILD)
+	-$(if $(KDIR),$(MAKE) -C module KDIR=$(KDIR) clean)

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Talking to rvisor.ko through its control device. Library code: returns -errno, never logs. */
+#ifndef RVISOR_DEVICE_H
+#define RVISOR_DEVICE_H
+
+#include <stdbool.h>
+#include <linux/rvisor.h>
+
+/* Opens the control device (RVISOR_DEVICE_PATH unless $RVISOR_DEVICE names another).
+ * Returns the fd, or -ENOENT when no module is loaded, -EACCES/-EPERM without privilege. */
+int rvisor_device_open(void);
+
+/* The path rvisor_device_open() uses. */
+const char *rvisor_device_path(void);
+
+/* Asks the module which version and ABI it speaks; checks the answer is well formed.
+ * Returns 0, or -ENOTTY when fd is not an rvisor device, -EBADMSG for a malformed answer. */
+int rvisor_device_version(int fd, struct rvisor_version *ret);
+
+/* Checks a VERSION answer is well formed: 0, or -EBADMSG. */
+int rvisor_version_check(const struct rvisor_version *v);
+
+/* Whether user space built against this header can talk to a module of that ABI. */
+bool rvisor_abi_compatible(unsigned int module_abi);
+
+#endif

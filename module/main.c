@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/* rvisor.ko entry points: brings the parts up in order and down in reverse. */
+#include <linux/module.h>
+#include <linux/stringify.h>
+#include <linux/rvisor.h>
+
+#include "internal.h"
+
+static int __init rvisor_init(void)
+{
+	int r;
+
+	r = rvisor_control_init();
+	if (r < 0)
+		return r;
+
+	pr_info(RVISOR_LOG_PREFIX "version %s (ABI %d) loaded\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
+	return 0;
+}
+
+static void __exit rvisor_exit(void)
+{
+	rvisor_control_exit();
+	pr_info(RVISOR_LOG_PREFIX "unloaded\n");
+}
+
+module_init(rvisor_init);
+module_exit(rvisor_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The rvisor authors");
+MODULE_DESCRIPTION("rvisor: in-kernel syscall gate for sandboxed containers");
+MODULE_VERSION(RVISOR_VERSION);
+MODULE_INFO(abi, __stringify(RVISOR_ABI_VERSION));

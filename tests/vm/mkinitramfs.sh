@@ -1,0 +1,55 @@
+#!/bin/bash
+# Packs the initramfs the VM suite boots: busybox, bash, bats, rvisor.ko, rvisord, rvisorctl
+# (with their shared libraries), the static test helpers and the VM bats suites.
+#   tests/vm/mkinitramfs.sh OUTPUT.cpio KERNEL_VERSION
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+out=$1 kver=$2
+root=build/vm/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,lib,etc,proc,sys,dev,tmp,run,root,rvisor}
+
+# busybox provides the base system; bash-static is /bin/bash (bats needs bash).
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+rm -f "$root/bin/bash"
+cp /bin/bash-static "$root/bin/bash"
+
+# bats-core as Debian packages it.
+cp /usr/bin/bats "$root/usr/bin/bats"
+mkdir -p "$root/usr/lib" "$root/usr/libexec"
+cp -r /usr/lib/bats-core "$root/usr/lib/"
+cp -r /usr/libexec/bats-core "$root/usr/libexec/"
+
+# The project's programs and every shared library they load.
+install -m755 build/rvisord "$root/usr/sbin/rvisord"
+install -m755 build/rvisorctl "$root/usr/bin/rvisorctl"
+for lib in $(ldd build/rvisord build/rvisorctl | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+for helper in build/vm/helpers/*; do
+	install -m755 "$helper" "$root/usr/local/bin/"
+done
+
+install -m644 module/rvisor.ko "$root/rvisor/rvisor.ko"
+mkdir -p "$root/rvisor/tests"
+cp tests/vm/*.bats tests/vm/*.bash "$root/rvisor/tests/"
+install -m755 tests/vm/init "$root/init"
+
+# What the guest's tests compare against.
+abi=$(sed -nE 's/^#define RVISOR_ABI_VERSION ([0-9]+).*/\1/p' include/uapi/linux/rvisor.h)
+cat >"$root/rvisor/expected.env" <<EOT
+RVISOR_VERSION=$(cat VERSION)
+RVISOR_ABI=$abi
+RVISOR_KVER=$kver
+EOT
+
+printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nrvisor:x:990:\nnogroup:x:65534:\n' >"$root/etc/group"
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet) >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# rvisor.ko's skeleton inside Debian's kernel: loading, the control device, the VERSION ioctl.
+
+load lib
+
+setup() {
+	load_module
+}
+
+@test "module loads and registers /dev/rvisor as a character device" {
+	[ -d /sys/module/rvisor ]
+	[ -c /dev/rvisor ]
+	grep -qw rvisor /proc/misc
+}
+
+@test "/dev/rvisor is mode 0600, owned by root:root" {
+	run stat -c '%a %u %g' /dev/rvisor
+	[ "$status" -eq 0 ]
+	[ "$output" = "600 0 0" ]
+}
+
+@test "module exposes its version and ABI (MODULE_VERSION, MODULE_INFO)" {
+	[ "$(cat /sys/module/rvisor/version)" = "$RVISOR_VERSION" ]
+	# busybox's modinfo wants modules.dep: read the .modinfo strings directly.
+	strings "$RVISOR_KO" | grep -qx "abi=$RVISOR_ABI"
+	strings "$RVISOR_KO" | grep -qx "version=$RVISOR_VERSION"
+	strings "$RVISOR_KO" | grep -q "^vermagic=$(uname -r) "
+}
+
+@test "VERSION ioctl answers the ABI and module version, zeroes the rest" {
+	run rvisor-probe version
+	[ "$status" -eq 0 ]
+	[ "$output" = "abi=$RVISOR_ABI version=$RVISOR_VERSION flags=0 reserved=0,0,0,0 tail_zero=1" ]
+}
+
+@test "rvisorctl status reports the loaded module and its ABI" {
+	run rvisorctl status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"module:    loaded, version $RVISOR_VERSION, ABI $RVISOR_ABI (compatible)"* ]]
+	run rvisorctl status --json
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"loaded":true'* ]]
+	[[ "$output" == *"\"abi\":$RVISOR_ABI"* ]]
+	[[ "$output" == *'"compatible":true'* ]]
+}
+
+@test "rvisord finds the kernel layer and stops cleanly on SIGTERM" {
+	rvisord >"$BATS_TEST_TMPDIR/log" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/log" && break; sleep 0.1; done
+	kill -TERM "$pid"
+	wait "$pid"
+	grep -q "Kernel layer: rvisor.ko $RVISOR_VERSION, ABI $RVISOR_ABI" "$BATS_TEST_TMPDIR/log"
+}
+
+@test "an unprivileged user cannot open /dev/rvisor (EACCES)" {
+	run rvisor-probe --as 65534 open
+	[ "$status" -eq 1 ]
+	[ "$output" = "EACCES" ]
+}
+
+@test "root without CAP_SYS_ADMIN cannot open /dev/rvisor (EPERM)" {
+	run rvisor-probe --drop-cap open
+	[ "$status" -eq 1 ]
+	[ "$output" = "EPERM" ]
+}
+
+@test "the capability check holds even when the file mode is opened up" {
+	chmod 0666 /dev/rvisor
+	run rvisor-probe --as 65534 open
+	chmod 0600 /dev/rvisor
+	[ "$status" -eq 1 ]
+	[ "$output" = "EPERM" ]
+}
+
+@test "root with CAP_SYS_ADMIN opens /dev/rvisor" {
+	run rvisor-probe open
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok" ]
+}
+
+@test "unknown ioctl numbers are refused with ENOTTY" {
+	for c in unknown-nr beyond-table other-magic; do
+		run rvisor-probe ioctl "$c"
+		echo "$c: $output"
+		[ "$output" = "ENOTTY" ]
+	done
+}
+
+@test "VERSION with a short, oversized or wrongly directed argument is refused with EINVAL" {
+	for c in short oversized write-direction no-direction; do
+		run rvisor-probe ioctl "$c"
+		echo "$c: $output"
+		[ "$output" = "EINVAL" ]
+	done
+}
+
+@test "VERSION into NULL, unmapped, read-only or half-mapped memory fails with EFAULT" {
+	for c in null unmapped read-only straddle; do
+		run rvisor-probe ioctl "$c"
+		echo "$c: $output"
+		[ "$output" = "EFAULT" ]
+	done
+	run rvisor-probe ioctl version
+	[ "$output" = "ok" ]
+}
+
+@test "the module cannot be unloaded while the device is open" {
+	exec 7<>/dev/rvisor # bats keeps fd 3 for itself
+	run rmmod rvisor
+	[ "$status" -ne 0 ]
+	[ -d /sys/module/rvisor ]
+	exec 7>&-
+	rmmod rvisor
+	[ ! -d /sys/module/rvisor ]
+	[ ! -e /dev/rvisor ]
+}
+
+@test "load and unload 20 times without a kernel warning" {
+	unload_module
+	kernel_log_mark
+	for i in $(seq 20); do
+		insmod "$RVISOR_KO"
+		rvisor-probe open >/dev/null
+		rmmod rvisor
+	done
+	[ ! -e /dev/rvisor ]
+	kernel_log_clean
+	[ "$(dmesg | grep -c 'rvisor: version .* loaded')" -ge 20 ]
+}
+
+@test "rvisorctl status without the module says so and exits 3" {
+	unload_module
+	run rvisorctl status
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"module:    not loaded"* ]]
+	[[ "$output" == *"modprobe rvisor"* ]]
+}

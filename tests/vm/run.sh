@@ -1,0 +1,120 @@
+#!/bin/bash
+# Boots Debian's own kernel in QEMU with rvisor.ko built for it and runs the VM bats suites
+# (tests/vm/*.bats) inside. Prints TAP: the guest's tests, then the harness's own checks (the
+# guest reported, finished in time, and its kernel log has no oops/BUG/WARNING/KASAN/panic).
+# The guest console streams as TAP comments and is kept in build/vm/console.log.
+#   tests/vm/run.sh          the suites
+#   tests/vm/run.sh --demo   load the module, show 'rvisorctl status', unload
+# Environment: RVISOR_KVER (kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 600),
+# RVISOR_VM_ACCEL (auto, kvm or tcg).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+mode=test
+[ "${1:-}" = "--demo" ] && mode=demo
+timeout_s=${RVISOR_VM_TIMEOUT:-600}
+vmdir=build/vm
+console=$vmdir/console.log
+results=$vmdir/results.log
+
+# The harness's own failures still speak TAP so that run-all counts them.
+bail() {
+	echo "1..1"
+	echo "not ok 1 - $1"
+	exit 1
+}
+
+comment() { sed -u 's/\r$//; s/^/# /'; }
+
+kver=$(scripts/kernel-version.sh --bootable) || bail "no bootable kernel with headers (run 'make deps')"
+mkdir -p "$vmdir"
+make -s KVER="$kver" module userspace vm-helpers 2>&1 | comment
+[ "${PIPESTATUS[0]}" -eq 0 ] || bail "building rvisor for $kver"
+make -s KVER="$kver" "$vmdir/initramfs.cpio" 2>&1 | comment
+[ "${PIPESTATUS[0]}" -eq 0 ] || bail "packing the initramfs"
+
+# KVM when /dev/kvm exists and really runs this kernel (nested setups can hang or abort);
+# the probe boots the kernel with no initramfs, which panics at once, and is remembered until
+# the host reboots.
+kvm_works() {
+	local cache=$vmdir/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)
+	[ -w /dev/kvm ] || return 1
+	if [ ! -f "$cache" ]; then
+		rm -f "$vmdir"/kvm-probe.*
+		if timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nodefaults -no-reboot \
+			-display none -monitor none -kernel "/boot/vmlinuz-$kver" \
+			-append "console=ttyS0 panic=-1" -serial stdio </dev/null 2>&1 | grep -q 'Kernel panic'; then
+			echo yes >"$cache"
+		else
+			echo no >"$cache"
+		fi
+	fi
+	[ "$(cat "$cache")" = yes ]
+}
+case "${RVISOR_VM_ACCEL:-auto}" in
+kvm) accel=(-accel kvm -cpu host) ;;
+tcg) accel=(-accel tcg -cpu max) ;;
+*) if kvm_works; then accel=(-accel kvm -cpu host); else accel=(-accel tcg -cpu max); fi ;;
+esac
+
+append="console=ttyS0 loglevel=5 oops=panic panic=-1 rvisorvm=$mode"
+rm -f "$console" "$results"
+start=$(date +%s)
+echo "# booting $kver (${accel[1]}), console in $console"
+timeout -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1024 \
+	-nodefaults -no-reboot -display none -monitor none \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$vmdir/initramfs.cpio" -append "$append" \
+	-serial stdio -serial "file:$results" </dev/null 2>&1 | tr -d '\r' | tee "$console" |
+	if [ "$mode" = demo ]; then cat; else comment; fi
+qemu_rc=${PIPESTATUS[0]}
+elapsed=$(($(date +%s) - start))
+touch "$results"
+
+kernel_problems=$(tests/vm/kernel-log-problems.sh "$console" \
+	<(sed -n '/^RVISOR-VM-DMESG-BEGIN/,/^RVISOR-VM-DMESG-END/p' "$results"))
+done_line=$(grep -aE '^RVISOR-VM-DONE rc=' "$results" | tail -1)
+
+if [ "$mode" = demo ]; then
+	echo "rvisor demo: guest ran for ${elapsed}s"
+	[ -z "$kernel_problems" ] || { echo "kernel problems in the guest log:"; echo "$kernel_problems"; exit 1; }
+	grep -q '^RVISOR-VM-DEMO rc=0' "$results" || { echo "demo failed (see $console)"; exit 1; }
+	exit 0
+fi
+
+# Renumber the guest's TAP and append the harness checks under one plan.
+n=0 failed=0
+tap() { # tap OK|NOT DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = OK ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+guest_plan=$(sed -nE 's/^1\.\.([0-9]+)\r?$/\1/p' "$results" | head -1)
+guest_ran=0
+while IFS= read -r line; do
+	line=${line%$'\r'}
+	case "$line" in
+	"ok "*) guest_ran=$((guest_ran + 1)); tap OK "$(sed -E 's/^ok [0-9]+ //' <<<"$line")" ;;
+	"not ok "*) guest_ran=$((guest_ran + 1)); tap NOT "$(sed -E 's/^not ok [0-9]+ //' <<<"$line")" ;;
+	"#"*) echo "$line" ;;
+	esac
+done < <(sed '/^RVISOR-VM-DMESG-BEGIN/,$d' "$results")
+
+if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+	tap NOT "guest finished within ${timeout_s}s (it hung; see $console)"
+else
+	tap OK "guest finished within ${timeout_s}s (took ${elapsed}s)"
+fi
+if [ -z "$done_line" ]; then
+	tap NOT "guest reported its results (it never did; see $console)"
+elif [ -z "$guest_plan" ] || [ "$guest_ran" -lt "$guest_plan" ]; then
+	tap NOT "guest ran all its tests (ran $guest_ran of ${guest_plan:-an unknown number})"
+else
+	tap OK "guest ran all $guest_plan tests"
+fi
+if [ -n "$kernel_problems" ]; then
+	tap NOT "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
+	echo "$kernel_problems" | comment
+else
+	tap OK "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
+fi
+echo "1..$n"
+[ "$failed" -eq 0 ]

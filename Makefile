@@ -6,6 +6,7 @@
 #   make deps            install build and test dependencies with apt-get (needs root)
 #   make install         DESTDIR and PREFIX honoured
 VERSION := $(shell cat VERSION)
+.SECONDEXPANSION:
 
 PREFIX ?= /usr
 BINDIR ?= $(PREFIX)/bin
@@ -17,8 +18,9 @@ BUILD := build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-# Kernel build tree: KDIR wins; else the running kernel's or the newest installed headers.
-KVER ?= $(shell scripts/kernel-version.sh 2>/dev/null)
+# Kernel build tree: KDIR, else /lib/modules/$(KVER)/build, else what scripts/kernel-version.sh
+# finds when the recipe runs (so that `make deps demo` works on a machine without headers yet).
+KVER ?=
 KDIR ?= $(if $(KVER),/lib/modules/$(KVER)/build)
 
 WARNINGS := -Wall -Wextra -Werror \
@@ -47,7 +49,13 @@ HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h) 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 .PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test demo deps install
-all: userspace $(if $(KDIR),module)
+all: userspace
+	@if [ -n "$(KDIR)" ] || scripts/kernel-version.sh >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory module; \
+	else \
+		echo "No kernel headers found: rvisor.ko not built (make deps installs them)"; \
+	fi
+
 userspace: $(BUILD)/rvisord $(BUILD)/rvisorctl
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
@@ -61,8 +69,9 @@ $(BUILD)/rvisorctl: $(call obj,$(RVISORCTL_SRC) $(LIB_SRC))
 	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
 
 module:
-	@test -n "$(KDIR)" || { echo "No kernel headers found: run 'make deps' or pass KDIR=" >&2; exit 1; }
-	$(MAKE) -C module KDIR=$(KDIR)
+	@kdir='$(KDIR)'; \
+	if [ -z "$$kdir" ]; then kver=$$(scripts/kernel-version.sh) || exit 1; kdir=/lib/modules/$$kver/build; fi; \
+	$(MAKE) --no-print-directory -C module KDIR=$$kdir
 
 # C unit tests: lib/ compiled again with ASan/UBSan into each test binary.
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -72,6 +81,13 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRC) $(HEADERS) tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+# The programs again with ASan/UBSan, for the host suites to run.
+$(BUILD)/asan/%: $(LIB_SRC) $(HEADERS) $$(wildcard %/*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -o $@ $(wildcard $*/*.c) $(LIB_SRC) $(PKG_LIBS)
+
+ASAN_BIN := $(BUILD)/asan/rvisord $(BUILD)/asan/rvisorctl
 
 unit-test: $(UNIT_BIN)
 	tests/run-all.sh unit
@@ -89,16 +105,17 @@ vm-helpers: $(VM_HELPERS)
 $(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(VM_INPUTS) VERSION
 	tests/vm/mkinitramfs.sh $@ $(KVER)
 
-host-test: userspace $(if $(KDIR),module)
+host-test: userspace $(ASAN_BIN) module
 	tests/run-all.sh host
 
-vm-test: userspace module
+# tests/vm/run.sh builds what the guest needs itself, for the kernel it boots.
+vm-test:
 	tests/run-all.sh vm
 
-demo: userspace module
+demo:
 	tests/vm/run.sh --demo
 
-check: $(UNIT_BIN) userspace module
+check: $(UNIT_BIN) $(ASAN_BIN) userspace module
 	tests/run-all.sh
 
 deps:
@@ -112,4 +129,4 @@ install: userspace
 
 clean:
 	rm -rf $(BUILD)
-	-$(if $(KDIR),$(MAKE) -C module KDIR=$(KDIR) clean)
+	cd module && rm -rf *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order .tmp_versions

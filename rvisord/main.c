@@ -88,18 +88,15 @@ static int config_load(const char *path)
 	if (!ini)
 		return log_error_errno(EINVAL, "%s: not a valid INI file", path);
 
-	level_name = iniparser_getstring(ini, "rvisord:log_level", NULL);
-	if (level_name) {
-		level = log_level_from_string(level_name);
-		if (level < 0) {
-			iniparser_freedict(ini);
-			return log_error_errno(level, "%s: [rvisord] log_level=%s is not one of "
-						      "err, warning, notice, info, debug", path, level_name);
-		}
+	level_name = iniparser_getstring(ini, "rvisord:log_level", "info");
+	level = log_level_from_string(level_name);
+	if (level < 0)
+		log_error_errno(level, "%s: [rvisord] log_level=%s is not one of "
+				       "err, warning, notice, info, debug", path, level_name);
+	else
 		log_set_max_level(level);
-	}
-	iniparser_freedict(ini);
-	return 0;
+	iniparser_freedict(ini); /* level_name points into it: only now */
+	return level < 0 ? level : 0;
 }
 
 static int check_privileges(void)

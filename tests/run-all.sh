@@ -60,9 +60,7 @@ for s in "${suites[@]}"; do
 	esac
 done
 
-if [ "$total_skip" -gt 0 ]; then
-	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
-else
-	echo "$total_pass passed, $total_fail failed"
-fi
+summary="$total_pass passed, $total_fail failed"
+[ "$total_skip" -eq 0 ] || summary="$summary, $total_skip skipped"
+echo "$summary" | tee "$results/summary"
 [ "$total_fail" -eq 0 ]

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs everything rvisor needs to build and to run its tests, from Debian's packages.
+# Idempotent and non-interactive; skips apt entirely when all packages are already present.
+set -eu
+
+PACKAGES="
+	build-essential pkg-config binutils kmod
+	libsystemd-dev libcap-dev libiniparser-dev libjson-c-dev libseccomp-dev
+	bats jq util-linux
+	linux-image-amd64 linux-headers-amd64
+	qemu-system-x86 busybox-static bash-static cpio
+	dkms
+"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all build and test dependencies are installed"
+	exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

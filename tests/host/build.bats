@@ -1,0 +1,34 @@
+#!/usr/bin/env bats
+# What the build produced: the module's metadata, one version everywhere, hardened binaries.
+
+load lib
+
+@test "rvisor.ko carries the VERSION file's version and the UAPI header's ABI" {
+	run modinfo -F version "$ROOT/module/rvisor.ko"
+	[ "$output" = "$RVISOR_VERSION" ]
+	run modinfo -F abi "$ROOT/module/rvisor.ko"
+	[ "$output" = "$RVISOR_ABI" ]
+	run modinfo -F license "$ROOT/module/rvisor.ko"
+	[ "$output" = GPL ]
+}
+
+@test "rvisor.ko is built for the kernel the VM suite boots" {
+	kver=$("$ROOT/scripts/kernel-version.sh" --bootable)
+	run modinfo -F vermagic "$ROOT/module/rvisor.ko"
+	[[ "$output" == "$kver "* ]]
+}
+
+@test "kernel-version.sh refuses a kernel without headers" {
+	RVISOR_KVER=0.0.0-none run "$ROOT/scripts/kernel-version.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"RVISOR_KVER=0.0.0-none has no headers"* ]]
+}
+
+@test "userspace binaries are PIE with full RELRO and a non-executable stack" {
+	for b in "$ROOT/build/rvisord" "$ROOT/build/rvisorctl"; do
+		readelf -h "$b" | grep -q 'Type:.*DYN'
+		readelf -d "$b" | grep -q 'BIND_NOW'
+		readelf -l "$b" | grep -q 'GNU_RELRO'
+		! readelf -l "$b" | grep -A1 GNU_STACK | grep -q RWE
+	done
+}

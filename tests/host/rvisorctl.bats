@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# rvisorctl on the build host, where no module can be loaded.
+
+load lib
+
+@test "--version prints the VERSION file and the UAPI header's ABI" {
+	run "$RVISORCTL" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "rvisorctl $RVISOR_VERSION (ABI $RVISOR_ABI)" ]
+}
+
+@test "--help lists the verbs" {
+	run "$RVISORCTL" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Usage: rvisorctl"* ]]
+	[[ "$output" == *"status"* ]]
+}
+
+@test "no verb is a usage error (exit 2) naming what to do" {
+	run "$RVISORCTL"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"No verb given. Try 'rvisorctl --help'."* ]]
+}
+
+@test "an unknown verb is a usage error (exit 2)" {
+	run "$RVISORCTL" frobnicate
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Unknown verb 'frobnicate'"* ]]
+}
+
+@test "an unknown global option is a usage error (exit 2)" {
+	run "$RVISORCTL" --frobnicate status
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Try 'rvisorctl --help'"* ]]
+}
+
+@test "status: unknown option and extra argument are usage errors (exit 2)" {
+	run "$RVISORCTL" status --frobnicate
+	[ "$status" -eq 2 ]
+	run "$RVISORCTL" status extra
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"status takes no arguments, got 'extra'"* ]]
+}
+
+@test "status --help describes the exit codes" {
+	run "$RVISORCTL" status --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"3 not loaded"* ]]
+}
+
+@test "status without the module: 'not loaded', a hint, exit 3" {
+	RVISOR_DEVICE=/nonexistent/rvisor run "$RVISORCTL" status
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"device:    /nonexistent/rvisor"* ]]
+	[[ "$output" == *"module:    not loaded"* ]]
+	[[ "$output" == *"Load it with 'modprobe rvisor'"* ]]
+}
+
+@test "status --json without the module is valid JSON saying loaded=false" {
+	RVISOR_DEVICE=/nonexistent/rvisor run --separate-stderr "$RVISORCTL" status --json
+	[ "$status" -eq 3 ]
+	[ "$(jq -r .module.loaded <<<"$output")" = false ]
+	[ "$(jq -r .version <<<"$output")" = "$RVISOR_VERSION" ]
+	[ "$(jq -r .abi <<<"$output")" = "$RVISOR_ABI" ]
+	[ "$(jq -r .device <<<"$output")" = /nonexistent/rvisor ]
+}
+
+@test "status against a device that is not rvisor's: clear error, exit 1" {
+	RVISOR_DEVICE=/dev/null run "$RVISORCTL" status
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Cannot query /dev/null: Inappropriate ioctl for device"* ]]
+	RVISOR_DEVICE=/dev/null run --separate-stderr "$RVISORCTL" status --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .module.error <<<"$output")" = "Inappropriate ioctl for device" ]
+}
+
+@test "status against a device it may not open: permission error, exit 1" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to create the device node"
+	mknod "$BATS_TEST_TMPDIR/dev" c 1 3
+	chmod 000 "$BATS_TEST_TMPDIR/dev"
+	RVISOR_DEVICE="$BATS_TEST_TMPDIR/dev" run setpriv --reuid=65534 --regid=65534 --clear-groups "$RVISORCTL" status
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Permission denied. Run as root."* ]]
+}

@@ -32,3 +32,20 @@ load lib
 		! readelf -l "$b" | grep -A1 GNU_STACK | grep -q RWE
 	done
 }
+
+@test "make install honours DESTDIR and PREFIX" {
+	make -s -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/rv
+	[ -x "$BATS_TEST_TMPDIR/root/opt/rv/sbin/rvisord" ]
+	[ -x "$BATS_TEST_TMPDIR/root/opt/rv/bin/rvisorctl" ]
+	[ -f "$BATS_TEST_TMPDIR/root/etc/rvisor/rvisord.conf" ]
+	[ -f "$BATS_TEST_TMPDIR/root/opt/rv/include/linux/rvisor.h" ]
+	run "$BATS_TEST_TMPDIR/root/opt/rv/bin/rvisorctl" --version
+	[ "$output" = "rvisorctl $RVISOR_VERSION (ABI $RVISOR_ABI)" ]
+}
+
+@test "rvisord links every library the design chose" {
+	run ldd "$ROOT/build/rvisord"
+	for lib in libsystemd libcap libjson-c libseccomp libiniparser; do
+		[[ "$output" == *"$lib.so"* ]] || { echo "missing $lib"; false; }
+	done
+}

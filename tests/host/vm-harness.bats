@@ -33,3 +33,11 @@ problems() {
 	run problems <<<$'[    0.000000] Linux version 6.1.0\r\n[    2.276956] rvisor: loading out-of-tree module taints kernel.\n[    2.3] rvisor: version 0.1.0 (ABI 1) loaded'
 	[ "$status" -eq 1 ]
 }
+
+@test "a guest that does not finish in time fails the run, and says it never reported" {
+	RVISOR_VM_TIMEOUT=1 run "$ROOT/tests/vm/run.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not ok "*" - guest finished within 1s (it hung; see build/vm/console.log)"* ]]
+	[[ "$output" == *"not ok "*" - guest reported its results (it never did"* ]]
+	[[ "$output" == *$'\n1..'* ]]
+}

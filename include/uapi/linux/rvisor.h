@@ -2,9 +2,11 @@
 /*
  * rvisor user/kernel ABI: the one definition shared by rvisor.ko, rvisord and rvisorctl.
  *
- * Rules: every struct is fixed-size with explicit padding; reserved fields must be zero on
- * input and are zeroed on output; the size of an ioctl's argument is part of its number and
- * is checked. Bump RVISOR_ABI_VERSION on any change to this file that user space can see.
+ * Rules: every struct is fixed-size with explicit padding; reserved fields and unused flags
+ * must be zero on input (else -EINVAL) and are zeroed on output; the size of an ioctl's
+ * argument is part of its number and is checked (-EINVAL on a mismatch, -ENOTTY for an
+ * unknown request). User pointers travel as __u64. Bump RVISOR_ABI_VERSION on any change to
+ * this file that user space can see.
  */
 #ifndef _UAPI_LINUX_RVISOR_H
 #define _UAPI_LINUX_RVISOR_H
@@ -12,24 +14,220 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define RVISOR_ABI_VERSION 1
+#define RVISOR_ABI_VERSION 2
 
-/* The control device, created by the module as a misc device (mode 0600, root). */
+/* The control device, created by the module as a misc device (mode 0600, root). Opening it
+ * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY. */
 #define RVISOR_DEVICE_NAME "rvisor"
 #define RVISOR_DEVICE_PATH "/dev/rvisor"
 
 #define RVISOR_IOC_MAGIC 0xEB
 
 #define RVISOR_MODULE_VERSION_LEN 32
+#define RVISOR_NAME_LEN 64        /* sandbox names, NUL-terminated */
+#define RVISOR_UTS_LEN 65         /* nodename, domainname: as struct new_utsname */
+#define RVISOR_NR_SYSCALLS 512    /* x86-64 syscall numbers covered by a policy's table */
+#define RVISOR_MAX_IOCTL_RULES 64
+#define RVISOR_MAX_PRCTL_RULES 32
+#define RVISOR_MAX_SANDBOXES 1024
 
 /* RVISOR_IOC_VERSION: which module is loaded and which ABI it speaks. Output only. */
 struct rvisor_version {
-	__u32 abi_version;                            /* RVISOR_ABI_VERSION of the module */
-	__u32 flags;                                  /* none defined yet: zero */
+	__u32 abi_version;                              /* RVISOR_ABI_VERSION of the module */
+	__u32 flags;                                    /* none defined yet: zero */
 	char module_version[RVISOR_MODULE_VERSION_LEN]; /* NUL-terminated, e.g. "0.1.0" */
-	__u64 reserved[4];                            /* zero */
+	__u64 reserved[4];                              /* zero */
 };
 
-#define RVISOR_IOC_VERSION _IOR(RVISOR_IOC_MAGIC, 0x00, struct rvisor_version)
+/*
+ * Policy: one action per x86-64 syscall number, a default for the rest, argument rules.
+ *
+ *   PASS     the host kernel serves the syscall (an "allowed host syscall")
+ *   DENY     the syscall does not run and returns -errno (errno 1..4095)
+ *   KILL     the syscall does not run and the calling process is killed (SIGKILL)
+ *   EMULATE  rvisor serves the syscall itself; only for syscalls rvisor emulates (uname,
+ *            sethostname, setdomainname, sysinfo), else the policy is refused (-EINVAL)
+ *   LOG      PASS, and a RVISOR_EVENT_LOGGED record is queued
+ *
+ * Argument rules apply to syscalls whose action is PASS or LOG; a violation is a denial with
+ * EPERM (flag RVISOR_EVENT_F_ARGUMENT on its event):
+ *   ioctl                      with RVISOR_POLICY_FILTER_IOCTL, the request must be listed
+ *   socket, socketpair         with RVISOR_POLICY_FILTER_SOCKET, the family's bit must be set
+ *   prctl                      with RVISOR_POLICY_FILTER_PRCTL, the option must be listed
+ *   clone, unshare             namespace-creating flags (CLONE_NEW*) refused unless
+ *                              RVISOR_POLICY_ALLOW_NAMESPACES
+ *   clone3                     its flags live in user memory the gate does not read: it
+ *                              returns ENOSYS (libc falls back to clone) unless
+ *                              RVISOR_POLICY_ALLOW_NAMESPACES
+ * Compat (ia32: int 0x80, sysenter, 32-bit processes) and x32 syscalls use other numbers
+ * and are refused with ENOSYS unless RVISOR_POLICY_ALLOW_COMPAT / _ALLOW_X32; when allowed
+ * they are passed without consulting the table (it speaks x86-64 numbers only).
+ */
+enum rvisor_action {
+	RVISOR_ACTION_PASS = 0,
+	RVISOR_ACTION_DENY = 1,
+	RVISOR_ACTION_KILL = 2,
+	RVISOR_ACTION_EMULATE = 3,
+	RVISOR_ACTION_LOG = 4,
+	RVISOR_ACTION_MAX,
+};
+
+struct rvisor_syscall_rule {
+	__u16 action; /* enum rvisor_action */
+	__u16 error;  /* DENY: the errno, 1..4095; otherwise 0 */
+};
+
+#define RVISOR_POLICY_ALLOW_COMPAT     (1U << 0)
+#define RVISOR_POLICY_ALLOW_X32        (1U << 1)
+#define RVISOR_POLICY_ALLOW_NAMESPACES (1U << 2)
+#define RVISOR_POLICY_FILTER_IOCTL     (1U << 3)
+#define RVISOR_POLICY_FILTER_SOCKET    (1U << 4)
+#define RVISOR_POLICY_FILTER_PRCTL     (1U << 5)
+#define RVISOR_POLICY_FLAGS_ALL        0x3fU
+
+struct rvisor_policy {
+	__u32 flags;          /* RVISOR_POLICY_* */
+	__u16 default_action; /* for numbers beyond the table: PASS, DENY, KILL or LOG */
+	__u16 default_errno;  /* DENY: 1..4095; otherwise 0 */
+	__u32 nr_ioctls;      /* entries used in ioctls[], <= RVISOR_MAX_IOCTL_RULES */
+	__u32 nr_prctls;      /* entries used in prctls[], <= RVISOR_MAX_PRCTL_RULES */
+	__u64 socket_families; /* bit N set: address family N allowed (N < 64) */
+	__u32 ioctls[RVISOR_MAX_IOCTL_RULES]; /* allowed ioctl request numbers */
+	__u32 prctls[RVISOR_MAX_PRCTL_RULES]; /* allowed prctl options */
+	__u64 reserved[4];
+	struct rvisor_syscall_rule syscalls[RVISOR_NR_SYSCALLS]; /* indexed by x86-64 number */
+};
+
+/* RVISOR_IOC_SANDBOX_CREATE: a new, unbound sandbox. In: everything but id; out: id. */
+#define RVISOR_SANDBOX_DIE_WITH_MANAGER (1U << 0) /* destroyed when the manager closes the fd */
+#define RVISOR_SANDBOX_FLAGS_ALL        0x1U
+
+struct rvisor_sandbox_spec {
+	__u32 flags;                     /* RVISOR_SANDBOX_* */
+	__u32 reserved0;
+	__u64 id;                        /* out: never 0, never reused while the module is loaded */
+	__u64 policy;                    /* user pointer to a struct rvisor_policy */
+	__u64 memory_limit;              /* bytes, what sysinfo reports as totalram; 0: host's */
+	char name[RVISOR_NAME_LEN];      /* NUL-terminated, may be empty */
+	char nodename[RVISOR_UTS_LEN];   /* uname's nodename inside the sandbox */
+	char domainname[RVISOR_UTS_LEN]; /* uname's domainname inside the sandbox */
+	__u8 reserved1[6];
+	__u64 reserved[4];
+};
+
+/* RVISOR_IOC_SANDBOX_BIND: gate every task of the pid namespace whose init (pid 1) is the
+ * task `pid` (as seen from the caller's pid namespace), and of namespaces nested in it.
+ * -ESRCH: no such task; -EINVAL: not the init of its namespace, or the initial namespace;
+ * -EBUSY: sandbox already bound, or the namespace (or an ancestor) bound to a sandbox. */
+struct rvisor_sandbox_bind {
+	__u64 id;
+	__s32 pid;
+	__u32 flags; /* none defined: zero */
+	__u64 reserved[2];
+};
+
+/* RVISOR_IOC_SANDBOX_SET_POLICY: replace the policy; the next syscall sees the new one. */
+struct rvisor_sandbox_policy {
+	__u64 id;
+	__u64 policy; /* user pointer to a struct rvisor_policy */
+	__u64 reserved[2];
+};
+
+/* RVISOR_IOC_SANDBOX_KILL: send signal (1..64) to every task of the sandbox. */
+struct rvisor_sandbox_kill {
+	__u64 id;
+	__s32 signal;
+	__u32 flags; /* none defined: zero */
+	__u64 reserved[2];
+};
+
+/* RVISOR_IOC_SANDBOX_DESTROY: SIGKILL every task, wait (up to a few seconds) until none is
+ * left, free the sandbox. -EINTR when interrupted, -EBUSY when tasks would not die (the
+ * sandbox stays, DESTROY may be repeated). */
+struct rvisor_sandbox_id {
+	__u64 id;
+	__u64 reserved[2];
+};
+
+/* RVISOR_IOC_SANDBOX_LIST: the ids of all sandboxes. In: ids (user pointer to __u64[]) and
+ * capacity; out: count, the number of sandboxes (more than capacity: only capacity written). */
+struct rvisor_sandbox_list {
+	__u64 ids;
+	__u32 capacity;
+	__u32 count;
+	__u64 reserved[2];
+};
+
+/* Per-syscall counters; entry RVISOR_NR_SYSCALLS counts compat, x32 and out-of-table calls. */
+struct rvisor_syscall_counts {
+	__u64 passed;   /* PASS and LOG */
+	__u64 emulated;
+	__u64 denied;   /* DENY, KILL, argument rules, refused compat/x32 */
+};
+
+#define RVISOR_SANDBOX_BOUND       (1U << 0)
+#define RVISOR_SANDBOX_INIT_EXITED (1U << 1)
+
+/* RVISOR_IOC_SANDBOX_STATS: state and counters of one sandbox. In: id, counts and
+ * nr_counts (capacity of counts, may be 0); out: everything else, nr_counts = entries
+ * written (at most RVISOR_NR_SYSCALLS + 1). */
+struct rvisor_sandbox_stats {
+	__u64 id;
+	__u64 counts;          /* user pointer to struct rvisor_syscall_counts[], or 0 */
+	__u32 nr_counts;
+	__u32 state;           /* RVISOR_SANDBOX_BOUND | RVISOR_SANDBOX_INIT_EXITED */
+	__u32 flags;           /* the flags it was created with */
+	__u32 nr_tasks;        /* live tasks (threads) in the sandbox */
+	__s32 init_pid;        /* host pid of the init it is bound to, 0 if unbound */
+	__s32 init_exit_status; /* wait status of init, valid with RVISOR_SANDBOX_INIT_EXITED */
+	__u64 start_time_ns;   /* CLOCK_BOOTTIME at creation */
+	__u64 memory_limit;
+	struct rvisor_syscall_counts total;
+	char name[RVISOR_NAME_LEN];
+	char nodename[RVISOR_UTS_LEN];
+	char domainname[RVISOR_UTS_LEN];
+	__u8 reserved1[6];
+	__u64 reserved[4];
+};
+
+/*
+ * Events: read() on the manager's fd returns whole records (a buffer smaller than one is
+ * -EINVAL), blocking unless O_NONBLOCK (-EAGAIN); poll() signals EPOLLIN. The queue is
+ * bounded: when it overflows, records are dropped and the next read starts with a
+ * RVISOR_EVENT_DROPPED record whose value is how many.
+ */
+enum rvisor_event_type {
+	RVISOR_EVENT_DENIED = 1,      /* DENY, KILL, argument rule, compat/x32: value = errno */
+	RVISOR_EVENT_LOGGED = 2,      /* LOG action: value = 0 */
+	RVISOR_EVENT_INIT_EXITED = 3, /* init exited, the sandbox is emptying: value = wait status */
+	RVISOR_EVENT_DROPPED = 4,     /* value = records dropped */
+};
+
+#define RVISOR_EVENT_F_KILLED   (1U << 0) /* the KILL action killed the caller */
+#define RVISOR_EVENT_F_ARGUMENT (1U << 1) /* refused by an argument rule */
+#define RVISOR_EVENT_F_COMPAT   (1U << 2) /* ia32 syscall (nr is an ia32 number) */
+#define RVISOR_EVENT_F_X32      (1U << 3) /* x32 syscall */
+
+struct rvisor_event {
+	__u32 type;        /* enum rvisor_event_type */
+	__u32 flags;       /* RVISOR_EVENT_F_* */
+	__u64 sandbox_id;
+	__u64 time_ns;     /* CLOCK_REALTIME */
+	__s32 host_pid;    /* thread id in the initial pid namespace */
+	__s32 sandbox_pid; /* thread id in the sandbox's pid namespace */
+	__s32 nr;          /* syscall number, -1 when not about a syscall */
+	__s32 value;       /* see enum rvisor_event_type */
+	__u64 args[6];
+	__u64 reserved[2];
+};
+
+#define RVISOR_IOC_VERSION             _IOR(RVISOR_IOC_MAGIC, 0x00, struct rvisor_version)
+#define RVISOR_IOC_SANDBOX_CREATE      _IOWR(RVISOR_IOC_MAGIC, 0x01, struct rvisor_sandbox_spec)
+#define RVISOR_IOC_SANDBOX_BIND        _IOW(RVISOR_IOC_MAGIC, 0x02, struct rvisor_sandbox_bind)
+#define RVISOR_IOC_SANDBOX_SET_POLICY  _IOW(RVISOR_IOC_MAGIC, 0x03, struct rvisor_sandbox_policy)
+#define RVISOR_IOC_SANDBOX_KILL        _IOW(RVISOR_IOC_MAGIC, 0x04, struct rvisor_sandbox_kill)
+#define RVISOR_IOC_SANDBOX_DESTROY     _IOW(RVISOR_IOC_MAGIC, 0x05, struct rvisor_sandbox_id)
+#define RVISOR_IOC_SANDBOX_LIST        _IOWR(RVISOR_IOC_MAGIC, 0x06, struct rvisor_sandbox_list)
+#define RVISOR_IOC_SANDBOX_STATS       _IOWR(RVISOR_IOC_MAGIC, 0x07, struct rvisor_sandbox_stats)
 
 #endif /* _UAPI_LINUX_RVISOR_H */

@@ -4,10 +4,98 @@
 #define RVISOR_INTERNAL_H
 
 #include <linux/init.h>
+#include <linux/list.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/rvisor.h>
 
 #define RVISOR_LOG_PREFIX "rvisor: "
 
+/* A policy as the gate reads it: the validated user copy, replaced whole under RCU. */
+struct rvisor_kpolicy {
+	struct rcu_head rcu;
+	struct rvisor_policy p;
+};
+
+/* Per-CPU counters; the last entry counts compat, x32 and out-of-table syscalls. */
+struct rvisor_counters {
+	struct rvisor_syscall_counts c[RVISOR_NR_SYSCALLS + 1];
+};
+
+/* Bits of rvisor_sandbox.state. */
+enum {
+	RVISOR_SB_BOUND,       /* ns and init_pid set; in the namespace table */
+	RVISOR_SB_INIT_EXITED, /* init_exit_status valid */
+	RVISOR_SB_DESTROYING,  /* DESTROY began: no more binds, policy changes or kills */
+};
+
+/*
+ * A sandbox. The registry holds one reference while it is listed; queued emulations hold
+ * one each. The syscall path finds it under RCU through the namespace table and never takes
+ * a reference, so the last put waits for a grace period before freeing.
+ */
+struct rvisor_sandbox {
+	refcount_t ref;
+	u64 id;
+	u32 flags;                         /* RVISOR_SANDBOX_* from the spec */
+	unsigned long state;               /* RVISOR_SB_* bits */
+	struct list_head node;             /* registry list, under rvisor_registry_lock */
+	struct hlist_node ns_node;         /* namespace table, RCU readers */
+	struct pid_namespace *ns;          /* bound namespace (reference held) */
+	struct pid *init_pid;              /* its init (reference held) */
+	struct rvisor_kpolicy __rcu *policy;
+	struct rvisor_counters __percpu *counters;
+	u64 memory_limit;
+	u64 start_time_ns;                 /* CLOCK_BOOTTIME */
+	int init_exit_status;
+	spinlock_t uts_lock;               /* nodename, domainname */
+	char nodename[RVISOR_UTS_LEN];
+	char domainname[RVISOR_UTS_LEN];
+	char name[RVISOR_NAME_LEN];
+	struct rcu_work free_work;         /* the last put frees after a grace period */
+};
+
+/* control.c: the /dev/rvisor misc device */
 int rvisor_control_init(void);
 void rvisor_control_exit(void);
+
+/* sandbox.c: the registry and sandbox lifecycle (ioctl side, sleepable) */
+long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec);
+long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b);
+long rvisor_sandbox_set_policy(u64 id, struct rvisor_kpolicy *kp);
+long rvisor_sandbox_kill(u64 id, int sig);
+long rvisor_sandbox_destroy(u64 id);
+long rvisor_sandbox_list(u64 __user *ids, u32 capacity, u32 *ret_count);
+long rvisor_sandbox_stats(struct rvisor_sandbox_stats *st, struct rvisor_syscall_counts __user *counts);
+void rvisor_sandbox_manager_closed(void);
+bool rvisor_sandbox_tryget(struct rvisor_sandbox *sb);  /* any context */
+void rvisor_sandbox_put(struct rvisor_sandbox *sb);     /* any context; frees after RCU */
+struct rvisor_sandbox *rvisor_sandbox_of_task(struct task_struct *t); /* under rcu_read_lock */
+unsigned int rvisor_sandbox_count_tasks(struct rvisor_sandbox *sb);
+u64 rvisor_sandbox_rss_bytes(struct rvisor_sandbox *sb);
+void rvisor_sandbox_mark_tasks(struct rvisor_sandbox *sb);
+
+/* policy.c: copying, validating and applying policies */
+struct rvisor_kpolicy *rvisor_policy_from_user(u64 uptr);
+void rvisor_policy_free(struct rvisor_kpolicy *kp);
+int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const unsigned long *args);
+
+/* gate.c: the tracepoint probes */
+int rvisor_gate_init(void);
+int rvisor_gate_get(void);  /* first user registers the probes */
+void rvisor_gate_put(void); /* last user unregisters them */
+
+/* emulate.c: syscalls rvisor serves itself */
+bool rvisor_emulates(long nr);
+int rvisor_emulate_queue(struct rvisor_sandbox *sb, long nr, const unsigned long *args);
+
+/* events.c: the event queue read by the manager */
+void rvisor_event_emit(const struct rvisor_event *ev);
+ssize_t rvisor_events_read(char __user *buf, size_t count, bool nonblock);
+__poll_t rvisor_events_poll(struct file *file, struct poll_table_struct *wait);
 
 #endif

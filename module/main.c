@@ -2,6 +2,7 @@
 /* rvisor.ko entry points: brings the parts up in order and down in reverse. */
 #include <linux/module.h>
 #include <linux/stringify.h>
+#include <linux/tracepoint.h>
 #include <linux/rvisor.h>
 
 #include "internal.h"
@@ -10,6 +11,9 @@ static int __init rvisor_init(void)
 {
 	int r;
 
+	r = rvisor_gate_init();
+	if (r < 0)
+		return r;
 	r = rvisor_control_init();
 	if (r < 0)
 		return r;
@@ -20,7 +24,9 @@ static int __init rvisor_init(void)
 
 static void __exit rvisor_exit(void)
 {
+	/* Sandboxes pin the module, so none exists here and no probe is attached. */
 	rvisor_control_exit();
+	tracepoint_synchronize_unregister();
 	pr_info(RVISOR_LOG_PREFIX "unloaded\n");
 }
 

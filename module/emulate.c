@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Emulated syscalls: rvisor serves them itself and the host's implementation never runs.
+ * The gate skips the syscall and queues a task_work; the work runs in the task's own
+ * sleepable context just before it returns to user space (syscall tracepoints are not
+ * faultable before 6.13, so user memory cannot be touched from the probe), computes the
+ * result and writes it into the saved registers. A skipped syscall is never restarted, so
+ * an emulation that would restart returns -EINTR.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/loadavg.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysinfo.h>
+#include <linux/task_work.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+#include <linux/ptrace.h>
+#include <asm/unistd.h>
+
+#include "internal.h"
+
+struct rvisor_emulation {
+	struct callback_head work;
+	struct rvisor_sandbox *sb; /* reference held */
+	long nr;
+	unsigned long args[6];
+};
+
+static long rvisor_emulate_uname(struct rvisor_sandbox *sb, const unsigned long *args)
+{
+	struct new_utsname u;
+	const struct new_utsname *host = init_utsname();
+
+	memset(&u, 0, sizeof(u));
+	/* sysname, release, version and machine are the host's and never change after boot. */
+	strscpy(u.sysname, host->sysname, sizeof(u.sysname));
+	strscpy(u.release, host->release, sizeof(u.release));
+	strscpy(u.version, host->version, sizeof(u.version));
+	strscpy(u.machine, host->machine, sizeof(u.machine));
+	spin_lock(&sb->uts_lock);
+	memcpy(u.nodename, sb->nodename, sizeof(u.nodename));
+	memcpy(u.domainname, sb->domainname, sizeof(u.domainname));
+	spin_unlock(&sb->uts_lock);
+
+	if (copy_to_user((void __user *)args[0], &u, sizeof(u)))
+		return -EFAULT;
+	return 0;
+}
+
+/* sethostname and setdomainname: change only the sandbox's view. */
+static long rvisor_emulate_set_uts(struct rvisor_sandbox *sb, const unsigned long *args, bool host)
+{
+	char buf[RVISOR_UTS_LEN];
+	long len = (long)(int)args[1]; /* the syscall takes an int */
+
+	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+		return -EPERM;
+	if (len < 0 || len > RVISOR_UTS_LEN - 1)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	if (copy_from_user(buf, (const void __user *)args[0], len))
+		return -EFAULT;
+
+	spin_lock(&sb->uts_lock);
+	memcpy(host ? sb->nodename : sb->domainname, buf, sizeof(buf));
+	spin_unlock(&sb->uts_lock);
+	return 0;
+}
+
+/* sysinfo from the sandbox's own budget: its memory limit, its tasks, its age. */
+static long rvisor_emulate_sysinfo(struct rvisor_sandbox *sb, const unsigned long *args)
+{
+	struct sysinfo si, host;
+	u64 total, rss, age;
+	int i;
+
+	si_meminfo(&host);
+	total = sb->memory_limit ? sb->memory_limit : (u64)host.totalram * host.mem_unit;
+	rss = rvisor_sandbox_rss_bytes(sb);
+	age = ktime_get_boottime_ns() - sb->start_time_ns;
+
+	memset(&si, 0, sizeof(si));
+	si.uptime = div_u64(age + NSEC_PER_SEC - 1, NSEC_PER_SEC);
+	for (i = 0; i < 3; i++)
+		si.loads[i] = avenrun[i] << (SI_LOAD_SHIFT - FSHIFT);
+	si.totalram = total;
+	si.freeram = total > rss ? total - rss : 0;
+	si.procs = min_t(unsigned int, rvisor_sandbox_count_tasks(sb), U16_MAX);
+	si.mem_unit = 1;
+
+	if (copy_to_user((void __user *)args[0], &si, sizeof(si)))
+		return -EFAULT;
+	return 0;
+}
+
+bool rvisor_emulates(long nr)
+{
+	switch (nr) {
+	case __NR_uname:
+	case __NR_sethostname:
+	case __NR_setdomainname:
+	case __NR_sysinfo:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static long rvisor_emulate(struct rvisor_sandbox *sb, long nr, const unsigned long *args)
+{
+	switch (nr) {
+	case __NR_uname:
+		return rvisor_emulate_uname(sb, args);
+	case __NR_sethostname:
+		return rvisor_emulate_set_uts(sb, args, true);
+	case __NR_setdomainname:
+		return rvisor_emulate_set_uts(sb, args, false);
+	case __NR_sysinfo:
+		return rvisor_emulate_sysinfo(sb, args);
+	default:
+		return -ENOSYS;
+	}
+}
+
+static void rvisor_emulation_run(struct callback_head *work)
+{
+	struct rvisor_emulation *e = container_of(work, struct rvisor_emulation, work);
+	long r;
+
+	/* Also called from do_exit() when the task dies first: nothing to answer then. */
+	if (!(current->flags & PF_EXITING)) {
+		r = rvisor_emulate(e->sb, e->nr, e->args);
+		if (r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND ||
+		    r == -ERESTART_RESTARTBLOCK)
+			r = -EINTR;
+		current_pt_regs()->ax = r;
+	}
+
+	rvisor_sandbox_put(e->sb);
+	kfree(e);
+	module_put(THIS_MODULE); /* taken when queued: the module stays while work is pending */
+}
+
+/* From the gate, possibly atomic: the syscall is already skipped. 0 or -errno. */
+int rvisor_emulate_queue(struct rvisor_sandbox *sb, long nr, const unsigned long *args)
+{
+	struct rvisor_emulation *e;
+
+	e = kmalloc(sizeof(*e), GFP_NOWAIT | __GFP_NOWARN);
+	if (!e)
+		return -ENOMEM;
+	e->nr = nr;
+	memcpy(e->args, args, sizeof(e->args));
+	e->sb = sb;
+	init_task_work(&e->work, rvisor_emulation_run);
+
+	if (!rvisor_sandbox_tryget(sb)) { /* being freed: its tasks are dying */
+		kfree(e);
+		return -ESRCH;
+	}
+	__module_get(THIS_MODULE);
+	if (task_work_add(current, &e->work, TWA_RESUME)) {
+		/* The task is exiting; nobody will read an answer. */
+		rvisor_sandbox_put(sb);
+		kfree(e);
+		module_put(THIS_MODULE);
+		return -ESRCH;
+	}
+	return 0;
+}

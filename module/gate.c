@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The syscall gate: a probe on the sys_enter tracepoint decides each syscall of a sandboxed
+ * task (PASS, DENY, KILL, EMULATE, LOG), plus fork and exit probes for bookkeeping. The
+ * probes are registered only while a sandbox exists.
+ *
+ * Host tax: while any probe is attached to a syscall tracepoint, every task whose
+ * SYSCALL_WORK_SYSCALL_TRACEPOINT bit is set takes the slow syscall path. The kernel sets
+ * the bit on all threads when the first such probe appears; rvisor clears it again on tasks
+ * outside sandboxes and sets it on a sandbox's tasks (at bind, and for children forked into a
+ * sandbox from outside, e.g. after setns), so tasks outside sandboxes pay nothing. When
+ * another user of syscall tracepoints (perf, bpftrace) was already there, the bits are left
+ * alone; one that arrives later does not see tasks outside sandboxes until the last sandbox
+ * is gone, when rvisor sets every bit again.
+ */
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/tracepoint.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+
+#include "compat.h"
+#include "internal.h"
+
+static struct tracepoint *rvisor_tp_sys_enter, *rvisor_tp_fork, *rvisor_tp_exit;
+static DEFINE_MUTEX(rvisor_gate_lock);
+static unsigned int rvisor_gate_users;   /* under rvisor_gate_lock */
+static bool rvisor_gate_clears_bits;     /* under rvisor_gate_lock */
+
+static void rvisor_event_syscall(struct rvisor_sandbox *sb, u32 type, u32 flags, long nr,
+				 int value, const unsigned long *args)
+{
+	struct rvisor_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.flags = flags;
+	ev.sandbox_id = sb->id;
+	ev.time_ns = ktime_get_real_ns();
+	ev.host_pid = task_pid_nr(current);
+	ev.sandbox_pid = task_pid_nr_ns(current, sb->ns);
+	ev.nr = (s32)nr;
+	ev.value = value;
+	memcpy(ev.args, args, sizeof(ev.args));
+	rvisor_event_emit(&ev);
+}
+
+/* The syscall does not run; the task sees ret. */
+static void rvisor_skip(struct pt_regs *regs, long ret)
+{
+	regs->orig_ax = -1;
+	regs->ax = ret;
+}
+
+static void rvisor_deny(struct rvisor_sandbox *sb, struct pt_regs *regs, unsigned int idx, long nr,
+			int error, u32 flags, const unsigned long *args)
+{
+	rvisor_skip(regs, -error);
+	this_cpu_inc(sb->counters->c[idx].denied);
+	rvisor_event_syscall(sb, RVISOR_EVENT_DENIED, flags, nr, error, args);
+}
+
+static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs, long nr)
+{
+	const struct rvisor_policy *p = &rcu_dereference(sb->policy)->p;
+	unsigned int idx = RVISOR_NR_SYSCALLS; /* the "other" counters */
+	unsigned long args[6];
+	u32 flags = 0;
+	u16 action, error;
+	int r;
+
+	syscall_get_arguments(current, regs, args);
+
+	/* Other numbering schemes: the table speaks x86-64 numbers only. */
+	if (in_ia32_syscall() || (nr & __X32_SYSCALL_BIT)) {
+		bool ia32 = in_ia32_syscall();
+
+		flags = ia32 ? RVISOR_EVENT_F_COMPAT : RVISOR_EVENT_F_X32;
+		if (p->flags & (ia32 ? RVISOR_POLICY_ALLOW_COMPAT : RVISOR_POLICY_ALLOW_X32))
+			this_cpu_inc(sb->counters->c[idx].passed);
+		else
+			rvisor_deny(sb, regs, idx, nr, ENOSYS, flags, args);
+		return;
+	}
+
+	if (nr >= 0 && nr < RVISOR_NR_SYSCALLS) {
+		idx = nr;
+		action = p->syscalls[nr].action;
+		error = p->syscalls[nr].error;
+	} else {
+		action = p->default_action;
+		error = p->default_errno;
+	}
+
+	switch (action) {
+	case RVISOR_ACTION_PASS:
+	case RVISOR_ACTION_LOG:
+		r = rvisor_policy_check_args(p, nr, args);
+		if (r < 0) {
+			rvisor_deny(sb, regs, idx, nr, -r, RVISOR_EVENT_F_ARGUMENT, args);
+			return;
+		}
+		this_cpu_inc(sb->counters->c[idx].passed);
+		if (action == RVISOR_ACTION_LOG)
+			rvisor_event_syscall(sb, RVISOR_EVENT_LOGGED, 0, nr, 0, args);
+		return;
+	case RVISOR_ACTION_DENY:
+		rvisor_deny(sb, regs, idx, nr, error, 0, args);
+		return;
+	case RVISOR_ACTION_KILL:
+		rvisor_skip(regs, -ENOSYS);
+		this_cpu_inc(sb->counters->c[idx].denied);
+		rvisor_event_syscall(sb, RVISOR_EVENT_DENIED, RVISOR_EVENT_F_KILLED, nr, 0, args);
+		force_sig(SIGKILL);
+		return;
+	case RVISOR_ACTION_EMULATE:
+		rvisor_skip(regs, -ENOSYS);
+		r = rvisor_emulate_queue(sb, nr, args);
+		if (r < 0) {
+			regs->ax = r;
+			this_cpu_inc(sb->counters->c[idx].denied);
+		} else {
+			this_cpu_inc(sb->counters->c[idx].emulated);
+		}
+		return;
+	}
+}
+
+static void rvisor_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
+{
+	struct rvisor_sandbox *sb;
+
+	/* Host tasks (when their tracepoint bit could not be cleared) leave at once. */
+	if (likely(task_active_pid_ns(current) == &init_pid_ns))
+		return;
+	rcu_read_lock();
+	sb = rvisor_sandbox_of_task(current);
+	if (sb)
+		rvisor_gate_syscall(sb, regs, nr);
+	rcu_read_unlock();
+}
+
+static void rvisor_fork_probe(void *data, struct task_struct *parent, struct task_struct *child)
+{
+	if (task_active_pid_ns(child) == &init_pid_ns)
+		return;
+	/* A child forked into a sandbox by a task outside it (after setns) inherited a clear
+	 * bit: it must enter the gate before it first runs. */
+	rcu_read_lock();
+	if (rvisor_sandbox_of_task(child))
+		set_task_syscall_work(child, SYSCALL_TRACEPOINT);
+	rcu_read_unlock();
+}
+
+static void rvisor_exit_probe(RVISOR_EXIT_PROBE_PROTO(data, p))
+{
+	struct rvisor_sandbox *sb;
+	struct rvisor_event ev;
+
+	if (task_active_pid_ns(p) == &init_pid_ns)
+		return;
+	rcu_read_lock();
+	sb = rvisor_sandbox_of_task(p);
+	if (sb && task_pid(p) == sb->init_pid && !test_bit(RVISOR_SB_INIT_EXITED, &sb->state)) {
+		WRITE_ONCE(sb->init_exit_status, p->exit_code);
+		smp_mb__before_atomic(); /* status before the bit that makes it valid */
+		set_bit(RVISOR_SB_INIT_EXITED, &sb->state);
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = RVISOR_EVENT_INIT_EXITED;
+		ev.sandbox_id = sb->id;
+		ev.time_ns = ktime_get_real_ns();
+		ev.host_pid = task_pid_nr(p);
+		ev.sandbox_pid = 1;
+		ev.nr = -1;
+		ev.value = p->exit_code;
+		rvisor_event_emit(&ev);
+	}
+	rcu_read_unlock();
+}
+
+/* Sets (or clears, on tasks outside sandboxes) every thread's tracepoint bit. */
+static void rvisor_gate_set_bits(bool only_sandboxed)
+{
+	struct task_struct *p, *t;
+
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		if (!only_sandboxed || rvisor_sandbox_of_task(t))
+			set_task_syscall_work(t, SYSCALL_TRACEPOINT);
+		else
+			clear_task_syscall_work(t, SYSCALL_TRACEPOINT);
+	}
+	rcu_read_unlock();
+}
+
+int rvisor_gate_get(void)
+{
+	bool others;
+	int r = 0;
+
+	mutex_lock(&rvisor_gate_lock);
+	if (rvisor_gate_users++)
+		goto out;
+
+	/* The bit is set on every thread exactly while some syscall tracepoint has a probe. */
+	others = test_task_syscall_work(current, SYSCALL_TRACEPOINT);
+	r = tracepoint_probe_register(rvisor_tp_fork, rvisor_fork_probe, NULL);
+	if (r < 0)
+		goto fail;
+	r = tracepoint_probe_register(rvisor_tp_exit, rvisor_exit_probe, NULL);
+	if (r < 0)
+		goto fail_exit;
+	r = tracepoint_probe_register(rvisor_tp_sys_enter, rvisor_sys_enter_probe, NULL);
+	if (r < 0)
+		goto fail_enter;
+	rvisor_gate_clears_bits = !others;
+	if (rvisor_gate_clears_bits)
+		rvisor_gate_set_bits(true);
+	goto out;
+
+fail_enter:
+	tracepoint_probe_unregister(rvisor_tp_exit, rvisor_exit_probe, NULL);
+fail_exit:
+	tracepoint_probe_unregister(rvisor_tp_fork, rvisor_fork_probe, NULL);
+fail:
+	tracepoint_synchronize_unregister();
+	rvisor_gate_users--;
+	pr_err(RVISOR_LOG_PREFIX "cannot attach to the syscall tracepoints: %d\n", r);
+out:
+	mutex_unlock(&rvisor_gate_lock);
+	return r;
+}
+
+void rvisor_gate_put(void)
+{
+	mutex_lock(&rvisor_gate_lock);
+	if (--rvisor_gate_users == 0) {
+		if (rvisor_gate_clears_bits)
+			rvisor_gate_set_bits(false); /* give other tracers back every task */
+		rvisor_gate_clears_bits = false;
+		tracepoint_probe_unregister(rvisor_tp_sys_enter, rvisor_sys_enter_probe, NULL);
+		tracepoint_probe_unregister(rvisor_tp_exit, rvisor_exit_probe, NULL);
+		tracepoint_probe_unregister(rvisor_tp_fork, rvisor_fork_probe, NULL);
+		/* Nothing a probe may touch is freed before every running probe has returned. */
+		tracepoint_synchronize_unregister();
+	}
+	mutex_unlock(&rvisor_gate_lock);
+}
+
+static void rvisor_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sys_enter"))
+		rvisor_tp_sys_enter = tp;
+	else if (!strcmp(tp->name, "sched_process_fork"))
+		rvisor_tp_fork = tp;
+	else if (!strcmp(tp->name, "sched_process_exit"))
+		rvisor_tp_exit = tp;
+}
+
+/* The tracepoints are not exported as symbols: look them up by name once, at load. */
+int rvisor_gate_init(void)
+{
+	for_each_kernel_tracepoint(rvisor_find_tracepoint, NULL);
+	if (!rvisor_tp_sys_enter || !rvisor_tp_fork || !rvisor_tp_exit) {
+		pr_err(RVISOR_LOG_PREFIX "kernel lacks the sys_enter/sched_process_* tracepoints "
+		       "(CONFIG_FTRACE_SYSCALLS)\n");
+		return -ENOENT;
+	}
+	return 0;
+}

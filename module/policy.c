@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Policies: copied from user space once, validated completely, then read lock-free by the
+ * gate. Argument rules look only at register arguments: the gate never reads user memory
+ * (it may run with preemption disabled), which is why clone3 is refused wholesale.
+ */
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/unistd.h>
+
+#include "internal.h"
+
+/* Namespace-creating clone/unshare flags. CLONE_NEWTIME (0x80) shares its bit with the exit
+ * signal in clone()'s flags, so it only counts for unshare. */
+#define RVISOR_CLONE_NS_FLAGS                                                                   \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+	 CLONE_NEWCGROUP)
+
+static bool rvisor_rule_valid(u16 action, u16 error, bool in_table)
+{
+	if (action >= RVISOR_ACTION_MAX)
+		return false;
+	if (action == RVISOR_ACTION_DENY)
+		return error >= 1 && error <= MAX_ERRNO;
+	if (action == RVISOR_ACTION_EMULATE && !in_table)
+		return false; /* the default cannot be EMULATE: rvisor emulates named syscalls */
+	return error == 0;
+}
+
+static int rvisor_policy_validate(const struct rvisor_policy *p)
+{
+	unsigned int i;
+
+	if (p->flags & ~RVISOR_POLICY_FLAGS_ALL)
+		return -EINVAL;
+	if (!rvisor_rule_valid(p->default_action, p->default_errno, false))
+		return -EINVAL;
+	if (p->nr_ioctls > RVISOR_MAX_IOCTL_RULES || p->nr_prctls > RVISOR_MAX_PRCTL_RULES)
+		return -EINVAL;
+	for (i = p->nr_ioctls; i < RVISOR_MAX_IOCTL_RULES; i++)
+		if (p->ioctls[i])
+			return -EINVAL;
+	for (i = p->nr_prctls; i < RVISOR_MAX_PRCTL_RULES; i++)
+		if (p->prctls[i])
+			return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(p->reserved); i++)
+		if (p->reserved[i])
+			return -EINVAL;
+	for (i = 0; i < RVISOR_NR_SYSCALLS; i++) {
+		const struct rvisor_syscall_rule *r = &p->syscalls[i];
+
+		if (!rvisor_rule_valid(r->action, r->error, true))
+			return -EINVAL;
+		if (r->action == RVISOR_ACTION_EMULATE && !rvisor_emulates(i))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+struct rvisor_kpolicy *rvisor_policy_from_user(u64 uptr)
+{
+	struct rvisor_kpolicy *kp;
+	int r;
+
+	kp = kzalloc(sizeof(*kp), GFP_KERNEL);
+	if (!kp)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(&kp->p, u64_to_user_ptr(uptr), sizeof(kp->p))) {
+		kfree(kp);
+		return ERR_PTR(-EFAULT);
+	}
+	r = rvisor_policy_validate(&kp->p);
+	if (r < 0) {
+		kfree(kp);
+		return ERR_PTR(r);
+	}
+	return kp;
+}
+
+void rvisor_policy_free(struct rvisor_kpolicy *kp)
+{
+	kfree(kp);
+}
+
+static bool rvisor_u32_listed(const u32 *list, u32 n, u32 v)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+/* For a syscall about to PASS: 0, or -EPERM (or -ENOSYS for clone3) when a rule refuses. */
+int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const unsigned long *args)
+{
+	bool ns_ok = p->flags & RVISOR_POLICY_ALLOW_NAMESPACES;
+
+	switch (nr) {
+	case __NR_ioctl:
+		/* (u32): the kernel's cmd is an unsigned int, higher bits are ignored */
+		if ((p->flags & RVISOR_POLICY_FILTER_IOCTL) &&
+		    !rvisor_u32_listed(p->ioctls, p->nr_ioctls, (u32)args[1]))
+			return -EPERM;
+		return 0;
+	case __NR_socket:
+	case __NR_socketpair: {
+		int family = (int)args[0]; /* the kernel reads an int: judge what it will see */
+
+		if ((p->flags & RVISOR_POLICY_FILTER_SOCKET) &&
+		    (family < 0 || family >= 64 || !(p->socket_families & BIT_ULL(family))))
+			return -EPERM;
+		return 0;
+	}
+	case __NR_prctl:
+		if ((p->flags & RVISOR_POLICY_FILTER_PRCTL) &&
+		    !rvisor_u32_listed(p->prctls, p->nr_prctls, (u32)args[0]))
+			return -EPERM;
+		return 0;
+	case __NR_clone:
+		return !ns_ok && (args[0] & RVISOR_CLONE_NS_FLAGS) ? -EPERM : 0;
+	case __NR_unshare:
+		return !ns_ok && (args[0] & (RVISOR_CLONE_NS_FLAGS | CLONE_NEWTIME)) ? -EPERM : 0;
+	case __NR_clone3:
+		return ns_ok ? 0 : -ENOSYS;
+	default:
+		return 0;
+	}
+}

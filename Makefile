@@ -3,6 +3,7 @@
 #   make module KDIR=…   the module for another kernel's build tree
 #   make check           every test suite: C unit tests (ASan/UBSan), host bats, VM bats
 #   make demo            build everything, boot Debian's kernel in QEMU with rvisor.ko loaded
+#   make bench           the benchmarks, in the VM: ratios against native
 #   make deps            install build and test dependencies with apt-get (needs root)
 #   make install         DESTDIR and PREFIX honoured
 VERSION := $(shell cat VERSION)
@@ -48,7 +49,7 @@ HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h) 
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test demo deps install
+.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test demo bench deps install
 all: userspace
 	@if [ -n "$(KDIR)" ] || scripts/kernel-version.sh >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory module; \
@@ -102,7 +103,13 @@ $(BUILD)/vm/helpers/%: tests/vm/helpers/%.c include/uapi/linux/rvisor.h
 
 vm-helpers: $(VM_HELPERS)
 
-$(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(VM_INPUTS) VERSION
+$(BUILD)/bench/syscall-bench: bench/syscall-bench.c include/uapi/linux/rvisor.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Iinclude/uapi -O2 -static -o $@ $<
+
+vm-helpers: $(BUILD)/bench/syscall-bench
+
+$(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION
 	tests/vm/mkinitramfs.sh $@ $(KVER)
 
 host-test: userspace $(ASAN_BIN) module
@@ -114,6 +121,10 @@ vm-test:
 
 demo:
 	tests/vm/run.sh --demo
+
+# Benchmarks in the VM: ratios against native, reported, never a test.
+bench:
+	bench/run.sh
 
 check: $(UNIT_BIN) $(ASAN_BIN) userspace module
 	tests/run-all.sh

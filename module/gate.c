@@ -30,10 +30,13 @@ static DEFINE_MUTEX(rvisor_gate_lock);
 static unsigned int rvisor_gate_users;   /* under rvisor_gate_lock */
 static bool rvisor_gate_clears_bits;     /* under rvisor_gate_lock */
 
-static void rvisor_event_syscall(struct rvisor_sandbox *sb, u32 type, u32 flags, long nr,
-				 int value, const unsigned long *args)
+static void rvisor_event_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs, u32 type,
+				 u32 flags, long nr, int value)
 {
+	unsigned long args[6];
 	struct rvisor_event ev;
+
+	syscall_get_arguments(current, regs, args);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
@@ -56,11 +59,12 @@ static void rvisor_skip(struct pt_regs *regs, long ret)
 }
 
 static void rvisor_deny(struct rvisor_sandbox *sb, struct pt_regs *regs, unsigned int idx, long nr,
-			int error, u32 flags, const unsigned long *args)
+			int error, u32 flags)
 {
+	/* The event first: it reads the arguments from the registers rvisor_skip() changes. */
+	rvisor_event_syscall(sb, regs, RVISOR_EVENT_DENIED, flags, nr, error);
 	rvisor_skip(regs, -error);
 	this_cpu_inc(sb->counters->c[idx].denied);
-	rvisor_event_syscall(sb, RVISOR_EVENT_DENIED, flags, nr, error, args);
 }
 
 static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs, long nr)
@@ -72,8 +76,6 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 	u16 action, error;
 	int r;
 
-	syscall_get_arguments(current, regs, args);
-
 	/* Other numbering schemes: the table speaks x86-64 numbers only. */
 	if (in_ia32_syscall() || (nr & __X32_SYSCALL_BIT)) {
 		bool ia32 = in_ia32_syscall();
@@ -82,7 +84,7 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 		if (p->flags & (ia32 ? RVISOR_POLICY_ALLOW_COMPAT : RVISOR_POLICY_ALLOW_X32))
 			this_cpu_inc(sb->counters->c[idx].passed);
 		else
-			rvisor_deny(sb, regs, idx, nr, ENOSYS, flags, args);
+			rvisor_deny(sb, regs, idx, nr, ENOSYS, flags);
 		return;
 	}
 
@@ -98,25 +100,26 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 	switch (action) {
 	case RVISOR_ACTION_PASS:
 	case RVISOR_ACTION_LOG:
-		r = rvisor_policy_check_args(p, nr, args);
+		r = rvisor_policy_check_args(p, nr, regs);
 		if (r < 0) {
-			rvisor_deny(sb, regs, idx, nr, -r, RVISOR_EVENT_F_ARGUMENT, args);
+			rvisor_deny(sb, regs, idx, nr, -r, RVISOR_EVENT_F_ARGUMENT);
 			return;
 		}
 		this_cpu_inc(sb->counters->c[idx].passed);
 		if (action == RVISOR_ACTION_LOG)
-			rvisor_event_syscall(sb, RVISOR_EVENT_LOGGED, 0, nr, 0, args);
+			rvisor_event_syscall(sb, regs, RVISOR_EVENT_LOGGED, 0, nr, 0);
 		return;
 	case RVISOR_ACTION_DENY:
-		rvisor_deny(sb, regs, idx, nr, error, 0, args);
+		rvisor_deny(sb, regs, idx, nr, error, 0);
 		return;
 	case RVISOR_ACTION_KILL:
+		rvisor_event_syscall(sb, regs, RVISOR_EVENT_DENIED, RVISOR_EVENT_F_KILLED, nr, 0);
 		rvisor_skip(regs, -ENOSYS);
 		this_cpu_inc(sb->counters->c[idx].denied);
-		rvisor_event_syscall(sb, RVISOR_EVENT_DENIED, RVISOR_EVENT_F_KILLED, nr, 0, args);
 		force_sig(SIGKILL);
 		return;
 	case RVISOR_ACTION_EMULATE:
+		syscall_get_arguments(current, regs, args);
 		rvisor_skip(regs, -ENOSYS);
 		r = rvisor_emulate_queue(sb, nr, args);
 		if (r < 0) {

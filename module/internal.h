@@ -82,7 +82,7 @@ void rvisor_sandbox_mark_tasks(struct rvisor_sandbox *sb);
 /* policy.c: copying, validating and applying policies */
 struct rvisor_kpolicy *rvisor_policy_from_user(u64 uptr);
 void rvisor_policy_free(struct rvisor_kpolicy *kp);
-int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const unsigned long *args);
+int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const struct pt_regs *regs);
 
 /* gate.c: the tracepoint probes */
 int rvisor_gate_init(void);

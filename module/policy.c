@@ -4,6 +4,7 @@
  * gate. Argument rules look only at register arguments: the gate never reads user memory
  * (it may run with preemption disabled), which is why clone3 is refused wholesale.
  */
+#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -93,10 +94,12 @@ static bool rvisor_u32_listed(const u32 *list, u32 n, u32 v)
 	return false;
 }
 
-/* For a syscall about to PASS: 0, or -EPERM (or -ENOSYS for clone3) when a rule refuses. */
-int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const unsigned long *args)
+/* For an x86-64 syscall about to PASS: 0, or -EPERM (-ENOSYS for clone3) when a rule refuses.
+ * Reads only the first two argument registers (rdi, rsi), and only for the syscalls with rules. */
+int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const struct pt_regs *regs)
 {
 	bool ns_ok = p->flags & RVISOR_POLICY_ALLOW_NAMESPACES;
+	const unsigned long args[2] = { regs->di, regs->si };
 
 	switch (nr) {
 	case __NR_ioctl:

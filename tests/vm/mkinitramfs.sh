@@ -1,6 +1,7 @@
 #!/bin/bash
 # Packs the initramfs the VM suite boots: busybox, bash, bats, rvisor.ko, rvisord, rvisorctl
-# (with their shared libraries), the static test helpers and the VM bats suites.
+# (with their shared libraries), the static test helpers, the VM bats suites and the
+# benchmark.
 #   tests/vm/mkinitramfs.sh OUTPUT.cpio KERNEL_VERSION
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,6 +35,9 @@ done
 for helper in build/vm/helpers/*; do
 	install -m755 "$helper" "$root/usr/local/bin/"
 done
+
+install -m755 build/bench/syscall-bench "$root/usr/local/bin/syscall-bench"
+install -D -m755 bench/run-vm.sh "$root/rvisor/bench/run-vm.sh"
 
 install -m644 module/rvisor.ko "$root/rvisor/rvisor.ko"
 mkdir -p "$root/rvisor/tests"

@@ -5,13 +5,17 @@
 # The guest console streams as TAP comments and is kept in build/vm/console.log.
 #   tests/vm/run.sh          the suites
 #   tests/vm/run.sh --demo   load the module, show 'rvisorctl status', unload
+#   tests/vm/run.sh --bench  run bench/run-vm.sh; its output on stdout, the console on stderr
 # Environment: RVISOR_KVER (kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 600),
 # RVISOR_VM_ACCEL (auto, kvm or tcg).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 mode=test
-[ "${1:-}" = "--demo" ] && mode=demo
+case "${1:-}" in
+--demo) mode=demo ;;
+--bench) mode=bench ;;
+esac
 timeout_s=${RVISOR_VM_TIMEOUT:-600}
 vmdir=build/vm
 console=$vmdir/console.log
@@ -65,19 +69,30 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1024 \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$vmdir/initramfs.cpio" -append "$append" \
 	-serial stdio -serial "file:$results" </dev/null 2>&1 | tr -d '\r' | tee "$console" |
-	if [ "$mode" = demo ]; then cat; else comment; fi
+	case "$mode" in
+	demo) cat ;;
+	bench) comment >&2 ;;
+	*) comment ;;
+	esac
 qemu_rc=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
 touch "$results"
 
 kernel_problems=$(tests/vm/kernel-log-problems.sh "$console" \
 	<(sed -n '/^RVISOR-VM-DMESG-BEGIN/,/^RVISOR-VM-DMESG-END/p' "$results"))
-done_line=$(grep -aE '^RVISOR-VM-DONE rc=' "$results" | tail -1)
+done_line=$(tr -d '\r' <"$results" | grep -aE '^RVISOR-VM-DONE rc=' | tail -1)
 
 if [ "$mode" = demo ]; then
 	echo "rvisor demo: guest ran for ${elapsed}s"
 	[ -z "$kernel_problems" ] || { echo "kernel problems in the guest log:"; echo "$kernel_problems"; exit 1; }
 	grep -q '^RVISOR-VM-DEMO rc=0' "$results" || { echo "demo failed (see $console)"; exit 1; }
+	exit 0
+fi
+
+if [ "$mode" = bench ]; then
+	sed '/^RVISOR-VM-DMESG-BEGIN/,$d' "$results" | tr -d '\r'
+	[ -z "$kernel_problems" ] || { echo "kernel problems in the guest log:" >&2; echo "$kernel_problems" >&2; exit 1; }
+	[ "$done_line" = "RVISOR-VM-DONE rc=0" ] || { echo "benchmark failed: ${done_line:-no report} (see $console)" >&2; exit 1; }
 	exit 0
 fi
 

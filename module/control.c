@@ -141,10 +141,24 @@ static const struct rvisor_ioctl_entry rvisor_ioctls[] = {
 	[_IOC_NR(RVISOR_IOC_SANDBOX_STATS)] = { RVISOR_IOC_SANDBOX_STATS, rvisor_ioctl_stats },
 };
 
+/* A sandboxed task must not drive sandboxes, even through a descriptor it inherited. */
+static bool rvisor_current_sandboxed(void)
+{
+	bool r;
+
+	rcu_read_lock();
+	r = rvisor_sandbox_of_task(current) != NULL;
+	rcu_read_unlock();
+	return r;
+}
+
 static long rvisor_control_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	const struct rvisor_ioctl_entry *entry;
 	unsigned int nr = _IOC_NR(cmd);
+
+	if (rvisor_current_sandboxed())
+		return -EPERM;
 
 	if (_IOC_TYPE(cmd) != RVISOR_IOC_MAGIC || nr >= ARRAY_SIZE(rvisor_ioctls))
 		return -ENOTTY;
@@ -162,7 +176,7 @@ static atomic_t rvisor_manager_present = ATOMIC_INIT(0);
 static int rvisor_control_open(struct inode *inode, struct file *file)
 {
 	/* The file mode (0600 root) is the first check; the capability is the one that counts. */
-	if (!capable(CAP_SYS_ADMIN))
+	if (!capable(CAP_SYS_ADMIN) || rvisor_current_sandboxed())
 		return -EPERM;
 	if (atomic_cmpxchg(&rvisor_manager_present, 0, 1) != 0)
 		return -EBUSY;
@@ -179,6 +193,8 @@ static int rvisor_control_release(struct inode *inode, struct file *file)
 
 static ssize_t rvisor_control_read(struct file *file, char __user *buf, size_t count, loff_t *pos)
 {
+	if (rvisor_current_sandboxed())
+		return -EPERM;
 	return rvisor_events_read(buf, count, file->f_flags & O_NONBLOCK);
 }
 

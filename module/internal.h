@@ -64,6 +64,8 @@ int rvisor_control_init(void);
 void rvisor_control_exit(void);
 
 /* sandbox.c: the registry and sandbox lifecycle (ioctl side, sleepable) */
+int rvisor_sandbox_init(void);
+void rvisor_sandbox_exit(void);
 long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec);
 long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b);
 long rvisor_sandbox_set_policy(u64 id, struct rvisor_kpolicy *kp);

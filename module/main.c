@@ -14,9 +14,14 @@ static int __init rvisor_init(void)
 	r = rvisor_gate_init();
 	if (r < 0)
 		return r;
-	r = rvisor_control_init();
+	r = rvisor_sandbox_init();
 	if (r < 0)
 		return r;
+	r = rvisor_control_init();
+	if (r < 0) {
+		rvisor_sandbox_exit();
+		return r;
+	}
 
 	pr_info(RVISOR_LOG_PREFIX "version %s (ABI %d) loaded\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
 	return 0;
@@ -26,6 +31,7 @@ static void __exit rvisor_exit(void)
 {
 	/* Sandboxes pin the module, so none exists here and no probe is attached. */
 	rvisor_control_exit();
+	rvisor_sandbox_exit();
 	tracepoint_synchronize_unregister();
 	pr_info(RVISOR_LOG_PREFIX "unloaded\n");
 }

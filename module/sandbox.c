@@ -35,6 +35,7 @@ static LIST_HEAD(rvisor_sandboxes);    /* under rvisor_registry_lock */
 static unsigned int rvisor_nr_sandboxes; /* under rvisor_registry_lock */
 static u64 rvisor_next_id = 1;         /* under rvisor_registry_lock */
 static DEFINE_HASHTABLE(rvisor_ns_table, 6); /* bound sandboxes by namespace; RCU readers */
+static struct workqueue_struct *rvisor_free_wq; /* drained at unload: no free runs past it */
 
 static void rvisor_sandbox_free_now(struct rvisor_sandbox *sb)
 {
@@ -61,7 +62,18 @@ bool rvisor_sandbox_tryget(struct rvisor_sandbox *sb)
 void rvisor_sandbox_put(struct rvisor_sandbox *sb)
 {
 	if (refcount_dec_and_test(&sb->ref))
-		queue_rcu_work(system_wq, &sb->free_work);
+		queue_rcu_work(rvisor_free_wq, &sb->free_work);
+}
+
+int rvisor_sandbox_init(void)
+{
+	rvisor_free_wq = alloc_workqueue("rvisor_free", 0, 0);
+	return rvisor_free_wq ? 0 : -ENOMEM;
+}
+
+void rvisor_sandbox_exit(void)
+{
+	destroy_workqueue(rvisor_free_wq);
 }
 
 /* From process context: free before returning, so that DESTROY is synchronous. */

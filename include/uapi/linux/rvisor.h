@@ -17,7 +17,9 @@
 #define RVISOR_ABI_VERSION 2
 
 /* The control device, created by the module as a misc device (mode 0600, root). Opening it
- * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY. */
+ * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY.
+ * A task inside a sandbox can neither open it nor use an inherited descriptor (-EPERM). The
+ * manager "closes" when the last descriptor of its open file is closed. */
 #define RVISOR_DEVICE_NAME "rvisor"
 #define RVISOR_DEVICE_PATH "/dev/rvisor"
 
@@ -108,9 +110,9 @@ struct rvisor_sandbox_spec {
 	__u64 id;                        /* out: never 0, never reused while the module is loaded */
 	__u64 policy;                    /* user pointer to a struct rvisor_policy */
 	__u64 memory_limit;              /* bytes, what sysinfo reports as totalram; 0: host's */
-	char name[RVISOR_NAME_LEN];      /* NUL-terminated, may be empty */
-	char nodename[RVISOR_UTS_LEN];   /* uname's nodename inside the sandbox */
-	char domainname[RVISOR_UTS_LEN]; /* uname's domainname inside the sandbox */
+	char name[RVISOR_NAME_LEN];      /* NUL-terminated (else -EINVAL), may be empty */
+	char nodename[RVISOR_UTS_LEN];   /* uname's nodename inside the sandbox, likewise */
+	char domainname[RVISOR_UTS_LEN]; /* uname's domainname inside the sandbox, likewise */
 	__u8 reserved1[6];
 	__u64 reserved[4];
 };
@@ -142,8 +144,9 @@ struct rvisor_sandbox_kill {
 };
 
 /* RVISOR_IOC_SANDBOX_DESTROY: SIGKILL every task, wait (up to a few seconds) until none is
- * left, free the sandbox. -EINTR when interrupted, -EBUSY when tasks would not die (the
- * sandbox stays, DESTROY may be repeated). */
+ * left running (zombies waiting to be reaped do not count), free the sandbox. -EINTR when
+ * interrupted, -EBUSY when tasks would not die (the sandbox stays, DESTROY may be repeated).
+ * Until DESTROY a sandbox keeps its counters and state, also after its init exited. */
 struct rvisor_sandbox_id {
 	__u64 id;
 	__u64 reserved[2];
@@ -161,7 +164,7 @@ struct rvisor_sandbox_list {
 /* Per-syscall counters; entry RVISOR_NR_SYSCALLS counts compat, x32 and out-of-table calls. */
 struct rvisor_syscall_counts {
 	__u64 passed;   /* PASS and LOG */
-	__u64 emulated;
+	__u64 emulated; /* EMULATE (only here, not in passed) */
 	__u64 denied;   /* DENY, KILL, argument rules, refused compat/x32 */
 };
 
@@ -197,7 +200,7 @@ struct rvisor_sandbox_stats {
  * RVISOR_EVENT_DROPPED record whose value is how many.
  */
 enum rvisor_event_type {
-	RVISOR_EVENT_DENIED = 1,      /* DENY, KILL, argument rule, compat/x32: value = errno */
+	RVISOR_EVENT_DENIED = 1,      /* DENY, argument rule, compat/x32: value = errno; KILL: 0 */
 	RVISOR_EVENT_LOGGED = 2,      /* LOG action: value = 0 */
 	RVISOR_EVENT_INIT_EXITED = 3, /* init exited, the sandbox is emptying: value = wait status */
 	RVISOR_EVENT_DROPPED = 4,     /* value = records dropped */

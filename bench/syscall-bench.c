@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * syscall-bench: times one syscall pattern natively, inside an rvisor sandbox, or from a host
+ * task while a sandbox exists. It talks to /dev/rvisor itself (no rvisord, no rvisor-run).
+ *
+ *   syscall-bench [-r REPS] BENCH N                     this process, as it is
+ *   syscall-bench [-r REPS] sandbox [--emulate-uname] BENCH N
+ *                                                       a child bound to a new sandbox
+ *   syscall-bench [-r REPS] host-tax BENCH N            this process, while a sandbox bound to
+ *                                                       an idle child exists
+ *   syscall-bench [-r REPS] compare pass|emulate|host-tax BENCH N
+ *                                                       baseline and rvisor, interleaved
+ *
+ * BENCH: getppid, uname (raw syscalls, so that libc cannot cache them), openclose
+ * (open("/dev/null") + close) or stat (stat("/rvisor")). One repetition times N calls with
+ * CLOCK_MONOTONIC after N/10 untimed warm-up calls; a figure is the median of REPS (default
+ * 15) repetitions, in ns per call. Output: "BENCH NS", or for compare "BENCH BASELINE_NS
+ * RVISOR_NS".
+ *
+ * compare alternates the two sides repetition by repetition (ABBA), each repetition in a
+ * fresh setup, so that drift hits both alike:
+ *   pass      a fresh child that is the init of a new pid namespace; no sandbox exists
+ *             vs the same child bound to a sandbox whose policy passes everything
+ *   emulate   as pass, but the policy emulates uname
+ *   host-tax  this process while an idle child (init of a new pid namespace) exists and no
+ *             sandbox does vs the same while that child is bound to a sandbox
+ * Every sandbox is checked after use: its counters must show the measured calls (gated, and
+ * emulated where the policy says so), or for host-tax must not show this process's calls.
+ *
+ * Exit status: 0, 1 on an error (the message says what failed), 2 on a usage error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/rvisor.h>
+
+#define PROG "syscall-bench"
+#define DEFAULT_REPS 15
+#define MAX_REPS 1001
+#define BENCH_NODENAME "bench"
+#define STAT_PATH "/rvisor"
+
+enum bench { BENCH_GETPPID, BENCH_OPENCLOSE, BENCH_STAT, BENCH_UNAME };
+static const char *const bench_names[] = {
+	[BENCH_GETPPID] = "getppid",
+	[BENCH_OPENCLOSE] = "openclose",
+	[BENCH_STAT] = "stat",
+	[BENCH_UNAME] = "uname",
+};
+
+/* Where one repetition runs. */
+enum setup {
+	SETUP_SELF,          /* this process, nothing else */
+	SETUP_CHILD,         /* a fresh child, init of a new pid namespace, no sandbox */
+	SETUP_CHILD_PASS,    /* that child bound to a sandbox: everything PASS */
+	SETUP_CHILD_EMULATE, /* that child bound to a sandbox: uname EMULATE, the rest PASS */
+	SETUP_HOST_IDLE,     /* this process while an idle child exists, no sandbox */
+	SETUP_HOST_TAX,      /* this process while that idle child is bound to a sandbox */
+};
+
+static int device_fd = -1;
+
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+__attribute__((noreturn)) static void usage(void)
+{
+	fputs("usage: " PROG " [-r REPS] BENCH N\n"
+	      "       " PROG " [-r REPS] sandbox [--emulate-uname] BENCH N\n"
+	      "       " PROG " [-r REPS] host-tax BENCH N\n"
+	      "       " PROG " [-r REPS] compare pass|emulate|host-tax BENCH N\n"
+	      "BENCH: getppid, openclose, stat, uname\n",
+	      stderr);
+	exit(2);
+}
+
+static long parse_long(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, PROG ": %s must be an integer from %ld to %ld, not '%s'\n", what, min,
+			max, s);
+		usage();
+	}
+	return v;
+}
+
+static enum bench parse_bench(const char *s)
+{
+	for (size_t i = 0; i < sizeof(bench_names) / sizeof(bench_names[0]); i++)
+		if (strcmp(s, bench_names[i]) == 0)
+			return (enum bench)i;
+	fprintf(stderr, PROG ": unknown benchmark '%s'\n", s);
+	usage();
+}
+
+/* --- Timing ------------------------------------------------------------------------------ */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		die("clock_gettime: %s", strerror(errno));
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* n calls of the benchmark: 0, or -errno of the first call that failed. */
+static int run_calls(enum bench b, long n)
+{
+	struct utsname u;
+	struct stat st;
+
+	switch (b) {
+	case BENCH_GETPPID:
+		for (long i = 0; i < n; i++)
+			if (syscall(SYS_getppid) < 0)
+				return -errno;
+		return 0;
+	case BENCH_OPENCLOSE:
+		for (long i = 0; i < n; i++) {
+			int fd = open("/dev/null", O_RDONLY);
+
+			if (fd < 0 || close(fd) < 0)
+				return -errno;
+		}
+		return 0;
+	case BENCH_STAT:
+		for (long i = 0; i < n; i++)
+			if (stat(STAT_PATH, &st) < 0)
+				return -errno;
+		return 0;
+	case BENCH_UNAME:
+		for (long i = 0; i < n; i++)
+			if (syscall(SYS_uname, &u) < 0)
+				return -errno;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const char *call_desc(enum bench b)
+{
+	switch (b) {
+	case BENCH_OPENCLOSE:
+		return "open+close /dev/null";
+	case BENCH_STAT:
+		return "stat " STAT_PATH;
+	default:
+		return bench_names[b];
+	}
+}
+
+/* Warms up, then times reps repetitions of n calls into ns[] (ns per call). 0 or -errno. */
+static int measure(enum bench b, long n, int reps, double *ns)
+{
+	int r = run_calls(b, n / 10 > 0 ? n / 10 : 1);
+
+	for (int i = 0; r == 0 && i < reps; i++) {
+		double t0 = now_ns();
+
+		r = run_calls(b, n);
+		ns[i] = (now_ns() - t0) / (double)n;
+	}
+	return r;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Pins this process (and the children it will have) to the last CPU it may run on, so that
+ * the baseline and rvisor sides never differ by a migration. */
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+	int last = -1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		die("sched_getaffinity: %s", strerror(errno));
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			last = cpu;
+	if (last < 0)
+		die("sched_getaffinity: no CPU allowed");
+	CPU_ZERO(&set);
+	CPU_SET(last, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		die("sched_setaffinity(CPU %d): %s", last, strerror(errno));
+}
+
+/* --- The rvisor device ------------------------------------------------------------------- */
+
+static void device_open(void)
+{
+	struct rvisor_version v;
+
+	if (device_fd >= 0)
+		return;
+	device_fd = open(RVISOR_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (device_fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT)
+			die("%s does not exist: the rvisor module is not loaded (insmod rvisor.ko)",
+			    RVISOR_DEVICE_PATH);
+		if (e == EBUSY)
+			die("%s is held by another manager (is rvisord running?); stop it first",
+			    RVISOR_DEVICE_PATH);
+		if (e == EPERM || e == EACCES)
+			die("cannot open %s: %s (run as root, with CAP_SYS_ADMIN)", RVISOR_DEVICE_PATH,
+			    strerror(e));
+		die("cannot open %s: %s", RVISOR_DEVICE_PATH, strerror(e));
+	}
+	memset(&v, 0, sizeof(v));
+	if (ioctl(device_fd, RVISOR_IOC_VERSION, &v) < 0)
+		die("RVISOR_IOC_VERSION: %s", strerror(errno));
+	if (v.abi_version != RVISOR_ABI_VERSION)
+		die("the loaded rvisor module speaks ABI %u, this program ABI %d: rebuild one of them",
+		    v.abi_version, RVISOR_ABI_VERSION);
+}
+
+static uint64_t sandbox_create(bool emulate_uname)
+{
+	static struct rvisor_policy policy; /* 2.6 KiB: not on the stack */
+	struct rvisor_sandbox_spec spec;
+
+	memset(&policy, 0, sizeof(policy));
+	policy.default_action = RVISOR_ACTION_PASS;
+	for (int i = 0; i < RVISOR_NR_SYSCALLS; i++)
+		policy.syscalls[i].action = RVISOR_ACTION_PASS;
+	if (emulate_uname)
+		policy.syscalls[SYS_uname].action = RVISOR_ACTION_EMULATE;
+
+	memset(&spec, 0, sizeof(spec));
+	/* Should this program die, closing the device destroys the sandbox. */
+	spec.flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
+	spec.policy = (uint64_t)(uintptr_t)&policy;
+	snprintf(spec.name, sizeof(spec.name), "%s", PROG);
+	snprintf(spec.nodename, sizeof(spec.nodename), "%s", BENCH_NODENAME);
+	snprintf(spec.domainname, sizeof(spec.domainname), "%s", "(none)");
+	if (ioctl(device_fd, RVISOR_IOC_SANDBOX_CREATE, &spec) < 0)
+		die("RVISOR_IOC_SANDBOX_CREATE: %s", strerror(errno));
+	if (spec.id == 0)
+		die("RVISOR_IOC_SANDBOX_CREATE returned sandbox id 0");
+	return spec.id;
+}
+
+static void sandbox_bind(uint64_t id, pid_t pid)
+{
+	struct rvisor_sandbox_bind b;
+
+	memset(&b, 0, sizeof(b));
+	b.id = id;
+	b.pid = pid;
+	if (ioctl(device_fd, RVISOR_IOC_SANDBOX_BIND, &b) < 0)
+		die("RVISOR_IOC_SANDBOX_BIND(sandbox %llu, pid %d): %s", (unsigned long long)id,
+		    (int)pid, strerror(errno));
+}
+
+static void sandbox_stats(uint64_t id, struct rvisor_sandbox_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	if (ioctl(device_fd, RVISOR_IOC_SANDBOX_STATS, st) < 0)
+		die("RVISOR_IOC_SANDBOX_STATS(sandbox %llu): %s", (unsigned long long)id,
+		    strerror(errno));
+}
+
+static void sandbox_destroy(uint64_t id)
+{
+	struct rvisor_sandbox_id sid;
+
+	memset(&sid, 0, sizeof(sid));
+	sid.id = id;
+	for (int tries = 0;; tries++) {
+		if (ioctl(device_fd, RVISOR_IOC_SANDBOX_DESTROY, &sid) == 0)
+			return;
+		if ((errno != EINTR && errno != EBUSY) || tries >= 3)
+			die("RVISOR_IOC_SANDBOX_DESTROY(sandbox %llu): %s", (unsigned long long)id,
+			    strerror(errno));
+	}
+}
+
+/* --- Children ------------------------------------------------------------------------------ */
+
+/*
+ * A child that is the init of a new pid namespace. It waits on its go pipe, so that it can be
+ * bound to a sandbox before it does anything that counts. A measuring child then measures and
+ * writes its figures to the result pipe; an idle child waits until the go pipe is closed.
+ */
+struct child {
+	pid_t pid;
+	int go;     /* write end: a byte starts a measuring child; closing it ends an idle one */
+	int result; /* read end: the measuring child's doubles */
+};
+
+struct job {
+	enum bench bench;
+	long n;
+	int reps;
+	bool expect_emulated_uname; /* check that uname answers with BENCH_NODENAME */
+};
+
+__attribute__((noreturn)) static void child_fail(const char *what, int err)
+{
+	fprintf(stderr, PROG ": in the child: %s: %s\n", what, strerror(err));
+	_exit(1);
+}
+
+__attribute__((noreturn)) static void child_main(int go, int result, const struct job *job)
+{
+	static double ns[MAX_REPS];
+	char c;
+	ssize_t r;
+	int err;
+
+	do
+		r = read(go, &c, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		_exit(job ? 1 : 0); /* closed: an idle child's end, a measuring child's abort */
+
+	if (job->expect_emulated_uname) {
+		struct utsname u;
+
+		if (syscall(SYS_uname, &u) < 0)
+			child_fail("uname", errno);
+		if (strcmp(u.nodename, BENCH_NODENAME) != 0) {
+			fprintf(stderr,
+				PROG ": in the sandbox, uname's nodename is '%s', not '%s': uname "
+				     "is not emulated\n",
+				u.nodename, BENCH_NODENAME);
+			_exit(1);
+		}
+	}
+	err = measure(job->bench, job->n, job->reps, ns);
+	if (err < 0)
+		child_fail(call_desc(job->bench), -err);
+	for (size_t off = 0, len = sizeof(ns[0]) * (size_t)job->reps; off < len;) {
+		ssize_t w = write(result, (const char *)ns + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			child_fail("writing the results", w < 0 ? errno : EPIPE);
+		off += (size_t)w;
+	}
+	_exit(0);
+}
+
+/* Starts a child (job: measuring, NULL: idle), stopped until child_go() or child_end(). */
+static struct child child_spawn(const struct job *job)
+{
+	struct child ch;
+	int go[2], result[2];
+	long pid;
+
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	fflush(NULL);
+	/* Raw clone: fork() takes no flags. Without a new stack it returns twice, like fork(). */
+	pid = syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | SIGCHLD), NULL, NULL, NULL, 0UL);
+	if (pid < 0)
+		die("clone(CLONE_NEWPID): %s", strerror(errno));
+	if (pid == 0) {
+		/* A sandboxed task must not hold the manager's file. */
+		if (device_fd >= 0)
+			close(device_fd);
+		close(go[1]);
+		close(result[0]);
+		child_main(go[0], result[1], job);
+	}
+	close(go[0]);
+	close(result[1]);
+	ch.pid = (pid_t)pid;
+	ch.go = go[1];
+	ch.result = result[0];
+	return ch;
+}
+
+static void child_go(const struct child *ch)
+{
+	if (write(ch->go, "g", 1) != 1)
+		die("starting the child: %s", strerror(errno));
+}
+
+/* Reads a measuring child's figures; false if it ended without them. */
+static bool child_results(const struct child *ch, double *ns, int reps)
+{
+	size_t len = sizeof(ns[0]) * (size_t)reps, off = 0;
+
+	while (off < len) {
+		ssize_t r = read(ch->result, (char *)ns + off, len - off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("reading the child's results: %s", strerror(errno));
+		if (r == 0)
+			return false;
+		off += (size_t)r;
+	}
+	return true;
+}
+
+/* Closes the pipes (an idle child then exits) and reaps the child; its exit status. */
+static int child_end(struct child *ch)
+{
+	int status;
+
+	close(ch->go);
+	close(ch->result);
+	while (waitpid(ch->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid(%d): %s", (int)ch->pid, strerror(errno));
+	return status;
+}
+
+static void check_exit(int status, const char *who)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	if (WIFSIGNALED(status))
+		die("%s was killed by signal %d (%s)", who, WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	die("%s failed (exit status %d)", who, WEXITSTATUS(status));
+}
+
+/* --- Setups --------------------------------------------------------------------------------- */
+
+static bool setup_sandboxed(enum setup s)
+{
+	return s == SETUP_CHILD_PASS || s == SETUP_CHILD_EMULATE || s == SETUP_HOST_TAX;
+}
+
+/*
+ * reps repetitions of job's bench in setup s, into ns[]. A child setup measures in one fresh
+ * child (and sandbox); a host setup measures in this process while the idle child (and
+ * sandbox) exist. The sandbox is checked and destroyed afterwards.
+ */
+static void run_setup(enum setup s, const struct job *job, double *ns)
+{
+	bool measuring_child = s == SETUP_CHILD || s == SETUP_CHILD_PASS || s == SETUP_CHILD_EMULATE;
+	bool emulating = s == SETUP_CHILD_EMULATE && job->bench == BENCH_UNAME;
+	struct rvisor_sandbox_stats st;
+	uint64_t id = 0;
+	struct child ch;
+	int err;
+
+	if (s == SETUP_SELF) {
+		err = measure(job->bench, job->n, job->reps, ns);
+		if (err < 0)
+			die("%s: %s", call_desc(job->bench), strerror(-err));
+		return;
+	}
+
+	if (setup_sandboxed(s))
+		id = sandbox_create(s == SETUP_CHILD_EMULATE);
+	if (measuring_child) {
+		struct job cj = *job;
+
+		cj.expect_emulated_uname = s == SETUP_CHILD_EMULATE;
+		ch = child_spawn(&cj);
+	} else {
+		ch = child_spawn(NULL);
+	}
+	if (id)
+		sandbox_bind(id, ch.pid);
+
+	if (measuring_child) {
+		child_go(&ch);
+		if (!child_results(&ch, ns, job->reps)) {
+			check_exit(child_end(&ch), "the measuring child");
+			die("the measuring child exited without its results");
+		}
+		check_exit(child_end(&ch), "the measuring child");
+	} else {
+		err = measure(job->bench, job->n, job->reps, ns);
+		check_exit(child_end(&ch), "the idle child");
+		if (err < 0)
+			die("%s: %s", call_desc(job->bench), strerror(-err));
+	}
+
+	if (!id)
+		return;
+	sandbox_stats(id, &st);
+	if (!(st.state & RVISOR_SANDBOX_BOUND))
+		die("sandbox %llu is not bound after RVISOR_IOC_SANDBOX_BIND succeeded",
+		    (unsigned long long)id);
+	if (measuring_child) {
+		/* Each repetition made at least n calls of the bench's syscall(s) in the sandbox. */
+		unsigned long long want = (unsigned long long)job->n * (unsigned long long)job->reps;
+		unsigned long long got = emulating ? st.total.emulated : st.total.passed;
+
+		if (got < want)
+			die("sandbox %llu counted %llu %s syscalls, expected at least %llu: the "
+			    "benchmark did not run behind the gate",
+			    (unsigned long long)id, got, emulating ? "emulated" : "passed", want);
+	} else {
+		/* Only the idle child's few syscalls may count, never this process's. */
+		unsigned long long got = st.total.passed + st.total.emulated + st.total.denied;
+
+		if (got >= (unsigned long long)job->n)
+			die("sandbox %llu counted %llu syscalls while only a host task was busy: "
+			    "host syscalls are gated",
+			    (unsigned long long)id, got);
+	}
+	sandbox_destroy(id);
+}
+
+/* --- Commands ------------------------------------------------------------------------------- */
+
+static void cmd_single(enum setup s, enum bench b, long n, int reps)
+{
+	static double ns[MAX_REPS];
+	struct job job = { .bench = b, .n = n, .reps = reps };
+
+	if (s != SETUP_SELF)
+		device_open();
+	run_setup(s, &job, ns);
+	printf("%s %.1f\n", bench_names[b], median(ns, reps));
+}
+
+/* ABBA: repetition i runs the baseline first when i % 4 is 0 or 3. */
+static void cmd_compare(enum setup base, enum setup rv, enum bench b, long n, int reps)
+{
+	static double base_ns[MAX_REPS], rv_ns[MAX_REPS];
+	struct job job = { .bench = b, .n = n, .reps = 1 };
+
+	device_open();
+	for (int i = 0; i < reps; i++) {
+		bool base_first = i % 4 == 0 || i % 4 == 3;
+
+		run_setup(base_first ? base : rv, &job, base_first ? &base_ns[i] : &rv_ns[i]);
+		run_setup(base_first ? rv : base, &job, base_first ? &rv_ns[i] : &base_ns[i]);
+	}
+	printf("%s %.1f %.1f\n", bench_names[b], median(base_ns, reps), median(rv_ns, reps));
+}
+
+int main(int argc, char *argv[])
+{
+	int reps = DEFAULT_REPS;
+	int i = 1;
+	long n;
+
+	if (i + 1 < argc && strcmp(argv[i], "-r") == 0) {
+		reps = (int)parse_long(argv[i + 1], 1, MAX_REPS, "REPS");
+		i += 2;
+	}
+	if (i >= argc)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (strcmp(argv[i], "sandbox") == 0) {
+		bool emulate = i + 1 < argc && strcmp(argv[i + 1], "--emulate-uname") == 0;
+
+		i += emulate ? 2 : 1;
+		if (argc - i != 2)
+			usage();
+		n = parse_long(argv[i + 1], 1, 1000000000L, "N");
+		pin_cpu();
+		cmd_single(emulate ? SETUP_CHILD_EMULATE : SETUP_CHILD_PASS, parse_bench(argv[i]), n,
+			   reps);
+	} else if (strcmp(argv[i], "host-tax") == 0) {
+		if (argc - i != 3)
+			usage();
+		n = parse_long(argv[i + 2], 1, 1000000000L, "N");
+		pin_cpu();
+		cmd_single(SETUP_HOST_TAX, parse_bench(argv[i + 1]), n, reps);
+	} else if (strcmp(argv[i], "compare") == 0) {
+		enum setup base, rv;
+
+		if (argc - i != 4)
+			usage();
+		if (strcmp(argv[i + 1], "pass") == 0) {
+			base = SETUP_CHILD;
+			rv = SETUP_CHILD_PASS;
+		} else if (strcmp(argv[i + 1], "emulate") == 0) {
+			base = SETUP_CHILD;
+			rv = SETUP_CHILD_EMULATE;
+		} else if (strcmp(argv[i + 1], "host-tax") == 0) {
+			base = SETUP_HOST_IDLE;
+			rv = SETUP_HOST_TAX;
+		} else {
+			fprintf(stderr, PROG ": unknown comparison '%s'\n", argv[i + 1]);
+			usage();
+		}
+		n = parse_long(argv[i + 3], 1, 1000000000L, "N");
+		pin_cpu();
+		cmd_compare(base, rv, parse_bench(argv[i + 2]), n, reps);
+	} else {
+		if (argc - i != 2)
+			usage();
+		n = parse_long(argv[i + 1], 1, 1000000000L, "N");
+		pin_cpu();
+		cmd_single(SETUP_SELF, parse_bench(argv[i]), n, reps);
+	}
+	return 0;
+}

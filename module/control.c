@@ -116,12 +116,12 @@ static long rvisor_ioctl_stats(struct file *file, void __user *argp)
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
-	if (memchr_inv(st.reserved, 0, sizeof(st.reserved)))
+	if (memchr_inv(st.reserved, 0, sizeof(st.reserved)) ||
+	    memchr_inv(st.reserved1, 0, sizeof(st.reserved1)))
 		return -EINVAL;
 	r = rvisor_sandbox_stats(&st, u64_to_user_ptr(st.counts));
 	if (r < 0)
 		return r;
-	memset(st.reserved1, 0, sizeof(st.reserved1));
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

@@ -7,7 +7,7 @@
 #   tests/vm/run.sh --demo   load the module, show 'rvisorctl status', unload
 #   tests/vm/run.sh --bench  run bench/run-vm.sh; its output on stdout, the console on stderr
 # Environment: RVISOR_KVER (kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 600),
-# RVISOR_VM_ACCEL (auto, kvm or tcg).
+# RVISOR_VM_ACCEL (auto, kvm or tcg), RVISOR_VM_SUITES (e.g. "gate lifecycle": only those files).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -62,6 +62,7 @@ tcg) accel=(-accel tcg -cpu max) ;;
 esac
 
 append="console=ttyS0 loglevel=5 oops=panic panic=-1 rvisorvm=$mode"
+[ -z "${RVISOR_VM_SUITES:-}" ] || append="$append rvisorvm_suites=$(tr ' ' , <<<"$RVISOR_VM_SUITES")"
 rm -f "$console" "$results"
 start=$(date +%s)
 echo "# booting $kver (${accel[1]}), console in $console"

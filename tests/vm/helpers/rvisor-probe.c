@@ -6,12 +6,21 @@
  *
  *   rvisor-probe [--as UID] [--drop-cap] open
  *   rvisor-probe version
- *   rvisor-probe ioctl CASE   (CASE: see ioctl_cases below)
+ *   rvisor-probe ioctl CASE   (CASE: see cmd_ioctl for VERSION, sandbox_case for the rest)
+ *   rvisor-probe churn N      N sandboxes created and destroyed, ids checked
+ *
+ * A sandbox case prints "ok", the errno's name, or "mismatch:WHAT" when the call succeeded
+ * but what it returned or wrote is wrong. Each case builds a valid request, breaks one thing,
+ * and leaves no sandbox and no task behind (it kills and reaps its children, then destroys
+ * its sandboxes).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +30,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -93,6 +104,1022 @@ static int cmd_version(void)
 	return 0;
 }
 
+/* ---- ABI 2: the sandbox ioctls, events and poll, fed good and bad input --------------- */
+
+static int dev = -1;         /* this run's manager fd */
+static __u64 created[32];    /* sandboxes to destroy at exit */
+static unsigned int nr_created;
+static pid_t spawned[8];     /* children to kill and reap at exit */
+static unsigned int nr_spawned;
+static struct rvisor_policy pass_policy; /* all zero: every syscall PASS */
+
+/* No sandbox and no task outlives a case: tasks first (we are their parent and reap them, so
+ * DESTROY never waits on our zombies), then the sandboxes. */
+static void cleanup(void)
+{
+	for (unsigned int i = 0; i < nr_spawned; i++)
+		kill(spawned[i], SIGKILL);
+	for (unsigned int i = 0; i < nr_spawned; i++)
+		waitpid(spawned[i], NULL, 0);
+	for (unsigned int i = 0; i < nr_created; i++) {
+		struct rvisor_sandbox_id d = { .id = created[i] };
+
+		ioctl(dev, RVISOR_IOC_SANDBOX_DESTROY, &d);
+	}
+}
+
+/* A case whose call succeeded but whose result is wrong prints what, exits 1. */
+static void mismatch(const char *what) __attribute__((noreturn));
+static void mismatch(const char *what)
+{
+	printf("mismatch:%s\n", what);
+	exit(1);
+}
+
+static void setup_failed(const char *what, int e) __attribute__((noreturn));
+static void setup_failed(const char *what, int e)
+{
+	fprintf(stderr, "rvisor-probe: setup: %s: %s\n", what, strerrorname_np(e) ?: "?");
+	exit(2);
+}
+
+static int call(unsigned long req, void *arg)
+{
+	return ioctl(dev, req, arg) < 0 ? errno : 0;
+}
+
+static void track(__u64 id)
+{
+	if (nr_created < sizeof(created) / sizeof(created[0]))
+		created[nr_created++] = id;
+}
+
+static void spec_init(struct rvisor_sandbox_spec *s, const struct rvisor_policy *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->policy = (__u64)(uintptr_t)p;
+}
+
+/* CREATE under test: 0 or the errno; what it made is destroyed at exit. */
+static int try_create(struct rvisor_sandbox_spec *s)
+{
+	int e = call(RVISOR_IOC_SANDBOX_CREATE, s);
+
+	if (!e)
+		track(s->id);
+	return e;
+}
+
+/* CREATE as setup: must work. */
+static __u64 create_sandbox(const struct rvisor_policy *p)
+{
+	struct rvisor_sandbox_spec s;
+	int e;
+
+	spec_init(&s, p);
+	e = try_create(&s);
+	if (e)
+		setup_failed("CREATE", e);
+	return s.id;
+}
+
+static int destroy(__u64 id)
+{
+	struct rvisor_sandbox_id d = { .id = id };
+
+	return call(RVISOR_IOC_SANDBOX_DESTROY, &d);
+}
+
+static int bind_pid(__u64 id, pid_t pid)
+{
+	struct rvisor_sandbox_bind b = { .id = id, .pid = pid };
+
+	return call(RVISOR_IOC_SANDBOX_BIND, &b);
+}
+
+static __u32 list_count(void)
+{
+	struct rvisor_sandbox_list l = { 0 };
+	int e = call(RVISOR_IOC_SANDBOX_LIST, &l);
+
+	if (e)
+		setup_failed("LIST", e);
+	return l.count;
+}
+
+static void *map_page(int prot)
+{
+	void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	memset(p, 0, (size_t)sysconf(_SC_PAGESIZE));
+	if (prot != (PROT_READ | PROT_WRITE) && mprotect(p, (size_t)sysconf(_SC_PAGESIZE), prot) < 0)
+		die("mprotect");
+	return p;
+}
+
+static void *unmapped_page(void)
+{
+	void *p = map_page(PROT_READ);
+
+	if (munmap(p, (size_t)sysconf(_SC_PAGESIZE)) < 0)
+		die("munmap");
+	return p;
+}
+
+/* Memory whose first `head` bytes end a mapped page and whose rest is unmapped. */
+static void *straddling(size_t head)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || munmap(p + page, (size_t)page) < 0)
+		die("mmap");
+	return p + page - head;
+}
+
+enum spawn_mode {
+	SPAWN_PAUSE,        /* pid 1 of a new pid namespace, waits to be killed */
+	SPAWN_WITH_CHILD,   /* ... after forking a pid-2 task (its host pid in *extra) */
+	SPAWN_NESTED,       /* ... after starting the init of a nested namespace (*extra) */
+	SPAWN_GETPPID_ON_GO /* ... and, once released (*go_fd), sleeps 100 ms, calls getppid */
+};
+
+static pid_t first_child_of(pid_t pid)
+{
+	char path[64];
+	int child = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%d", &child) != 1)
+		die("reading the children of a spawned init");
+	fclose(f);
+	return child;
+}
+
+static void pause_forever(void) __attribute__((noreturn));
+static void pause_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+static pid_t spawn_init(enum spawn_mode mode, pid_t *extra, int *go_fd)
+{
+	int ready[2], go[2];
+	long pid;
+	char b;
+
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+		die("pipe");
+	fflush(NULL);
+	pid = syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (pid < 0)
+		die("clone(CLONE_NEWPID)");
+	if (pid == 0) {
+		close(dev); /* the device is the manager's, never a sandbox task's */
+		if (mode == SPAWN_WITH_CHILD && fork() == 0)
+			pause_forever();
+		if (mode == SPAWN_NESTED &&
+		    syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L) == 0)
+			pause_forever();
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		if (mode == SPAWN_GETPPID_ON_GO) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+			if (read(go[0], &b, 1) != 1)
+				_exit(1);
+			nanosleep(&ts, NULL);
+			syscall(SYS_getppid);
+		}
+		pause_forever();
+	}
+	spawned[nr_spawned++] = (pid_t)pid;
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &b, 1) != 1)
+		die("spawned init died");
+	close(ready[0]);
+	if (go_fd)
+		*go_fd = go[1];
+	else
+		close(go[1]);
+	if (extra)
+		*extra = first_child_of((pid_t)pid);
+	return (pid_t)pid;
+}
+
+/* Waits (up to 5 s) for our child to die; true when SIGKILL killed it. */
+static bool killed_by_sigkill(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) {
+		int status;
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid) {
+			for (unsigned int j = 0; j < nr_spawned; j++)
+				if (spawned[j] == pid)
+					spawned[j] = spawned[--nr_spawned]; /* reaped: not ours to kill */
+			return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+		}
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Policy mutations, each one thing wrong (or right) in an otherwise valid policy. */
+static bool mutate_policy(const char *m, struct rvisor_policy *p)
+{
+	struct rvisor_syscall_rule *mk = &p->syscalls[SYS_mkdir];
+	static const struct {
+		const char *name;
+		__u16 action, error;
+	} rules[] = {
+		{ "action-max", RVISOR_ACTION_MAX, 0 },   { "action-ffff", 0xffff, 0 },
+		{ "deny-errno0", RVISOR_ACTION_DENY, 0 },  { "deny-errno4095", RVISOR_ACTION_DENY, 4095 },
+		{ "deny-errno4096", RVISOR_ACTION_DENY, 4096 },
+		{ "deny-errno5000", RVISOR_ACTION_DENY, 5000 },
+		{ "pass-errno", RVISOR_ACTION_PASS, 1 },   { "kill-errno", RVISOR_ACTION_KILL, 1 },
+		{ "log-errno", RVISOR_ACTION_LOG, 1 },     { "kill", RVISOR_ACTION_KILL, 0 },
+		{ "log", RVISOR_ACTION_LOG, 0 },           { "deny", RVISOR_ACTION_DENY, EACCES },
+		{ "emulate-mkdir", RVISOR_ACTION_EMULATE, 0 },
+	}, defaults[] = {
+		{ "default-deny", RVISOR_ACTION_DENY, EPERM }, { "default-kill", RVISOR_ACTION_KILL, 0 },
+		{ "default-log", RVISOR_ACTION_LOG, 0 },
+		{ "default-emulate", RVISOR_ACTION_EMULATE, 0 },
+		{ "default-action-max", RVISOR_ACTION_MAX, 0 },
+		{ "default-deny-errno0", RVISOR_ACTION_DENY, 0 },
+		{ "default-deny-errno5000", RVISOR_ACTION_DENY, 5000 },
+		{ "default-pass-errno", RVISOR_ACTION_PASS, 1 },
+	};
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (strcmp(m, rules[i].name) == 0) {
+			*mk = (struct rvisor_syscall_rule){ rules[i].action, rules[i].error };
+			return true;
+		}
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (strcmp(m, defaults[i].name) == 0) {
+			p->default_action = defaults[i].action;
+			p->default_errno = defaults[i].error;
+			return true;
+		}
+	if (strcmp(m, "ok") == 0)
+		return true;
+	if (strcmp(m, "flags") == 0)
+		p->flags = RVISOR_POLICY_FLAGS_ALL + 1;
+	else if (strcmp(m, "flags-high") == 0)
+		p->flags = 1U << 31;
+	else if (strcmp(m, "all-flags") == 0)
+		p->flags = RVISOR_POLICY_FLAGS_ALL;
+	else if (strcmp(m, "reserved") == 0)
+		p->reserved[3] = 1;
+	else if (strcmp(m, "emulate-getppid") == 0)
+		p->syscalls[SYS_getppid].action = RVISOR_ACTION_EMULATE;
+	else if (strcmp(m, "emulate-last") == 0)
+		p->syscalls[RVISOR_NR_SYSCALLS - 1].action = RVISOR_ACTION_EMULATE;
+	else if (strcmp(m, "emulate-errno") == 0)
+		p->syscalls[SYS_uname] = (struct rvisor_syscall_rule){ RVISOR_ACTION_EMULATE, 1 };
+	else if (strcmp(m, "emulate-all") == 0) {
+		p->syscalls[SYS_uname].action = RVISOR_ACTION_EMULATE;
+		p->syscalls[SYS_sethostname].action = RVISOR_ACTION_EMULATE;
+		p->syscalls[SYS_setdomainname].action = RVISOR_ACTION_EMULATE;
+		p->syscalls[SYS_sysinfo].action = RVISOR_ACTION_EMULATE;
+	} else if (strcmp(m, "nr-ioctls-64") == 0) {
+		p->flags = RVISOR_POLICY_FILTER_IOCTL;
+		p->nr_ioctls = RVISOR_MAX_IOCTL_RULES;
+	} else if (strcmp(m, "nr-ioctls-65") == 0) {
+		p->flags = RVISOR_POLICY_FILTER_IOCTL;
+		p->nr_ioctls = RVISOR_MAX_IOCTL_RULES + 1;
+	} else if (strcmp(m, "nr-ioctls-huge") == 0) {
+		p->flags = RVISOR_POLICY_FILTER_IOCTL;
+		p->nr_ioctls = 0xffffffffU;
+	} else if (strcmp(m, "nr-prctls-32") == 0) {
+		p->flags = RVISOR_POLICY_FILTER_PRCTL;
+		p->nr_prctls = RVISOR_MAX_PRCTL_RULES;
+	} else if (strcmp(m, "nr-prctls-33") == 0) {
+		p->flags = RVISOR_POLICY_FILTER_PRCTL;
+		p->nr_prctls = RVISOR_MAX_PRCTL_RULES + 1;
+	} else
+		return false;
+	return true;
+}
+
+/* <ioctl>-short, -oversized, -wrong-dir: the request number itself is wrong. */
+static bool request_case(const char *name, unsigned long *req)
+{
+	static const struct {
+		const char *name;
+		unsigned long req;
+	} ioctls[] = {
+		{ "create", RVISOR_IOC_SANDBOX_CREATE },   { "bind", RVISOR_IOC_SANDBOX_BIND },
+		{ "set-policy", RVISOR_IOC_SANDBOX_SET_POLICY }, { "kill", RVISOR_IOC_SANDBOX_KILL },
+		{ "destroy", RVISOR_IOC_SANDBOX_DESTROY }, { "list", RVISOR_IOC_SANDBOX_LIST },
+		{ "stats", RVISOR_IOC_SANDBOX_STATS },
+	};
+
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
+		size_t len = strlen(ioctls[i].name);
+		unsigned long r = ioctls[i].req;
+		const char *variant = name + len;
+
+		if (strncmp(name, ioctls[i].name, len) != 0 || variant[0] != '-')
+			continue;
+		if (strcmp(variant, "-short") == 0)
+			*req = _IOC(_IOC_DIR(r), RVISOR_IOC_MAGIC, _IOC_NR(r), _IOC_SIZE(r) - 8);
+		else if (strcmp(variant, "-oversized") == 0)
+			*req = _IOC(_IOC_DIR(r), RVISOR_IOC_MAGIC, _IOC_NR(r), _IOC_SIZE(r) + 8);
+		else if (strcmp(variant, "-max-size") == 0)
+			*req = _IOC(_IOC_DIR(r), RVISOR_IOC_MAGIC, _IOC_NR(r), _IOC_SIZEMASK);
+		else if (strcmp(variant, "-wrong-dir") == 0)
+			/* _IOW becomes _IOR, _IOWR becomes _IOW */
+			*req = _IOC(_IOC_DIR(r) == _IOC_WRITE ? _IOC_READ : _IOC_WRITE,
+				    RVISOR_IOC_MAGIC, _IOC_NR(r), _IOC_SIZE(r));
+		else
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static int case_create(const char *c)
+{
+	struct rvisor_sandbox_spec s;
+	struct rvisor_policy *p;
+
+	spec_init(&s, &pass_policy);
+	if (strcmp(c, "ok") == 0)
+		return try_create(&s);
+	if (strcmp(c, "die-with-manager") == 0)
+		s.flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
+	else if (strcmp(c, "flags") == 0)
+		s.flags = RVISOR_SANDBOX_FLAGS_ALL + 1;
+	else if (strcmp(c, "reserved0") == 0)
+		s.reserved0 = 1;
+	else if (strcmp(c, "reserved1") == 0)
+		s.reserved1[5] = 1;
+	else if (strcmp(c, "reserved") == 0)
+		s.reserved[3] = 1;
+	else if (strcmp(c, "name-unterminated") == 0)
+		memset(s.name, 'a', sizeof(s.name));
+	else if (strcmp(c, "nodename-unterminated") == 0)
+		memset(s.nodename, 'a', sizeof(s.nodename));
+	else if (strcmp(c, "domainname-unterminated") == 0)
+		memset(s.domainname, 'a', sizeof(s.domainname));
+	else if (strcmp(c, "names-max") == 0) {
+		memset(s.name, 'a', sizeof(s.name) - 1);
+		memset(s.nodename, 'b', sizeof(s.nodename) - 1);
+		memset(s.domainname, 'c', sizeof(s.domainname) - 1);
+	} else if (strcmp(c, "policy-null") == 0)
+		s.policy = 0;
+	else if (strcmp(c, "policy-unmapped") == 0)
+		s.policy = (__u64)(uintptr_t)unmapped_page();
+	else if (strcmp(c, "policy-straddle") == 0) {
+		p = straddling(1024);
+		memset(p, 0, 1024);
+		s.policy = (__u64)(uintptr_t)p;
+	} else if (strcmp(c, "null") == 0)
+		return call(RVISOR_IOC_SANDBOX_CREATE, NULL);
+	else if (strcmp(c, "readonly") == 0) {
+		/* The id cannot be written back: EFAULT, and no sandbox may be left behind. */
+		struct rvisor_sandbox_spec *ro = map_page(PROT_READ | PROT_WRITE);
+		__u32 before = list_count();
+		int e;
+
+		*ro = s;
+		if (mprotect(ro, (size_t)sysconf(_SC_PAGESIZE), PROT_READ) < 0)
+			die("mprotect");
+		e = call(RVISOR_IOC_SANDBOX_CREATE, ro);
+		if (!e)
+			track(ro->id);
+		if (e == EFAULT && list_count() != before)
+			mismatch("sandbox-left-behind");
+		return e;
+	} else
+		return -1;
+	return try_create(&s);
+}
+
+static int case_bind(const char *c)
+{
+	__u64 id = create_sandbox(&pass_policy);
+	struct rvisor_sandbox_bind b = { .id = id };
+	pid_t extra = 0;
+
+	if (strcmp(c, "ok") == 0)
+		return bind_pid(id, spawn_init(SPAWN_PAUSE, NULL, NULL));
+	if (strcmp(c, "id0") == 0)
+		return bind_pid(0, spawn_init(SPAWN_PAUSE, NULL, NULL));
+	if (strcmp(c, "unknown-id") == 0)
+		return bind_pid(id + 1000000, spawn_init(SPAWN_PAUSE, NULL, NULL));
+	if (strcmp(c, "destroyed") == 0) {
+		int e = destroy(id);
+
+		if (e)
+			setup_failed("DESTROY", e);
+		return bind_pid(id, spawn_init(SPAWN_PAUSE, NULL, NULL));
+	}
+	if (strcmp(c, "flags") == 0 || strcmp(c, "reserved") == 0) {
+		b.pid = spawn_init(SPAWN_PAUSE, NULL, NULL);
+		if (c[0] == 'f')
+			b.flags = 1;
+		else
+			b.reserved[1] = 1;
+		return call(RVISOR_IOC_SANDBOX_BIND, &b);
+	}
+	if (strcmp(c, "pid1") == 0)
+		return bind_pid(id, 1);
+	if (strcmp(c, "self") == 0)
+		return bind_pid(id, getpid());
+	if (strcmp(c, "nonexistent") == 0)
+		return bind_pid(id, 4194304); /* PID_MAX_LIMIT: never a pid */
+	if (strcmp(c, "non-init") == 0) {
+		spawn_init(SPAWN_WITH_CHILD, &extra, NULL);
+		return bind_pid(id, extra);
+	}
+	if (strcmp(c, "twice") == 0) {
+		int e = bind_pid(id, spawn_init(SPAWN_PAUSE, NULL, NULL));
+
+		if (e)
+			setup_failed("first BIND", e);
+		return bind_pid(id, spawn_init(SPAWN_PAUSE, NULL, NULL));
+	}
+	if (strcmp(c, "ns-taken") == 0 || strcmp(c, "nested") == 0) {
+		pid_t outer = spawn_init(SPAWN_NESTED, &extra, NULL);
+		__u64 other = create_sandbox(&pass_policy);
+		int e = bind_pid(id, outer);
+
+		if (e)
+			setup_failed("first BIND", e);
+		/* ns-taken: the same namespace again; nested: one inside the bound one */
+		return bind_pid(other, strcmp(c, "ns-taken") == 0 ? outer : extra);
+	}
+	return -1;
+}
+
+static int case_kill(const char *c)
+{
+	__u64 id = create_sandbox(&pass_policy);
+	struct rvisor_sandbox_kill k = { .id = id, .signal = SIGKILL };
+
+	if (strcmp(c, "unbound") == 0)
+		return call(RVISOR_IOC_SANDBOX_KILL, &k);
+	if (strcmp(c, "signal64") == 0)
+		k.signal = 64;
+	else if (strcmp(c, "signal0") == 0)
+		k.signal = 0;
+	else if (strcmp(c, "signal65") == 0)
+		k.signal = 65;
+	else if (strcmp(c, "signal-negative") == 0)
+		k.signal = -9;
+	else if (strcmp(c, "flags") == 0)
+		k.flags = 1;
+	else if (strcmp(c, "reserved") == 0)
+		k.reserved[0] = 1;
+	else if (strcmp(c, "id0") == 0)
+		k.id = 0;
+	else if (strcmp(c, "unknown-id") == 0)
+		k.id = id + 1000000;
+	else if (strcmp(c, "bound") == 0) {
+		pid_t pid = spawn_init(SPAWN_PAUSE, NULL, NULL);
+		int e = bind_pid(id, pid);
+
+		if (e)
+			setup_failed("BIND", e);
+		e = call(RVISOR_IOC_SANDBOX_KILL, &k);
+		if (!e && !killed_by_sigkill(pid))
+			mismatch("init-not-killed");
+		return e;
+	} else
+		return -1;
+	return call(RVISOR_IOC_SANDBOX_KILL, &k);
+}
+
+static int case_destroy(const char *c)
+{
+	__u64 id = create_sandbox(&pass_policy);
+	struct rvisor_sandbox_id d = { .id = id };
+
+	if (strcmp(c, "ok") == 0)
+		return call(RVISOR_IOC_SANDBOX_DESTROY, &d);
+	if (strcmp(c, "id0") == 0)
+		d.id = 0;
+	else if (strcmp(c, "unknown-id") == 0)
+		d.id = id + 1000000;
+	else if (strcmp(c, "reserved") == 0)
+		d.reserved[1] = 1;
+	else if (strcmp(c, "twice") == 0) {
+		int e = call(RVISOR_IOC_SANDBOX_DESTROY, &d);
+
+		if (e)
+			setup_failed("first DESTROY", e);
+	} else if (strcmp(c, "running") == 0) {
+		/* The bound init is our child, alive and not reaped: DESTROY kills it and returns
+		 * without waiting for us to reap it. */
+		pid_t pid = spawn_init(SPAWN_WITH_CHILD, NULL, NULL);
+		struct rvisor_sandbox_stats st = { .id = id };
+		int e = bind_pid(id, pid);
+
+		if (e)
+			setup_failed("BIND", e);
+		e = call(RVISOR_IOC_SANDBOX_DESTROY, &d);
+		if (e)
+			return e;
+		if (!killed_by_sigkill(pid))
+			mismatch("init-not-killed");
+		if (call(RVISOR_IOC_SANDBOX_STATS, &st) != ENOENT)
+			mismatch("still-listed");
+		return 0;
+	} else
+		return -1;
+	return call(RVISOR_IOC_SANDBOX_DESTROY, &d);
+}
+
+static int case_set_policy(const char *c)
+{
+	static struct rvisor_policy p;
+	__u64 id = create_sandbox(&pass_policy);
+	struct rvisor_sandbox_policy sp = { .id = id, .policy = (__u64)(uintptr_t)&p };
+
+	if (mutate_policy(c, &p))
+		return call(RVISOR_IOC_SANDBOX_SET_POLICY, &sp);
+	if (strcmp(c, "id0") == 0)
+		sp.id = 0;
+	else if (strcmp(c, "unknown-id") == 0)
+		sp.id = id + 1000000;
+	else if (strcmp(c, "arg-reserved") == 0)
+		sp.reserved[0] = 1;
+	else if (strcmp(c, "null") == 0)
+		sp.policy = 0;
+	else if (strcmp(c, "unmapped") == 0)
+		sp.policy = (__u64)(uintptr_t)unmapped_page();
+	else
+		return -1;
+	return call(RVISOR_IOC_SANDBOX_SET_POLICY, &sp);
+}
+
+static int case_policy(const char *c)
+{
+	static struct rvisor_policy p;
+	struct rvisor_sandbox_spec s;
+
+	if (!mutate_policy(c, &p))
+		return -1;
+	spec_init(&s, &p);
+	return try_create(&s);
+}
+
+static bool has_id(const __u64 *ids, __u32 n, __u64 id)
+{
+	for (__u32 i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static int case_list(const char *c)
+{
+	struct rvisor_sandbox_list l = { 0 };
+	__u32 before = list_count();
+	__u64 ids[3], out[64];
+	int e;
+
+	for (int i = 0; i < 3; i++)
+		ids[i] = create_sandbox(&pass_policy);
+	if (strcmp(c, "null-cap0") == 0) {
+		l.count = 0xdeadbeef; /* an output: ignored on input */
+		e = call(RVISOR_IOC_SANDBOX_LIST, &l);
+		if (!e && l.count != before + 3)
+			mismatch("count");
+		return e;
+	}
+	if (strcmp(c, "all") == 0 || strcmp(c, "truncated") == 0) {
+		memset(out, 0xa5, sizeof(out));
+		l.ids = (__u64)(uintptr_t)out;
+		l.capacity = c[0] == 'a' ? 64 : 1;
+		e = call(RVISOR_IOC_SANDBOX_LIST, &l);
+		if (e)
+			return e;
+		if (l.count != before + 3)
+			mismatch("count");
+		if (c[0] == 'a') {
+			for (int i = 0; i < 3; i++)
+				if (!has_id(out, l.count < 64 ? l.count : 64, ids[i]))
+					mismatch("id-missing");
+		} else if (out[0] == 0 || out[0] == 0xa5a5a5a5a5a5a5a5ULL ||
+			   out[1] != 0xa5a5a5a5a5a5a5a5ULL) {
+			mismatch("capacity-not-respected");
+		}
+		return 0;
+	}
+	if (strcmp(c, "null-huge") == 0)
+		l.capacity = 1000000;
+	else if (strcmp(c, "unmapped") == 0) {
+		l.ids = (__u64)(uintptr_t)unmapped_page();
+		l.capacity = 16;
+	} else if (strcmp(c, "readonly") == 0) {
+		l.ids = (__u64)(uintptr_t)map_page(PROT_READ);
+		l.capacity = 16;
+	} else if (strcmp(c, "reserved") == 0)
+		l.reserved[0] = 1;
+	else if (strcmp(c, "null") == 0)
+		return call(RVISOR_IOC_SANDBOX_LIST, NULL);
+	else
+		return -1;
+	return call(RVISOR_IOC_SANDBOX_LIST, &l);
+}
+
+static __u64 boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* A NUL-terminated string whose bytes after the NUL are zero too. */
+static bool clean_string(const char *s, size_t size, const char *expect)
+{
+	const char *nul = memchr(s, '\0', size);
+
+	if (!nul || strcmp(s, expect) != 0)
+		return false;
+	for (const char *p = nul; p < s + size; p++)
+		if (*p)
+			return false;
+	return true;
+}
+
+static bool all_zero(const void *p, size_t size)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < size; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+#define CANARY 0xa5
+
+static int case_stats(const char *c)
+{
+	static struct rvisor_syscall_counts counts[1000];
+	struct rvisor_sandbox_stats st;
+	__u64 id;
+	int e;
+
+	memset(counts, CANARY, sizeof(counts));
+	if (strcmp(c, "fresh") == 0) {
+		/* A created, unbound sandbox reports what it was created with and zeroes the rest;
+		 * output-only fields are filled with garbage first to show what is left unset. */
+		struct rvisor_sandbox_spec s;
+		__u64 t0 = boottime_ns(), t1;
+
+		spec_init(&s, &pass_policy);
+		s.flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
+		s.memory_limit = 123ULL << 20;
+		strcpy(s.name, "probe");
+		strcpy(s.nodename, "node");
+		strcpy(s.domainname, "dom");
+		e = try_create(&s);
+		if (e)
+			setup_failed("CREATE", e);
+		t1 = boottime_ns();
+		memset(&st, 0xff, sizeof(st));
+		memset(st.reserved1, 0, sizeof(st.reserved1));
+		memset(st.reserved, 0, sizeof(st.reserved));
+		st.id = s.id;
+		st.counts = (__u64)(uintptr_t)counts;
+		st.nr_counts = RVISOR_NR_SYSCALLS + 1;
+		e = call(RVISOR_IOC_SANDBOX_STATS, &st);
+		if (e)
+			return e;
+		if (st.id != s.id)
+			mismatch("id");
+		if (st.nr_counts != RVISOR_NR_SYSCALLS + 1)
+			mismatch("nr_counts");
+		if (st.state != 0)
+			mismatch("state");
+		if (st.flags != RVISOR_SANDBOX_DIE_WITH_MANAGER)
+			mismatch("flags");
+		if (st.nr_tasks != 0)
+			mismatch("nr_tasks");
+		if (st.init_pid != 0)
+			mismatch("init_pid");
+		if (st.memory_limit != 123ULL << 20)
+			mismatch("memory_limit");
+		if (st.start_time_ns < t0 || st.start_time_ns > t1)
+			mismatch("start_time_ns");
+		if (st.total.passed || st.total.emulated || st.total.denied)
+			mismatch("total");
+		if (!clean_string(st.name, sizeof(st.name), "probe"))
+			mismatch("name");
+		if (!clean_string(st.nodename, sizeof(st.nodename), "node"))
+			mismatch("nodename");
+		if (!clean_string(st.domainname, sizeof(st.domainname), "dom"))
+			mismatch("domainname");
+		if (!all_zero(st.reserved1, sizeof(st.reserved1)) || !all_zero(st.reserved, sizeof(st.reserved)))
+			mismatch("reserved");
+		if (!all_zero(counts, sizeof(counts[0]) * (RVISOR_NR_SYSCALLS + 1)))
+			mismatch("counts");
+		return 0;
+	}
+	if (strcmp(c, "null") == 0)
+		return call(RVISOR_IOC_SANDBOX_STATS, NULL);
+	id = create_sandbox(&pass_policy);
+	memset(&st, 0, sizeof(st));
+	st.id = id;
+	if (strcmp(c, "null-0") == 0) {
+		e = call(RVISOR_IOC_SANDBOX_STATS, &st);
+		if (!e && st.nr_counts != 0)
+			mismatch("nr_counts");
+		return e;
+	}
+	if (strcmp(c, "small") == 0 || strcmp(c, "big") == 0) {
+		__u32 want = c[0] == 's' ? 5 : RVISOR_NR_SYSCALLS + 1;
+		unsigned char after[sizeof(counts[0])];
+
+		memset(after, CANARY, sizeof(after));
+		st.counts = (__u64)(uintptr_t)counts;
+		st.nr_counts = c[0] == 's' ? 5 : 1000;
+		e = call(RVISOR_IOC_SANDBOX_STATS, &st);
+		if (e)
+			return e;
+		if (st.nr_counts != want)
+			mismatch("nr_counts");
+		if (!all_zero(counts, sizeof(counts[0]) * want))
+			mismatch("counts");
+		if (memcmp(&counts[want], after, sizeof(after)) != 0)
+			mismatch("wrote-beyond-nr_counts");
+		return 0;
+	}
+	if (strcmp(c, "null-10") == 0)
+		st.nr_counts = 10;
+	else if (strcmp(c, "unmapped") == 0) {
+		st.counts = (__u64)(uintptr_t)unmapped_page();
+		st.nr_counts = 10;
+	} else if (strcmp(c, "id0") == 0)
+		st.id = 0;
+	else if (strcmp(c, "unknown-id") == 0)
+		st.id = id + 1000000;
+	else if (strcmp(c, "reserved") == 0)
+		st.reserved[2] = 1;
+	else if (strcmp(c, "reserved1") == 0)
+		st.reserved1[0] = 1;
+	else
+		return -1;
+	return call(RVISOR_IOC_SANDBOX_STATS, &st);
+}
+
+static void set_nonblock(bool on)
+{
+	int fl = fcntl(dev, F_GETFL);
+
+	if (fl < 0 || fcntl(dev, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0)
+		die("fcntl");
+}
+
+/* Reads whatever earlier sessions left queued, so a case sees only its own records. */
+static void drain_stale(void)
+{
+	static struct rvisor_event evs[64];
+
+	set_nonblock(true);
+	for (int i = 0; i < 10000 && read(dev, evs, sizeof(evs)) > 0; i++)
+		;
+	set_nonblock(false);
+}
+
+/* A bound sandbox whose init denies itself getppid (EPERM) 100 ms after *go_fd is written. */
+static __u64 getppid_sandbox(pid_t *pid, int *go_fd)
+{
+	static struct rvisor_policy p;
+	__u64 id;
+	int e;
+
+	p.syscalls[SYS_getppid] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
+	id = create_sandbox(&p);
+	*pid = spawn_init(SPAWN_GETPPID_ON_GO, NULL, go_fd);
+	e = bind_pid(id, *pid);
+	if (e)
+		setup_failed("BIND", e);
+	return id;
+}
+
+/* The record that getppid_sandbox's init causes, checked field by field. */
+static void check_getppid_event(const struct rvisor_event *ev, __u64 id, pid_t pid)
+{
+	if (ev->sandbox_id != id)
+		mismatch("sandbox_id");
+	if (ev->type != RVISOR_EVENT_DENIED || ev->flags != 0)
+		mismatch("type");
+	if (ev->nr != SYS_getppid || ev->value != EPERM)
+		mismatch("nr-value");
+	if (ev->sandbox_pid != 1 || ev->host_pid != pid)
+		mismatch("pids");
+	if (ev->reserved[0] || ev->reserved[1])
+		mismatch("reserved");
+}
+
+static int case_events(const char *c)
+{
+	static struct rvisor_event evs[4];
+	struct pollfd pfd = { .fd = dev, .events = POLLIN };
+	int go_fd, r;
+	pid_t pid;
+	__u64 id;
+	ssize_t n;
+
+	drain_stale();
+	if (strcmp(c, "read-empty") == 0) {
+		set_nonblock(true);
+		return read(dev, evs, sizeof(evs)) < 0 ? errno : 0;
+	}
+	if (strcmp(c, "poll-idle") == 0) {
+		r = poll(&pfd, 1, 0);
+		if (r != 0)
+			mismatch("pollin-without-events");
+		return 0;
+	}
+	alarm(10); /* a read that never returns fails the case instead of hanging the suite */
+	id = getppid_sandbox(&pid, &go_fd);
+	if (strcmp(c, "read-blocks") == 0) {
+		/* Blocking read: returns once the init's denial (100 ms after go) is queued. */
+		if (write(go_fd, "g", 1) != 1)
+			die("write");
+		n = read(dev, evs, sizeof(evs));
+		if (n < 0)
+			return errno;
+		if (n != (ssize_t)sizeof(evs[0]))
+			mismatch("record-count");
+		check_getppid_event(&evs[0], id, pid);
+		return 0;
+	}
+	if (poll(&pfd, 1, 0) != 0)
+		mismatch("pollin-before-event");
+	if (write(go_fd, "g", 1) != 1)
+		die("write");
+	r = poll(&pfd, 1, 5000);
+	if (r != 1 || !(pfd.revents & POLLIN))
+		mismatch("no-pollin");
+	set_nonblock(true);
+	if (strcmp(c, "read-short") == 0) {
+		/* Too small for one record: EINVAL, and the record is still there after. */
+		int e;
+
+		n = read(dev, evs, sizeof(evs[0]) - 1);
+		e = n < 0 ? errno : 0;
+		if (e != EINVAL)
+			return e;
+		n = read(dev, evs, sizeof(evs));
+		if (n != (ssize_t)sizeof(evs[0]))
+			mismatch("record-lost");
+		check_getppid_event(&evs[0], id, pid);
+		return EINVAL;
+	}
+	if (strcmp(c, "poll-wakes") == 0) {
+		n = read(dev, evs, sizeof(evs));
+		if (n != (ssize_t)sizeof(evs[0]))
+			mismatch("record-count");
+		check_getppid_event(&evs[0], id, pid);
+		if (poll(&pfd, 1, 0) != 0)
+			mismatch("pollin-after-drain");
+		return 0;
+	}
+	return -1;
+}
+
+/* A bound task that inherited the manager's descriptor tries LIST on it: returns its errno. */
+static int case_inherited_fd(void)
+{
+	__u64 id = create_sandbox(&pass_policy);
+	int go[2], res[2], e;
+	long pid;
+	char b;
+
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+		die("pipe");
+	fflush(NULL);
+	pid = syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (pid < 0)
+		die("clone(CLONE_NEWPID)");
+	if (pid == 0) {
+		struct rvisor_sandbox_list l = { 0 };
+
+		if (read(go[0], &b, 1) != 1)
+			_exit(1);
+		e = ioctl(dev, RVISOR_IOC_SANDBOX_LIST, &l) < 0 ? errno : 0;
+		if (write(res[1], &e, sizeof(e)) != sizeof(e))
+			_exit(1);
+		pause_forever();
+	}
+	spawned[nr_spawned++] = (pid_t)pid;
+	close(go[0]);
+	close(res[1]);
+	e = bind_pid(id, (pid_t)pid);
+	if (e)
+		setup_failed("BIND", e);
+	if (write(go[1], "g", 1) != 1 || read(res[0], &e, sizeof(e)) != sizeof(e))
+		die("talking to the sandboxed child");
+	return e;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* churn N: N create/destroy cycles; every id non-zero and never reused, the count back where
+ * it started. */
+static int cmd_churn(const char *arg)
+{
+	unsigned long n = strtoul(arg, NULL, 10);
+	__u64 *ids = calloc(n ? n : 1, sizeof(*ids));
+	__u32 before;
+
+	if (!ids)
+		die("calloc");
+	dev = open_device();
+	if (dev < 0)
+		return report(errno);
+	atexit(cleanup);
+	before = list_count();
+	for (unsigned long i = 0; i < n; i++) {
+		struct rvisor_sandbox_spec s;
+		int e;
+
+		spec_init(&s, &pass_policy);
+		e = call(RVISOR_IOC_SANDBOX_CREATE, &s);
+		if (e)
+			return report(e);
+		if (s.id == 0)
+			mismatch("id-zero");
+		ids[i] = s.id;
+		e = destroy(s.id);
+		if (e) {
+			track(s.id);
+			return report(e);
+		}
+	}
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	for (unsigned long i = 1; i < n; i++)
+		if (ids[i] == ids[i - 1])
+			mismatch("id-reused");
+	if (list_count() != before)
+		mismatch("count");
+	return report(0);
+}
+
+/* `rvisor-probe ioctl CASE` for the sandbox ioctls: see the case_* functions. */
+static int sandbox_case(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		int (*fn)(const char *c);
+	} groups[] = {
+		{ "create-", case_create },   { "bind-", case_bind },
+		{ "kill-", case_kill },       { "destroy-", case_destroy },
+		{ "set-policy-", case_set_policy }, { "policy-", case_policy },
+		{ "list-", case_list },       { "stats-", case_stats },
+		{ "events-", case_events },
+	};
+	static char zero[_IOC_SIZEMASK + 1];
+	unsigned long req;
+
+	dev = open_device();
+	if (dev < 0)
+		return report(errno);
+	atexit(cleanup);
+	if (request_case(name, &req))
+		return report(call(req, zero));
+	if (strcmp(name, "unknown-next-nr") == 0)
+		return report(call(_IOW(RVISOR_IOC_MAGIC, 0x08, struct rvisor_sandbox_id), zero));
+	if (strcmp(name, "inherited-fd") == 0)
+		return report(case_inherited_fd());
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		size_t len = strlen(groups[i].prefix);
+		int r;
+
+		if (strncmp(name, groups[i].prefix, len) != 0)
+			continue;
+		r = groups[i].fn(name + len);
+		if (r >= 0)
+			return report(r);
+	}
+	fprintf(stderr, "rvisor-probe: unknown ioctl case '%s'\n", name);
+	exit(2);
+}
+
 /* Each case is one way of getting an ioctl wrong (or right), with its argument. */
 static int cmd_ioctl(const char *name)
 {
@@ -140,8 +1167,7 @@ static int cmd_ioctl(const char *name)
 		req = RVISOR_IOC_VERSION;
 		arg = p + page - 8;
 	} else {
-		fprintf(stderr, "rvisor-probe: unknown ioctl case '%s'\n", name);
-		exit(2);
+		return sandbox_case(name);
 	}
 
 	fd = open_device();
@@ -189,6 +1215,8 @@ int main(int argc, char *argv[])
 		return cmd_version();
 	if (strcmp(argv[optind], "ioctl") == 0 && optind + 1 < argc)
 		return cmd_ioctl(argv[optind + 1]);
+	if (strcmp(argv[optind], "churn") == 0 && optind + 1 < argc)
+		return cmd_churn(argv[optind + 1]);
 	fprintf(stderr, "rvisor-probe: unknown command\n");
 	return 2;
 }

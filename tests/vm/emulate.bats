@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# EMULATE: uname, sethostname, setdomainname and sysinfo answered by rvisor from the
+# sandbox's own state; the host's view never changes.
+
+load lib
+
+EMU=(--rule uname=emulate --rule sethostname=emulate --rule setdomainname=emulate)
+
+setup_file() {
+	load_module
+	kernel_log_mark
+}
+
+setup() {
+	rv_setup
+}
+
+teardown() {
+	rv_teardown
+}
+
+@test "uname: nodename and domainname are the sandbox's, the rest the host's" {
+	run rvisor-run --stats "$T/s" --rule uname=emulate --hostname box1 --domainname dom1 -- sc uname
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok 0 sysname=Linux nodename=box1 domainname=dom1 release=$(uname -r) machine=$(uname -m)" ]
+	[ "$(kv "$T/s" syscall.uname)" = 0,1,0 ]
+	[ "$(kv "$T/s" total.emulated)" = 1 ]
+	# without EMULATE the host answers
+	run rvisor-run --hostname box1 -- sc uname
+	[[ "$output" == *" nodename=$HOST_NAME "* ]]
+}
+
+@test "sethostname and setdomainname change the sandbox's view only" {
+	run rvisor-run --stats "$T/s" "${EMU[@]}" --hostname box1 --domainname dom1 -- \
+		sh -c 'sc sethostname box2; sc setdomainname dom2; sc uname'
+	echo "$output"
+	[ "${lines[0]}" = "ok 0" ]
+	[ "${lines[1]}" = "ok 0" ]
+	[[ "${lines[2]}" == "ok 0 sysname=Linux nodename=box2 domainname=dom2 "* ]]
+	[ "$(kv "$T/s" nodename)" = box2 ]
+	[ "$(kv "$T/s" domainname)" = dom2 ]
+	[ "$(kv "$T/s" syscall.sethostname)" = 0,1,0 ]
+	[ "$(kv "$T/s" syscall.setdomainname)" = 0,1,0 ]
+	[ "$(cat /proc/sys/kernel/hostname)" = "$HOST_NAME" ]
+	[ "$(cat /proc/sys/kernel/domainname)" = "$HOST_DOMAIN" ]
+	[[ "$(sc uname)" == *" nodename=$HOST_NAME domainname=$HOST_DOMAIN "* ]]
+}
+
+@test "a name changed in one sandbox is not seen by another" {
+	rv_detach "${EMU[@]}" --hostname first -- sh -c 'sc sethostname changed; exec sleep 30'
+	wait_for stat_is "$ID" nodename changed
+	run rvisor-run "${EMU[@]}" --hostname second -- sc uname
+	[[ "$output" == *" nodename=second "* ]]
+	rvisor-run ctl destroy "$ID"
+}
+
+@test "emulated sethostname: 64 bytes fit, 65 are EINVAL and change nothing" {
+	n64=$(printf 'a%.0s' $(seq 64))
+	run rvisor-run "${EMU[@]}" --hostname box1 -- sh -c "sc sethostname $n64; sc uname"
+	[ "${lines[0]}" = "ok 0" ]
+	[[ "${lines[1]}" == *" nodename=$n64 "* ]]
+	run rvisor-run --stats "$T/s" "${EMU[@]}" --hostname box1 -- sh -c "sc sethostname ${n64}b; sc setdomainname ${n64}b; sc uname"
+	[ "${lines[0]}" = EINVAL ]
+	[ "${lines[1]}" = EINVAL ]
+	[[ "${lines[2]}" == *" nodename=box1 "* ]]
+	[ "$(kv "$T/s" nodename)" = box1 ]
+}
+
+@test "sysinfo: totalram is --memory, freeram below it, procs the sandbox's tasks" {
+	run rvisor-run --stats "$T/s" --rule sysinfo=emulate --memory 256M -- sc sysinfo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r _ _ total free procs uptime _ <<<"$output"
+	[ "$total" = totalram=268435456 ]
+	free=${free#freeram=}
+	[ "$free" -gt 0 ]
+	[ "$free" -lt 268435456 ]
+	[ "$procs" = procs=1 ]
+	[ "${uptime#uptime=}" -le "$(host_uptime)" ]
+	[ "$(kv "$T/s" syscall.sysinfo)" = 0,1,0 ]
+	[ "$(kv "$T/s" total.emulated)" = 1 ]
+}
+
+@test "sysinfo: procs counts every task of the sandbox" {
+	# sh (pid 1), a background sleep and sc: three tasks.
+	run rvisor-run --rule sysinfo=emulate --memory 256M -- sh -c 'sleep 10 & sc sysinfo; exit 0'
+	echo "$output"
+	[[ "$output" == *" procs=3 "* ]]
+	# sc with a second thread: the thread counts too
+	run rvisor-run --rule sysinfo=emulate -- sc thread sysinfo
+	[[ "$output" == *" procs=2 "* ]]
+}
+
+@test "sysinfo: without --memory totalram is the host's" {
+	host=$(sc sysinfo)
+	read -r _ _ host_total _ <<<"$host"
+	run rvisor-run --rule sysinfo=emulate -- sc sysinfo
+	read -r _ _ total free _ <<<"$output"
+	[ "$total" = "$host_total" ]
+	free=${free#freeram=}
+	[ "$free" -gt 0 ]
+	[ "$free" -lt "${total#totalram=}" ]
+	# and without EMULATE the host answers, whatever --memory says
+	run rvisor-run --memory 256M -- sc sysinfo
+	read -r _ _ total _ <<<"$output"
+	[ "$total" = "$host_total" ]
+}
+
+@test "the kernel log stayed clean (emulate.bats)" {
+	kernel_log_clean
+}

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sc: a static syscall probe for the VM suite. It makes one system call (raw, through
+ * syscall(2) or inline assembly, so the number the gate sees is exactly the one named here)
+ * and prints "ok VALUE [DETAILS]" or the errno's name (EPERM, ENOSYS, …).
+ * Exit status: 0 when the call succeeded, 1 when it failed with an errno, 2 on usage errors.
+ *
+ *   sc OP [ARGS...]           see the ops[] table below (sc --help lists them)
+ *   sc thread OP [ARGS...]    run OP in a second thread (pthread) and print its result there
+ *   sc fork OP [ARGS...]      run OP in a child process; its status becomes ours
+ *                             (a child killed by a signal prints "killed SIGNAME", exit 3)
+ *   sc loop N [OP [ARGS...]]  run OP (default getppid) N times quietly; prints "ok N" when all
+ *                             succeeded, else "ERRNO FAILURES" (the first failure's errno)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IA32_NR_GETPID 20              /* arch/x86/entry/syscalls/syscall_32.tbl */
+#define X32_SYSCALL_BIT 0x40000000L
+
+/* The outcome of one op: ret >= 0 with err == 0, or err set. detail is printed after it. */
+struct result {
+	long ret;
+	int err;
+	char detail[512];
+};
+
+typedef void op_fn(int argc, char **argv, struct result *r);
+
+struct op {
+	const char *name;
+	int min_args, max_args;
+	op_fn *fn;
+	const char *usage;
+};
+
+struct name_value {
+	const char *name;
+	unsigned long value;
+};
+
+static void usage_error(const char *fmt_arg)
+{
+	fprintf(stderr, "sc: %s (sc --help)\n", fmt_arg);
+	exit(2);
+}
+
+/* Records a raw syscall's return: -1 with errno set, else the value. */
+static void from_syscall(struct result *r, long ret)
+{
+	if (ret < 0) {
+		r->ret = -1;
+		r->err = errno;
+	} else {
+		r->ret = ret;
+		r->err = 0;
+	}
+}
+
+/* For assembly paths that return -errno in rax. */
+static void from_raw(struct result *r, long ret)
+{
+	if (ret < 0 && ret >= -4095) {
+		r->ret = -1;
+		r->err = (int)-ret;
+	} else {
+		r->ret = ret;
+		r->err = 0;
+	}
+}
+
+static unsigned long parse_number(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end)
+		usage_error("not a number");
+	return v;
+}
+
+/* A name from the table (case-insensitive, optional prefix dropped) or a number. */
+static unsigned long parse_named(const char *s, const struct name_value *table, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	if (strncasecmp(s, prefix, plen) == 0)
+		s += plen;
+	for (const struct name_value *t = table; t->name; t++)
+		if (strcasecmp(s, t->name) == 0)
+			return t->value;
+	return parse_number(s);
+}
+
+/* FLAG[,FLAG|FLAG...] with names from the table, or numbers. */
+static unsigned long parse_flags(const char *s, const struct name_value *table, const char *prefix)
+{
+	char buf[256], *save = NULL;
+	unsigned long flags = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		usage_error("flags too long");
+	strcpy(buf, s);
+	for (char *tok = strtok_r(buf, ",|", &save); tok; tok = strtok_r(NULL, ",|", &save))
+		flags |= parse_named(tok, table, prefix);
+	return flags;
+}
+
+static const struct name_value clone_flags[] = {
+	{ "NEWNS", CLONE_NEWNS },       { "NEWUTS", CLONE_NEWUTS },   { "NEWIPC", CLONE_NEWIPC },
+	{ "NEWNET", CLONE_NEWNET },     { "NEWUSER", CLONE_NEWUSER }, { "NEWPID", CLONE_NEWPID },
+	{ "NEWCGROUP", CLONE_NEWCGROUP }, { "NEWTIME", 0x00000080 /* CLONE_NEWTIME */ },
+	{ "FILES", CLONE_FILES },       { "FS", CLONE_FS },           { "SYSVSEM", CLONE_SYSVSEM },
+	{ "NONE", 0 },                  {},
+};
+
+static const struct name_value families[] = {
+	{ "UNIX", AF_UNIX },   { "LOCAL", AF_UNIX },     { "INET", AF_INET },
+	{ "INET6", AF_INET6 }, { "NETLINK", AF_NETLINK }, { "PACKET", AF_PACKET },
+	{},
+};
+
+static const struct name_value socket_types[] = {
+	{ "STREAM", SOCK_STREAM }, { "DGRAM", SOCK_DGRAM }, { "RAW", SOCK_RAW },
+	{ "SEQPACKET", SOCK_SEQPACKET }, {},
+};
+
+static const struct name_value prctl_options[] = {
+	{ "SET_PDEATHSIG", PR_SET_PDEATHSIG },   { "GET_PDEATHSIG", PR_GET_PDEATHSIG },
+	{ "GET_DUMPABLE", PR_GET_DUMPABLE },     { "SET_DUMPABLE", PR_SET_DUMPABLE },
+	{ "GET_KEEPCAPS", PR_GET_KEEPCAPS },     { "SET_KEEPCAPS", PR_SET_KEEPCAPS },
+	{ "SET_NAME", PR_SET_NAME },             { "GET_NAME", PR_GET_NAME },
+	{ "GET_SECCOMP", PR_GET_SECCOMP },       { "CAPBSET_READ", PR_CAPBSET_READ },
+	{ "SET_NO_NEW_PRIVS", PR_SET_NO_NEW_PRIVS }, { "GET_NO_NEW_PRIVS", PR_GET_NO_NEW_PRIVS },
+	{ "GET_TIMERSLACK", PR_GET_TIMERSLACK }, { "SET_TIMERSLACK", PR_SET_TIMERSLACK },
+	{},
+};
+
+static const struct name_value ioctl_requests[] = {
+	{ "TCGETS", TCGETS },     { "TCSETS", TCSETS },         { "TIOCGWINSZ", TIOCGWINSZ },
+	{ "FIONREAD", FIONREAD }, { "TIOCGPGRP", TIOCGPGRP },   { "FIOCLEX", FIOCLEX },
+	{ "FIONCLEX", FIONCLEX }, { "FIONBIO", FIONBIO },       { "TIOCGPTN", TIOCGPTN },
+	{},
+};
+
+static void op_getpid(int argc, char **argv, struct result *r)
+{
+	from_syscall(r, syscall(SYS_getpid));
+}
+
+static void op_getppid(int argc, char **argv, struct result *r)
+{
+	from_syscall(r, syscall(SYS_getppid));
+}
+
+static void op_gettid(int argc, char **argv, struct result *r)
+{
+	from_syscall(r, syscall(SYS_gettid));
+}
+
+static void op_uname(int argc, char **argv, struct result *r)
+{
+	struct utsname u;
+
+	memset(&u, 0, sizeof(u));
+	from_syscall(r, syscall(SYS_uname, &u));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail),
+			 "sysname=%.65s nodename=%.65s domainname=%.65s release=%.65s machine=%.65s",
+			 u.sysname, u.nodename, u.domainname, u.release, u.machine);
+}
+
+static void op_sethostname(int argc, char **argv, struct result *r)
+{
+	from_syscall(r, syscall(SYS_sethostname, argv[0], strlen(argv[0])));
+}
+
+static void op_setdomainname(int argc, char **argv, struct result *r)
+{
+	from_syscall(r, syscall(SYS_setdomainname, argv[0], strlen(argv[0])));
+}
+
+static void op_sysinfo(int argc, char **argv, struct result *r)
+{
+	struct sysinfo si;
+	unsigned long long unit;
+
+	memset(&si, 0, sizeof(si));
+	from_syscall(r, syscall(SYS_sysinfo, &si));
+	if (r->err)
+		return;
+	unit = si.mem_unit ? si.mem_unit : 1; /* mem_unit 0 meant bytes in old kernels */
+	snprintf(r->detail, sizeof(r->detail),
+		 "totalram=%llu freeram=%llu procs=%u uptime=%ld mem_unit=%u",
+		 (unsigned long long)si.totalram * unit, (unsigned long long)si.freeram * unit,
+		 (unsigned int)si.procs, si.uptime, si.mem_unit);
+}
+
+/* ioctl REQ [PATH]: on a pty master by default, where TCGETS and FIONREAD both succeed. */
+static void op_ioctl(int argc, char **argv, struct result *r)
+{
+	const char *path = argc > 1 ? argv[1] : "/dev/ptmx";
+	unsigned long req = parse_named(argv[0], ioctl_requests, "");
+	unsigned char buf[256];
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "sc: open %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	memset(buf, 0, sizeof(buf));
+	from_syscall(r, syscall(SYS_ioctl, fd, req, buf));
+	close(fd);
+}
+
+static void op_ioctl_tcgets(int argc, char **argv, struct result *r)
+{
+	char *args[] = { (char *)(uintptr_t)"TCGETS", argc > 0 ? argv[0] : NULL };
+
+	op_ioctl(argc > 0 ? 2 : 1, args, r);
+}
+
+static void op_socket(int argc, char **argv, struct result *r)
+{
+	long family = (long)parse_named(argv[0], families, "AF_");
+	long type = argc > 1 ? (long)parse_named(argv[1], socket_types, "SOCK_")
+			     : (family == AF_NETLINK || family == AF_PACKET ? SOCK_RAW : SOCK_STREAM);
+
+	from_syscall(r, syscall(SYS_socket, family, type | SOCK_CLOEXEC, 0L));
+}
+
+static void op_socketpair(int argc, char **argv, struct result *r)
+{
+	long family = (long)parse_named(argv[0], families, "AF_");
+	long type = argc > 1 ? (long)parse_named(argv[1], socket_types, "SOCK_") : SOCK_STREAM;
+	int sv[2] = { -1, -1 };
+
+	from_syscall(r, syscall(SYS_socketpair, family, type | SOCK_CLOEXEC, 0L, sv));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail), "fds=%d,%d", sv[0], sv[1]);
+}
+
+/* prctl OPTION [ARG2]: PR_SET_NAME and PR_GET_NAME get a buffer, the rest a number (0). */
+static void op_prctl(int argc, char **argv, struct result *r)
+{
+	unsigned long option = parse_named(argv[0], prctl_options, "PR_");
+	char name[16] = "sc";
+	unsigned long arg2 = 0;
+
+	if (option == PR_SET_NAME || option == PR_GET_NAME) {
+		if (argc > 1)
+			snprintf(name, sizeof(name), "%s", argv[1]);
+		arg2 = (unsigned long)(uintptr_t)name;
+	} else if (argc > 1) {
+		arg2 = parse_number(argv[1]);
+	}
+	from_syscall(r, syscall(SYS_prctl, option, arg2, 0L, 0L, 0L));
+	if (!r->err && option == PR_GET_NAME)
+		snprintf(r->detail, sizeof(r->detail), "name=%.16s", name);
+}
+
+static void op_unshare(int argc, char **argv, struct result *r)
+{
+	from_syscall(r, syscall(SYS_unshare, parse_flags(argv[0], clone_flags, "CLONE_")));
+}
+
+/* Waits for a child that exits at once; a child that did not exit 0 is a harness error. */
+static void reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, __WALL) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "sc: child %d did not exit cleanly\n", (int)pid);
+		exit(2);
+	}
+}
+
+/* clone FLAGS: fork-like raw clone (no new stack) with the flags plus SIGCHLD. */
+static void op_clone(int argc, char **argv, struct result *r)
+{
+	unsigned long flags = parse_flags(argv[0], clone_flags, "CLONE_");
+	long pid = syscall(SYS_clone, flags | SIGCHLD, 0L, 0L, 0L, 0L);
+
+	if (pid == 0)
+		_exit(0);
+	from_syscall(r, pid);
+	if (!r->err)
+		reap((pid_t)pid);
+}
+
+static void op_clone_newns(int argc, char **argv, struct result *r)
+{
+	char *args[] = { (char *)(uintptr_t)"NEWNS" };
+
+	op_clone(1, args, r);
+}
+
+/* struct clone_args, CLONE_ARGS_SIZE_VER0 (64 bytes); local to avoid <linux/sched.h>. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static void op_clone3(int argc, char **argv, struct result *r)
+{
+	struct clone3_args args;
+	long pid;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = argc > 0 ? parse_flags(argv[0], clone_flags, "CLONE_") : 0;
+	args.exit_signal = SIGCHLD;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		_exit(0);
+	from_syscall(r, pid);
+	if (!r->err)
+		reap((pid_t)pid);
+}
+
+/* ia32 getpid through int $0x80 from 64-bit code (eax = 20, the ia32 number). The kernel
+ * zeroes r8-r11 on this path. */
+static void op_int80_getpid(int argc, char **argv, struct result *r)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"((long)IA32_NR_GETPID)
+			 : "r8", "r9", "r10", "r11", "memory", "cc");
+	from_raw(r, (long)(int)ret); /* an ia32 result: 32 bits */
+}
+
+/* x32 getpid: the syscall instruction with 39 | __X32_SYSCALL_BIT. */
+static void op_x32_getpid(int argc, char **argv, struct result *r)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(SYS_getpid | X32_SYSCALL_BIT)
+			 : "rcx", "r11", "memory", "cc");
+	from_raw(r, ret);
+}
+
+static void op_open(int argc, char **argv, struct result *r)
+{
+	long flags = O_RDONLY | O_CLOEXEC;
+
+	if (argc > 1 && strcmp(argv[1], "creat") == 0)
+		flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	from_syscall(r, syscall(SYS_open, argv[0], flags, 0644L));
+}
+
+static void op_stat(int argc, char **argv, struct result *r)
+{
+	struct stat st;
+
+	from_syscall(r, syscall(SYS_stat, argv[0], &st));
+}
+
+/* mkdir PATH [MODE]: the mkdir syscall itself (83), not mkdirat; MODE in octal. */
+static void op_mkdir(int argc, char **argv, struct result *r)
+{
+	long mode = 0755;
+
+	if (argc > 1) {
+		char *end;
+
+		mode = strtol(argv[1], &end, 8);
+		if (*end || end == argv[1])
+			usage_error("mode must be octal");
+	}
+	from_syscall(r, syscall(SYS_mkdir, argv[0], mode));
+}
+
+/* raw NR [ARG...]: any syscall number with numeric arguments. */
+static void op_raw(int argc, char **argv, struct result *r)
+{
+	long a[6] = { 0 };
+
+	for (int i = 1; i < argc; i++)
+		a[i - 1] = (long)parse_number(argv[i]);
+	from_syscall(r, syscall((long)parse_number(argv[0]), a[0], a[1], a[2], a[3], a[4], a[5]));
+}
+
+/* sleep SECONDS: nanosleep, for tasks that must stay alive a while. */
+static void op_sleep(int argc, char **argv, struct result *r)
+{
+	struct timespec ts = { (time_t)parse_number(argv[0]), 0 };
+
+	from_syscall(r, syscall(SYS_nanosleep, &ts, NULL));
+}
+
+static void op_exit(int argc, char **argv, struct result *r)
+{
+	fflush(stdout);
+	_exit((int)parse_number(argv[0]));
+}
+
+static const struct op ops[] = {
+	{ "getpid", 0, 0, op_getpid, "" },
+	{ "getppid", 0, 0, op_getppid, "" },
+	{ "gettid", 0, 0, op_gettid, "" },
+	{ "uname", 0, 0, op_uname, "" },
+	{ "sethostname", 1, 1, op_sethostname, "NAME" },
+	{ "setdomainname", 1, 1, op_setdomainname, "NAME" },
+	{ "sysinfo", 0, 0, op_sysinfo, "" },
+	{ "ioctl", 1, 2, op_ioctl, "REQ [PATH]   (default PATH /dev/ptmx)" },
+	{ "ioctl-tcgets", 0, 1, op_ioctl_tcgets, "[PATH]" },
+	{ "socket", 1, 2, op_socket, "FAMILY [TYPE]" },
+	{ "socketpair", 1, 2, op_socketpair, "FAMILY [TYPE]" },
+	{ "prctl", 1, 2, op_prctl, "OPTION [ARG2]" },
+	{ "unshare", 1, 1, op_unshare, "FLAGS   (NEWNS,NEWUTS,NEWNET,NEWUSER,NEWPID,FILES,...)" },
+	{ "clone", 1, 1, op_clone, "FLAGS" },
+	{ "clone-newns", 0, 0, op_clone_newns, "" },
+	{ "clone3", 0, 1, op_clone3, "[FLAGS]" },
+	{ "int80-getpid", 0, 0, op_int80_getpid, "" },
+	{ "x32-getpid", 0, 0, op_x32_getpid, "" },
+	{ "open", 1, 2, op_open, "PATH [creat]" },
+	{ "stat", 1, 1, op_stat, "PATH" },
+	{ "mkdir", 1, 2, op_mkdir, "PATH [MODE]" },
+	{ "raw", 1, 7, op_raw, "NR [ARG...]" },
+	{ "sleep", 1, 1, op_sleep, "SECONDS" },
+	{ "exit", 1, 1, op_exit, "CODE" },
+	{},
+};
+
+static const struct op *find_op(int argc, char **argv)
+{
+	const struct op *op;
+
+	if (argc < 1)
+		usage_error("no op given");
+	for (op = ops; op->name; op++)
+		if (strcmp(op->name, argv[0]) == 0)
+			break;
+	if (!op->name)
+		usage_error("unknown op");
+	if (argc - 1 < op->min_args || argc - 1 > op->max_args)
+		usage_error("wrong number of arguments");
+	return op;
+}
+
+static int print_result(const struct result *r)
+{
+	if (r->err) {
+		const char *name = strerrorname_np(r->err);
+
+		if (name)
+			printf("%s\n", name);
+		else
+			printf("errno%d\n", r->err);
+	} else if (r->detail[0]) {
+		printf("ok %ld %s\n", r->ret, r->detail);
+	} else {
+		printf("ok %ld\n", r->ret);
+	}
+	fflush(stdout);
+	return r->err ? 1 : 0;
+}
+
+static int run(int argc, char **argv);
+
+struct thread_job {
+	int argc;
+	char **argv;
+	int status;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_job *job = p;
+
+	job->status = run(job->argc, job->argv);
+	return NULL;
+}
+
+static int run_thread(int argc, char **argv)
+{
+	struct thread_job job = { argc, argv, 2 };
+	pthread_t t;
+	int e = pthread_create(&t, NULL, thread_main, &job);
+
+	if (e) {
+		fprintf(stderr, "sc: pthread_create: %s\n", strerror(e));
+		return 2;
+	}
+	pthread_join(t, NULL);
+	return job.status;
+}
+
+static int run_fork(int argc, char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "sc: fork: %s\n", strerror(errno));
+		return 2;
+	}
+	if (pid == 0)
+		_exit(run(argc, argv));
+	if (waitpid(pid, &status, 0) < 0) {
+		fprintf(stderr, "sc: waitpid: %s\n", strerror(errno));
+		return 2;
+	}
+	if (WIFSIGNALED(status)) {
+		const char *sig = sigabbrev_np(WTERMSIG(status));
+
+		printf("killed SIG%s\n", sig ? sig : "?");
+		return 3;
+	}
+	return WEXITSTATUS(status);
+}
+
+static int run_loop(int argc, char **argv)
+{
+	static char *default_args[] = { NULL, (char *)(uintptr_t)"getppid" };
+	unsigned long n, failures = 0;
+	const struct op *op;
+	int first_err = 0;
+
+	if (argc < 1)
+		usage_error("loop needs a count");
+	n = parse_number(argv[0]);
+	if (argc == 1) {
+		default_args[0] = argv[0];
+		argc = 2;
+		argv = default_args; /* argv[1] is the op */
+	}
+	op = find_op(argc - 1, argv + 1);
+	for (unsigned long i = 0; i < n; i++) {
+		struct result r = { 0, 0, "" };
+
+		op->fn(argc - 2, argv + 2, &r);
+		if (r.err) {
+			failures++;
+			if (!first_err)
+				first_err = r.err;
+		}
+	}
+	if (failures) {
+		const char *name = strerrorname_np(first_err);
+
+		printf("%s %lu\n", name ? name : "?", failures);
+		return 1;
+	}
+	printf("ok %lu\n", n);
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	const struct op *op;
+	struct result r = { 0, 0, "" };
+
+	if (argc >= 1 && strcmp(argv[0], "thread") == 0)
+		return run_thread(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "fork") == 0)
+		return run_fork(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "loop") == 0)
+		return run_loop(argc - 1, argv + 1);
+	op = find_op(argc, argv);
+	op->fn(argc - 1, argv + 1, &r);
+	return print_result(&r);
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		printf("usage: sc [thread|fork|loop N] OP [ARGS...]\nops:\n");
+		for (const struct op *op = ops; op->name; op++)
+			printf("  %s %s\n", op->name, op->usage);
+		return argc < 2 ? 2 : 0;
+	}
+	return run(argc - 1, argv + 1);
+}

@@ -137,7 +137,7 @@ static void rvisor_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
 	struct rvisor_sandbox *sb;
 
 	/* Host tasks (when their tracepoint bit could not be cleared) leave at once. */
-	if (likely(task_active_pid_ns(current) == &init_pid_ns))
+	if (likely(rvisor_pid_ns(current) == &init_pid_ns))
 		return;
 	rcu_read_lock();
 	sb = rvisor_sandbox_of_task(current);
@@ -148,7 +148,7 @@ static void rvisor_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
 
 static void rvisor_fork_probe(void *data, struct task_struct *parent, struct task_struct *child)
 {
-	if (task_active_pid_ns(child) == &init_pid_ns)
+	if (rvisor_pid_ns(child) == &init_pid_ns)
 		return;
 	/* A child forked into a sandbox by a task outside it (after setns) inherited a clear
 	 * bit: it must enter the gate before it first runs. */
@@ -163,7 +163,7 @@ static void rvisor_exit_probe(RVISOR_EXIT_PROBE_PROTO(data, p))
 	struct rvisor_sandbox *sb;
 	struct rvisor_event ev;
 
-	if (task_active_pid_ns(p) == &init_pid_ns)
+	if (rvisor_pid_ns(p) == &init_pid_ns)
 		return;
 	rcu_read_lock();
 	sb = rvisor_sandbox_of_task(p);

@@ -5,7 +5,9 @@
 
 #include <linux/init.h>
 #include <linux/list.h>
+#include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/sched.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -14,6 +16,12 @@
 #include <linux/rvisor.h>
 
 #define RVISOR_LOG_PREFIX "rvisor: "
+
+/* task_active_pid_ns() without the call: this runs on every syscall of a gated task. */
+static inline struct pid_namespace *rvisor_pid_ns(struct task_struct *t)
+{
+	return ns_of_pid(task_pid(t));
+}
 
 /* A policy as the gate reads it: the validated user copy, replaced whole under RCU. */
 struct rvisor_kpolicy {

@@ -109,7 +109,7 @@ static struct rvisor_sandbox *rvisor_sandbox_of_ns(struct pid_namespace *ns)
 
 struct rvisor_sandbox *rvisor_sandbox_of_task(struct task_struct *t)
 {
-	struct pid_namespace *ns = task_active_pid_ns(t);
+	struct pid_namespace *ns = rvisor_pid_ns(t);
 	struct rvisor_sandbox *sb;
 
 	for (; ns && ns->level > 0; ns = ns->parent) {
@@ -123,7 +123,7 @@ struct rvisor_sandbox *rvisor_sandbox_of_task(struct task_struct *t)
 /* Is t in sb's namespace or one nested in it? Under RCU. */
 static bool rvisor_task_in(struct task_struct *t, const struct rvisor_sandbox *sb)
 {
-	struct pid_namespace *ns = task_active_pid_ns(t);
+	struct pid_namespace *ns = rvisor_pid_ns(t);
 
 	for (; ns && ns->level >= sb->ns->level; ns = ns->parent)
 		if (ns == sb->ns)
@@ -290,7 +290,7 @@ long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b)
 		put_pid(pid);
 		return -ESRCH;
 	}
-	ns = task_active_pid_ns(task);
+	ns = rvisor_pid_ns(task);
 
 	mutex_lock(&rvisor_registry_lock);
 	sb = rvisor_sandbox_find(b->id);
@@ -309,7 +309,7 @@ long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b)
 	for (other = NULL; !other && ns; ns = ns->parent)
 		other = rvisor_sandbox_of_ns(ns);
 	rcu_read_unlock();
-	ns = task_active_pid_ns(task);
+	ns = rvisor_pid_ns(task);
 	if (other)
 		goto out; /* this namespace or an ancestor is gated already */
 	list_for_each_entry(other, &rvisor_sandboxes, node)

@@ -79,9 +79,12 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRC) $(HEADERS) tests/unit/tap.h
+# Unit tests may call the daemon's own modules too (everything but its main.c).
+UNIT_LINKED := $(LIB_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC))
+
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -o $@ $< $(UNIT_LINKED) $(PKG_LIBS)
 
 # The programs again with ASan/UBSan, for the host suites to run.
 $(BUILD)/asan/%: $(LIB_SRC) $(HEADERS) $$(wildcard %/*.c)

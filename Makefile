@@ -63,7 +63,20 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(HARDENING) -c -o $@ $<
 
-$(BUILD)/rvisord: $(call obj,$(RVISORD_SRC) $(LIB_SRC))
+# The IDL text, served by GetInterfaceDescription, compiled in from its one source.
+IDL_C := $(BUILD)/gen/manager-idl.c
+$(IDL_C): rvisord/io.rvisor.Manager.varlink
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from $< by the Makefile. */'; \
+	  echo 'extern const char manager_interface_description[];'; \
+	  echo 'const char manager_interface_description[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } >$@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(HARDENING) -c -o $@ $<
+
+$(BUILD)/rvisord: $(call obj,$(RVISORD_SRC) $(LIB_SRC)) $(BUILD)/obj/gen/manager-idl.o
 	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/rvisorctl: $(call obj,$(RVISORCTL_SRC) $(LIB_SRC))
@@ -80,25 +93,33 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
 # Unit tests may call the daemon's own modules too (everything but its main.c).
-UNIT_LINKED := $(LIB_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC))
+UNIT_LINKED := $(LIB_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC)) $(IDL_C)
 
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -o $@ $< $(UNIT_LINKED) $(PKG_LIBS)
 
 # The programs again with ASan/UBSan, for the host suites to run.
-$(BUILD)/asan/%: $(LIB_SRC) $(HEADERS) $$(wildcard %/*.c)
+$(BUILD)/asan/%: $(LIB_SRC) $(HEADERS) $$(wildcard %/*.c) $(IDL_C)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -o $@ $(wildcard $*/*.c) $(LIB_SRC) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Irvisord -o $@ $(wildcard $*/*.c) $(LIB_SRC) \
+		$(if $(filter rvisord,$*),$(IDL_C)) $(PKG_LIBS)
 
 ASAN_BIN := $(BUILD)/asan/rvisord $(BUILD)/asan/rvisorctl
+
+# Small tools the host suites use (one .c file each).
+TEST_TOOLS := $(patsubst tests/helpers/%.c,$(BUILD)/tools/%,$(wildcard tests/helpers/*.c))
+$(BUILD)/tools/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -O2 -o $@ $<
 
 unit-test: $(UNIT_BIN)
 	tests/run-all.sh unit
 
 # VM suite: static helpers and the initramfs, rebuilt only when an input changed.
 VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm/helpers/%,$(wildcard tests/vm/helpers/*.c))
-VM_INPUTS := $(wildcard tests/vm/*.bats tests/vm/*.bash) tests/vm/init tests/vm/mkinitramfs.sh
+VM_INPUTS := $(wildcard tests/vm/*.bats tests/vm/*.bash etc/rvisor/*.conf etc/rvisor/policies/*.conf) \
+	tests/vm/init tests/vm/mkinitramfs.sh tests/images/make-busybox-image.sh
 
 $(BUILD)/vm/helpers/%: tests/vm/helpers/%.c include/uapi/linux/rvisor.h
 	@mkdir -p $(dir $@)
@@ -115,7 +136,7 @@ vm-helpers: $(BUILD)/bench/syscall-bench
 $(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION
 	tests/vm/mkinitramfs.sh $@ $(KVER)
 
-host-test: userspace $(ASAN_BIN) module
+host-test: userspace $(ASAN_BIN) $(TEST_TOOLS) module
 	tests/run-all.sh host
 
 # tests/vm/run.sh builds what the guest needs itself, for the kernel it boots.
@@ -129,7 +150,7 @@ demo:
 bench:
 	bench/run.sh
 
-check: $(UNIT_BIN) $(ASAN_BIN) userspace module
+check: $(UNIT_BIN) $(ASAN_BIN) $(TEST_TOOLS) userspace module
 	tests/run-all.sh
 
 deps:
@@ -139,6 +160,7 @@ install: userspace
 	install -Dm755 $(BUILD)/rvisord $(DESTDIR)$(SBINDIR)/rvisord
 	install -Dm755 $(BUILD)/rvisorctl $(DESTDIR)$(BINDIR)/rvisorctl
 	install -Dm644 etc/rvisor/rvisord.conf $(DESTDIR)$(SYSCONFDIR)/rvisor/rvisord.conf
+	install -Dm644 -t $(DESTDIR)$(SYSCONFDIR)/rvisor/policies etc/rvisor/policies/*.conf
 	install -Dm644 include/uapi/linux/rvisor.h $(DESTDIR)$(PREFIX)/include/linux/rvisor.h
 
 clean:

@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Policy files (docs/policy.md): a line-aware INI reader, the checks on every key, the
+ * compiled struct rvisor_policy, listing a directory, JSON for GetPolicy.
+ *
+ * Why not iniparser, as rvisord.conf does: it cannot tell on which line a key was, keeps only
+ * the last of repeated keys (the syscall lists repeat on purpose), lower-cases names and
+ * prints its own syntax errors to stderr (lib/ never logs). The syntax read here is the same
+ * subset rvisord.conf uses: [section], key = value, # and ; comments.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <seccomp.h>
+
+#include "policy-names.h"
+#include "policy.h"
+
+enum section {
+	SECTION_SANDBOX,
+	SECTION_SYSCALLS,
+	SECTION_IOCTL,
+	SECTION_SOCKET,
+	SECTION_PRCTL,
+	SECTION_COMPAT,
+	_SECTION_MAX,
+};
+
+static const char *const section_names[_SECTION_MAX] = {
+	[SECTION_SANDBOX] = "sandbox", [SECTION_SYSCALLS] = "syscalls", [SECTION_IOCTL] = "ioctl",
+	[SECTION_SOCKET] = "socket",   [SECTION_PRCTL] = "prctl",       [SECTION_COMPAT] = "compat",
+};
+
+struct parser;
+
+struct key {
+	enum section section;
+	const char *name;
+	bool list; /* may be repeated, each occurrence adds to the list */
+	int (*parse)(struct parser *p, const struct key *k, char *value);
+	unsigned int arg; /* syscall lists: the action; compat: the flag */
+};
+
+#define N_KEYS 18
+
+struct parser {
+	const char *path;
+	unsigned int line;
+	char *error; /* "PATH:LINE: message" */
+	int section; /* enum section, -1 before the first header */
+	unsigned int section_line[_SECTION_MAX];
+	unsigned int key_line[N_KEYS];
+	unsigned int syscall_line[RVISOR_NR_SYSCALLS];
+	struct rvisor_policy_config *c;
+};
+
+static void parser_done(struct parser *p)
+{
+	free(p->error);
+}
+
+static void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+_printf_(2, 3) static int parse_error(struct parser *p, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	free(p->error);
+	if (asprintf(&p->error, "%s:%u: %s", p->path, p->line, msg) < 0) {
+		p->error = NULL;
+		return -ENOMEM;
+	}
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Drops a comment: '#' or ';' at the start of the line or after a blank. */
+static char *strip_comment(char *line)
+{
+	for (char *q = line; *q; q++)
+		if ((*q == '#' || *q == ';') && (q == line || isspace((unsigned char)q[-1]))) {
+			*q = '\0';
+			break;
+		}
+	return trim(line);
+}
+
+/* The x86-64 number of a syscall libseccomp knows by name; __NR_SCMP_ERROR for an unknown
+ * name, another negative number for a syscall other architectures have and x86-64 lacks. */
+static int syscall_nr(const char *name)
+{
+	return seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+}
+
+static bool emulatable(int nr)
+{
+	static const char *const names[] = { "uname", "sethostname", "setdomainname", "sysinfo" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (nr == syscall_nr(names[i]))
+			return true;
+	return false;
+}
+
+/* "pass", "deny", "deny:ERRNO", "kill" or "log": the default action. */
+static int parse_default(struct parser *p, const struct key *k, char *value)
+{
+	struct rvisor_policy *kp = &p->c->kernel;
+	char *colon = strchr(value, ':');
+	int e = EPERM;
+
+	if (colon) {
+		*colon = '\0';
+		if (strcmp(value, "deny") != 0)
+			return parse_error(p, "default '%s:%s': only deny takes an errno", value,
+					   colon + 1);
+		e = policy_errno_from_string(colon + 1);
+		if (e < 0)
+			return parse_error(p, "unknown errno '%s' (a name like EPERM, or 1..4095)",
+					   colon + 1);
+	}
+	if (strcmp(value, "pass") == 0)
+		kp->default_action = RVISOR_ACTION_PASS;
+	else if (strcmp(value, "deny") == 0)
+		kp->default_action = RVISOR_ACTION_DENY;
+	else if (strcmp(value, "kill") == 0)
+		kp->default_action = RVISOR_ACTION_KILL;
+	else if (strcmp(value, "log") == 0)
+		kp->default_action = RVISOR_ACTION_LOG;
+	else if (strcmp(value, "emulate") == 0)
+		return parse_error(p, "the default cannot be emulate: rvisor emulates only named "
+				      "syscalls");
+	else
+		return parse_error(p, "unknown default action '%s' (pass, deny[:ERRNO], kill, log)",
+				   value);
+	kp->default_errno = kp->default_action == RVISOR_ACTION_DENY ? (uint16_t)e : 0;
+	return 0;
+}
+
+/* One item of allow/emulate/deny/kill/log: NAME, or NAME:ERRNO for deny. */
+static int parse_syscall_item(struct parser *p, unsigned int action, char *item)
+{
+	struct rvisor_policy_config *c = p->c;
+	char *colon = strchr(item, ':');
+	int nr, e = action == RVISOR_ACTION_DENY ? EPERM : 0;
+
+	if (colon) {
+		*colon = '\0';
+		if (action != RVISOR_ACTION_DENY)
+			return parse_error(p, "'%s:%s': only deny takes an errno", item, colon + 1);
+		e = policy_errno_from_string(colon + 1);
+		if (e < 0)
+			return parse_error(p, "unknown errno '%s' for '%s' (a name like EPERM, or "
+					      "1..4095)", colon + 1, item);
+	}
+	nr = syscall_nr(item);
+	if (nr == __NR_SCMP_ERROR)
+		return parse_error(p, "unknown syscall '%s'", item);
+	if (nr < 0)
+		return parse_error(p, "'%s' is not an x86-64 syscall", item);
+	if (nr >= RVISOR_NR_SYSCALLS)
+		return parse_error(p, "'%s' (%d) is beyond the %d syscalls a policy covers", item, nr,
+				   RVISOR_NR_SYSCALLS);
+	if (action == RVISOR_ACTION_EMULATE && !emulatable(nr))
+		return parse_error(p, "rvisor cannot emulate '%s' (only uname, sethostname, "
+				      "setdomainname, sysinfo)", item);
+
+	if (c->listed[nr]) {
+		struct rvisor_syscall_rule *old = &c->kernel.syscalls[nr];
+		char was[64], now[64];
+
+		if (old->action == action && old->error == e)
+			return 0; /* the same twice does no harm */
+		policy_rule_format(was, sizeof(was), old->action, old->error);
+		policy_rule_format(now, sizeof(now), action, (unsigned int)e);
+		return parse_error(p, "'%s' is listed as %s here but as %s at line %u", item, now,
+				   was, p->syscall_line[nr]);
+	}
+	c->listed[nr] = true;
+	c->kernel.syscalls[nr].action = (uint16_t)action;
+	c->kernel.syscalls[nr].error = (uint16_t)e;
+	p->syscall_line[nr] = p->line;
+	return 0;
+}
+
+/* Calls f on every item of a list separated by blanks or commas. */
+static int for_each_item(struct parser *p, const struct key *k, char *value,
+			 int (*f)(struct parser *p, const struct key *k, char *item))
+{
+	char *state = NULL;
+	int r;
+
+	for (char *item = strtok_r(value, " \t,", &state); item;
+	     item = strtok_r(NULL, " \t,", &state)) {
+		r = f(p, k, item);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int syscall_item(struct parser *p, const struct key *k, char *item)
+{
+	return parse_syscall_item(p, k->arg, item);
+}
+
+static int parse_syscall_list(struct parser *p, const struct key *k, char *value)
+{
+	return for_each_item(p, k, value, syscall_item);
+}
+
+static bool u32_listed(const uint32_t *list, uint32_t n, uint32_t v)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+static int ioctl_item(struct parser *p, const struct key *k, char *item)
+{
+	struct rvisor_policy *kp = &p->c->kernel;
+	uint32_t v;
+	int r;
+
+	r = policy_ioctl_from_string(item, &v);
+	if (r == -ERANGE)
+		return parse_error(p, "ioctl request '%s' does not fit in 32 bits", item);
+	if (r < 0)
+		return parse_error(p, "unknown ioctl request '%s' (a name docs/policy.md lists, or "
+				      "a number)", item);
+	if (u32_listed(kp->ioctls, kp->nr_ioctls, v))
+		return 0;
+	if (kp->nr_ioctls >= RVISOR_MAX_IOCTL_RULES)
+		return parse_error(p, "more than %d ioctl requests", RVISOR_MAX_IOCTL_RULES);
+	kp->ioctls[kp->nr_ioctls++] = v;
+	return 0;
+}
+
+static int prctl_item(struct parser *p, const struct key *k, char *item)
+{
+	struct rvisor_policy *kp = &p->c->kernel;
+	uint32_t v;
+	int r;
+
+	r = policy_prctl_from_string(item, &v);
+	if (r == -ERANGE)
+		return parse_error(p, "prctl option '%s' does not fit in 32 bits", item);
+	if (r < 0)
+		return parse_error(p, "unknown prctl option '%s' (PR_... or a number)", item);
+	if (u32_listed(kp->prctls, kp->nr_prctls, v))
+		return 0;
+	if (kp->nr_prctls >= RVISOR_MAX_PRCTL_RULES)
+		return parse_error(p, "more than %d prctl options", RVISOR_MAX_PRCTL_RULES);
+	kp->prctls[kp->nr_prctls++] = v;
+	return 0;
+}
+
+static int family_item(struct parser *p, const struct key *k, char *item)
+{
+	int f = policy_family_from_string(item);
+
+	if (f == -ERANGE)
+		return parse_error(p, "address family '%s' is not below 64", item);
+	if (f < 0)
+		return parse_error(p, "unknown address family '%s' (unix, inet, inet6, netlink, ... "
+				      "or a number)", item);
+	p->c->kernel.socket_families |= UINT64_C(1) << f;
+	return 0;
+}
+
+/* [ioctl] allow, [prctl] allow, [socket] families: the key alone turns the filter on. */
+static int parse_ioctls(struct parser *p, const struct key *k, char *value)
+{
+	p->c->kernel.flags |= RVISOR_POLICY_FILTER_IOCTL;
+	return for_each_item(p, k, value, ioctl_item);
+}
+
+static int parse_prctls(struct parser *p, const struct key *k, char *value)
+{
+	p->c->kernel.flags |= RVISOR_POLICY_FILTER_PRCTL;
+	return for_each_item(p, k, value, prctl_item);
+}
+
+static int parse_families(struct parser *p, const struct key *k, char *value)
+{
+	p->c->kernel.flags |= RVISOR_POLICY_FILTER_SOCKET;
+	return for_each_item(p, k, value, family_item);
+}
+
+static int parse_compat(struct parser *p, const struct key *k, char *value)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strcmp(value, yes[i]) == 0) {
+			p->c->kernel.flags |= k->arg;
+			return 0;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (strcmp(value, no[i]) == 0) {
+			p->c->kernel.flags &= ~k->arg;
+			return 0;
+		}
+	return parse_error(p, "%s = '%s': expected yes or no", k->name, value);
+}
+
+/* "max", or a number of bytes with an optional K, M, G or T (powers of 1024). */
+static int parse_memory(struct parser *p, const struct key *k, char *value)
+{
+	static const char suffixes[] = "KMGT";
+	unsigned int shift = 0;
+	size_t n = strlen(value);
+	const char *s;
+	uint64_t v;
+
+	if (strcmp(value, "max") == 0) {
+		p->c->memory_max = UINT64_MAX;
+		return 0;
+	}
+	s = n > 0 ? strchr(suffixes, toupper((unsigned char)value[n - 1])) : NULL;
+	if (s && *s) {
+		shift = 10 * (unsigned int)(s - suffixes + 1);
+		value[n - 1] = '\0';
+	}
+	if (strncmp(value, "0x", 2) == 0 || policy_parse_uint(value, UINT64_MAX, &v) < 0)
+		return parse_error(p, "memory = '%s%.1s': expected a size like 512M (K, M, G, T) or max",
+				   value, shift ? s : "");
+	if (v == 0)
+		return parse_error(p, "memory must be more than 0");
+	if (v > (UINT64_MAX >> shift) || (v << shift) == UINT64_MAX)
+		return parse_error(p, "memory = '%s%.1s' is too large (use max)", value, shift ? s : "");
+	p->c->memory_max = v << shift;
+	return 0;
+}
+
+static int parse_pids(struct parser *p, const struct key *k, char *value)
+{
+	uint64_t v;
+
+	if (strcmp(value, "max") == 0) {
+		p->c->pids_max = UINT64_MAX;
+		return 0;
+	}
+	if (strncmp(value, "0x", 2) == 0 || policy_parse_uint(value, UINT64_MAX - 1, &v) < 0 ||
+	    v == 0)
+		return parse_error(p, "pids = '%s': expected a positive number or max", value);
+	p->c->pids_max = v;
+	return 0;
+}
+
+static int parse_network(struct parser *p, const struct key *k, char *value)
+{
+	if (strcmp(value, "none") == 0)
+		p->c->network = POLICY_NETWORK_NONE;
+	else if (strcmp(value, "host") == 0)
+		p->c->network = POLICY_NETWORK_HOST;
+	else
+		return parse_error(p, "network = '%s': expected none or host", value);
+	return 0;
+}
+
+static int parse_kernel_layer(struct parser *p, const struct key *k, char *value)
+{
+	if (strcmp(value, "preferred") == 0)
+		p->c->kernel_layer = POLICY_KERNEL_LAYER_PREFERRED;
+	else if (strcmp(value, "required") == 0)
+		p->c->kernel_layer = POLICY_KERNEL_LAYER_REQUIRED;
+	else
+		return parse_error(p, "kernel_layer = '%s': expected required or preferred", value);
+	return 0;
+}
+
+static int parse_hostname(struct parser *p, const struct key *k, char *value)
+{
+	size_t n = strlen(value);
+	char *copy;
+
+	if (n > POLICY_HOSTNAME_MAX)
+		return parse_error(p, "hostname is longer than %d characters", POLICY_HOSTNAME_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)value[i]) && value[i] != '-' && value[i] != '.')
+			return parse_error(p, "hostname '%s': only letters, digits, '-' and '.'",
+					   value);
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	free(p->c->hostname);
+	p->c->hostname = copy;
+	return 0;
+}
+
+/* "UID:GID", numbers: names would be looked up in the host's passwd, not the image's. */
+static int parse_user(struct parser *p, const struct key *k, char *value)
+{
+	char *colon = strchr(value, ':');
+	uint64_t uid, gid;
+
+	if (!colon)
+		return parse_error(p, "user = '%s': expected UID:GID", value);
+	*colon = '\0';
+	/* (uid_t)-1 means "unchanged" to setresuid() */
+	if (strncmp(value, "0x", 2) == 0 || strncmp(colon + 1, "0x", 2) == 0 ||
+	    policy_parse_uint(value, UINT32_MAX - 1, &uid) < 0 ||
+	    policy_parse_uint(colon + 1, UINT32_MAX - 1, &gid) < 0)
+		return parse_error(p, "user = '%s:%s': expected UID:GID, numbers below 4294967295",
+				   value, colon + 1);
+	p->c->has_user = true;
+	p->c->uid = (uid_t)uid;
+	p->c->gid = (gid_t)gid;
+	return 0;
+}
+
+static const struct key keys[] = {
+	{ SECTION_SANDBOX, "memory", false, parse_memory, 0 },
+	{ SECTION_SANDBOX, "pids", false, parse_pids, 0 },
+	{ SECTION_SANDBOX, "network", false, parse_network, 0 },
+	{ SECTION_SANDBOX, "hostname", false, parse_hostname, 0 },
+	{ SECTION_SANDBOX, "kernel_layer", false, parse_kernel_layer, 0 },
+	{ SECTION_SANDBOX, "user", false, parse_user, 0 },
+	{ SECTION_SYSCALLS, "default", false, parse_default, 0 },
+	{ SECTION_SYSCALLS, "allow", true, parse_syscall_list, RVISOR_ACTION_PASS },
+	{ SECTION_SYSCALLS, "emulate", true, parse_syscall_list, RVISOR_ACTION_EMULATE },
+	{ SECTION_SYSCALLS, "deny", true, parse_syscall_list, RVISOR_ACTION_DENY },
+	{ SECTION_SYSCALLS, "kill", true, parse_syscall_list, RVISOR_ACTION_KILL },
+	{ SECTION_SYSCALLS, "log", true, parse_syscall_list, RVISOR_ACTION_LOG },
+	{ SECTION_IOCTL, "allow", true, parse_ioctls, 0 },
+	{ SECTION_SOCKET, "families", true, parse_families, 0 },
+	{ SECTION_PRCTL, "allow", true, parse_prctls, 0 },
+	{ SECTION_COMPAT, "ia32", false, parse_compat, RVISOR_POLICY_ALLOW_COMPAT },
+	{ SECTION_COMPAT, "x32", false, parse_compat, RVISOR_POLICY_ALLOW_X32 },
+	{ SECTION_COMPAT, "namespaces", false, parse_compat, RVISOR_POLICY_ALLOW_NAMESPACES },
+};
+_Static_assert(ARRAY_SIZE(keys) == N_KEYS, "N_KEYS sizes parser.key_line");
+
+static int parse_line(struct parser *p, char *line)
+{
+	char *s = strip_comment(line), *eq, *key, *value;
+	const struct key *k = NULL;
+	size_t ki;
+
+	if (!*s)
+		return 0;
+
+	if (*s == '[') {
+		size_t n = strlen(s);
+		int i;
+
+		if (s[n - 1] != ']')
+			return parse_error(p, "'%s': a section header ends with ']'", s);
+		s[n - 1] = '\0';
+		s = trim(s + 1);
+		for (i = 0; i < _SECTION_MAX; i++)
+			if (strcmp(s, section_names[i]) == 0)
+				break;
+		if (i == _SECTION_MAX)
+			return parse_error(p, "unknown section [%s] (sandbox, syscalls, ioctl, socket, "
+					      "prctl, compat)", s);
+		if (p->section_line[i])
+			return parse_error(p, "section [%s] appears twice (first at line %u)", s,
+					   p->section_line[i]);
+		p->section = i;
+		p->section_line[i] = p->line;
+		return 0;
+	}
+
+	eq = strchr(s, '=');
+	if (!eq)
+		return parse_error(p, "'%s': expected 'key = value' or '[section]'", s);
+	*eq = '\0';
+	key = trim(s);
+	value = trim(eq + 1);
+	if (!*key)
+		return parse_error(p, "'= %s': no key before '='", value);
+	if (p->section < 0)
+		return parse_error(p, "key '%s' before any [section]", key);
+	for (ki = 0; ki < ARRAY_SIZE(keys); ki++)
+		if ((int)keys[ki].section == p->section && strcmp(keys[ki].name, key) == 0) {
+			k = &keys[ki];
+			break;
+		}
+	if (!k)
+		return parse_error(p, "unknown key '%s' in [%s]", key, section_names[p->section]);
+	if (!k->list) {
+		if (p->key_line[ki])
+			return parse_error(p, "'%s' is set twice in [%s] (first at line %u)", key,
+					   section_names[p->section], p->key_line[ki]);
+		if (!*value)
+			return parse_error(p, "'%s' needs a value", key);
+	}
+	p->key_line[ki] = p->line;
+	return k->parse(p, k, value);
+}
+
+/* Unlisted syscalls get the default; the result must pass the module's own checks. */
+static int parse_finish(struct parser *p)
+{
+	struct rvisor_policy *kp = &p->c->kernel;
+
+	for (unsigned int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++)
+		if (!p->c->listed[nr]) {
+			kp->syscalls[nr].action = kp->default_action;
+			kp->syscalls[nr].error = kp->default_errno;
+		}
+	if (policy_kernel_validate(kp) < 0)
+		return parse_error(p, "the compiled policy is not valid (a bug in rvisor)");
+	return 0;
+}
+
+static int config_new(const char *path, struct rvisor_policy_config **ret)
+{
+	_cleanup_policy_ struct rvisor_policy_config *c = NULL;
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
+		n -= 5;
+	c->name = strndup(base, n);
+	c->path = strdup(path);
+	c->hostname = strdup("sandbox");
+	if (!c->name || !c->path || !c->hostname)
+		return -ENOMEM;
+	c->memory_max = UINT64_MAX;
+	c->pids_max = UINT64_MAX;
+	c->network = POLICY_NETWORK_NONE;
+	c->kernel_layer = POLICY_KERNEL_LAYER_PREFERRED;
+	/* unknown syscalls get ENOSYS: what libc expects of a kernel too old for them */
+	c->kernel.default_action = RVISOR_ACTION_DENY;
+	c->kernel.default_errno = ENOSYS;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int policy_load_file(const char *path, struct rvisor_policy_config **ret, char **ret_error)
+{
+	_cleanup_(parser_done) struct parser p = { .path = path, .section = -1 };
+	_cleanup_policy_ struct rvisor_policy_config *c = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+	int r;
+
+	if (!path || !ret)
+		return -EINVAL;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	r = config_new(path, &c);
+	if (r < 0)
+		return r;
+	p.c = c;
+
+	for (;;) {
+		errno = 0;
+		n = getline(&line, &size, f);
+		if (n < 0) {
+			if (ferror(f))
+				return errno > 0 ? -errno : -EIO;
+			break;
+		}
+		p.line++;
+		if (strlen(line) != (size_t)n)
+			r = parse_error(&p, "the line contains a NUL byte");
+		else
+			r = parse_line(&p, line);
+		if (r < 0)
+			goto fail;
+	}
+	r = parse_finish(&p);
+	if (r < 0)
+		goto fail;
+	*ret = TAKE_PTR(c);
+	return 0;
+
+fail:
+	if (r == -EINVAL && ret_error)
+		*ret_error = TAKE_PTR(p.error);
+	return r;
+}
+
+bool policy_name_valid(const char *name)
+{
+	size_t n;
+
+	if (!name)
+		return false;
+	n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+	return n > 0 && n <= POLICY_NAME_MAX && name[n] == '\0';
+}
+
+int policy_load(const char *dir, const char *name, struct rvisor_policy_config **ret,
+		char **ret_error)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (!dir || !policy_name_valid(name))
+		return -EINVAL;
+	if (asprintf(&path, "%s/%s.conf", dir, name) < 0)
+		return -ENOMEM;
+	return policy_load_file(path, ret, ret_error);
+}
+
+char **policy_names_free(char **names)
+{
+	if (names) {
+		for (char **n = names; *n; n++)
+			free(*n);
+		free(names);
+	}
+	return NULL;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int policy_list(const char *dir, char ***ret_names)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_policy_names_ char **names = NULL;
+	size_t n = 0, allocated = 0;
+	struct dirent *de;
+
+	if (!dir || !ret_names)
+		return -EINVAL;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	names = calloc(1, sizeof(char *));
+	if (!names)
+		return -ENOMEM;
+	allocated = 1;
+
+	for (errno = 0; (de = readdir(d)); errno = 0) {
+		size_t len = strlen(de->d_name);
+		struct stat st;
+		char *name;
+
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		name = strndup(de->d_name, len - 5);
+		if (!name)
+			return -ENOMEM;
+		/* stat, not d_type: a link to a policy file counts, a directory does not */
+		if (!policy_name_valid(name) || fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
+		    !S_ISREG(st.st_mode)) {
+			free(name);
+			continue;
+		}
+		if (n + 2 > allocated) {
+			size_t want = allocated * 2;
+			char **grown = reallocarray(names, want, sizeof(char *));
+
+			if (!grown) {
+				free(name);
+				return -ENOMEM;
+			}
+			names = grown;
+			allocated = want;
+		}
+		names[n++] = name;
+		names[n] = NULL;
+	}
+	if (errno > 0)
+		return -errno;
+	qsort(names, n, sizeof(char *), strcmp_ptr);
+	*ret_names = TAKE_PTR(names);
+	return 0;
+}
+
+struct rvisor_policy_config *policy_free(struct rvisor_policy_config *c)
+{
+	if (c) {
+		free(c->name);
+		free(c->path);
+		free(c->hostname);
+		free(c);
+	}
+	return NULL;
+}
+
+/* As rvisor.ko's rvisor_rule_valid(). */
+static bool rule_valid(unsigned int action, unsigned int error, bool in_table)
+{
+	if (action >= RVISOR_ACTION_MAX)
+		return false;
+	if (action == RVISOR_ACTION_DENY)
+		return error >= 1 && error <= 4095;
+	if (action == RVISOR_ACTION_EMULATE && !in_table)
+		return false;
+	return error == 0;
+}
+
+int policy_kernel_validate(const struct rvisor_policy *p)
+{
+	if (!p || (p->flags & ~RVISOR_POLICY_FLAGS_ALL))
+		return -EINVAL;
+	if (!rule_valid(p->default_action, p->default_errno, false))
+		return -EINVAL;
+	if (p->nr_ioctls > RVISOR_MAX_IOCTL_RULES || p->nr_prctls > RVISOR_MAX_PRCTL_RULES)
+		return -EINVAL;
+	for (unsigned int i = p->nr_ioctls; i < RVISOR_MAX_IOCTL_RULES; i++)
+		if (p->ioctls[i])
+			return -EINVAL;
+	for (unsigned int i = p->nr_prctls; i < RVISOR_MAX_PRCTL_RULES; i++)
+		if (p->prctls[i])
+			return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(p->reserved); i++)
+		if (p->reserved[i])
+			return -EINVAL;
+	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
+		const struct rvisor_syscall_rule *r = &p->syscalls[nr];
+
+		if (!rule_valid(r->action, r->error, true))
+			return -EINVAL;
+		if (r->action == RVISOR_ACTION_EMULATE && !emulatable(nr))
+			return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Sandbox policies: the files /etc/rvisor/policies/<name>.conf (format: docs/policy.md), read
+ * into the sandbox's settings plus the kernel's struct rvisor_policy, and the seccomp-bpf
+ * filter that stands in for rvisor.ko when the module is not loaded. Library code: returns
+ * -errno, never logs; a file's mistakes come back as "FILE:LINE: message" text.
+ */
+#ifndef RVISOR_POLICY_H
+#define RVISOR_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+#include <linux/rvisor.h>
+
+#include "macro.h"
+
+#define POLICY_DIR_DEFAULT "/etc/rvisor/policies"
+#define POLICY_NAME_MAX 64 /* a name is [A-Za-z0-9_-]{1,64} */
+#define POLICY_HOSTNAME_MAX (RVISOR_UTS_LEN - 1)
+
+enum policy_network {
+	POLICY_NETWORK_NONE, /* an own network namespace with nothing but loopback */
+	POLICY_NETWORK_HOST, /* the host's network namespace */
+};
+
+enum policy_kernel_layer {
+	POLICY_KERNEL_LAYER_PREFERRED, /* rvisor.ko when loaded, else the seccomp filter */
+	POLICY_KERNEL_LAYER_REQUIRED,  /* rvisor.ko, or the sandbox is refused */
+};
+
+struct rvisor_policy_config {
+	char *name;           /* the file's name without ".conf" */
+	char *path;           /* the file it was read from */
+	uint64_t memory_max;  /* bytes: cgroup memory.max and sysinfo's totalram; UINT64_MAX:
+			       * unlimited (then SANDBOX_CREATE's memory_limit is 0, the host's) */
+	uint64_t pids_max;    /* cgroup pids.max; UINT64_MAX: unlimited */
+	enum policy_network network;
+	char *hostname;       /* uname's nodename inside, 1..POLICY_HOSTNAME_MAX bytes */
+	enum policy_kernel_layer kernel_layer;
+	bool has_user;        /* [sandbox] user was given: uid and gid are the workload's default */
+	uid_t uid;
+	gid_t gid;
+	bool listed[RVISOR_NR_SYSCALLS]; /* named in [syscalls]; the others got the default */
+	struct rvisor_policy kernel;     /* compiled: what SANDBOX_CREATE and SET_POLICY take */
+};
+
+/* Whether name may name a policy: [A-Za-z0-9_-]{1,64}, so it never leaves the directory. */
+bool policy_name_valid(const char *name);
+
+/* Reads and compiles one policy file. 0 and *ret set (free with policy_free()); -EINVAL when
+ * the content is wrong, and then, when ret_error is not NULL, *ret_error is the message as
+ * "FILE:LINE: message" (FILE as path was given; the caller frees it); other -errno (-ENOENT,
+ * -EACCES, -ENOMEM, ...) when it cannot be read, *ret_error untouched. */
+int policy_load_file(const char *path, struct rvisor_policy_config **ret, char **ret_error);
+
+/* policy_load_file() of DIR/NAME.conf. -EINVAL (no *ret_error) for a name that is not valid,
+ * -ENOENT when there is no such policy. */
+int policy_load(const char *dir, const char *name, struct rvisor_policy_config **ret,
+		char **ret_error);
+
+/* The names of the policies in dir: every "NAME.conf" that is a regular file (or a link to
+ * one) with a valid NAME, sorted by strcmp(), NULL-terminated; free with policy_names_free().
+ * -errno of opendir() (-ENOENT for a missing directory) or -ENOMEM. */
+int policy_list(const char *dir, char ***ret_names);
+char **policy_names_free(char **names);
+
+struct rvisor_policy_config *policy_free(struct rvisor_policy_config *c);
+
+static inline void policy_freep(struct rvisor_policy_config **c)
+{
+	policy_free(*c);
+}
+static inline void policy_names_freep(char ***names)
+{
+	policy_names_free(*names);
+}
+#define _cleanup_policy_ _cleanup_(policy_freep)
+#define _cleanup_policy_names_ _cleanup_(policy_names_freep)
+
+/* Checks a compiled policy the way rvisor.ko does before accepting it (flags, actions,
+ * errnos, rule counts, unused entries and reserved fields zero, EMULATE only for uname,
+ * sethostname, setdomainname, sysinfo): 0 or -EINVAL. */
+int policy_kernel_validate(const struct rvisor_policy *p);
+
+/* The policy for the daemon's GetPolicy: {"name", "path", "sandbox": {"memory", "pids"
+ * (numbers, or "max"), "network", "hostname", "kernel_layer", "user": {"uid", "gid"} or
+ * absent}, "syscalls": {"default": "deny:ENOSYS", "allow": [names], "emulate", "deny"
+ * (["mount:EPERM", ...]), "kill", "log"}, "ioctl": {"allow": [names or "0x..."]} or absent
+ * when not filtered, "socket": {"families": [...]} or absent, "prctl": {"allow": [...]} or
+ * absent, "compat": {"ia32", "x32", "namespaces": booleans}}. NULL when out of memory. */
+json_object *policy_to_json(const struct rvisor_policy_config *c);
+
+/*
+ * The seccomp fallback (lib/policy-seccomp.c). Builds filters equivalent to the kernel
+ * policy as far as seccomp can express it and loads them into the calling thread (no TSYNC:
+ * call it single-threaded, between fork and execve). Seccomp needs no_new_privs or
+ * CAP_SYS_ADMIN; these functions never set it: call prctl(PR_SET_NO_NEW_PRIVS, 1) first, or
+ * get -EACCES. Up to two filters are loaded, the argument filter and then the main one: on
+ * failure the process may be left with the first only, so it must not go on to run the
+ * workload. -EINVAL for a policy policy_kernel_validate() refuses, -EOPNOTSUPP on a host
+ * that is not x86-64, else the -errno from libseccomp or the kernel.
+ */
+int policy_seccomp_load(const struct rvisor_policy *p);
+
+/* Writes the same filters as raw BPF (struct sock_filter[]) to fd, in the order
+ * policy_seccomp_load() loads them. Returns how many programs it wrote (1 or 2), or -errno. */
+int policy_seccomp_export_bpf(const struct rvisor_policy *p, int fd);
+
+#endif

@@ -1,0 +1,739 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lib/policy*.c: the shipped default.conf, every error class of a policy file with its line,
+ * names and listing, the compiled kernel struct, JSON, and the seccomp filter enforced in
+ * forked children. Fixtures live in tests/unit/policies/. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "policy-names.h"
+#include "policy.h"
+#include "tap.h"
+
+static char srcdir[PATH_MAX]; /* tests/unit of the source tree */
+static char tmpdir[] = "/tmp/rvisor-test-policy-XXXXXX";
+
+static bool has_fixtures(const char *dir)
+{
+	char p[PATH_MAX + 32];
+
+	snprintf(p, sizeof(p), "%s/policies/good.conf", dir);
+	return access(p, R_OK) == 0;
+}
+
+/* $RVISOR_SOURCE_DIR/tests/unit, this file's directory (relative to the repository root,
+ * where the runner starts us), or build/unit/../../tests/unit next to the binary. */
+static bool find_srcdir(void)
+{
+	const char *env = getenv("RVISOR_SOURCE_DIR");
+	char exe[PATH_MAX - 32] = "";
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(srcdir, sizeof(srcdir), "%s/tests/unit", env);
+		if (has_fixtures(srcdir))
+			return true;
+	}
+	snprintf(srcdir, sizeof(srcdir), "%s", __FILE__);
+	slash = strrchr(srcdir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(srcdir, sizeof(srcdir), ".");
+	if (has_fixtures(srcdir))
+		return true;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(srcdir, sizeof(srcdir), "%s/../../tests/unit", exe);
+		if (has_fixtures(srcdir))
+			return true;
+	}
+	return false;
+}
+
+static const char *fixture(const char *name)
+{
+	static char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/policies/%s", srcdir, name);
+	return p;
+}
+
+static const char *policies_dir(void)
+{
+	static char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/../../etc/rvisor/policies", srcdir);
+	return p;
+}
+
+static const char *write_tmp(const char *name, const char *content)
+{
+	static char p[PATH_MAX];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	f = fopen(p, "we");
+	if (f) {
+		fputs(content, f);
+		fclose(f);
+	}
+	return p;
+}
+
+static struct rvisor_policy_config sentinel_storage;
+#define SENTINEL (&sentinel_storage)
+
+/* Loads path expecting -EINVAL with "PATH:LINE: ...needle...", ret untouched. */
+static void check_error(const char *path, unsigned int line, const char *needle, const char *what)
+{
+	struct rvisor_policy_config *c = SENTINEL;
+	_cleanup_free_ char *err = NULL;
+	char prefix[PATH_MAX + 32], name[256];
+	bool good;
+	int r;
+
+	r = policy_load_file(path, &c, &err);
+	snprintf(name, sizeof(name), "%s: -EINVAL", what);
+	is_int(r, -EINVAL, name);
+	snprintf(name, sizeof(name), "%s: output untouched", what);
+	ok(c == SENTINEL, name);
+	snprintf(prefix, sizeof(prefix), "%s:%u: ", path, line);
+	good = err && strncmp(err, prefix, strlen(prefix)) == 0 && strstr(err, needle);
+	snprintf(name, sizeof(name), "%s: \"FILE:%u: ...%s\"", what, line, needle);
+	if (!ok(good, name))
+		printf("#   got \"%s\"\n", err ? err : "(null)");
+	if (c != SENTINEL)
+		policy_free(c);
+}
+
+static const struct rvisor_syscall_rule *rule(const struct rvisor_policy_config *c,
+					      const char *name)
+{
+	static const struct rvisor_syscall_rule none = { 0xffff, 0xffff };
+	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+
+	return nr >= 0 && nr < RVISOR_NR_SYSCALLS ? &c->kernel.syscalls[nr] : &none;
+}
+
+static bool rule_is(const struct rvisor_policy_config *c, const char *name, unsigned int action,
+		    unsigned int error)
+{
+	const struct rvisor_syscall_rule *r = rule(c, name);
+
+	return r->action == action && r->error == error;
+}
+
+static void test_default_conf(void)
+{
+	_cleanup_policy_ struct rvisor_policy_config *c = NULL;
+	_cleanup_free_ char *err = NULL;
+	static const char *const passes[] = { "read", "write", "openat", "close", "execve",
+					      "exit_group", "mmap", "clone", "wait4", "pipe2",
+					      "rt_sigaction", "socket", "ioctl", "getdents64" };
+	static const char *const refused[] = { "mount", "umount2", "pivot_root", "ptrace", "bpf",
+					       "perf_event_open", "kexec_load", "kexec_file_load",
+					       "init_module", "finit_module", "delete_module",
+					       "keyctl", "add_key", "request_key", "io_uring_setup",
+					       "io_uring_enter", "io_uring_register", "userfaultfd",
+					       "open_by_handle_at", "name_to_handle_at", "swapon",
+					       "swapoff", "reboot", "setns" };
+	bool all;
+	int r;
+
+	r = policy_load(policies_dir(), "default", &c, &err);
+	if (!is_int(r, 0, "default.conf loads"))
+		printf("#   %s\n", err ? err : strerror(-r));
+	if (r < 0)
+		return;
+	is_str(c->name, "default", "its name");
+	is_int(c->memory_max, 512ULL << 20, "memory 512M");
+	is_int(c->pids_max, 1024, "pids 1024");
+	is_int(c->network, POLICY_NETWORK_NONE, "network none");
+	is_str(c->hostname, "sandbox", "hostname sandbox");
+	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_PREFERRED, "kernel_layer preferred");
+	ok(!c->has_user, "no default user");
+	is_int(policy_kernel_validate(&c->kernel), 0, "the compiled policy passes the module's checks");
+	ok(c->kernel.default_action == RVISOR_ACTION_DENY && c->kernel.default_errno == ENOSYS,
+	   "default deny:ENOSYS");
+
+	all = true;
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++)
+		if (!rule_is(c, passes[i], RVISOR_ACTION_PASS, 0)) {
+			printf("#   %s does not pass\n", passes[i]);
+			all = false;
+		}
+	ok(all, "read, write, execve, exit_group, ... pass");
+	all = true;
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+		if (!rule_is(c, refused[i], RVISOR_ACTION_DENY, EPERM)) {
+			printf("#   %s is not deny:EPERM\n", refused[i]);
+			all = false;
+		}
+	ok(all, "mount, ptrace, bpf, kexec, modules, keys, io_uring, ... deny:EPERM");
+	ok(rule_is(c, "clone3", RVISOR_ACTION_DENY, ENOSYS), "clone3 deny:ENOSYS");
+	ok(rule_is(c, "uname", RVISOR_ACTION_EMULATE, 0) &&
+		   rule_is(c, "sethostname", RVISOR_ACTION_EMULATE, 0) &&
+		   rule_is(c, "sysinfo", RVISOR_ACTION_EMULATE, 0),
+	   "uname, sethostname, sysinfo emulated");
+	ok(rule(c, "ptrace")->action != RVISOR_ACTION_PASS, "ptrace not PASS");
+	ok(rule_is(c, "shmget", RVISOR_ACTION_DENY, ENOSYS), "an unlisted syscall gets the default");
+	is_int(c->kernel.flags, RVISOR_POLICY_FILTER_IOCTL | RVISOR_POLICY_FILTER_SOCKET |
+					RVISOR_POLICY_FILTER_PRCTL,
+	       "argument filters on; compat, x32, namespaces off");
+	is_int(c->kernel.socket_families, (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_INET6),
+	       "socket families unix, inet, inet6");
+	all = false;
+	for (uint32_t i = 0; i < c->kernel.nr_ioctls; i++)
+		all |= c->kernel.ioctls[i] == TIOCSTI;
+	ok(!all && c->kernel.nr_ioctls > 0, "ioctls listed, TIOCSTI not among them");
+}
+
+static void test_permissive_conf(void)
+{
+	_cleanup_policy_ struct rvisor_policy_config *c = NULL;
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	r = policy_load(policies_dir(), "permissive", &c, &err);
+	if (!is_int(r, 0, "permissive.conf loads"))
+		printf("#   %s\n", err ? err : strerror(-r));
+	if (r < 0)
+		return;
+	ok(c->kernel.default_action == RVISOR_ACTION_PASS, "permissive: default pass");
+	ok(rule_is(c, "mount", RVISOR_ACTION_DENY, EPERM) &&
+		   rule_is(c, "ptrace", RVISOR_ACTION_DENY, EPERM),
+	   "permissive: mount and ptrace still denied");
+}
+
+static void test_good_conf(void)
+{
+	_cleanup_policy_ struct rvisor_policy_config *c = NULL;
+	_cleanup_free_ char *err = NULL;
+	const struct rvisor_policy *k;
+	int r;
+
+	r = policy_load_file(fixture("good.conf"), &c, &err);
+	if (!is_int(r, 0, "good.conf loads"))
+		printf("#   %s\n", err ? err : strerror(-r));
+	if (r < 0)
+		return;
+	k = &c->kernel;
+	is_str(c->name, "good", "name from the file name");
+	is_str(c->path, fixture("good.conf"), "path as given");
+	is_int(c->memory_max, 256ULL << 20, "memory 256M, inline comment dropped");
+	is_int(c->pids_max, 512, "pids");
+	is_int(c->network, POLICY_NETWORK_HOST, "network host");
+	is_str(c->hostname, "box.example", "hostname");
+	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_REQUIRED, "kernel_layer required");
+	ok(c->has_user && c->uid == 1000 && c->gid == 100, "user 1000:100");
+
+	ok(k->default_action == RVISOR_ACTION_DENY && k->default_errno == EACCES,
+	   "default deny:EACCES");
+	ok(rule_is(c, "read", RVISOR_ACTION_PASS, 0) && rule_is(c, "write", RVISOR_ACTION_PASS, 0) &&
+		   rule_is(c, "exit_group", RVISOR_ACTION_PASS, 0),
+	   "allow, commas and repeated keys; the same syscall twice with one action is fine");
+	ok(rule_is(c, "mount", RVISOR_ACTION_DENY, EPERM), "deny mount:EPERM");
+	ok(rule_is(c, "umount2", RVISOR_ACTION_DENY, 13), "deny umount2:13 (a number)");
+	ok(rule_is(c, "mkdir", RVISOR_ACTION_DENY, EPERM), "deny without errno: EPERM");
+	ok(rule_is(c, "ptrace", RVISOR_ACTION_KILL, 0), "kill ptrace");
+	ok(rule_is(c, "getpid", RVISOR_ACTION_LOG, 0), "log getpid");
+	ok(rule_is(c, "uname", RVISOR_ACTION_EMULATE, 0) && rule_is(c, "sysinfo", RVISOR_ACTION_EMULATE, 0),
+	   "emulate uname sysinfo");
+	ok(rule_is(c, "fork", RVISOR_ACTION_DENY, EACCES), "unlisted: the default");
+	ok(k->syscalls[RVISOR_NR_SYSCALLS - 1].action == RVISOR_ACTION_DENY &&
+		   k->syscalls[RVISOR_NR_SYSCALLS - 1].error == EACCES,
+	   "the whole table filled");
+	ok(c->listed[seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "read")] &&
+		   !c->listed[seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "fork")],
+	   "listed[] tells named from defaulted");
+
+	is_int(k->flags, RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_NAMESPACES |
+				 RVISOR_POLICY_FILTER_IOCTL | RVISOR_POLICY_FILTER_SOCKET |
+				 RVISOR_POLICY_FILTER_PRCTL,
+	       "flags");
+	ok(k->nr_ioctls == 2 && k->ioctls[0] == TCGETS && k->ioctls[1] == 0x1234 && k->ioctls[2] == 0,
+	   "ioctls: names and numbers, duplicates once");
+	ok(k->nr_prctls == 2 && k->prctls[0] == PR_SET_NAME && k->prctls[1] == PR_GET_NAME,
+	   "prctls: names and numbers");
+	is_int(k->socket_families, (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_INET6),
+	       "families: unix, AF_INET, 10");
+	is_int(policy_kernel_validate(k), 0, "valid for the module");
+}
+
+static void test_errors(void)
+{
+	_cleanup_free_ char *err = NULL;
+	struct rvisor_policy_config *c = SENTINEL;
+	char content[512];
+
+	check_error(fixture("err-syntax.conf"), 3, "expected 'key = value'", "syntax error");
+	check_error(fixture("err-section.conf"), 5, "unknown section [network]", "unknown section");
+	check_error(fixture("err-key.conf"), 3, "unknown key 'memroy' in [sandbox]", "unknown key");
+	check_error(fixture("err-syscall.conf"), 4, "unknown syscall 'wirte'", "unknown syscall");
+	check_error(fixture("err-errno.conf"), 3, "unknown errno 'EWHAT'", "unknown errno");
+	check_error(fixture("err-twice.conf"), 5, "'read' is listed as deny:EPERM here but as pass at line 3",
+		    "syscall listed twice with different actions");
+	check_error(fixture("err-number.conf"), 3, "pids = '12x'", "bad number");
+	check_error(fixture("err-size.conf"), 2, "memory = '12Q'", "bad size");
+	check_error(fixture("err-emulate.conf"), 3, "cannot emulate 'read'", "emulate of a syscall rvisor cannot emulate");
+	check_error(fixture("err-ioctl-limit.conf"), 5, "more than 64 ioctl requests", "too many ioctl requests");
+
+	/* the rest from files written here */
+	check_error(write_tmp("e.conf", "memory = 1G\n"), 1, "before any [section]", "key outside a section");
+	check_error(write_tmp("e.conf", "[sandbox]\nmemory = 1G\nmemory = 2G\n"), 3,
+		    "'memory' is set twice in [sandbox] (first at line 2)", "scalar key twice");
+	check_error(write_tmp("e.conf", "[sandbox]\n[compat]\n[sandbox]\n"), 3,
+		    "section [sandbox] appears twice (first at line 1)", "section twice");
+	check_error(write_tmp("e.conf", "[sandbox\n"), 1, "ends with ']'", "unterminated section");
+	check_error(write_tmp("e.conf", "[sandbox]\n= 5\n"), 2, "no key", "missing key");
+	check_error(write_tmp("e.conf", "[sandbox]\nhostname =\n"), 2, "'hostname' needs a value", "empty value");
+	check_error(write_tmp("e.conf", "[sandbox]\nmemory = 0\n"), 2, "more than 0", "memory 0");
+	check_error(write_tmp("e.conf", "[sandbox]\nmemory = 99999999999T\n"), 2, "too large", "memory overflow");
+	check_error(write_tmp("e.conf", "[sandbox]\nmemory = -5M\n"), 2, "memory = '-5M'", "negative memory");
+	check_error(write_tmp("e.conf", "[sandbox]\npids = 0\n"), 2, "pids = '0'", "pids 0");
+	check_error(write_tmp("e.conf", "[sandbox]\nnetwork = bridge\n"), 2, "expected none or host", "bad network");
+	check_error(write_tmp("e.conf", "[sandbox]\nkernel_layer = maybe\n"), 2, "expected required or preferred", "bad kernel_layer");
+	check_error(write_tmp("e.conf", "[sandbox]\nhostname = a_b\n"), 2, "hostname 'a_b'", "bad hostname");
+	snprintf(content, sizeof(content), "[sandbox]\nhostname = %065d\n", 0);
+	check_error(write_tmp("e.conf", content), 2, "longer than 64", "hostname too long");
+	check_error(write_tmp("e.conf", "[sandbox]\nuser = root\n"), 2, "expected UID:GID", "user by name");
+	check_error(write_tmp("e.conf", "[sandbox]\nuser = 1:4294967295\n"), 2, "expected UID:GID", "gid -1");
+	check_error(write_tmp("e.conf", "[syscalls]\ndefault = allow\n"), 2, "unknown default action 'allow'", "bad default");
+	check_error(write_tmp("e.conf", "[syscalls]\ndefault = emulate\n"), 2, "cannot be emulate", "default emulate");
+	check_error(write_tmp("e.conf", "[syscalls]\ndefault = kill:EPERM\n"), 2, "only deny takes an errno", "default kill:ERRNO");
+	check_error(write_tmp("e.conf", "[syscalls]\ndefault = deny:0\n"), 2, "unknown errno '0'", "errno 0");
+	check_error(write_tmp("e.conf", "[syscalls]\ndeny = mount:4096\n"), 2, "unknown errno '4096'", "errno 4096");
+	check_error(write_tmp("e.conf", "[syscalls]\nallow = read:EPERM\n"), 2, "only deny takes an errno", "allow with errno");
+	check_error(write_tmp("e.conf", "[syscalls]\nallow = socketcall\n"), 2, "not an x86-64 syscall", "ia32-only syscall");
+	check_error(write_tmp("e.conf", "[syscalls]\nkill = read\nlog = read\n"), 3, "at line 2", "kill then log");
+	check_error(write_tmp("e.conf", "[syscalls]\ndeny = read:EPERM\ndeny = read:EACCES\n"), 3,
+		    "'read' is listed as deny:EACCES here but as deny:EPERM at line 2", "two errnos");
+	check_error(write_tmp("e.conf", "[ioctl]\nallow = TCGETS TIOCFOO\n"), 2, "unknown ioctl request 'TIOCFOO'", "bad ioctl name");
+	check_error(write_tmp("e.conf", "[ioctl]\nallow = 0x100000000\n"), 2, "does not fit in 32 bits", "ioctl over 32 bits");
+	check_error(write_tmp("e.conf", "[socket]\nfamilies = unix 64\n"), 2, "not below 64", "family 64");
+	check_error(write_tmp("e.conf", "[socket]\nfamilies = appletalkk\n"), 2, "unknown address family", "bad family");
+	check_error(write_tmp("e.conf", "[prctl]\nallow = PR_GET_FOO\n"), 2, "unknown prctl option 'PR_GET_FOO'", "bad prctl");
+	{
+		char big[2048] = "[prctl]\nallow =";
+
+		for (int i = 1; i <= RVISOR_MAX_PRCTL_RULES + 1; i++)
+			snprintf(big + strlen(big), sizeof(big) - strlen(big), " %d", i);
+		strcat(big, "\n");
+		check_error(write_tmp("e.conf", big), 2, "more than 32 prctl options", "too many prctl options");
+	}
+	check_error(write_tmp("e.conf", "[compat]\nia32 = maybe\n"), 2, "expected yes or no", "bad boolean");
+	check_error(write_tmp("e.conf", "[compat]\nx32 = yes\nnamespace = yes\n"), 3, "unknown key 'namespace' in [compat]",
+		    "unknown key in [compat]");
+	check_error(write_tmp("e.conf", "[Sandbox]\n"), 1, "unknown section [Sandbox]", "section names are case-sensitive");
+
+	is_int(policy_load_file("/nonexistent/x.conf", &c, &err), -ENOENT, "missing file: -ENOENT");
+	ok(c == SENTINEL && !err, "missing file: outputs untouched");
+	is_int(policy_load_file(tmpdir, &c, &err), -EISDIR, "a directory: -EISDIR");
+	ok(c == SENTINEL && !err, "a directory: outputs untouched");
+	is_int(policy_load_file(write_tmp("ok.conf", ""), &c, NULL), 0, "an empty file is a policy");
+	ok(c != SENTINEL && c->kernel.default_action == RVISOR_ACTION_DENY &&
+		   c->kernel.default_errno == ENOSYS && c->memory_max == UINT64_MAX &&
+		   c->pids_max == UINT64_MAX && c->network == POLICY_NETWORK_NONE &&
+		   c->kernel.flags == 0,
+	   "empty: deny:ENOSYS, no limits, no network, no filters");
+	if (c != SENTINEL)
+		policy_free(c);
+	c = SENTINEL;
+	is_int(policy_load_file(write_tmp("e.conf", "[sandbox]\nfoo = 1\n"), &c, NULL), -EINVAL,
+	       "ret_error may be NULL");
+}
+
+static void test_names(void)
+{
+	struct rvisor_policy_config *c = SENTINEL;
+	_cleanup_free_ char *err = NULL;
+	char long_name[66];
+
+	ok(policy_name_valid("default"), "name 'default'");
+	ok(policy_name_valid("A-b_9"), "name 'A-b_9'");
+	memset(long_name, 'a', 64);
+	long_name[64] = '\0';
+	ok(policy_name_valid(long_name), "64 characters");
+	long_name[64] = 'a';
+	long_name[65] = '\0';
+	ok(!policy_name_valid(long_name), "65 characters refused");
+	ok(!policy_name_valid(""), "empty name refused");
+	ok(!policy_name_valid(NULL), "NULL name refused");
+	ok(!policy_name_valid("../x"), "'../x' refused");
+	ok(!policy_name_valid("a.b"), "'a.b' refused");
+	ok(!policy_name_valid("a/b"), "'a/b' refused");
+	ok(!policy_name_valid("a b"), "'a b' refused");
+	is_int(policy_load(policies_dir(), "../x", &c, &err), -EINVAL, "policy_load('../x'): -EINVAL");
+	is_int(policy_load(policies_dir(), "../../etc/rvisor/policies/default", &c, &err), -EINVAL,
+	       "policy_load of a path: -EINVAL");
+	is_int(policy_load(policies_dir(), "absent", &c, &err), -ENOENT, "policy_load('absent'): -ENOENT");
+	ok(c == SENTINEL && !err, "outputs untouched");
+
+	is_str(policy_errno_to_string(EPERM), "EPERM", "errno name");
+	is_int(policy_errno_from_string("EACCES"), EACCES, "errno by name");
+	is_int(policy_errno_from_string("4095"), 4095, "errno 4095");
+	is_int(policy_errno_from_string("eperm"), -EINVAL, "errno names are case-sensitive");
+	is_int(policy_family_from_string("AF_NETLINK"), AF_NETLINK, "family AF_NETLINK");
+	is_int(policy_family_from_string("inet6"), AF_INET6, "family inet6");
+	is_str(policy_ioctl_to_string(FIONREAD), "FIONREAD", "FIONREAD before its alias TIOCINQ");
+}
+
+static void test_list(void)
+{
+	_cleanup_policy_names_ char **names = NULL;
+	char **untouched = (char **)SENTINEL;
+	char p[PATH_MAX + 32];
+	int r;
+
+	write_tmp("b.conf", "");
+	write_tmp("a.conf", "");
+	write_tmp("A-1.conf", "");
+	write_tmp("bad name.conf", "");
+	write_tmp("x.txt", "");
+	write_tmp(".conf", "");
+	snprintf(p, sizeof(p), "%s/dir.conf", tmpdir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/link.conf", tmpdir);
+	(void)!symlink("a.conf", p);
+	snprintf(p, sizeof(p), "%s/dangling.conf", tmpdir);
+	(void)!symlink("nowhere.conf", p);
+	/* the other tests' e.conf and ok.conf are there too */
+	r = policy_list(tmpdir, &names);
+	is_int(r, 0, "policy_list");
+	if (r == 0) {
+		const char *want[] = { "A-1", "a", "b", "e", "link", "ok", NULL };
+		bool same = true;
+		size_t i;
+
+		for (i = 0; want[i] && names[i]; i++)
+			same &= strcmp(want[i], names[i]) == 0;
+		same &= !want[i] && !names[i];
+		if (!ok(same, "sorted names of regular .conf files with valid names"))
+			for (i = 0; names[i]; i++)
+				printf("#   %s\n", names[i]);
+	}
+	is_int(policy_list("/nonexistent", &untouched), -ENOENT, "missing directory: -ENOENT");
+	ok(untouched == (char **)SENTINEL, "output untouched");
+
+	names = policy_names_free(names);
+	r = policy_list(policies_dir(), &names);
+	ok(r == 0 && names[0] && strcmp(names[0], "default") == 0, "the shipped policies listed");
+}
+
+static json_object *get(json_object *o, const char *path)
+{
+	char buf[128], *state = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &state); o && k; k = strtok_r(NULL, ".", &state))
+		if (!json_object_object_get_ex(o, k, &o))
+			return NULL;
+	return o;
+}
+
+static bool array_has(json_object *a, const char *s)
+{
+	for (size_t i = 0; a && i < json_object_array_length(a); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s) == 0)
+			return true;
+	return false;
+}
+
+static void test_json(void)
+{
+	_cleanup_policy_ struct rvisor_policy_config *c = NULL, *e = NULL;
+	json_object *j;
+
+	if (policy_load_file(fixture("good.conf"), &c, NULL) < 0 ||
+	    policy_load_file(write_tmp("ok.conf", "[syscalls]\ndefault = pass\n"), &e, NULL) < 0) {
+		ok(false, "JSON: fixtures load");
+		return;
+	}
+	j = policy_to_json(c);
+	ok(j, "policy_to_json");
+	is_str(json_object_get_string(get(j, "name")), "good", "JSON name");
+	is_int(json_object_get_uint64(get(j, "sandbox.memory")), 256ULL << 20, "JSON memory");
+	is_int(json_object_get_int(get(j, "sandbox.pids")), 512, "JSON pids");
+	is_str(json_object_get_string(get(j, "sandbox.network")), "host", "JSON network");
+	is_str(json_object_get_string(get(j, "sandbox.kernel_layer")), "required", "JSON kernel_layer");
+	is_int(json_object_get_int(get(j, "sandbox.user.gid")), 100, "JSON user");
+	is_str(json_object_get_string(get(j, "syscalls.default")), "deny:EACCES", "JSON default");
+	ok(array_has(get(j, "syscalls.allow"), "read") && array_has(get(j, "syscalls.allow"), "exit_group") &&
+		   json_object_array_length(get(j, "syscalls.allow")) == 5,
+	   "JSON allow list");
+	ok(array_has(get(j, "syscalls.deny"), "mount:EPERM") &&
+		   array_has(get(j, "syscalls.deny"), "umount2:EACCES"),
+	   "JSON deny list with errnos");
+	is_str(json_object_to_json_string_ext(get(j, "syscalls.emulate"), JSON_C_TO_STRING_PLAIN),
+	       "[\"uname\",\"sysinfo\"]", "JSON emulate list");
+	is_str(json_object_to_json_string_ext(get(j, "syscalls.kill"), JSON_C_TO_STRING_PLAIN),
+	       "[\"ptrace\"]", "JSON kill list");
+	is_str(json_object_to_json_string_ext(get(j, "syscalls.log"), JSON_C_TO_STRING_PLAIN),
+	       "[\"getpid\"]", "JSON log list");
+	is_str(json_object_to_json_string_ext(get(j, "ioctl.allow"), JSON_C_TO_STRING_PLAIN),
+	       "[\"TCGETS\",\"0x1234\"]", "JSON ioctls");
+	is_str(json_object_to_json_string_ext(get(j, "socket.families"), JSON_C_TO_STRING_PLAIN),
+	       "[\"unix\",\"inet\",\"inet6\"]", "JSON families");
+	is_str(json_object_to_json_string_ext(get(j, "prctl.allow"), JSON_C_TO_STRING_PLAIN),
+	       "[\"PR_SET_NAME\",\"PR_GET_NAME\"]", "JSON prctls");
+	is_str(json_object_to_json_string_ext(get(j, "compat"), JSON_C_TO_STRING_PLAIN),
+	       "{\"ia32\":true,\"x32\":false,\"namespaces\":true}", "JSON compat");
+	json_object_put(j);
+
+	j = policy_to_json(e);
+	is_str(json_object_get_string(get(j, "sandbox.memory")), "max", "JSON memory max");
+	ok(!get(j, "ioctl") && !get(j, "socket") && !get(j, "prctl") && !get(j, "sandbox.user"),
+	   "JSON: no filters, no user: absent");
+	is_int(json_object_array_length(get(j, "syscalls.allow")), 0, "JSON: empty lists");
+	json_object_put(j);
+}
+
+static void test_validate(void)
+{
+	_cleanup_policy_ struct rvisor_policy_config *c = NULL;
+	struct rvisor_policy p;
+
+	if (policy_load_file(fixture("good.conf"), &c, NULL) < 0) {
+		ok(false, "validate: good.conf loads");
+		return;
+	}
+	p = c->kernel;
+	p.reserved[1] = 1;
+	is_int(policy_kernel_validate(&p), -EINVAL, "reserved field refused");
+	p = c->kernel;
+	p.syscalls[0].action = RVISOR_ACTION_EMULATE;
+	is_int(policy_kernel_validate(&p), -EINVAL, "EMULATE of read refused");
+	p = c->kernel;
+	p.syscalls[0] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, 0 };
+	is_int(policy_kernel_validate(&p), -EINVAL, "DENY without errno refused");
+	p = c->kernel;
+	p.default_action = RVISOR_ACTION_EMULATE;
+	p.default_errno = 0;
+	is_int(policy_kernel_validate(&p), -EINVAL, "default EMULATE refused");
+	p = c->kernel;
+	p.ioctls[p.nr_ioctls] = 5;
+	is_int(policy_kernel_validate(&p), -EINVAL, "entry beyond nr_ioctls refused");
+	p = c->kernel;
+	p.flags |= 0x100;
+	is_int(policy_kernel_validate(&p), -EINVAL, "unknown flag refused");
+	is_int(policy_seccomp_load(&p), -EINVAL, "seccomp: invalid policy refused before loading");
+}
+
+/* Runs body in a child that set no_new_privs and loaded p; returns its wait status. */
+static int in_child(const struct rvisor_policy *p, int (*body)(void))
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+		int r;
+
+		(void)setrlimit(RLIMIT_CORE, &no_core); /* SIGSYS would dump core */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(90);
+		r = policy_seccomp_load(p);
+		if (r < 0) {
+			fprintf(stderr, "policy_seccomp_load: %s\n", strerror(-r));
+			_exit(91);
+		}
+		_exit(body());
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static int expect_fail(long r, int error)
+{
+	return r == -1 && errno == error;
+}
+
+/* Under seccomp.conf: each check has its own exit code, so a failure says which. */
+static int body_small(void)
+{
+	char path[PATH_MAX], name[17] = "";
+	struct termios t;
+	int fd, n, pipefd[2], sv[2];
+
+	snprintf(path, sizeof(path), "%s/made", tmpdir);
+	if (!expect_fail(mkdir(path, 0700), EACCES))
+		return 10;
+	if (!expect_fail(mkdirat(AT_FDCWD, path, 0700), EACCES))
+		return 11;
+	if (!expect_fail(socket(AF_INET, SOCK_STREAM, 0), EPERM))
+		return 12;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 13;
+	close(fd);
+	/* the family is the low 32 bits, as the kernel reads it */
+	fd = (int)syscall(SYS_socket, 0x100000000UL | AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 14;
+	close(fd);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 15;
+	if (!expect_fail(socketpair(AF_INET6, SOCK_STREAM, 0, sv), EPERM))
+		return 16;
+	if (!expect_fail(syscall(SYS_clone3, NULL, 0), ENOSYS))
+		return 17;
+	if (pipe(pipefd) < 0)
+		return 18;
+	if (!expect_fail(ioctl(pipefd[0], FIONREAD, &n), EPERM))
+		return 19;
+	if (!expect_fail(ioctl(pipefd[0], TCGETS, &t), ENOTTY))
+		return 20;
+	/* musl passes an int request sign-extended: the filter must look at 32 bits only */
+	if (!expect_fail(syscall(SYS_ioctl, pipefd[0], 0xffffffff00000000UL | TCGETS, &t), ENOTTY))
+		return 21;
+	if (prctl(PR_GET_NAME, name, 0, 0, 0) < 0)
+		return 22;
+	if (!expect_fail(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), EPERM))
+		return 23;
+	if (!expect_fail(unshare(CLONE_NEWUTS), EPERM))
+		return 24;
+	if (unshare(CLONE_FILES) < 0)
+		return 25;
+	if (getpid() <= 0)
+		return 26;
+	return 0;
+}
+
+static int body_kill(void)
+{
+	(void)getppid();
+	return 30; /* not reached */
+}
+
+/* Under default.conf: refusals, then a shell pipeline of ordinary programs. */
+static int body_default(void)
+{
+	if (!expect_fail(syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0), EPERM))
+		return 40;
+	if (!expect_fail(mount("none", tmpdir, "tmpfs", 0, NULL), EPERM))
+		return 41;
+	if (!expect_fail(socket(AF_NETLINK, SOCK_RAW, 0), EPERM))
+		return 42;
+	if (!expect_fail(syscall(SYS_clone3, NULL, 0), ENOSYS))
+		return 43;
+	if (!expect_fail(unshare(CLONE_NEWNS), EPERM))
+		return 44;
+	if (!expect_fail(syscall(SYS_io_uring_setup, 1, NULL), EPERM))
+		return 45;
+	if (!expect_fail(syscall(SYS_shmget, 0, 4096, 0), ENOSYS))
+		return 46;
+	if (!expect_fail(ioctl(STDIN_FILENO, TIOCSTI, "x"), EPERM))
+		return 47;
+	execl("/bin/sh", "sh", "-ec",
+	      "x=$(echo hello | cat | tr a-z A-Z); test \"$x\" = HELLO\n"
+	      "ls -la / >/dev/null; uname -a >/dev/null; id >/dev/null; date >/dev/null\n"
+	      "sort </etc/passwd | head -n 1 | wc -l >/dev/null\n"
+	      "sh -c 'exit 3' || test $? = 3\n"
+	      "if command -v busybox >/dev/null; then\n"
+	      "  busybox sh -c 'echo hi | busybox cat | busybox wc -c' >/dev/null\n"
+	      "  busybox ls -l / >/dev/null\n"
+	      "fi\n",
+	      (char *)NULL);
+	return 48;
+}
+
+static void test_seccomp(void)
+{
+	_cleanup_policy_ struct rvisor_policy_config *small = NULL, *def = NULL, *plain = NULL;
+	_cleanup_close_ int fd = -1;
+	int status, r;
+
+	if (policy_load_file(fixture("seccomp.conf"), &small, NULL) < 0 ||
+	    policy_load(policies_dir(), "default", &def, NULL) < 0 ||
+	    policy_load_file(write_tmp("ok.conf", "[syscalls]\ndefault = pass\nkill = getppid\n"
+						  "[compat]\nnamespaces = yes\n"),
+			     &plain, NULL) < 0) {
+		ok(false, "seccomp: policies load");
+		return;
+	}
+
+	fd = memfd_create("bpf", MFD_CLOEXEC);
+	r = policy_seccomp_export_bpf(&small->kernel, fd);
+	is_int(r, 2, "export: argument filter and main filter");
+	ok(lseek(fd, 0, SEEK_END) > 0 && lseek(fd, 0, SEEK_END) % 8 == 0, "export: whole BPF instructions");
+	is_int(policy_seccomp_export_bpf(&plain->kernel, fd), 1, "export: no argument rule, one filter");
+	plain->kernel.flags |= RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32;
+	is_int(policy_seccomp_export_bpf(&plain->kernel, fd), 1, "export: with ia32 and x32");
+	def->kernel.flags |= RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32;
+	is_int(policy_seccomp_export_bpf(&def->kernel, fd), 2, "export: default.conf with ia32 and x32");
+	def->kernel.flags &= ~(RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32);
+	plain->kernel.flags &= ~(RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32);
+
+	status = in_child(&small->kernel, body_small);
+	if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		"seccomp: mkdir EACCES, AF_INET EPERM, AF_UNIX works, clone3 ENOSYS, ioctl and prctl lists"))
+		printf("#   wait status 0x%x (exit code = failed check)\n", (unsigned int)status);
+
+	status = in_child(&small->kernel, body_kill);
+	if (!ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "seccomp: kill getppid dies by SIGSYS"))
+		printf("#   wait status 0x%x\n", (unsigned int)status);
+
+	status = in_child(&plain->kernel, body_kill);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "seccomp: one filter only, kill works");
+
+	status = in_child(&def->kernel, body_default);
+	if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		"seccomp: default.conf refuses escapes and runs a shell pipeline, ls, id, sort, busybox"))
+		printf("#   wait status 0x%x (exit code = failed check)\n", (unsigned int)status);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)remove(path);
+	return 0;
+}
+
+int main(void)
+{
+	if (!ok(find_srcdir(), "fixtures found (else set RVISOR_SOURCE_DIR to the source tree)") ||
+	    !ok(mkdtemp(tmpdir), "temporary directory"))
+		return tap_done();
+
+	test_default_conf();
+	test_permissive_conf();
+	test_good_conf();
+	test_errors();
+	test_names();
+	test_list();
+	test_json();
+	test_validate();
+	test_seccomp();
+
+	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return tap_done();
+}

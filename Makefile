@@ -99,6 +99,27 @@ $(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -o $@ $< $(UNIT_LINKED) $(PKG_LIBS)
 
+# Fuzzing: tests/fuzz/fuzz-NAME.c against lib/ under ASan/UBSan. The plain build replays
+# tests/fuzz/corpus/NAME/ plus deterministic mutations and prints TAP (a `make check` suite);
+# `make fuzz-libfuzzer` builds clang libFuzzer targets for long runs (build/fuzz/libfuzzer/).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+CLANG ?= clang
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+$(BUILD)/fuzz/libfuzzer/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -DRVISOR_LIBFUZZER \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+.PHONY: fuzz-test fuzz-libfuzzer
+fuzz-test: $(FUZZ_BIN)
+	tests/run-all.sh fuzz
+fuzz-libfuzzer: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/libfuzzer/%,$(FUZZ_SRC))
+
 # The programs again with ASan/UBSan, for the host suites to run.
 $(BUILD)/asan/%: $(LIB_SRC) $(HEADERS) $$(wildcard %/*.c) $(IDL_C)
 	@mkdir -p $(dir $@)
@@ -150,7 +171,7 @@ demo:
 bench:
 	bench/run.sh
 
-check: $(UNIT_BIN) $(ASAN_BIN) $(TEST_TOOLS) userspace module
+check: $(UNIT_BIN) $(FUZZ_BIN) $(ASAN_BIN) $(TEST_TOOLS) userspace module
 	tests/run-all.sh
 
 deps:

@@ -42,7 +42,7 @@ run_suite() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit host vm kernels)
+[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz host vm kernels)
 
 for s in "${suites[@]}"; do
 	case "$s" in
@@ -54,10 +54,18 @@ for s in "${suites[@]}"; do
 			run_suite "unit-${t##*/test-}" "$t"
 		done
 		;;
+	fuzz)
+		# The fuzzers' replay mode: corpus plus mutations, ASan/UBSan, leaks are errors.
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+		for t in build/fuzz/fuzz-*; do
+			[ -x "$t" ] || { run_suite fuzz false; continue; }
+			run_suite "fuzz-${t##*/fuzz-}" "$t" "tests/fuzz/corpus/${t##*/fuzz-}"
+		done
+		;;
 	host) run_suite host bats --tap tests/host ;;
 	vm) run_suite vm tests/vm/run.sh ;;
 	kernels) run_suite kernels tests/kernels/run.sh ;;
-	*) echo "run-all: unknown suite '$s' (unit, host, vm, kernels)" >&2; exit 2 ;;
+	*) echo "run-all: unknown suite '$s' (unit, fuzz, host, vm, kernels)" >&2; exit 2 ;;
 	esac
 done
 

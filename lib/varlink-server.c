@@ -1,0 +1,1221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The varlink server: listening sockets and connections on sd-event, calls and their replies,
+ * parameter checks and the built-in org.varlink.service interface. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json_object_iterator.h>
+
+#include "macro.h"
+#include "varlink-internal.h"
+#include "varlink.h"
+
+#define SERVICE_INTERFACE "org.varlink.service"
+#define READ_CHUNK (64U * 1024)
+/* What one recvmsg() may carry: the kernel's SCM_MAX_FD. */
+#define RECV_FDS_MAX 253
+/* Fds received and not yet handed to a call: room for one full sendmsg() worth. A client
+ * with more in flight is abusing the connection and loses it. */
+#define FDS_QUEUE_MAX 256U
+/* Empty buffers above this size are given back rather than kept for the next message. */
+#define BUFFER_KEEP (256U * 1024)
+/* After accept() ran out of fds, wait this long (or for a connection to close) to retry. */
+#define ACCEPT_RETRY_USEC (1000U * 1000U)
+
+static const char service_description[] =
+	"interface org.varlink.service\n"
+	"\n"
+	"# Get a list of all the interfaces a service provides and information\n"
+	"# about the implementation.\n"
+	"method GetInfo() -> (\n"
+	"  vendor: string,\n"
+	"  product: string,\n"
+	"  version: string,\n"
+	"  url: string,\n"
+	"  interfaces: []string\n"
+	")\n"
+	"\n"
+	"# Get the description of an interface that is implemented by this service.\n"
+	"method GetInterfaceDescription(interface: string) -> (description: string)\n"
+	"\n"
+	"# The requested interface was not found.\n"
+	"error InterfaceNotFound (interface: string)\n"
+	"\n"
+	"# The requested method was not found\n"
+	"error MethodNotFound (method: string)\n"
+	"\n"
+	"# The interface defines the requested method, but the service does not\n"
+	"# implement it.\n"
+	"error MethodNotImplemented (method: string)\n"
+	"\n"
+	"# One of the passed parameters is invalid.\n"
+	"error InvalidParameter (parameter: string)\n"
+	"\n"
+	"# Client is denied access\n"
+	"error PermissionDenied ()\n"
+	"\n"
+	"# Method is expected to be called with 'more' set to true, but wasn't\n"
+	"error ExpectedMore ()\n";
+
+typedef struct Connection Connection;
+
+struct queued_fd {
+	uint64_t tag; /* stream offset of the last byte received with it */
+	int fd;       /* -1: the kernel dropped fds (MSG_CTRUNC) */
+};
+
+struct Connection {
+	unsigned n_ref;
+	VarlinkServer *server; /* NULL once closed */
+	Connection *prev, *next;
+	int fd;
+	sd_event_source *io, *defer;
+	struct ucred peer;
+	bool peer_ok;
+
+	/* Input: bytes [in_start, in_len) are unconsumed; the first in_scanned of them hold no
+	 * NUL; in_offset is in[0]'s offset in the stream, which fd tags refer to. */
+	char *in;
+	size_t in_start, in_len, in_alloc, in_scanned;
+	uint64_t in_offset;
+	struct queued_fd *fds;
+	size_t n_fds;
+
+	/* Output: bytes [out_start, out_len) are still to be sent. */
+	char *out;
+	size_t out_start, out_len, out_alloc;
+
+	VarlinkCall *current; /* unanswered call; later messages wait until it has its reply */
+	bool read_eof;        /* the client sends no more; close once everything is answered */
+	bool close_pending;   /* to be dropped from the event loop, never from inside an API call */
+};
+
+struct listener {
+	int fd;
+	sd_event_source *src;
+};
+
+struct VarlinkServer {
+	sd_event *event;
+	const struct varlink_interface *iface;
+	void *userdata;
+
+	struct listener *listeners;
+	size_t n_listeners;
+	sd_event_source *accept_retry; /* set while accepting is paused */
+
+	Connection *connections;
+	unsigned n_connections;
+
+	varlink_peer_check_fn peer_check;
+	void *peer_check_userdata;
+	char *peer_error;
+	varlink_idle_fn idle;
+	void *idle_userdata;
+};
+
+enum call_state {
+	CALL_PENDING,
+	CALL_DONE,         /* final reply or error sent */
+	CALL_DISCONNECTED, /* the connection closed first */
+};
+
+struct VarlinkCall {
+	unsigned n_ref;
+	Connection *conn;
+	char *method;
+	json_object *parameters;
+	bool more, oneway;
+	enum call_state state;
+	int fds[VARLINK_FDS_MAX];
+	unsigned n_fds;
+	varlink_disconnect_fn disconnect;
+	void *disconnect_userdata;
+};
+
+static void json_object_putp(json_object **o)
+{
+	json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_object_putp)
+
+static Connection *conn_ref(Connection *c)
+{
+	c->n_ref++;
+	return c;
+}
+
+static void conn_unref(Connection *c)
+{
+	if (!c || --c->n_ref > 0)
+		return;
+	/* conn_close() released everything else. */
+	free(c);
+}
+
+static void conn_unrefp(Connection **c)
+{
+	conn_unref(*c);
+}
+
+static void fds_queue_drop(Connection *c)
+{
+	for (size_t i = 0; i < c->n_fds; i++)
+		if (c->fds[i].fd >= 0)
+			close(c->fds[i].fd);
+	c->n_fds = 0;
+}
+
+static void conn_schedule(Connection *c)
+{
+	if (c->defer)
+		(void)sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
+}
+
+/* The poll mask follows the state: read only when nothing waits for an answer, write only
+ * what is pending. With neither, epoll still reports a hangup. */
+static void conn_update_events(Connection *c)
+{
+	uint32_t events = 0;
+
+	if (!c->server)
+		return;
+	if (!c->current && !c->read_eof && !c->close_pending)
+		events |= EPOLLIN;
+	if (c->out_len > c->out_start)
+		events |= EPOLLOUT;
+	(void)sd_event_source_set_io_events(c->io, events);
+}
+
+static void accept_resume(VarlinkServer *s)
+{
+	if (!s->accept_retry)
+		return;
+	s->accept_retry = sd_event_source_disable_unref(s->accept_retry);
+	for (size_t i = 0; i < s->n_listeners; i++)
+		(void)sd_event_source_set_enabled(s->listeners[i].src, SD_EVENT_ON);
+}
+
+/* Ends a connection: fires the unanswered call's disconnect callback and, when it was the last
+ * one, the idle callback. Only from event callbacks and varlink_server_free(). */
+static void conn_close(Connection *c)
+{
+	VarlinkServer *s = c->server;
+	VarlinkCall *call = c->current;
+
+	if (!s)
+		return;
+	c->server = NULL;
+	c->current = NULL;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->connections = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	s->n_connections--;
+
+	c->io = sd_event_source_disable_unref(c->io);
+	c->defer = sd_event_source_disable_unref(c->defer);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	fds_queue_drop(c);
+	free(c->fds);
+	c->fds = NULL;
+	free(c->in);
+	c->in = NULL;
+	c->in_start = c->in_len = c->in_alloc = c->in_scanned = 0;
+	free(c->out);
+	c->out = NULL;
+	c->out_start = c->out_len = c->out_alloc = 0;
+	accept_resume(s);
+
+	/* Callbacks last: they may drop the call's last reference or end the loop. */
+	if (call && call->state == CALL_PENDING) {
+		call->state = CALL_DISCONNECTED;
+		if (call->disconnect) {
+			varlink_call_ref(call);
+			call->disconnect(call, call->disconnect_userdata);
+			varlink_call_unref(call);
+		}
+	}
+	if (s->n_connections == 0 && s->idle)
+		s->idle(s, s->idle_userdata);
+	conn_unref(c); /* the server's */
+}
+
+static int conn_flush(Connection *c)
+{
+	while (c->out_len > c->out_start) {
+		ssize_t n = send(c->fd, c->out + c->out_start, c->out_len - c->out_start,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -errno;
+		}
+		c->out_start += (size_t)n;
+	}
+	c->out_start = c->out_len = 0;
+	if (c->out_alloc > BUFFER_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->out_alloc = 0;
+	}
+	return 0;
+}
+
+/* Queues one message and tries to send it at once. A client that lets more than
+ * VARLINK_BUFFER_MAX pile up is dropped (-ENOBUFS). */
+static int conn_send(Connection *c, json_object *msg)
+{
+	const char *text;
+	size_t len, need;
+	int r;
+
+	r = varlink_message_format(msg, &text, &len);
+	if (r < 0)
+		return r;
+	if (c->out_len - c->out_start + len + 1 > VARLINK_BUFFER_MAX) {
+		c->close_pending = true;
+		conn_schedule(c);
+		return -ENOBUFS;
+	}
+	need = c->out_len + len + 1;
+	/* Compact only instead of growing: moving megabytes per reply would be quadratic. */
+	if (need > c->out_alloc && c->out_start > 0) {
+		memmove(c->out, c->out + c->out_start, c->out_len - c->out_start);
+		c->out_len -= c->out_start;
+		c->out_start = 0;
+		need = c->out_len + len + 1;
+	}
+	if (need > c->out_alloc) {
+		size_t n = c->out_alloc * 2 > need ? c->out_alloc * 2 : need;
+		char *p = realloc(c->out, n);
+
+		if (!p)
+			return -ENOMEM;
+		c->out = p;
+		c->out_alloc = n;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out[c->out_len + len] = '\0';
+	c->out_len += len + 1;
+
+	if (conn_flush(c) < 0) {
+		/* The client is gone; the loop notices and closes (firing the callbacks). */
+		c->close_pending = true;
+		conn_schedule(c);
+		return 0;
+	}
+	conn_update_events(c);
+	return 0;
+}
+
+static int build_message(json_object **ret, const char *error, json_object *params, bool continues)
+{
+	_cleanup_json_ json_object *p = params, *m = NULL;
+
+	m = json_object_new_object();
+	if (!m)
+		return -ENOMEM;
+	if (!p) {
+		p = json_object_new_object();
+		if (!p)
+			return -ENOMEM;
+	}
+	if (varlink_object_add(m, "parameters", TAKE_PTR(p)) < 0)
+		return -ENOMEM;
+	if (error && varlink_object_add(m, "error", json_object_new_string(error)) < 0)
+		return -ENOMEM;
+	if (continues && varlink_object_add(m, "continues", json_object_new_boolean(1)) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+/* A message that is no call: say why where the socket lets us, then drop the connection. */
+static void conn_protocol_error(Connection *c, const char *reason)
+{
+	_cleanup_json_ json_object *p = NULL, *m = NULL;
+
+	c->close_pending = true;
+	p = json_object_new_object();
+	if (!p || varlink_object_add(p, "reason", json_object_new_string(reason)) < 0)
+		return;
+	if (build_message(&m, VARLINK_ERROR_PROTOCOL, TAKE_PTR(p), false) < 0)
+		return;
+	(void)conn_send(c, m);
+}
+
+static void call_finish(VarlinkCall *call)
+{
+	Connection *c = call->conn;
+
+	call->state = CALL_DONE;
+	if (c->current == call) {
+		c->current = NULL;
+		/* Later messages are served from the loop, not from inside the handler's reply. */
+		conn_schedule(c);
+	}
+}
+
+static int call_send(VarlinkCall *call, const char *error, json_object *params, bool continues)
+{
+	_cleanup_json_ json_object *p = params, *m = NULL;
+	int r;
+
+	if (call->state == CALL_DISCONNECTED)
+		return -ENOTCONN;
+	if (call->state == CALL_DONE)
+		return -EALREADY;
+	if (continues && !call->more)
+		return -EINVAL;
+	if (call->oneway) {
+		if (!continues)
+			call->state = CALL_DONE;
+		return 0;
+	}
+	if (!call->conn->server || call->conn->close_pending)
+		return -ENOTCONN;
+
+	r = build_message(&m, error, TAKE_PTR(p), continues);
+	if (r < 0)
+		return r;
+	r = conn_send(call->conn, m);
+	if (r < 0)
+		return r;
+	if (!continues)
+		call_finish(call);
+	return 0;
+}
+
+int varlink_call_reply(VarlinkCall *call, json_object *params)
+{
+	return call_send(call, NULL, params, false);
+}
+
+int varlink_call_notify(VarlinkCall *call, json_object *params)
+{
+	return call_send(call, NULL, params, true);
+}
+
+int varlink_call_error(VarlinkCall *call, const char *error, json_object *params)
+{
+	if (!error || !*error) {
+		json_object_put(params);
+		return -EINVAL;
+	}
+	return call_send(call, error, params, false);
+}
+
+/* An answer whose parameters are one string field: {"parameter": "name"} and the like. error
+ * NULL: a reply. */
+static int call_answer_field(VarlinkCall *call, const char *error, const char *field, const char *value)
+{
+	json_object *p = json_object_new_object();
+
+	if (!p || varlink_object_add(p, field, json_object_new_string(value)) < 0) {
+		json_object_put(p);
+		return -ENOMEM;
+	}
+	return call_send(call, error, p, false);
+}
+
+int varlink_call_error_invalid_parameter(VarlinkCall *call, const char *name)
+{
+	return call_answer_field(call, VARLINK_ERROR_INVALID_PARAMETER, "parameter", name);
+}
+
+static int call_error_internal(VarlinkCall *call, int error)
+{
+	json_object *p = json_object_new_object();
+
+	if (!p)
+		return -ENOMEM;
+	/* Only a plausible errno is passed on; -error itself could overflow. */
+	if (error < 0 && error > -4096 &&
+	    varlink_object_add(p, "errno", json_object_new_int(-error)) < 0) {
+		json_object_put(p);
+		return -ENOMEM;
+	}
+	return varlink_call_error(call, VARLINK_ERROR_INTERNAL, p);
+}
+
+bool varlink_call_wants_more(const VarlinkCall *call)
+{
+	return call->more;
+}
+
+bool varlink_call_is_oneway(const VarlinkCall *call)
+{
+	return call->oneway;
+}
+
+const char *varlink_call_method(const VarlinkCall *call)
+{
+	return call->method;
+}
+
+const struct ucred *varlink_call_peer(const VarlinkCall *call)
+{
+	return &call->conn->peer;
+}
+
+unsigned varlink_call_n_fds(const VarlinkCall *call)
+{
+	return call->n_fds;
+}
+
+int varlink_call_take_fd(VarlinkCall *call, unsigned index)
+{
+	if (index >= call->n_fds || call->fds[index] < 0)
+		return -EBADF;
+	return TAKE_FD(call->fds[index]);
+}
+
+void varlink_call_set_disconnect_callback(VarlinkCall *call, varlink_disconnect_fn fn, void *userdata)
+{
+	call->disconnect = fn;
+	call->disconnect_userdata = userdata;
+}
+
+VarlinkCall *varlink_call_ref(VarlinkCall *call)
+{
+	if (call)
+		call->n_ref++;
+	return call;
+}
+
+VarlinkCall *varlink_call_unref(VarlinkCall *call)
+{
+	if (!call || --call->n_ref > 0)
+		return NULL;
+	/* Nobody can answer it any more: the client must not wait forever. */
+	if (call->state == CALL_PENDING && !call->oneway) {
+		call->n_ref = 1; /* keep it alive through the error */
+		(void)call_error_internal(call, 0);
+		call->n_ref = 0;
+	}
+	if (call->conn->current == call)
+		call->conn->current = NULL;
+	for (unsigned i = 0; i < call->n_fds; i++)
+		if (call->fds[i] >= 0)
+			close(call->fds[i]);
+	json_object_put(call->parameters);
+	free(call->method);
+	conn_unref(call->conn);
+	free(call);
+	return NULL;
+}
+
+static bool type_ok(json_object *v, enum varlink_type type)
+{
+	switch (type) {
+	case VARLINK_STRING:
+		return varlink_string_ok(v);
+	case VARLINK_INT:
+		return json_object_is_type(v, json_type_int);
+	case VARLINK_BOOL:
+		return json_object_is_type(v, json_type_boolean);
+	case VARLINK_OBJECT:
+		return json_object_is_type(v, json_type_object);
+	case VARLINK_ARRAY:
+		return json_object_is_type(v, json_type_array);
+	case VARLINK_STRING_ARRAY:
+		if (!json_object_is_type(v, json_type_array))
+			return false;
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!varlink_string_ok(json_object_array_get_idx(v, i)))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/* Checks parameters against a method's table: 0, or -EINVAL with the offending name. */
+static int params_check(const struct varlink_param *table, json_object *params, const char **ret_bad)
+{
+	struct json_object_iterator it = json_object_iter_begin(params),
+				    end = json_object_iter_end(params);
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *key = json_object_iter_peek_name(&it);
+		json_object *v = json_object_iter_peek_value(&it);
+		const struct varlink_param *p = NULL;
+
+		for (const struct varlink_param *q = table; q && q->name; q++)
+			if (strcmp(q->name, key) == 0) {
+				p = q;
+				break;
+			}
+		/* A null (v == NULL in json-c) stands for an absent optional parameter. */
+		if (!p || (v ? !type_ok(v, p->type) : p->mandatory)) {
+			*ret_bad = key;
+			return -EINVAL;
+		}
+	}
+	for (const struct varlink_param *q = table; q && q->name; q++)
+		if (q->mandatory && !json_object_object_get_ex(params, q->name, NULL)) {
+			*ret_bad = q->name;
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static int service_get_info(VarlinkCall *call, VarlinkServer *s)
+{
+	const struct varlink_interface *i = s->iface;
+	_cleanup_json_ json_object *p = json_object_new_object(), *names = json_object_new_array();
+
+	if (!p || !names)
+		return -ENOMEM;
+	if (json_object_array_add(names, json_object_new_string(SERVICE_INTERFACE)) < 0 ||
+	    json_object_array_add(names, json_object_new_string(i->name)) < 0)
+		return -ENOMEM;
+	if (varlink_object_add(p, "vendor", json_object_new_string(i->vendor ?: "")) < 0 ||
+	    varlink_object_add(p, "product", json_object_new_string(i->product ?: "")) < 0 ||
+	    varlink_object_add(p, "version", json_object_new_string(i->version ?: "")) < 0 ||
+	    varlink_object_add(p, "url", json_object_new_string(i->url ?: "")) < 0 ||
+	    varlink_object_add(p, "interfaces", TAKE_PTR(names)) < 0)
+		return -ENOMEM;
+	return varlink_call_reply(call, TAKE_PTR(p));
+}
+
+static int service_get_description(VarlinkCall *call, VarlinkServer *s)
+{
+	const char *name = json_object_get_string(json_object_object_get(call->parameters, "interface"));
+	const char *text;
+
+	if (strcmp(name, SERVICE_INTERFACE) == 0)
+		text = service_description;
+	else if (strcmp(name, s->iface->name) == 0)
+		text = s->iface->description ?: "";
+	else
+		return call_answer_field(call, VARLINK_ERROR_INTERFACE_NOT_FOUND, "interface", name);
+	return call_answer_field(call, NULL, "description", text);
+}
+
+static const struct varlink_param get_description_params[] = {
+	{ "interface", VARLINK_STRING, true },
+	{},
+};
+
+/* Finds the method, checks the parameters and runs the handler, or answers the error. */
+static int call_dispatch(VarlinkCall *call, bool fds_lost)
+{
+	VarlinkServer *s = call->conn->server;
+	const char *dot = strrchr(call->method, '.'), *member;
+	const struct varlink_method *m = NULL;
+	_cleanup_free_ char *iface = NULL;
+	const char *bad;
+	int r;
+
+	if (!call->conn->peer_ok)
+		return varlink_call_error(call, s->peer_error, NULL);
+	if (fds_lost)
+		return varlink_call_error_invalid_parameter(call, "fds");
+	if (!dot || dot == call->method || !dot[1])
+		return call_answer_field(call, VARLINK_ERROR_METHOD_NOT_FOUND, "method", call->method);
+	iface = strndup(call->method, (size_t)(dot - call->method));
+	if (!iface)
+		return -ENOMEM;
+	member = dot + 1;
+
+	if (strcmp(iface, SERVICE_INTERFACE) == 0) {
+		if (strcmp(member, "GetInfo") == 0) {
+			if (params_check(NULL, call->parameters, &bad) < 0)
+				return varlink_call_error_invalid_parameter(call, bad);
+			return service_get_info(call, s);
+		}
+		if (strcmp(member, "GetInterfaceDescription") == 0) {
+			if (params_check(get_description_params, call->parameters, &bad) < 0)
+				return varlink_call_error_invalid_parameter(call, bad);
+			return service_get_description(call, s);
+		}
+		return call_answer_field(call, VARLINK_ERROR_METHOD_NOT_FOUND, "method", call->method);
+	}
+	if (strcmp(iface, s->iface->name) != 0)
+		return call_answer_field(call, VARLINK_ERROR_INTERFACE_NOT_FOUND, "interface", iface);
+
+	for (const struct varlink_method *q = s->iface->methods; q && q->name; q++)
+		if (strcmp(q->name, member) == 0) {
+			m = q;
+			break;
+		}
+	if (!m)
+		return call_answer_field(call, VARLINK_ERROR_METHOD_NOT_FOUND, "method", call->method);
+	if (!m->fn)
+		return call_answer_field(call, VARLINK_ERROR_METHOD_NOT_IMPLEMENTED, "method", call->method);
+	if (params_check(m->params, call->parameters, &bad) < 0)
+		return varlink_call_error_invalid_parameter(call, bad);
+
+	r = m->fn(call, call->parameters, s->userdata);
+	if (r < 0 && call->state == CALL_PENDING)
+		(void)call_error_internal(call, r);
+	return 0;
+}
+
+/* Checks the envelope of a call. Returns the reason it is no call, or NULL. */
+static const char *envelope_check(json_object *msg, json_object **ret_method, json_object **ret_params,
+				  bool *ret_more, bool *ret_oneway)
+{
+	struct json_object_iterator it = json_object_iter_begin(msg), end = json_object_iter_end(msg);
+	json_object *method = NULL, *params = NULL;
+	bool more = false, oneway = false;
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *key = json_object_iter_peek_name(&it);
+		json_object *v = json_object_iter_peek_value(&it);
+
+		if (strcmp(key, "method") == 0) {
+			if (!varlink_string_ok(v))
+				return "\"method\" is not a string";
+			method = v;
+		} else if (strcmp(key, "parameters") == 0) {
+			if (!json_object_is_type(v, json_type_object))
+				return "\"parameters\" is not an object";
+			params = v;
+		} else if (strcmp(key, "more") == 0 || strcmp(key, "oneway") == 0) {
+			if (!json_object_is_type(v, json_type_boolean))
+				return key[0] == 'm' ? "\"more\" is not a boolean" : "\"oneway\" is not a boolean";
+			if (key[0] == 'm')
+				more = json_object_get_boolean(v);
+			else
+				oneway = json_object_get_boolean(v);
+		} else
+			return "Unknown field in call";
+	}
+	if (!method)
+		return "Call without \"method\"";
+	if (more && oneway)
+		return "Call with both \"more\" and \"oneway\"";
+	*ret_method = method;
+	*ret_params = params;
+	*ret_more = more;
+	*ret_oneway = oneway;
+	return NULL;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Serves one message: text is its JSON, fds what arrived with it. Takes the fds. */
+static int conn_dispatch_message(Connection *c, const char *text, size_t len, int *fds, size_t n_fds,
+				 bool fds_lost)
+{
+	_cleanup_json_ json_object *msg = NULL;
+	_cleanup_(varlink_call_unrefp) VarlinkCall *call = NULL;
+	json_object *method = NULL, *params = NULL;
+	const char *reason;
+	bool more = false, oneway = false;
+	int r;
+
+	r = varlink_message_parse(text, len, &msg);
+	if (r == -EBADMSG)
+		reason = "Message is not a JSON object";
+	else if (r < 0) {
+		close_fds(fds, n_fds);
+		return r;
+	} else
+		reason = envelope_check(msg, &method, &params, &more, &oneway);
+	if (reason) {
+		close_fds(fds, n_fds);
+		conn_protocol_error(c, reason);
+		return 0;
+	}
+
+	call = calloc(1, sizeof(*call));
+	if (!call) {
+		close_fds(fds, n_fds);
+		return -ENOMEM;
+	}
+	call->n_ref = 1;
+	call->conn = conn_ref(c);
+	call->more = more;
+	call->oneway = oneway;
+	call->state = CALL_PENDING;
+	if (n_fds > VARLINK_FDS_MAX) {
+		close_fds(fds, n_fds);
+		fds_lost = true;
+	} else {
+		memcpy(call->fds, fds, n_fds * sizeof(int));
+		call->n_fds = (unsigned)n_fds;
+	}
+	call->method = strdup(json_object_get_string(method));
+	call->parameters = params ? json_object_get(params) : json_object_new_object();
+	if (!call->method || !call->parameters) {
+		call->oneway = true; /* no InternalError from the unref: the connection goes */
+		return -ENOMEM;
+	}
+	if (!oneway)
+		c->current = call;
+
+	r = call_dispatch(call, fds_lost);
+	if (r < 0 && call->state == CALL_PENDING)
+		(void)call_error_internal(call, r);
+	return 0;
+}
+
+/* Finds the next complete message. 1 with its span, 0 if none yet, -EMSGSIZE if too long. */
+static int conn_next_message(Connection *c, size_t *ret_start, size_t *ret_len, uint64_t *ret_end)
+{
+	size_t avail = c->in_len - c->in_start, len;
+	char *nul = NULL;
+
+	if (avail > c->in_scanned)
+		nul = memchr(c->in + c->in_start + c->in_scanned, 0, avail - c->in_scanned);
+	if (!nul) {
+		c->in_scanned = avail;
+		return avail > VARLINK_MESSAGE_MAX ? -EMSGSIZE : 0;
+	}
+	len = (size_t)(nul - (c->in + c->in_start));
+	if (len > VARLINK_MESSAGE_MAX)
+		return -EMSGSIZE;
+	*ret_start = c->in_start;
+	*ret_len = len;
+	*ret_end = c->in_offset + (uint64_t)(nul - c->in);
+	c->in_start += len + 1;
+	c->in_scanned = 0;
+	return 1;
+}
+
+/* Moves the queued fds that arrived up to stream offset end into fds[]. */
+static size_t fds_take(Connection *c, uint64_t end, int fds[static FDS_QUEUE_MAX], bool *ret_lost)
+{
+	size_t i, n = 0;
+
+	*ret_lost = false;
+	for (i = 0; i < c->n_fds && c->fds[i].tag <= end; i++) {
+		if (c->fds[i].fd < 0)
+			*ret_lost = true;
+		else
+			fds[n++] = c->fds[i].fd;
+	}
+	if (i > 0) {
+		memmove(c->fds, c->fds + i, (c->n_fds - i) * sizeof(c->fds[0]));
+		c->n_fds -= i;
+	}
+	return n;
+}
+
+/* Serves the buffered messages, in order, until one waits for its answer. */
+static void conn_process(Connection *c)
+{
+	int fds[FDS_QUEUE_MAX];
+	size_t start, len, n;
+	uint64_t end;
+	bool lost;
+	int r;
+
+	while (c->server && !c->current && !c->close_pending) {
+		r = conn_next_message(c, &start, &len, &end);
+		if (r == -EMSGSIZE) {
+			conn_protocol_error(c, "Message longer than 16 MiB");
+			break;
+		}
+		if (r == 0)
+			break;
+		n = fds_take(c, end, fds, &lost);
+		r = conn_dispatch_message(c, c->in + start, len, fds, n, lost);
+		if (r < 0)
+			c->close_pending = true;
+	}
+	if (!c->server)
+		return;
+
+	if (c->in_start == c->in_len) {
+		c->in_start = c->in_len = c->in_scanned = 0;
+		if (c->in_alloc > BUFFER_KEEP) {
+			free(c->in);
+			c->in = NULL;
+			c->in_alloc = 0;
+		}
+	}
+	if (!c->close_pending && c->read_eof && !c->current) {
+		if (c->in_len > c->in_start)
+			conn_protocol_error(c, "Message not terminated by NUL at end of stream");
+		else if (c->out_len == c->out_start)
+			c->close_pending = true;
+		/* else: close once the replies are out */
+	}
+	if (c->close_pending) {
+		conn_close(c);
+		return;
+	}
+	conn_update_events(c);
+}
+
+static int fds_queue_add(Connection *c, uint64_t tag, int fd)
+{
+	if (c->n_fds >= FDS_QUEUE_MAX) {
+		if (fd >= 0)
+			close(fd);
+		return -ETOOMANYREFS;
+	}
+	if (!c->fds) {
+		c->fds = malloc(FDS_QUEUE_MAX * sizeof(c->fds[0]));
+		if (!c->fds) {
+			if (fd >= 0)
+				close(fd);
+			return -ENOMEM;
+		}
+	}
+	c->fds[c->n_fds++] = (struct queued_fd){ .tag = tag, .fd = fd };
+	return 0;
+}
+
+/* One recvmsg(): bytes into the input buffer, fds into the queue tagged with the offset of
+ * the last byte that came with them. The client sends fds with its message's first bytes and
+ * the kernel ends a read after bytes that carry fds, so that byte is in their message. */
+static int conn_read(Connection *c)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * RECV_FDS_MAX)];
+	} control;
+	struct msghdr mh = { .msg_control = &control, .msg_controllen = sizeof(control) };
+	struct iovec iov;
+	size_t avail, want;
+	uint64_t tag;
+	ssize_t n;
+	int r = 0;
+
+	if (c->in_start > 0 && c->in_start == c->in_len) {
+		c->in_offset += c->in_start;
+		c->in_start = c->in_len = c->in_scanned = 0;
+	}
+	avail = c->in_len - c->in_start;
+	if (avail > VARLINK_MESSAGE_MAX)
+		return 0; /* conn_process() refuses it */
+	want = VARLINK_MESSAGE_MAX + 1 - avail;
+	if (want > READ_CHUNK)
+		want = READ_CHUNK;
+	if (c->in_len + want > c->in_alloc && c->in_start > 0) {
+		memmove(c->in, c->in + c->in_start, avail);
+		c->in_offset += c->in_start;
+		c->in_len = avail;
+		c->in_start = 0;
+	}
+	if (c->in_len + want > c->in_alloc) {
+		size_t sz = c->in_alloc * 2 > c->in_len + want ? c->in_alloc * 2 : c->in_len + want;
+		char *p;
+
+		if (sz > VARLINK_MESSAGE_MAX + 1 + READ_CHUNK)
+			sz = VARLINK_MESSAGE_MAX + 1 + READ_CHUNK;
+		p = realloc(c->in, sz);
+		if (!p)
+			return -ENOMEM;
+		c->in = p;
+		c->in_alloc = sz;
+	}
+
+	iov = (struct iovec){ .iov_base = c->in + c->in_len, .iov_len = want };
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+
+	tag = c->in_offset + c->in_len + (uint64_t)n - 1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t nfd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (n == 0)
+				close(fd); /* nothing to attach them to */
+			else if (r >= 0)
+				r = fds_queue_add(c, tag, fd);
+			else
+				close(fd);
+		}
+	}
+	if ((mh.msg_flags & MSG_CTRUNC) && n > 0 && r >= 0)
+		r = fds_queue_add(c, tag, -1);
+	if (n == 0)
+		c->read_eof = true;
+	c->in_len += (size_t)n;
+	return r;
+}
+
+static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	_cleanup_(conn_unrefp) Connection *c = conn_ref(userdata);
+	bool reading = !c->current && !c->read_eof && !c->close_pending;
+	int r;
+
+	if (c->out_len > c->out_start && conn_flush(c) < 0)
+		c->close_pending = true;
+	else if (reading && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		r = conn_read(c);
+		if (r == -ETOOMANYREFS)
+			conn_protocol_error(c, "Too many file descriptors");
+		else if (r < 0)
+			c->close_pending = true;
+	} else if (revents & (EPOLLHUP | EPOLLERR))
+		/* Gone for good while we waited on a handler: nobody to answer any more. */
+		c->close_pending = true;
+	conn_process(c);
+	return 0;
+}
+
+static int conn_defer(sd_event_source *src, void *userdata)
+{
+	_cleanup_(conn_unrefp) Connection *c = conn_ref(userdata);
+
+	conn_process(c);
+	return 0;
+}
+
+int varlink_server_add_connection(VarlinkServer *s, int fd)
+{
+	struct ucred peer;
+	socklen_t sl = sizeof(peer);
+	Connection *c;
+	int flags, r;
+
+	if (!s || fd < 0)
+		return -EINVAL;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &sl) < 0)
+		return -errno;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->n_ref = 1;
+	c->fd = fd;
+	c->peer = peer;
+	r = sd_event_add_io(s->event, &c->io, fd, EPOLLIN, conn_io, c);
+	if (r >= 0)
+		r = sd_event_add_defer(s->event, &c->defer, conn_defer, c);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(c->defer, SD_EVENT_OFF);
+	if (r < 0) {
+		sd_event_source_disable_unref(c->io);
+		sd_event_source_disable_unref(c->defer);
+		free(c);
+		return r;
+	}
+	c->peer_ok = !s->peer_check || s->peer_check(s, &c->peer, s->peer_check_userdata);
+
+	c->server = s;
+	c->next = s->connections;
+	if (c->next)
+		c->next->prev = c;
+	s->connections = c;
+	s->n_connections++;
+	return 0;
+}
+
+static int accept_retry(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	accept_resume(userdata);
+	return 0;
+}
+
+/* Out of fds or memory: stop accepting (the socket would stay readable and spin the loop)
+ * until a connection closes or a second passes. */
+static void accept_pause(VarlinkServer *s)
+{
+	if (s->accept_retry)
+		return;
+	if (sd_event_add_time_relative(s->event, &s->accept_retry, CLOCK_MONOTONIC, ACCEPT_RETRY_USEC, 0,
+				       accept_retry, s) < 0)
+		return;
+	for (size_t i = 0; i < s->n_listeners; i++)
+		(void)sd_event_source_set_enabled(s->listeners[i].src, SD_EVENT_OFF);
+}
+
+static int listener_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	VarlinkServer *s = userdata;
+	int cfd;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			accept_pause(s);
+		return 0; /* EAGAIN, a client that gave up (ECONNABORTED): nothing to do */
+	}
+	if (varlink_server_add_connection(s, cfd) < 0) {
+		close(cfd);
+		accept_pause(s);
+	}
+	return 0;
+}
+
+int varlink_server_listen_fd(VarlinkServer *s, int fd)
+{
+	struct listener *l;
+	int flags, r, v = 0;
+	socklen_t sl = sizeof(v);
+
+	if (!s || fd < 0)
+		return -EINVAL;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &sl) < 0)
+		return -errno;
+	if (!v)
+		return -EINVAL;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	l = reallocarray(s->listeners, s->n_listeners + 1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	s->listeners = l;
+	l += s->n_listeners;
+	l->fd = fd;
+	r = sd_event_add_io(s->event, &l->src, fd, EPOLLIN, listener_io, s);
+	if (r < 0)
+		return r;
+	if (s->accept_retry)
+		(void)sd_event_source_set_enabled(l->src, SD_EVENT_OFF);
+	s->n_listeners++;
+	return 0;
+}
+
+/* Whether a socket answers at path: a live server (its backlog may be full: EAGAIN). */
+static bool socket_alive(const struct sockaddr_un *sa, socklen_t len)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return true; /* cannot tell: leave it alone */
+	return connect(fd, (const struct sockaddr *)sa, len) == 0 || errno != ECONNREFUSED;
+}
+
+int varlink_server_listen_address(VarlinkServer *s, const char *path, mode_t mode)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	socklen_t len;
+	struct stat st;
+	int r;
+
+	if (!s || !path || !*path)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+		if (errno != EADDRINUSE)
+			return -errno;
+		/* Left behind by a server that died: replace it. A live one or a non-socket stays. */
+		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || socket_alive(&sa, len))
+			return -EADDRINUSE;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+		if (bind(fd, (struct sockaddr *)&sa, len) < 0)
+			return -errno;
+	}
+	/* Before listen(): until then nobody can connect with the umask's mode. */
+	if (chmod(path, mode) < 0 || listen(fd, SOMAXCONN) < 0) {
+		r = -errno;
+		(void)unlink(path);
+		return r;
+	}
+	r = varlink_server_listen_fd(s, fd);
+	if (r < 0) {
+		(void)unlink(path);
+		return r;
+	}
+	TAKE_FD(fd);
+	return 0;
+}
+
+int varlink_server_set_peer_check(VarlinkServer *s, varlink_peer_check_fn fn, const char *error,
+				  void *userdata)
+{
+	char *e = NULL;
+
+	if (!s || (fn && (!error || !*error)))
+		return -EINVAL;
+	if (fn) {
+		e = strdup(error);
+		if (!e)
+			return -ENOMEM;
+	}
+	free(s->peer_error);
+	s->peer_error = e;
+	s->peer_check = fn;
+	s->peer_check_userdata = userdata;
+	return 0;
+}
+
+void varlink_server_set_idle_callback(VarlinkServer *s, varlink_idle_fn fn, void *userdata)
+{
+	s->idle = fn;
+	s->idle_userdata = userdata;
+}
+
+unsigned varlink_server_connections(const VarlinkServer *s)
+{
+	return s ? s->n_connections : 0;
+}
+
+int varlink_server_new(VarlinkServer **ret, sd_event *event, const struct varlink_interface *iface,
+		       void *userdata)
+{
+	VarlinkServer *s;
+
+	if (!ret || !event || !iface || !iface->name || !*iface->name)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->event = sd_event_ref(event);
+	s->iface = iface;
+	s->userdata = userdata;
+	*ret = s;
+	return 0;
+}
+
+VarlinkServer *varlink_server_free(VarlinkServer *s)
+{
+	if (!s)
+		return NULL;
+	s->idle = NULL; /* going away is not idleness */
+	while (s->connections)
+		conn_close(s->connections);
+	for (size_t i = 0; i < s->n_listeners; i++) {
+		sd_event_source_disable_unref(s->listeners[i].src);
+		close(s->listeners[i].fd);
+	}
+	free(s->listeners);
+	sd_event_source_disable_unref(s->accept_retry);
+	sd_event_unref(s->event);
+	free(s->peer_error);
+	free(s);
+	return NULL;
+}

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* rvisorctl: the command-line client. Global options, then one verb from the table below. */
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <linux/rvisor.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -16,7 +19,12 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{ "status", verb_status, "Show whether rvisor.ko is loaded and which ABI it speaks" },
+	{ "run", verb_run, "Run a command in a new sandbox" },
+	{ "ps", verb_ps, "List the running sandboxes" },
+	{ "stats", verb_stats, "Show a sandbox's limits, usage and syscall counters" },
+	{ "kill", verb_kill, "Send a signal to a sandbox" },
+	{ "policy", verb_policy, "List, show and check policies" },
+	{ "status", verb_status, "Show whether rvisord and rvisor.ko are running, and their versions" },
 };
 
 static void help(FILE *f)
@@ -31,8 +39,46 @@ static void help(FILE *f)
 	fprintf(f, "\nOptions:\n"
 		   "  -h --help     Show this help\n"
 		   "     --version  Show the version and the kernel ABI it was built for\n"
+		   "\nEnvironment:\n"
+		   "  RVISOR_SOCKET  rvisord's socket (default %s)\n"
 		   "\nRun '%s VERB --help' for a verb's own options.\n",
-		program_invocation_short_name);
+		RVISOR_SOCKET_DEFAULT, program_invocation_short_name);
+}
+
+int verb_usage_error(const char *verb, const char *fmt, ...)
+{
+	_cleanup_free_ char *m = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&m, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		m = NULL;
+	log_error("%s. Try '%s%s%s --help'.", m ?: "Usage error", program_invocation_short_name,
+		  verb ? " " : "", verb ?: "");
+	return EXIT_USAGE;
+}
+
+int verb_getopt_error(const char *verb, int c, int argc, char *argv[])
+{
+	/* getopt has moved past the offending argument, unless it stopped inside a group of
+	 * short options; optopt then names the option. */
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	bool is_long = strncmp(arg, "--", 2) == 0;
+	int n = (int)strcspn(arg, "=");
+
+	if (c == ':') {
+		if (is_long)
+			return verb_usage_error(verb, "Option '%.*s' needs an argument", n, arg);
+		return verb_usage_error(verb, "Option '-%c' needs an argument", optopt);
+	}
+	if (is_long && optopt != 0 && arg[n] == '=')
+		return verb_usage_error(verb, "Option '%.*s' takes no argument", n, arg);
+	if (is_long)
+		return verb_usage_error(verb, "Unknown option '%.*s'", n, arg);
+	return verb_usage_error(verb, "Unknown option '-%c'", optopt);
 }
 
 static const struct verb *verb_find(const char *name)
@@ -54,8 +100,8 @@ int main(int argc, char *argv[])
 	const struct verb *verb;
 	int c;
 
-	/* '+': stop at the verb, whose options are its own. */
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
+	/* '+': stop at the verb, whose options are its own; ':': errors are ours to report. */
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help(stdout);
@@ -64,8 +110,7 @@ int main(int argc, char *argv[])
 			printf("rvisorctl %s (ABI %d)\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", program_invocation_short_name);
-			return EXIT_USAGE;
+			return verb_getopt_error(NULL, c, argc, argv);
 		}
 	}
 

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rvisorctl status: is rvisor.ko loaded, and does it speak our ABI? */
+/* rvisorctl status: is rvisord running, is rvisor.ko loaded, and do they speak our ABI? */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "cli-util.h"
+#include "daemon.h"
 #include "device.h"
 #include "log.h"
 #include "verbs.h"
@@ -14,13 +18,34 @@
 struct module_state {
 	int error;                 /* 0: answered; -ENOENT: not loaded; else why it cannot be asked */
 	struct rvisor_version version;
+	bool abi_known;            /* false: rvisord says it is loaded but gave no version */
 };
+
+struct daemon_state {
+	int error;                 /* 0: answered; -ENOENT/-ECONNREFUSED: not running; else why not */
+	char *message;             /* with other errors: what went wrong, one line */
+	json_object *reply;        /* Status's parameters when it answered */
+	const char *version, *platform;
+	int64_t abi, sandboxes;
+};
+
+static void daemon_state_done(struct daemon_state *d)
+{
+	free(d->message);
+	json_object_put(d->reply);
+}
+
+static bool daemon_not_running(const struct daemon_state *d)
+{
+	return d->error == -ENOENT || d->error == -ENOTDIR || d->error == -ECONNREFUSED;
+}
 
 static void module_state_query(struct module_state *st)
 {
 	_cleanup_close_ int fd = -1;
 
 	memset(st, 0, sizeof(*st));
+	st->abi_known = true;
 	fd = rvisor_device_open();
 	if (fd < 0) {
 		st->error = fd;
@@ -29,55 +54,150 @@ static void module_state_query(struct module_state *st)
 	st->error = rvisor_device_version(fd, &st->version);
 }
 
-static int print_json(const struct module_state *st)
+/* Fills st from rvisord's answer (it owns the device; we may not be allowed to open it). */
+static int module_state_from_daemon(struct module_state *st, json_object *reply)
+{
+	const char *version = NULL;
+	bool loaded;
+	int64_t abi;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if (json_get_bool(reply, "module_loaded", &loaded) < 0)
+		return -EBADMSG;
+	if (!loaded) {
+		st->error = -ENOENT;
+		return 0;
+	}
+	r = json_get_string(reply, "module_version", &version);
+	if (r == -EBADMSG)
+		return r;
+	if (version)
+		snprintf(st->version.module_version, sizeof(st->version.module_version), "%s", version);
+	r = json_get_int(reply, "module_abi", &abi);
+	if (r == -EBADMSG || (r == 0 && (abi < 0 || abi > UINT32_MAX)))
+		return -EBADMSG;
+	st->abi_known = r == 0;
+	st->version.abi_version = r == 0 ? (unsigned int)abi : 0;
+	return 0;
+}
+
+static void daemon_state_query(struct daemon_state *d)
+{
+	_cleanup_varlink_client_ VarlinkClient *c = NULL;
+	_cleanup_free_ char *error = NULL;
+	json_object *reply = NULL;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	r = daemon_connect(&c);
+	if (r >= 0)
+		r = varlink_client_call(c, MANAGER_METHOD("Status"), NULL, NULL, 0, 0);
+	if (r >= 0)
+		r = varlink_client_read(c, &reply, &error, NULL);
+	if (r < 0) {
+		d->error = r;
+		d->message = strdup(strerror(-r));
+		return;
+	}
+	if (error) {
+		d->error = -EREMOTEIO;
+		d->message = cli_error_message(error, reply);
+		json_object_put(reply);
+		return;
+	}
+	d->reply = reply;
+	if (json_get_string(reply, "version", &d->version) < 0 || json_get_int(reply, "abi", &d->abi) < 0 ||
+	    json_get_string(reply, "platform", &d->platform) < 0 ||
+	    json_get_int(reply, "sandboxes", &d->sandboxes) < 0) {
+		d->error = -EBADMSG;
+		d->message = strdup("malformed reply to Status: install the same version of rvisorctl and rvisord");
+	}
+}
+
+static json_object *daemon_json(const struct daemon_state *d)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "socket", json_object_new_string(daemon_address()));
+	json_object_object_add(o, "running", json_object_new_boolean(!daemon_not_running(d)));
+	if (d->error == 0) {
+		json_object_object_add(o, "version", json_object_new_string(d->version));
+		json_object_object_add(o, "abi", json_object_new_int64(d->abi));
+		json_object_object_add(o, "platform", json_object_new_string(d->platform));
+		json_object_object_add(o, "sandboxes", json_object_new_int64(d->sandboxes));
+	} else if (!daemon_not_running(d)) {
+		json_object_object_add(o, "error", json_object_new_string(d->message ?: "out of memory"));
+	}
+	return o;
+}
+
+static int print_status_json(const struct daemon_state *d, const struct module_state *st)
 {
 	json_object *root = json_object_new_object();
 	json_object *module = json_object_new_object();
-	int r = EXIT_OK;
+	int r;
 
 	json_object_object_add(root, "version", json_object_new_string(RVISOR_VERSION));
 	json_object_object_add(root, "abi", json_object_new_int(RVISOR_ABI_VERSION));
 	json_object_object_add(root, "device", json_object_new_string(rvisor_device_path()));
+	/* What new sandboxes run on; rvisord decides, so only when it answered. */
+	if (d->error == 0)
+		json_object_object_add(root, "platform", json_object_new_string(d->platform));
+	json_object_object_add(root, "daemon", daemon_json(d));
 	json_object_object_add(module, "loaded", json_object_new_boolean(st->error != -ENOENT));
 	if (st->error == 0) {
-		json_object_object_add(module, "version",
-				       json_object_new_string(st->version.module_version));
-		json_object_object_add(module, "abi", json_object_new_int((int)st->version.abi_version));
-		json_object_object_add(module, "compatible",
-				       json_object_new_boolean(rvisor_abi_compatible(st->version.abi_version)));
+		if (st->version.module_version[0])
+			json_object_object_add(module, "version",
+					       json_object_new_string(st->version.module_version));
+		if (st->abi_known) {
+			json_object_object_add(module, "abi", json_object_new_int((int)st->version.abi_version));
+			json_object_object_add(module, "compatible",
+					       json_object_new_boolean(rvisor_abi_compatible(st->version.abi_version)));
+		}
 	} else if (st->error != -ENOENT) {
 		json_object_object_add(module, "error", json_object_new_string(strerror(-st->error)));
 	}
 	json_object_object_add(root, "module", module);
 
-	if (puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
-		r = EXIT_FAILED;
+	r = print_json(root, true);
 	json_object_put(root);
 	return r;
 }
 
-static int print_text(const struct module_state *st)
+static int print_status_text(const struct daemon_state *d, const struct module_state *st)
 {
 	const char *dev = rvisor_device_path();
 
 	printf("rvisorctl: %s (ABI %d)\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
+	if (d->error == 0)
+		printf("daemon:    running, version %s, ABI %" PRId64 ", platform %s, %" PRId64 " sandbox%s\n",
+		       d->version, d->abi, d->platform, d->sandboxes, d->sandboxes == 1 ? "" : "es");
+	else if (daemon_not_running(d))
+		printf("daemon:    not running\n");
+	else
+		printf("daemon:    not reachable: %s\n", d->message ?: "out of memory");
 	printf("device:    %s\n", dev);
-	if (st->error == -ENOENT) {
+	if (st->error == -ENOENT)
 		printf("module:    not loaded\n");
-		return EXIT_OK;
-	}
-	if (st->error < 0) {
+	else if (st->error < 0)
 		printf("module:    loaded, but %s cannot be queried: %s\n", dev, strerror(-st->error));
-		return EXIT_OK;
-	}
-	printf("module:    loaded, version %s, ABI %u (%s)\n", st->version.module_version,
-	       st->version.abi_version,
-	       rvisor_abi_compatible(st->version.abi_version) ? "compatible" : "INCOMPATIBLE");
-	return EXIT_OK;
+	else if (!st->abi_known)
+		printf("module:    loaded, version unknown\n");
+	else
+		printf("module:    loaded, version %s, ABI %u (%s)\n", st->version.module_version,
+		       st->version.abi_version,
+		       rvisor_abi_compatible(st->version.abi_version) ? "compatible" : "INCOMPATIBLE");
+	return flush_stdout();
 }
 
-static int status_exit_code(const struct module_state *st)
+static int status_exit_code(const struct daemon_state *d, const struct module_state *st)
 {
+	if (d->error == 0 && !rvisor_abi_compatible((unsigned int)d->abi)) {
+		log_error("rvisord speaks ABI %" PRId64 ", this rvisorctl ABI %d. Install matching versions.",
+			  d->abi, RVISOR_ABI_VERSION);
+		return EXIT_FAILED;
+	}
 	if (st->error == -ENOENT) {
 		log_error("The rvisor kernel module is not loaded. Load it with 'modprobe rvisor'.");
 		return EXIT_NOT_LOADED;
@@ -88,6 +208,10 @@ static int status_exit_code(const struct module_state *st)
 	}
 	if (st->error < 0) {
 		log_error_errno(st->error, "Cannot query %s: %m", rvisor_device_path());
+		return EXIT_FAILED;
+	}
+	if (!st->abi_known) {
+		log_error("rvisord did not report rvisor.ko's ABI. Check 'journalctl -u rvisord'.");
 		return EXIT_FAILED;
 	}
 	if (!rvisor_abi_compatible(st->version.abi_version)) {
@@ -106,33 +230,43 @@ int verb_status(int argc, char *argv[])
 		{ "json", no_argument, NULL, ARG_JSON },
 		{},
 	};
+	_cleanup_(daemon_state_done) struct daemon_state d = {};
 	struct module_state st;
 	bool json = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			printf("Usage: %s status [--json]\n\n"
-			       "Shows whether rvisor.ko is loaded and which ABI it speaks.\n"
+			       "Shows whether rvisord is running and rvisor.ko is loaded, and which versions\n"
+			       "and ABI they speak. Asks rvisord; when it is not running, asks %s directly.\n\n"
+			       "  -h --help  Show this help\n"
+			       "     --json  Print JSON\n\n"
 			       "Exit status: 0 loaded and compatible, 3 not loaded, 1 otherwise.\n",
-			       program_invocation_short_name);
+			       program_invocation_short_name, rvisor_device_path());
 			return EXIT_OK;
 		case ARG_JSON:
 			json = true;
 			break;
 		default:
-			return EXIT_USAGE;
+			return verb_getopt_error("status", c, argc, argv);
 		}
 	}
-	if (optind < argc) {
-		log_error("status takes no arguments, got '%s'.", argv[optind]);
-		return EXIT_USAGE;
-	}
+	if (optind < argc)
+		return verb_usage_error("status", "status takes no arguments, got '%s'", argv[optind]);
 
-	module_state_query(&st);
-	r = json ? print_json(&st) : print_text(&st);
+	daemon_state_query(&d);
+	if (d.error == 0 && module_state_from_daemon(&st, d.reply) < 0) {
+		d.error = -EBADMSG;
+		free(d.message);
+		d.message = strdup("malformed reply to Status: install the same version of rvisorctl and rvisord");
+	}
+	if (d.error != 0)
+		module_state_query(&st);
+
+	r = json ? print_status_json(&d, &st) : print_status_text(&d, &st);
 	if (r != EXIT_OK)
 		return r;
-	return status_exit_code(&st);
+	return status_exit_code(&d, &st);
 }

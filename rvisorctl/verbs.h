@@ -3,15 +3,34 @@
 #ifndef RVISORCTL_VERBS_H
 #define RVISORCTL_VERBS_H
 
-/* Exit codes shared by all verbs. `run` adds docker's 125/126/127. */
+#include "macro.h"
+
+/* Exit codes shared by all verbs. `run` adds docker's 125/126/127 and passes the program's. */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1,
 	EXIT_USAGE = 2,
-	EXIT_NOT_LOADED = 3, /* status: the kernel module is not loaded */
+	EXIT_NOT_LOADED = 3,    /* status: the kernel module is not loaded */
+	EXIT_RUN_FAILED = 125,  /* run: rvisor itself failed */
+	EXIT_CANNOT_EXEC = 126, /* run: the command is not executable */
+	EXIT_NOT_FOUND = 127,   /* run: the command was not found */
 };
 
 /* A verb gets argv from its own name on and returns the process's exit code. */
+int verb_run(int argc, char *argv[]);
+int verb_ps(int argc, char *argv[]);
+int verb_stats(int argc, char *argv[]);
+int verb_kill(int argc, char *argv[]);
+int verb_policy(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
+
+/*
+ * The message for a getopt_long() failure (c is '?' or ':', the optstring starting with "+:"
+ * or ":") in one line, ending in "Try 'rvisorctl VERB --help'."; returns EXIT_USAGE.
+ */
+int verb_getopt_error(const char *verb, int c, int argc, char *argv[]);
+
+/* Any other usage error: the message, then "Try 'rvisorctl VERB --help'."; EXIT_USAGE. */
+int verb_usage_error(const char *verb, const char *fmt, ...) _printf_(2, 3);
 
 #endif

@@ -4,6 +4,11 @@ bats_require_minimum_version 1.5.0
 
 load lib
 
+# No daemon: status falls back to asking the device itself.
+setup() {
+	export RVISOR_SOCKET=/nonexistent/io.rvisor.Manager
+}
+
 @test "--version prints the VERSION file and the UAPI header's ABI" {
 	run "$RVISORCTL" --version
 	[ "$status" -eq 0 ]
@@ -52,6 +57,7 @@ load lib
 @test "status without the module: 'not loaded', a hint, exit 3" {
 	RVISOR_DEVICE=/nonexistent/rvisor run "$RVISORCTL" status
 	[ "$status" -eq 3 ]
+	[[ "$output" == *"daemon:    not running"* ]]
 	[[ "$output" == *"device:    /nonexistent/rvisor"* ]]
 	[[ "$output" == *"module:    not loaded"* ]]
 	[[ "$output" == *"Load it with 'modprobe rvisor'"* ]]
@@ -64,6 +70,7 @@ load lib
 	[ "$(jq -r .version <<<"$output")" = "$RVISOR_VERSION" ]
 	[ "$(jq -r .abi <<<"$output")" = "$RVISOR_ABI" ]
 	[ "$(jq -r .device <<<"$output")" = /nonexistent/rvisor ]
+	[ "$(jq -r .daemon.running <<<"$output")" = false ]
 }
 
 @test "status against a device that is not rvisor's: clear error, exit 1" {

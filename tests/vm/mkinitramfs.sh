@@ -28,7 +28,8 @@ cp -r /usr/libexec/bats-core "$root/usr/libexec/"
 # The project's programs and every shared library they load.
 install -m755 build/rvisord "$root/usr/sbin/rvisord"
 install -m755 build/rvisorctl "$root/usr/bin/rvisorctl"
-for lib in $(ldd build/rvisord build/rvisorctl | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+install -m755 /usr/bin/jq "$root/usr/bin/jq" # the suites read rvisorctl's --json
+for lib in $(ldd build/rvisord build/rvisorctl /usr/bin/jq | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done
@@ -40,6 +41,12 @@ install -m755 build/bench/syscall-bench "$root/usr/local/bin/syscall-bench"
 install -D -m755 bench/run-vm.sh "$root/rvisor/bench/run-vm.sh"
 
 install -m644 module/rvisor.ko "$root/rvisor/rvisor.ko"
+# The daemon's sandboxes need overlayfs, a module in Debian's kernel.
+install -D -m644 "/lib/modules/$kver/kernel/fs/overlayfs/overlay.ko" "$root/rvisor/modules/overlay.ko"
+# rvisord's configuration and policies, as the package installs them; the image builder.
+mkdir -p "$root/etc/rvisor"
+cp -r etc/rvisor/. "$root/etc/rvisor/"
+install -D -m755 tests/images/make-busybox-image.sh "$root/usr/local/bin/make-busybox-image"
 mkdir -p "$root/rvisor/tests"
 cp tests/vm/*.bats tests/vm/*.bash "$root/rvisor/tests/"
 install -m755 tests/vm/init "$root/init"

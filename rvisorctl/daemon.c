@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Connecting to rvisord, one-reply calls and the messages for what can go wrong. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli-util.h"
+#include "daemon.h"
+#include "log.h"
+#include "verbs.h"
+
+#define SAME_VERSIONS "install the same version of rvisorctl and rvisord"
+
+const char *daemon_address(void)
+{
+	const char *a = getenv("RVISOR_SOCKET");
+
+	return a && *a ? a : RVISOR_SOCKET_DEFAULT;
+}
+
+int daemon_connect(VarlinkClient **ret)
+{
+	return varlink_client_connect(ret, daemon_address());
+}
+
+int daemon_log_connect_error(int r)
+{
+	const char *a = daemon_address();
+
+	switch (-r) {
+	case ENOENT:
+	case ENOTDIR:
+		return log_error_errno(r, "rvisord is not running: systemctl start rvisord.socket (no socket at %s)", a);
+	case ECONNREFUSED:
+		return log_error_errno(r, "rvisord is not running: systemctl start rvisord.socket (nothing listens on %s)", a);
+	case EACCES:
+	case EPERM:
+		return log_error_errno(r, "Cannot connect to rvisord at %s: %m: add yourself to group rvisor "
+				       "(usermod -aG rvisor $USER, then log in again) or run as root", a);
+	default:
+		return log_error_errno(r, "Cannot connect to rvisord at %s: %m", a);
+	}
+}
+
+int daemon_log_io_error(int r)
+{
+	switch (-r) {
+	case ECONNRESET:
+	case EPIPE:
+		return log_error_errno(r, "rvisord closed the connection: see 'journalctl -u rvisord'");
+	case EBADMSG:
+		return log_error_errno(r, "rvisord sent a malformed reply: " SAME_VERSIONS);
+	case EMSGSIZE:
+		return log_error_errno(r, "rvisord sent a reply larger than %u bytes: " SAME_VERSIONS,
+				       VARLINK_MESSAGE_MAX);
+	default:
+		return log_error_errno(r, "Cannot talk to rvisord at %s: %m", daemon_address());
+	}
+}
+
+int daemon_log_error_reply(const char *error, json_object *params)
+{
+	_cleanup_free_ char *m = cli_error_message(error, params);
+
+	if (!m)
+		return log_oom();
+	log_error("%s", m);
+	return -EREMOTEIO;
+}
+
+int daemon_log_bad_reply(const char *method)
+{
+	return log_error_errno(-EBADMSG, "rvisord sent a malformed reply to %s: " SAME_VERSIONS, method);
+}
+
+int daemon_call(const char *method, json_object *params, json_object **ret_reply, char **ret_error)
+{
+	_cleanup_varlink_client_ VarlinkClient *c = NULL;
+	_cleanup_free_ char *error = NULL;
+	json_object *reply = NULL;
+	int r;
+
+	r = daemon_connect(&c);
+	if (r < 0)
+		return daemon_log_connect_error(r);
+	r = varlink_client_call(c, method, params, NULL, 0, 0);
+	if (r < 0)
+		return daemon_log_io_error(r);
+	r = varlink_client_read(c, &reply, &error, NULL);
+	if (r < 0)
+		return daemon_log_io_error(r);
+	if (error && !ret_error) {
+		r = daemon_log_error_reply(error, reply);
+		json_object_put(reply);
+		return r;
+	}
+	if (ret_error)
+		*ret_error = TAKE_PTR(error);
+	*ret_reply = reply;
+	return 0;
+}
+
+static int json_get(json_object *o, const char *key, json_type type, json_object **ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return -ENOENT;
+	if (!json_object_is_type(v, type))
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+int json_get_int(json_object *o, const char *key, int64_t *ret)
+{
+	json_object *v;
+	int r = json_get(o, key, json_type_int, &v);
+
+	if (r < 0)
+		return r;
+	*ret = json_object_get_int64(v);
+	return 0;
+}
+
+int json_get_bool(json_object *o, const char *key, bool *ret)
+{
+	json_object *v;
+	int r = json_get(o, key, json_type_boolean, &v);
+
+	if (r < 0)
+		return r;
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+int json_get_string(json_object *o, const char *key, const char **ret)
+{
+	json_object *v;
+	int r = json_get(o, key, json_type_string, &v);
+
+	if (r < 0)
+		return r;
+	*ret = json_object_get_string(v);
+	return 0;
+}
+
+int json_get_array(json_object *o, const char *key, json_object **ret)
+{
+	return json_get(o, key, json_type_array, ret);
+}
+
+int json_get_object(json_object *o, const char *key, json_object **ret)
+{
+	return json_get(o, key, json_type_object, ret);
+}
+
+int log_oom(void)
+{
+	return log_error_errno(-ENOMEM, "Out of memory");
+}
+
+int flush_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_error_errno(errno ? -errno : -EIO, "Cannot write to stdout: %m");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+int print_json(json_object *o, bool pretty)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
+
+	puts(json_object_to_json_string_ext(o, flags));
+	return flush_stdout();
+}

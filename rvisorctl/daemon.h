@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Talking to rvisord from rvisorctl: connecting, one-reply calls, one-line error messages. */
+#ifndef RVISORCTL_DAEMON_H
+#define RVISORCTL_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "varlink.h"
+
+#define RVISOR_SOCKET_DEFAULT "/run/rvisor/io.rvisor.Manager"
+#define MANAGER_METHOD(m) "io.rvisor.Manager." m
+
+/* $RVISOR_SOCKET when set and not empty, else RVISOR_SOCKET_DEFAULT. */
+const char *daemon_address(void);
+
+/* Connects to rvisord. Returns -errno without logging (status falls back on failure). */
+int daemon_connect(VarlinkClient **ret);
+
+/* Logs why daemon_connect() failed, saying what to do ("rvisord is not running: systemctl
+ * start rvisord.socket ..."); returns r. */
+int daemon_log_connect_error(int r);
+
+/* Logs a failed varlink_client_call()/_read() (the daemon went away, a malformed reply);
+ * returns r. */
+int daemon_log_io_error(int r);
+
+/* Logs the one-line message for an error reply (cli_error_message()); returns -EREMOTEIO. */
+int daemon_log_error_reply(const char *error, json_object *params);
+
+/* Logs that a reply lacked a field or had one of the wrong type; returns -EBADMSG. */
+int daemon_log_bad_reply(const char *method);
+
+/*
+ * Connects, calls method (params borrowed, NULL: none) and reads its one reply into
+ * *ret_reply. Every failure is logged; an error reply too, unless ret_error is not NULL:
+ * then it comes back as 0 with *ret_error its name (freed by the caller) and *ret_reply its
+ * parameters, for a caller that handles some errors itself. Returns 0 or -errno.
+ */
+int daemon_call(const char *method, json_object *params, json_object **ret_reply, char **ret_error);
+
+/* A reply's fields: 0; -ENOENT when absent or null; -EBADMSG when of another type. */
+int json_get_int(json_object *o, const char *key, int64_t *ret);
+int json_get_bool(json_object *o, const char *key, bool *ret);
+int json_get_string(json_object *o, const char *key, const char **ret);
+int json_get_array(json_object *o, const char *key, json_object **ret);
+int json_get_object(json_object *o, const char *key, json_object **ret);
+
+/* Logs "Out of memory"; returns -ENOMEM. */
+int log_oom(void);
+
+/* Flushes stdout; EXIT_OK, or EXIT_FAILED after logging why (a full disk, a closed pipe). */
+int flush_stdout(void);
+
+/* Prints o on stdout, pretty or as one line, and flushes; EXIT_OK or EXIT_FAILED. */
+int print_json(json_object *o, bool pretty);
+
+#endif

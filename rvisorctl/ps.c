@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rvisorctl ps: the running sandboxes, as a table or JSON. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli-util.h"
+#include "daemon.h"
+#include "log.h"
+#include "table.h"
+#include "verbs.h"
+
+static int64_t sandbox_id(json_object *s)
+{
+	int64_t id = -1;
+
+	json_get_int(s, "id", &id);
+	return id;
+}
+
+static int compare_id(const void *a, const void *b)
+{
+	int64_t x = sandbox_id(*(json_object *const *)a), y = sandbox_id(*(json_object *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether s is a Sandbox as io.rvisor.Manager defines it. */
+static bool sandbox_valid(json_object *s)
+{
+	const char *str;
+	json_object *a;
+	int64_t i;
+
+	return json_object_is_type(s, json_type_object) && json_get_int(s, "id", &i) == 0 &&
+	       json_get_string(s, "name", &str) != -EBADMSG && json_get_string(s, "policy", &str) != -EBADMSG &&
+	       json_get_string(s, "platform", &str) != -EBADMSG && json_get_int(s, "pid", &i) != -EBADMSG &&
+	       json_get_int(s, "started_usec", &i) != -EBADMSG && json_get_array(s, "command", &a) != -EBADMSG;
+}
+
+static int print_table(json_object *sandboxes)
+{
+	static const char *const headers[] = { "ID", "NAME", "POLICY", "PLATFORM", "PID", "STARTED", "COMMAND" };
+	_cleanup_table_ Table *t = table_new(headers, ARRAY_SIZE(headers));
+	size_t n = json_object_array_length(sandboxes);
+
+	if (!t)
+		return log_oom();
+	table_align_right(t, 0);
+	table_align_right(t, 4);
+	for (size_t i = 0; i < n; i++) {
+		json_object *s = json_object_array_get_idx(sandboxes, i), *argv = NULL;
+		const char *name = NULL, *policy = NULL, *platform = NULL;
+		char id[24], pid[24] = "-", started[32];
+		_cleanup_free_ char *command = NULL;
+		int64_t v = 0;
+
+		snprintf(id, sizeof(id), "%" PRId64, sandbox_id(s));
+		json_get_string(s, "name", &name);
+		json_get_string(s, "policy", &policy);
+		json_get_string(s, "platform", &platform);
+		if (json_get_int(s, "pid", &v) == 0)
+			snprintf(pid, sizeof(pid), "%" PRId64, v);
+		v = 0;
+		json_get_int(s, "started_usec", &v);
+		json_get_array(s, "command", &argv);
+		command = cli_format_argv(argv);
+		if (!command)
+			return log_oom();
+
+		const char *row[] = { id, name && *name ? name : NULL, policy, platform, pid,
+				      cli_format_time(v, started, sizeof(started)), *command ? command : NULL };
+		if (table_add_row(t, row) < 0)
+			return log_oom();
+	}
+	if (table_print(t, stdout) < 0)
+		return log_oom();
+	return flush_stdout() == EXIT_OK ? 0 : -EIO;
+}
+
+int verb_ps(int argc, char *argv[])
+{
+	enum { ARG_JSON = 0x100 };
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, ARG_JSON },
+		{},
+	};
+	json_object *reply = NULL, *sandboxes = NULL;
+	bool json = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			printf("Usage: %s ps [--json]\n\n"
+			       "Lists the running sandboxes: ID NAME POLICY PLATFORM PID STARTED COMMAND.\n\n"
+			       "  -h --help  Show this help\n"
+			       "     --json  Print rvisord's List reply as JSON: {\"sandboxes\": [...]}\n",
+			       program_invocation_short_name);
+			return EXIT_OK;
+		case ARG_JSON:
+			json = true;
+			break;
+		default:
+			return verb_getopt_error("ps", c, argc, argv);
+		}
+	}
+	if (optind < argc)
+		return verb_usage_error("ps", "ps takes no arguments, got '%s'", argv[optind]);
+
+	if (daemon_call(MANAGER_METHOD("List"), NULL, &reply, NULL) < 0)
+		return EXIT_FAILED;
+	if (json_get_array(reply, "sandboxes", &sandboxes) < 0) {
+		json_object_put(reply);
+		daemon_log_bad_reply(MANAGER_METHOD("List"));
+		return EXIT_FAILED;
+	}
+	for (size_t i = 0; i < json_object_array_length(sandboxes); i++)
+		if (!sandbox_valid(json_object_array_get_idx(sandboxes, i))) {
+			json_object_put(reply);
+			daemon_log_bad_reply(MANAGER_METHOD("List"));
+			return EXIT_FAILED;
+		}
+	json_object_array_sort(sandboxes, compare_id);
+
+	r = json ? print_json(reply, true) : print_table(sandboxes) < 0 ? EXIT_FAILED : EXIT_OK;
+	json_object_put(reply);
+	return r;
+}

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rvisorctl run: starts a command in a new sandbox, forwards signals to it, exits with its status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli-util.h"
+#include "daemon.h"
+#include "log.h"
+#include "verbs.h"
+
+#define RUN_METHOD MANAGER_METHOD("Run")
+
+struct run_args {
+	char *image; /* absolute */
+	const char *policy, *name, *workdir;
+	char **env;  /* KEY=VALUE, n_env of them */
+	size_t n_env;
+	char *user;  /* "UID" or "UID:GID" */
+	uint64_t memory; /* 0: the policy's */
+	bool tty, interactive, json;
+	char **command; /* n_command of them; none: the image's own */
+	size_t n_command;
+};
+
+static void run_args_done(struct run_args *a)
+{
+	free(a->image);
+	for (size_t i = 0; i < a->n_env; i++)
+		free(a->env[i]);
+	free(a->env);
+	free(a->user);
+}
+
+static void help(void)
+{
+	printf("Usage: %s run [OPTIONS] --image DIR [--] [COMMAND [ARG...]]\n\n"
+	       "Runs COMMAND (or the OCI bundle's process) in a new sandbox and exits with its status.\n"
+	       "Signals that reach rvisorctl (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, and\n"
+	       "SIGWINCH with -t) are forwarded to the sandbox.\n\n"
+	       "  -h --help              Show this help\n"
+	       "     --image DIR         Root filesystem or OCI bundle directory (mandatory)\n"
+	       "     --policy NAME       Policy from /etc/rvisor/policies/ (default: rvisord.conf's)\n"
+	       "     --memory SIZE       Memory limit, bytes or with a K, M, G suffix; at most the policy's\n"
+	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
+	       "  -e --env KEY=VALUE     Set an environment variable; -e KEY copies rvisorctl's (repeatable)\n"
+	       "  -w --workdir DIR       Working directory inside the sandbox (absolute)\n"
+	       "  -u --user UID[:GID]    Run as this user and group (numbers; default: the policy's)\n"
+	       "  -i --interactive       Pass stdin to the command (else it reads /dev/null)\n"
+	       "  -t --tty               stdin is a terminal the command may control (needs -i)\n"
+	       "     --json              Print rvisord's started and exited replies as JSON lines\n\n"
+	       "Exit status: the command's; 128+N when signal N killed it; 125 when rvisor failed,\n"
+	       "126 when the command cannot be executed, 127 when it is not found; 2 for usage errors.\n",
+	       program_invocation_short_name);
+}
+
+static int env_add(struct run_args *a, char *entry)
+{
+	char **e = reallocarray(a->env, a->n_env + 1, sizeof(char *));
+
+	if (!e) {
+		free(entry);
+		return -ENOMEM;
+	}
+	a->env = e;
+	a->env[a->n_env++] = entry;
+	return 0;
+}
+
+/* Returns EXIT_OK to go on, or the exit code (a usage error, or 0 after --help) and *done. */
+static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
+{
+	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_NAME, ARG_JSON };
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "image", required_argument, NULL, ARG_IMAGE },
+		{ "policy", required_argument, NULL, ARG_POLICY },
+		{ "memory", required_argument, NULL, ARG_MEMORY },
+		{ "name", required_argument, NULL, ARG_NAME },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "json", no_argument, NULL, ARG_JSON },
+		{},
+	};
+	const char *image = NULL;
+	uint32_t uid, gid;
+	bool has_gid;
+	char *entry;
+	int c, r;
+
+	*done = true;
+	/* '+': the first non-option is the command; what follows it is the command's. */
+	while ((c = getopt_long(argc, argv, "+:he:w:u:it", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			help();
+			return EXIT_OK;
+		case ARG_IMAGE:
+			if (!*optarg)
+				return verb_usage_error("run", "--image needs a directory, got ''");
+			image = optarg;
+			break;
+		case ARG_POLICY:
+			/* Which names exist is rvisord's to say (PolicyNotFound). */
+			a->policy = optarg;
+			break;
+		case ARG_MEMORY:
+			r = cli_parse_size(optarg, &a->memory);
+			if (r == -ERANGE)
+				return verb_usage_error("run", "--memory '%s' is out of range: give 1 byte to 8E",
+							optarg);
+			if (r < 0)
+				return verb_usage_error("run", "Invalid --memory '%s': give bytes, or a number "
+							"with a K, M or G suffix (512M)", optarg);
+			break;
+		case ARG_NAME:
+			if (!cli_name_valid(optarg))
+				return verb_usage_error("run", "Invalid --name '%s': up to 64 letters, digits, "
+							"'_', '.' or '-', starting with a letter or digit", optarg);
+			a->name = optarg;
+			break;
+		case 'e':
+			r = cli_env_entry(optarg, &entry);
+			if (r == -EINVAL)
+				return verb_usage_error("run", "Invalid --env '%s': use KEY=VALUE, or KEY to pass "
+							"rvisorctl's own value", optarg);
+			if (r >= 0 && entry)
+				r = env_add(a, entry);
+			if (r < 0) {
+				log_error_errno(r, "Cannot add --env %s: %m", optarg);
+				return EXIT_RUN_FAILED;
+			}
+			break;
+		case 'w':
+			if (optarg[0] != '/')
+				return verb_usage_error("run", "Invalid --workdir '%s': give an absolute path "
+							"inside the sandbox", optarg);
+			a->workdir = optarg;
+			break;
+		case 'u':
+			if (cli_parse_user(optarg, &uid, &gid, &has_gid) < 0)
+				return verb_usage_error("run", "Invalid --user '%s': use UID or UID:GID, as numbers",
+							optarg);
+			free(a->user);
+			r = has_gid ? asprintf(&a->user, "%" PRIu32 ":%" PRIu32, uid, gid)
+				    : asprintf(&a->user, "%" PRIu32, uid);
+			if (r < 0) {
+				a->user = NULL;
+				log_error_errno(-ENOMEM, "Out of memory");
+				return EXIT_RUN_FAILED;
+			}
+			break;
+		case 'i':
+			a->interactive = true;
+			break;
+		case 't':
+			a->tty = true;
+			break;
+		case ARG_JSON:
+			a->json = true;
+			break;
+		default:
+			return verb_getopt_error("run", c, argc, argv);
+		}
+	}
+	if (!image)
+		return verb_usage_error("run", "No image given: use --image DIR");
+	if (a->tty && !a->interactive)
+		return verb_usage_error("run", "-t needs -i: the terminal is passed as the command's stdin (use -it)");
+	a->command = argv + optind;
+	a->n_command = (size_t)(argc - optind);
+
+	r = cli_image_path(image, &a->image);
+	if (r < 0) {
+		log_error_errno(r, "Cannot make --image %s an absolute path: %m", image);
+		return EXIT_RUN_FAILED;
+	}
+	*done = false;
+	return EXIT_OK;
+}
+
+static json_object *string_array(char **strv, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_object_array_add(a, json_object_new_string(strv[i]));
+	return a;
+}
+
+static json_object *run_params(const struct run_args *a)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "image", json_object_new_string(a->image));
+	if (a->n_command > 0)
+		json_object_object_add(p, "argv", string_array(a->command, a->n_command));
+	if (a->policy)
+		json_object_object_add(p, "policy", json_object_new_string(a->policy));
+	if (a->name)
+		json_object_object_add(p, "name", json_object_new_string(a->name));
+	if (a->n_env > 0)
+		json_object_object_add(p, "env", string_array(a->env, a->n_env));
+	if (a->workdir)
+		json_object_object_add(p, "cwd", json_object_new_string(a->workdir));
+	if (a->user)
+		json_object_object_add(p, "user", json_object_new_string(a->user));
+	if (a->memory > 0)
+		json_object_object_add(p, "memory", json_object_new_int64((int64_t)a->memory));
+	if (a->tty)
+		json_object_object_add(p, "tty", json_object_new_boolean(true));
+	return p;
+}
+
+/* fd itself when it is open, else a new /dev/null in *devnull (rvisord needs three fds). */
+static int stdio_fd(int fd, bool use_it, int *devnull)
+{
+	if (use_it && fcntl(fd, F_GETFD) >= 0)
+		return fd;
+	*devnull = open("/dev/null", (fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
+	if (*devnull < 0)
+		return -errno;
+	return *devnull;
+}
+
+/* The signals forwarded to the sandbox: those we would otherwise die of, and SIGWINCH with -t
+ * (the command shares our terminal: tell it the size changed). Like docker, a signal is
+ * forwarded even when our parent set it to be ignored (shells do that to SIGINT for background
+ * jobs, and a `kill -INT` should still reach the command), except SIGHUP under nohup. */
+static void forwarded_signals(sigset_t *mask, bool tty)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
+	struct sigaction sa;
+
+	sigemptyset(mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(mask, sigs[i]);
+	if (!tty)
+		sigdelset(mask, SIGWINCH);
+	if (sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		sigdelset(mask, SIGHUP);
+}
+
+/* Signals that end rvisorctl when they arrive before the sandbox started. */
+static bool signal_aborts(int sig)
+{
+	return sig == SIGHUP || sig == SIGINT || sig == SIGQUIT || sig == SIGTERM;
+}
+
+/* Sends sig to sandbox id through a second connection (the first streams Run's replies). A
+ * failure is only a warning: the command goes on, and so does waiting for it. */
+static void forward_signal(VarlinkClient **kc, int64_t id, int sig)
+{
+	_cleanup_free_ char *error = NULL;
+	const char *name = cli_signal_name(sig);
+	json_object *params, *reply = NULL;
+	char num[16];
+	int r;
+
+	if (!name) {
+		snprintf(num, sizeof(num), "%d", sig);
+		name = num;
+	}
+	if (!*kc) {
+		r = daemon_connect(kc);
+		if (r < 0) {
+			log_warning_errno(r, "Cannot forward %s to sandbox %" PRId64 ": cannot connect to %s: %m",
+					  name, id, daemon_address());
+			return;
+		}
+	}
+	params = json_object_new_object();
+	json_object_object_add(params, "id", json_object_new_int64(id));
+	json_object_object_add(params, "signal", json_object_new_string(name));
+	r = varlink_client_call(*kc, MANAGER_METHOD("Kill"), params, NULL, 0, 0);
+	json_object_put(params);
+	if (r >= 0)
+		r = varlink_client_read(*kc, &reply, &error, NULL);
+	if (r < 0) {
+		log_warning_errno(r, "Cannot forward %s to sandbox %" PRId64 ": %m", name, id);
+		*kc = varlink_client_free(*kc); /* connect again next time */
+		return;
+	}
+	/* SandboxNotFound: it exited meanwhile; Run's last reply is on its way. */
+	if (error && strcmp(error, MANAGER_METHOD("SandboxNotFound")) != 0) {
+		_cleanup_free_ char *m = cli_error_message(error, reply);
+
+		log_warning("Cannot forward %s to sandbox %" PRId64 ": %s", name, id, m ?: error);
+	}
+	json_object_put(reply);
+}
+
+static int bad_reply(void)
+{
+	daemon_log_bad_reply(RUN_METHOD);
+	return EXIT_RUN_FAILED;
+}
+
+/* The exit code an "exited" reply stands for. */
+static int exited_code(const struct run_args *a, json_object *reply)
+{
+	const char *cmd = a->n_command > 0 ? a->command[0] : "the image's command";
+	int64_t exec_errno, code, sig;
+	bool oom = false;
+	int r;
+
+	r = json_get_bool(reply, "oom_killed", &oom);
+	if (r == -EBADMSG)
+		return bad_reply();
+	if (oom)
+		log_error("the sandbox hit its memory limit (raise --memory, or the policy's memory =)");
+
+	r = json_get_int(reply, "exec_errno", &exec_errno);
+	if (r == -EBADMSG || (r == 0 && (exec_errno <= 0 || exec_errno >= 4096)))
+		return bad_reply();
+	if (r == 0) {
+		if (exec_errno == ENOENT) {
+			log_error("%s: command not found in the image (check the path, or PATH with -e)", cmd);
+			return EXIT_NOT_FOUND;
+		}
+		log_error_errno((int)exec_errno, "Cannot execute %s: %m", cmd);
+		return EXIT_CANNOT_EXEC;
+	}
+
+	r = json_get_int(reply, "signal", &sig);
+	if (r == -EBADMSG || (r == 0 && (sig <= 0 || sig > 64)))
+		return bad_reply();
+	if (r == 0)
+		return 128 + (int)sig;
+
+	r = json_get_int(reply, "exit_code", &code);
+	if (r < 0 || code < 0 || code > 255)
+		return bad_reply();
+	return (int)code;
+}
+
+/* Waits for Run's replies, forwarding signals meanwhile; returns the exit code. */
+static int wait_for_exit(const struct run_args *a, VarlinkClient *c, int sfd)
+{
+	_cleanup_varlink_client_ VarlinkClient *kc = NULL;
+	bool started = false;
+	sigset_t pending;
+	int64_t id = -1;
+
+	sigemptyset(&pending);
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = varlink_client_fd(c), .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error_errno(-errno, "Cannot wait for rvisord: %m");
+			return EXIT_RUN_FAILED;
+		}
+
+		/* The reply first: after a "started" next to it, a signal is one to forward. */
+		if (p[0].revents) {
+			_cleanup_free_ char *error = NULL;
+			const char *state = NULL;
+			json_object *reply = NULL;
+			bool continues = false;
+			int r;
+
+			r = varlink_client_read(c, &reply, &error, &continues);
+			if (r < 0) {
+				daemon_log_io_error(r);
+				return EXIT_RUN_FAILED;
+			}
+			if (error) {
+				daemon_log_error_reply(error, reply);
+				json_object_put(reply);
+				return EXIT_RUN_FAILED;
+			}
+			if (a->json)
+				print_json(reply, false);
+			if (json_get_string(reply, "state", &state) < 0) {
+				json_object_put(reply);
+				return bad_reply();
+			}
+			if (strcmp(state, "exited") == 0) {
+				r = exited_code(a, reply);
+				json_object_put(reply);
+				return r;
+			}
+			if (strcmp(state, "started") == 0) {
+				if (json_get_int(reply, "id", &id) < 0) {
+					json_object_put(reply);
+					return bad_reply();
+				}
+				started = true;
+				for (int sig = 1; sig < NSIG; sig++)
+					if (sigismember(&pending, sig) == 1)
+						forward_signal(&kc, id, sig);
+				sigemptyset(&pending);
+			}
+			/* Other states are newer than us: skip them, but the last reply must be "exited". */
+			json_object_put(reply);
+			if (!continues) {
+				log_error("rvisord ended the call before the command exited: see 'journalctl -u rvisord'");
+				return EXIT_RUN_FAILED;
+			}
+		}
+
+		while (p[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			int sig = (int)si.ssi_signo;
+
+			if (started)
+				forward_signal(&kc, id, sig);
+			else if (signal_aborts(sig))
+				/* Nothing to forward to yet, and rvisord may take its time: leave. Closing
+				 * the connection makes rvisord drop the sandbox. */
+				return 128 + sig;
+			else
+				sigaddset(&pending, sig);
+		}
+	}
+}
+
+int verb_run(int argc, char *argv[])
+{
+	_cleanup_(run_args_done) struct run_args a = {};
+	_cleanup_varlink_client_ VarlinkClient *c = NULL;
+	_cleanup_close_ int null0 = -1, null1 = -1, null2 = -1, sfd = -1;
+	json_object *params;
+	sigset_t mask;
+	int fds[3];
+	bool done;
+	int r;
+
+	r = parse_argv(argc, argv, &a, &done);
+	if (done)
+		return r;
+
+	if (a.tty && !isatty(STDIN_FILENO)) {
+		log_error("-t: stdin is not a terminal: drop -t, or run from a terminal");
+		return EXIT_RUN_FAILED;
+	}
+
+	fds[0] = stdio_fd(STDIN_FILENO, a.interactive, &null0);
+	fds[1] = stdio_fd(STDOUT_FILENO, true, &null1);
+	fds[2] = stdio_fd(STDERR_FILENO, true, &null2);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] < 0) {
+			log_error_errno(fds[i], "Cannot open /dev/null: %m");
+			return EXIT_RUN_FAILED;
+		}
+
+	/* Blocked before the call, so that no signal is lost (or kills us) while it starts. */
+	forwarded_signals(&mask, a.tty);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+		log_error_errno(-errno, "Cannot block signals: %m");
+		return EXIT_RUN_FAILED;
+	}
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		log_error_errno(-errno, "Cannot create a signalfd: %m");
+		return EXIT_RUN_FAILED;
+	}
+
+	r = daemon_connect(&c);
+	if (r < 0) {
+		daemon_log_connect_error(r);
+		return EXIT_RUN_FAILED;
+	}
+	params = run_params(&a);
+	if (!params) {
+		log_error_errno(-ENOMEM, "Out of memory");
+		return EXIT_RUN_FAILED;
+	}
+	r = varlink_client_call(c, RUN_METHOD, params, fds, ARRAY_SIZE(fds), VARLINK_CALL_MORE);
+	json_object_put(params);
+	if (r < 0) {
+		daemon_log_io_error(r);
+		return EXIT_RUN_FAILED;
+	}
+	return wait_for_exit(&a, c, sfd);
+}

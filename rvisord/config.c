@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rvisord.conf: defaults, parsing with iniparser and validation of every key. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <iniparser/iniparser.h>
+
+#include "config.h"
+#include "log.h"
+#include "policy.h"
+
+static const char *const config_keys[] = {
+	"socket_path", "socket_group", "state_dir", "policy_dir", "default_policy",
+	"idle_timeout", "max_sandboxes", "log_level",
+};
+
+static int config_set_string(char **field, const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+static int config_defaults(struct rvisord_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->idle_timeout_usec = 60 * 1000000ULL;
+	c->max_sandboxes = 256;
+	c->log_level = LOG_INFO;
+	if (config_set_string(&c->socket_path, "/run/rvisor/io.rvisor.Manager") < 0 ||
+	    config_set_string(&c->socket_group, "rvisor") < 0 ||
+	    config_set_string(&c->state_dir, "/run/rvisor/sandboxes") < 0 ||
+	    config_set_string(&c->policy_dir, POLICY_DIR_DEFAULT) < 0 ||
+	    config_set_string(&c->default_policy, "default") < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* One key: 0, or logs "PATH: [rvisord] key=value: why" and returns -EINVAL. */
+static int config_apply(struct rvisord_config *c, const char *path, const char *key, const char *value)
+{
+	unsigned long long v;
+	const char *why = NULL;
+	int r;
+
+	if (strcmp(key, "log_level") == 0) {
+		r = log_level_from_string(value);
+		if (r < 0)
+			why = "not one of err, warning, notice, info, debug";
+		else
+			c->log_level = r;
+	} else if (strcmp(key, "idle_timeout") == 0) {
+		if (parse_uint(value, 24ULL * 3600, &v) < 0)
+			why = "not a number of seconds (0 to 86400; 0: never exit)";
+		else
+			c->idle_timeout_usec = v * 1000000ULL;
+	} else if (strcmp(key, "max_sandboxes") == 0) {
+		if (parse_uint(value, RVISOR_MAX_SANDBOXES, &v) < 0 || v == 0)
+			why = "not a number from 1 to 1024";
+		else
+			c->max_sandboxes = (unsigned)v;
+	} else if (strcmp(key, "default_policy") == 0) {
+		if (!policy_name_valid(value))
+			why = "not a policy name ([A-Za-z0-9_-], at most 64)";
+		else if (config_set_string(&c->default_policy, value) < 0)
+			return -ENOMEM;
+	} else if (strcmp(key, "socket_group") == 0) {
+		if (!*value)
+			why = "empty";
+		else if (config_set_string(&c->socket_group, value) < 0)
+			return -ENOMEM;
+	} else {
+		char **field = strcmp(key, "socket_path") == 0 ? &c->socket_path :
+			       strcmp(key, "state_dir") == 0	 ? &c->state_dir :
+								   &c->policy_dir;
+		if (value[0] != '/' || strlen(value) >= PATH_MAX)
+			why = "not an absolute path";
+		else if (config_set_string(field, value) < 0)
+			return -ENOMEM;
+	}
+	if (why) {
+		log_error("%s: [rvisord] %s=%s: %s", path, key, value, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_load(const char *path, struct rvisord_config *ret)
+{
+	struct rvisord_config c;
+	dictionary *ini;
+	int r, n;
+
+	r = config_defaults(&c);
+	if (r < 0) {
+		config_done(&c);
+		return log_error_errno(r, "Cannot set up the configuration: %m");
+	}
+
+	if (access(path, F_OK) < 0) {
+		if (errno == ENOENT && strcmp(path, RVISORD_CONFIG_DEFAULT) == 0) {
+			*ret = c;
+			return 0;
+		}
+		r = log_error_errno(errno, "Cannot read configuration %s: %m", path);
+		config_done(&c);
+		return r;
+	}
+	ini = iniparser_load(path); /* prints "syntax error in FILE (LINE)" itself */
+	if (!ini) {
+		config_done(&c);
+		return log_error_errno(EINVAL, "%s: not a valid INI file", path);
+	}
+
+	n = iniparser_getnsec(ini);
+	for (int i = 0; i < n && r >= 0; i++)
+		if (strcmp(iniparser_getsecname(ini, i), "rvisord") != 0) {
+			log_error("%s: unknown section [%s]; only [rvisord] is read", path,
+				  iniparser_getsecname(ini, i));
+			r = -EINVAL;
+		}
+
+	n = iniparser_getsecnkeys(ini, "rvisord");
+	if (r >= 0 && n > 0) {
+		const char **keys = calloc((size_t)n, sizeof(*keys));
+
+		if (!keys)
+			r = -ENOMEM;
+		else if (iniparser_getseckeys(ini, "rvisord", keys)) {
+			for (int i = 0; i < n && r >= 0; i++) {
+				const char *key = keys[i] + strlen("rvisord:");
+				bool known = false;
+
+				for (size_t k = 0; k < ARRAY_SIZE(config_keys); k++)
+					known = known || strcmp(key, config_keys[k]) == 0;
+				if (!known) {
+					log_error("%s: [rvisord] unknown key '%s'", path, key);
+					r = -EINVAL;
+				} else {
+					r = config_apply(&c, path, key, iniparser_getstring(ini, keys[i], ""));
+				}
+			}
+		}
+		free(keys);
+	}
+	iniparser_freedict(ini);
+	if (r < 0) {
+		config_done(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void config_done(struct rvisord_config *c)
+{
+	free(c->socket_path);
+	free(c->socket_group);
+	free(c->state_dir);
+	free(c->policy_dir);
+	free(c->default_policy);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rvisord.conf: the daemon's own settings (INI, section [rvisord]). */
+#ifndef RVISORD_CONFIG_H
+#define RVISORD_CONFIG_H
+
+#include <stdint.h>
+
+#define RVISORD_CONFIG_DEFAULT "/etc/rvisor/rvisord.conf"
+
+struct rvisord_config {
+	char *socket_path;    /* where the varlink socket is bound when not socket-activated */
+	char *socket_group;   /* peers in this group (and root) may call; the socket's group */
+	char *state_dir;      /* per-sandbox state (overlay upper layers) */
+	char *policy_dir;
+	char *default_policy;
+	uint64_t idle_timeout_usec; /* exit after this long with no sandbox and no client; 0: never */
+	unsigned max_sandboxes;
+	int log_level;
+};
+
+/* Defaults, then FILE's [rvisord] keys. A missing default file is fine; a named one must
+ * exist. Logs what is wrong (file, key, value, what is allowed) and returns -errno. */
+int config_load(const char *path, struct rvisord_config *ret);
+void config_done(struct rvisord_config *c);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Structured log records about sandboxes, to the journal or stderr. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-journal.h>
+
+#include "journal.h"
+#include "log.h"
+
+static bool use_journal;
+
+void journal_init(void)
+{
+	/* systemd sets JOURNAL_STREAM when stderr is the journal; then the fields go with it. */
+	use_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void journal_sandbox(int priority, uint64_t id, const char *name, const char *policy, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (priority > log_get_max_level())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (use_journal)
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", priority, "SANDBOX_ID=%" PRIu64, id,
+				"SANDBOX_NAME=%s", name, "POLICY=%s", policy, "SYSLOG_IDENTIFIER=rvisord", NULL);
+	else
+		log_internal(priority, 0, "%s", msg);
+}
+
+void journal_denial(const struct rvisor_event *e, const char *syscall_name, uint64_t id,
+		    const char *name, const char *policy)
+{
+	char nr[32];
+	const char *sys = syscall_name;
+	const char *how = e->flags & RVISOR_EVENT_F_KILLED   ? " (killed)" :
+			  e->flags & RVISOR_EVENT_F_ARGUMENT ? " (argument rule)" :
+			  e->flags & RVISOR_EVENT_F_COMPAT   ? " (ia32)" :
+			  e->flags & RVISOR_EVENT_F_X32	     ? " (x32)" : "";
+
+	if (!sys) {
+		snprintf(nr, sizeof(nr), "%d", e->nr);
+		sys = nr;
+	}
+	if (LOG_NOTICE > log_get_max_level())
+		return;
+	if (use_journal)
+		sd_journal_send("MESSAGE=sandbox %" PRIu64 " (%s): denied %s%s, errno %d, pid %d", id, name,
+				sys, how, e->value, e->sandbox_pid, "PRIORITY=%d", LOG_NOTICE,
+				"SANDBOX_ID=%" PRIu64, id, "SANDBOX_NAME=%s", name, "POLICY=%s", policy,
+				"SYSCALL=%s", sys, "ERRNO=%d", e->value, "SANDBOX_PID=%d", e->sandbox_pid,
+				"SYSLOG_IDENTIFIER=rvisord", NULL);
+	else
+		log_internal(LOG_NOTICE, 0, "sandbox %" PRIu64 " (%s): denied %s%s, errno %d, pid %d",
+			     id, name, sys, how, e->value, e->sandbox_pid);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The io.rvisor.Manager service: sandboxes, their clients, the kernel layer. */
+#ifndef RVISORD_MANAGER_H
+#define RVISORD_MANAGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+#include <linux/rvisor.h>
+
+#include "config.h"
+#include "varlink.h"
+
+struct sandbox;
+
+struct manager {
+	sd_event *event;
+	VarlinkServer *server;
+	const struct rvisord_config *config;
+	int rvisor_fd;                 /* /dev/rvisor, -1: the seccomp platform */
+	struct rvisor_version module;  /* valid when rvisor_fd >= 0 */
+	char *cgroup_parent;           /* NULL: no cgroup v2, limits not enforced */
+	gid_t socket_gid;              /* (gid_t)-1: no such group, root only */
+	struct sandbox *sandboxes;     /* a list */
+	unsigned n_sandboxes;
+	uint64_t next_id;
+	sd_event_source *kernel_events;
+	sd_event_source *idle_timer;
+	uint64_t idle_since_usec;      /* 0: busy */
+	bool exit_on_idle;
+};
+
+/* Sets up the kernel layer (loading rvisor.ko if needed), cgroups and the varlink service. */
+int manager_new(struct manager **ret, sd_event *event, const struct rvisord_config *config);
+/* Serves the socket systemd passed, or binds config->socket_path. */
+int manager_listen(struct manager *m);
+/* Kills and cleans up every sandbox, closes everything. Returns NULL. */
+struct manager *manager_free(struct manager *m);
+
+/* The IDL served by GetInterfaceDescription (generated from io.rvisor.Manager.varlink). */
+extern const char manager_interface_description[];
+
+#endif

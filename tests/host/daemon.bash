@@ -1,0 +1,50 @@
+# Starting and stopping a private rvisord for a test file: its own socket, state directory
+# and policy directory under $BATS_FILE_TMPDIR, the seccomp platform (no module on the host).
+
+# start_daemon [EXTRA rvisord.conf LINES...]
+start_daemon() {
+	D=$BATS_FILE_TMPDIR
+	IMAGE=$D/image
+	POLICIES=$D/policies
+	mkdir -p "$POLICIES"
+	cp "$ROOT"/etc/rvisor/policies/*.conf "$POLICIES/"
+	[ -d "$IMAGE" ] || "$ROOT/tests/images/make-busybox-image.sh" "$IMAGE"
+	{
+		echo "[rvisord]"
+		echo "socket_path = $D/rvisor.sock"
+		echo "state_dir = $D/state"
+		echo "policy_dir = $POLICIES"
+		echo "idle_timeout = 0"
+		printf '%s\n' "$@"
+	} >"$D/rvisord.conf"
+	RVISOR_DEVICE=/nonexistent/rvisor "$RVISORD" --config "$D/rvisord.conf" >"$D/rvisord.log" 2>&1 &
+	echo $! >"$D/rvisord.pid"
+	for _ in $(seq 100); do
+		[ -S "$D/rvisor.sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$D/rvisor.sock" ] || { cat "$D/rvisord.log"; return 1; }
+	export RVISOR_SOCKET=$D/rvisor.sock
+}
+
+stop_daemon() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/rvisord.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$pid" 2>/dev/null
+}
+
+# Nothing a sandbox needed may outlive it: state directories, mounts, processes.
+assert_nothing_left() {
+	[ -z "$(ls -A "$BATS_FILE_TMPDIR/state" 2>/dev/null)" ] || { ls -la "$BATS_FILE_TMPDIR/state"; false; }
+	! grep -q "$BATS_FILE_TMPDIR/state" /proc/self/mountinfo
+}
+
+# rv ARGS...: rvisorctl run against the private daemon and image.
+rv() {
+	"$RVISORCTL" run --image "$IMAGE" "$@"
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# rvisord and `rvisorctl run` end to end on the build host, where no module can be loaded:
+# sandboxes run on the seccomp platform (policies say kernel_layer = preferred).
+bats_require_minimum_version 1.5.0
+
+load lib
+load daemon
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || skip "rvisord needs root"
+	start_daemon
+}
+
+teardown_file() {
+	stop_daemon
+	grep -E 'ERROR|AddressSanitizer|runtime error' "$BATS_FILE_TMPDIR/rvisord.log" && return 1
+	return 0
+}
+
+@test "run: echo, its output and exit code 0" {
+	run rv -- echo hello from the sandbox
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from the sandbox" ]
+}
+
+@test "run: ls and a shell pipeline inside the image" {
+	run rv -- sh -c 'ls /bin | grep -c . ; echo a b c | wc -w'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" -gt 100 ]
+	[ "${lines[1]}" = 3 ]
+}
+
+@test "run -i: stdin reaches the program" {
+	run bash -c "printf 'one\ntwo\n' | '$RVISORCTL' run -i --image '$IMAGE' -- wc -l"
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+}
+
+@test "run: the program's exit code is rvisorctl's (3), a signal gives 128+N" {
+	run rv -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	run rv -- sh -c 'kill -KILL $$'
+	[ "$status" -eq 137 ]
+}
+
+@test "run: a missing command is 127, a non-executable one 126" {
+	run rv -- /no/such/program
+	[ "$status" -eq 127 ]
+	run rv -- /etc/motd
+	[ "$status" -eq 126 ]
+}
+
+@test "run: a missing image or an image that is a file is 125 with a clear error" {
+	run "$RVISORCTL" run --image "$BATS_FILE_TMPDIR/none" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"none"*"not found"* ]]
+	touch "$BATS_FILE_TMPDIR/afile"
+	run "$RVISORCTL" run --image "$BATS_FILE_TMPDIR/afile" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *afile* ]]
+	assert_nothing_left
+}
+
+@test "run: the image stays byte-identical after a run that writes to it" {
+	before=$(cd "$IMAGE" && find . -print0 | sort -z | xargs -0 ls -ld --time-style=+%s | md5sum)
+	run rv -- sh -c 'echo changed > /etc/motd; rm /bin/ls; mkdir /new; echo x > /tmp/x'
+	[ "$status" -eq 0 ]
+	after=$(cd "$IMAGE" && find . -print0 | sort -z | xargs -0 ls -ld --time-style=+%s | md5sum)
+	[ "$before" = "$after" ]
+	[ "$(cat "$IMAGE/etc/motd")" = "rvisor test image" ]
+	assert_nothing_left
+}
+
+@test "run: a denied syscall fails inside with its errno (mount: EPERM)" {
+	run rv -- sh -c 'mkdir -p /mnt/x; mount -t tmpfs none /mnt/x; echo rc=$?'
+	[[ "${lines[-1]}" == rc=* ]]
+	[ "${lines[-1]}" != rc=0 ]
+	[[ "$output" == *"not permitted"* ]]
+}
+
+@test "run: the sandbox has its own hostname, pid namespace and no network but lo" {
+	run rv -- sh -c 'hostname; echo $$; ls /sys 2>&1; ip link 2>/dev/null | grep -c "^[0-9]"'
+	[ "${lines[0]}" = sandbox ]
+	[ "${lines[1]}" -le 2 ]
+	[[ "${lines[2]}" == *"No such file"* ]]
+	[ "${lines[3]}" = 1 ] # lo only
+}
+
+@test "two sandboxes see neither each other's processes nor files" {
+	rv -- sh -c 'echo secret > /tmp/mine; sleep 3' &
+	bg=$!
+	sleep 0.5
+	run rv -- sh -c 'ps -o pid,args; cat /tmp/mine 2>&1'
+	wait "$bg"
+	[[ "$output" != *"sleep 3"* ]]
+	[[ "$output" == *"No such file"* ]]
+}
+
+@test "20 sandboxes at once all succeed" {
+	pids=()
+	for i in $(seq 20); do
+		rv -- sh -c "echo run-$i" >"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	for i in $(seq 20); do [ "$(cat "$BATS_TEST_TMPDIR/out.$i")" = "run-$i" ]; done
+	assert_nothing_left
+}
+
+@test "a client killed mid-run takes its sandbox with it, nothing is left" {
+	"$RVISORCTL" run --image "$IMAGE" -- sh -c 'echo started; exec sleep 100' >"$BATS_TEST_TMPDIR/o" &
+	client=$!
+	for _ in $(seq 100); do grep -q started "$BATS_TEST_TMPDIR/o" 2>/dev/null && break; sleep 0.05; done
+	pgrep -f "sleep 100" >/dev/null
+	kill -KILL "$client"
+	for _ in $(seq 100); do pgrep -f "sleep 100" >/dev/null || break; sleep 0.05; done
+	! pgrep -f "sleep 100"
+	for _ in $(seq 50); do [ -z "$(ls -A "$BATS_FILE_TMPDIR/state")" ] && break; sleep 0.05; done
+	assert_nothing_left
+	run "$RVISORCTL" ps --json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.sandboxes | length' <<<"$output")" = 0 ]
+}
+
+@test "ps, stats and kill act on a running sandbox" {
+	"$RVISORCTL" run --name sleeper --image "$IMAGE" -- sleep 100 &
+	client=$!
+	for _ in $(seq 100); do "$RVISORCTL" ps --json | jq -e '.sandboxes | length == 1' >/dev/null && break; sleep 0.05; done
+	id=$("$RVISORCTL" ps --json | jq -r '.sandboxes[0].id')
+	[ "$("$RVISORCTL" ps --json | jq -r '.sandboxes[0].name')" = sleeper ]
+	[ "$("$RVISORCTL" ps --json | jq -r '.sandboxes[0].platform')" = seccomp ]
+	run "$RVISORCTL" stats "$id" --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .sandbox.policy <<<"$output")" = default ]
+	run "$RVISORCTL" kill "$id" KILL
+	[ "$status" -eq 0 ]
+	run wait "$client"
+	[ "$status" -eq 137 ]
+	run "$RVISORCTL" kill 999999
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"999999"* ]]
+}
+
+@test "status through the daemon names the platform; policy list and show" {
+	run "$RVISORCTL" status --json
+	[ "$(jq -r .platform <<<"$output")" = seccomp ]
+	run "$RVISORCTL" policy list
+	[[ "$output" == *default* ]]
+	run "$RVISORCTL" policy show default --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .policy.name <<<"$output")" = default ]
+}
+
+@test "a policy with a syntax error or an unknown syscall is refused with file:line" {
+	printf '[syscalls]\ndefault = pass\nallow = read frobnicate\n' >"$POLICIES/unknownsys.conf"
+	run rv --policy unknownsys -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unknownsys.conf:3:"*frobnicate* ]]
+	printf '[syscalls\ndefault = pass\n' >"$POLICIES/broken.conf"
+	run rv --policy broken -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"broken.conf:1"* ]]
+	run "$RVISORCTL" policy check "$POLICIES/unknownsys.conf"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknownsys.conf:3:"* ]]
+	run rv --policy nosuchpolicy -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *nosuchpolicy* ]]
+	run rv --policy ../../etc/passwd -- true
+	[ "$status" -eq 125 ]
+}
+
+@test "kernel_layer = required without the module: KernelLayerUnavailable, with a hint" {
+	sed 's/^kernel_layer *=.*/kernel_layer = required/' "$POLICIES/default.conf" >"$POLICIES/strict.conf"
+	grep -q 'kernel_layer = required' "$POLICIES/strict.conf"
+	run rv --policy strict -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"modprobe rvisor"* ]]
+	assert_nothing_left
+}
+
+@test "a caller outside group rvisor is refused (PermissionDenied or the socket's mode)" {
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$RVISORCTL" run --image "$IMAGE" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"rvisor"* ]]
+}
+
+@test "malformed varlink input gets an error and the connection closed; the daemon lives on" {
+	run bash -c "printf '{not json\\0' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
+	[[ "$output" == *'"error"'* ]]
+	[[ "${lines[-1]}" == EOF ]]
+	run bash -c "printf '{\"method\":\"io.rvisor.Manager.Run\",\"parameters\":{\"image\":5}}\\0' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
+	[[ "$output" == *InvalidParameter*image* ]]
+	run bash -c "head -c 17000000 /dev/zero | tr '\\0' ' ' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
+	[[ "${lines[-1]}" == EOF ]]
+	run bash -c "printf '{\"method\":\"io.rvisor.Manager.Nope\"}\\0' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
+	[[ "$output" == *MethodNotFound* ]]
+	run rv -- echo still alive
+	[ "$output" = "still alive" ]
+}
+
+@test "GetInterfaceDescription serves the IDL file" {
+	run bash -c "printf '{\"method\":\"org.varlink.service.GetInterfaceDescription\",\"parameters\":{\"interface\":\"io.rvisor.Manager\"}}\\0' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
+	[[ "$output" == *"interface io.rvisor.Manager"* ]]
+	[[ "$output" == *"method Run("* ]]
+}

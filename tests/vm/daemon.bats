@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# rvisord and `rvisorctl run` with the real kernel layer: sandboxes gated by rvisor.ko,
+# limited by cgroup v2, built from a busybox image.
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup_file() {
+	load_module
+	kernel_log_mark
+	export IMAGE=/tmp/busybox-image
+	[ -d "$IMAGE" ] || make-busybox-image "$IMAGE"
+	export RVISOR_SOCKET=/run/rvisor/io.rvisor.Manager
+	mkdir -p /etc/rvisor/policies
+	sed 's/^memory *=.*/memory = 32M/' /etc/rvisor/policies/default.conf >/etc/rvisor/policies/small.conf
+	rvisord >/tmp/rvisord.log 2>&1 &
+	echo $! >/tmp/rvisord.pid
+	for _ in $(seq 100); do [ -S "$RVISOR_SOCKET" ] && break; sleep 0.05; done
+	[ -S "$RVISOR_SOCKET" ] || { cat /tmp/rvisord.log; return 1; }
+}
+
+teardown_file() {
+	kill -TERM "$(cat /tmp/rvisord.pid)" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$(cat /tmp/rvisord.pid)" 2>/dev/null || break; sleep 0.05; done
+	unload_module
+}
+
+rv() {
+	rvisorctl run --image "$IMAGE" "$@"
+}
+
+# No sandbox of the daemon is left: kernel sandboxes, cgroups, state, mounts.
+assert_nothing_left() {
+	for _ in $(seq 50); do [ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null)" ] && break; sleep 0.05; done
+	[ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null)" ]
+	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name 'sandbox-*' -type d)" ]
+	! grep -q /run/rvisor/sandboxes /proc/self/mountinfo
+	# the daemon's own descriptor is the module's only user
+	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ]
+}
+
+@test "status: the daemon uses the kernel layer" {
+	run rvisorctl status --json
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"platform":"kernel"'* || "$output" == *'"platform": "kernel"'* ]]
+}
+
+@test "run: echo through the kernel layer, exit codes propagate" {
+	run rv -- echo hello
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	run rv -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	run rv -- /no/such/program
+	[ "$status" -eq 127 ]
+	assert_nothing_left
+}
+
+@test "the emulated uname shows the sandbox's hostname" {
+	run rv -- uname -n
+	[ "$output" = sandbox ]
+	[ "$(uname -n)" = rvisor-vm ]
+}
+
+@test "a denied syscall fails with its errno inside and shows in stats" {
+	rv --name denier -- sh -c 'mkdir /m; mount -t tmpfs none /m 2>/tmp/err; cat /tmp/err; sleep 2' >/tmp/denier.out 2>&1 &
+	client=$!
+	for _ in $(seq 100); do grep -q . /tmp/denier.out 2>/dev/null && break; sleep 0.05; done
+	id=$(rvisorctl ps --json | jq -r '.sandboxes[] | select(.name == "denier") | .id')
+	[ -n "$id" ]
+	run rvisorctl stats "$id" --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.syscalls[] | select(.name == "mount") | .denied' <<<"$output")" -ge 1 ]
+	[ "$(jq -r '.syscalls[] | select(.name == "execve") | .passed' <<<"$output")" -ge 1 ]
+	[ "$(jq -r '.sandbox.platform' <<<"$output")" = kernel ]
+	wait "$client"
+	grep -q "not permitted" /tmp/denier.out
+}
+
+@test "a memory hog hits the sandbox's limit and the reply says so" {
+	run rv --policy small -- sh -c 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'
+	[ "$status" -ne 0 ]
+	[[ "$output" != *survived* ]]
+	[[ "$output" == *"memory limit"* ]]
+	assert_nothing_left
+}
+
+@test "20 sandboxes at once" {
+	for i in $(seq 20); do
+		rv -- sh -c "echo run-$i" >/tmp/par.$i 2>&1 &
+	done
+	wait
+	for i in $(seq 20); do [ "$(cat /tmp/par.$i)" = "run-$i" ]; done
+	assert_nothing_left
+}
+
+@test "two sandboxes see neither each other's processes nor files" {
+	rv -- sh -c 'echo secret > /tmp/mine; sleep 3' &
+	sleep 1
+	run rv -- sh -c 'ps -o pid,args; cat /tmp/mine 2>&1'
+	wait
+	[[ "$output" != *"sleep 3"* ]]
+	[[ "$output" == *"No such file"* ]]
+}
+
+@test "the image stays byte-identical after a run that writes to it" {
+	before=$(cd "$IMAGE" && find . | sort | md5sum)
+	rv -- sh -c 'echo changed > /etc/motd; rm /bin/ls; mkdir /new'
+	after=$(cd "$IMAGE" && find . | sort | md5sum)
+	[ "$before" = "$after" ]
+	[ "$(cat "$IMAGE/etc/motd")" = "rvisor test image" ]
+}
+
+@test "a client killed mid-run: the sandbox is killed and nothing is left" {
+	rv -- sh -c 'echo started; exec sleep 100' >/tmp/killed.out &
+	client=$!
+	for _ in $(seq 100); do grep -q started /tmp/killed.out 2>/dev/null && break; sleep 0.05; done
+	kill -KILL "$client"
+	for _ in $(seq 100); do pgrep -f "sleep 100" >/dev/null || break; sleep 0.05; done
+	! pgrep -f "sleep 100"
+	assert_nothing_left
+}
+
+@test "the kernel log stayed clean (daemon.bats)" {
+	kernel_log_clean
+}

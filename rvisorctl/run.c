@@ -57,7 +57,7 @@ static void help(void)
 	       "  -t --tty               stdin is a terminal the command may control (needs -i)\n"
 	       "     --json              Print rvisord's started and exited replies as JSON lines\n\n"
 	       "Exit status: the command's; 128+N when signal N killed it; 125 when rvisor failed,\n"
-	       "126 when the command cannot be executed, 127 when it is not found; 2 for usage errors.\n",
+	       "126 when the command cannot be executed, 127 when it is not found.\n",
 	       program_invocation_short_name);
 }
 
@@ -442,8 +442,8 @@ int verb_run(int argc, char *argv[])
 	int r;
 
 	r = parse_argv(argc, argv, &a, &done);
-	if (done)
-		return r;
+	if (done) /* like docker, run's own usage errors are 125: the program may exit 2 itself */
+		return r == EXIT_USAGE ? EXIT_RUN_FAILED : r;
 
 	if (a.tty && !isatty(STDIN_FILENO)) {
 		log_error("-t: stdin is not a terminal: drop -t, or run from a terminal");

@@ -3,9 +3,9 @@
 
 # start_daemon [EXTRA rvisord.conf LINES...]
 start_daemon() {
-	D=$BATS_FILE_TMPDIR
-	IMAGE=$D/image
-	POLICIES=$D/policies
+	export D=$BATS_FILE_TMPDIR
+	export IMAGE=$D/image
+	export POLICIES=$D/policies
 	mkdir -p "$POLICIES"
 	cp "$ROOT"/etc/rvisor/policies/*.conf "$POLICIES/"
 	[ -d "$IMAGE" ] || "$ROOT/tests/images/make-busybox-image.sh" "$IMAGE"

@@ -44,10 +44,8 @@ teardown_file() {
 }
 
 @test "run: a missing command is 127, a non-executable one 126" {
-	run rv -- /no/such/program
-	[ "$status" -eq 127 ]
-	run rv -- /etc/motd
-	[ "$status" -eq 126 ]
+	run -127 rv -- /no/such/program
+	run -126 rv -- /etc/motd
 }
 
 @test "run: a missing image or an image that is a file is 125 with a clear error" {
@@ -75,15 +73,16 @@ teardown_file() {
 	run rv -- sh -c 'mkdir -p /mnt/x; mount -t tmpfs none /mnt/x; echo rc=$?'
 	[[ "${lines[-1]}" == rc=* ]]
 	[ "${lines[-1]}" != rc=0 ]
-	[[ "$output" == *"not permitted"* ]]
+	[[ "$output" == *"permission denied"* ]] # busybox's words for EPERM
 }
 
 @test "run: the sandbox has its own hostname, pid namespace and no network but lo" {
-	run rv -- sh -c 'hostname; echo $$; ls /sys 2>&1; ip link 2>/dev/null | grep -c "^[0-9]"'
+	run rv -- sh -c 'hostname; echo $$; ls /sys 2>&1; tail -n +3 /proc/net/dev | cut -d: -f1'
 	[ "${lines[0]}" = sandbox ]
 	[ "${lines[1]}" -le 2 ]
 	[[ "${lines[2]}" == *"No such file"* ]]
-	[ "${lines[3]}" = 1 ] # lo only
+	[ "$(echo ${lines[3]})" = lo ] # and nothing else
+	[ "${#lines[@]}" -eq 4 ]
 }
 
 @test "two sandboxes see neither each other's processes nor files" {
@@ -134,8 +133,9 @@ teardown_file() {
 	[ "$(jq -r .sandbox.policy <<<"$output")" = default ]
 	run "$RVISORCTL" kill "$id" KILL
 	[ "$status" -eq 0 ]
-	run wait "$client"
-	[ "$status" -eq 137 ]
+	rc=0
+	wait "$client" || rc=$?
+	[ "$rc" -eq 137 ]
 	run "$RVISORCTL" kill 999999
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"999999"* ]]
@@ -190,7 +190,8 @@ teardown_file() {
 	[[ "$output" == *'"error"'* ]]
 	[[ "${lines[-1]}" == EOF ]]
 	run bash -c "printf '{\"method\":\"io.rvisor.Manager.Run\",\"parameters\":{\"image\":5}}\\0' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
-	[[ "$output" == *InvalidParameter*image* ]]
+	[[ "$output" == *'"error":"org.varlink.service.InvalidParameter"'* ]]
+	[[ "$output" == *'"parameter":"image"'* ]]
 	run bash -c "head -c 17000000 /dev/zero | tr '\\0' ' ' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
 	[[ "${lines[-1]}" == EOF ]]
 	run bash -c "printf '{\"method\":\"io.rvisor.Manager.Nope\"}\\0' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"

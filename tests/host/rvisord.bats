@@ -55,3 +55,42 @@ load lib
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"rvisord needs CAP_SYS_ADMIN"* ]]
 }
+
+@test "rvisord.conf: unknown keys and sections, bad values are errors naming file and key" {
+	c=$BATS_TEST_TMPDIR/c.conf
+	printf '[rvisord]\nfrobnicate = 1\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$c: [rvisord] unknown key 'frobnicate'"* ]]
+	printf '[other]\nx = 1\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown section [other]"* ]]
+	for kv in "idle_timeout = soon" "idle_timeout = -1" "max_sandboxes = 0" "max_sandboxes = 5000" \
+		"default_policy = ../etc" "state_dir = relative/dir" "socket_path = sock" "socket_group ="; do
+		printf '[rvisord]\n%s\n' "$kv" >"$c"
+		run "$RVISORD" --config "$c"
+		echo "$kv -> $status: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"$c: [rvisord] ${kv%% =*}="* ]]
+	done
+}
+
+@test "socket activation: rvisord serves the socket it is given and exits when idle" {
+	[ "$(id -u)" -eq 0 ] || skip "the daemon needs root"
+	d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/policies"
+	cp "$ROOT"/etc/rvisor/policies/*.conf "$d/policies/"
+	printf '[rvisord]\nsocket_path = %s/unused.sock\nstate_dir = %s/state\npolicy_dir = %s/policies\nidle_timeout = 2\n' \
+		"$d" "$d" "$d" >"$d/c.conf"
+	systemd-socket-activate -E RVISOR_DEVICE=/nonexistent -l "$d/act.sock" --fdname=varlink \
+		"$RVISORD" --config "$d/c.conf" >"$d/log" 2>&1 &
+	act=$!
+	for _ in $(seq 100); do [ -S "$d/act.sock" ] && break; sleep 0.05; done
+	RVISOR_SOCKET=$d/act.sock run "$RVISORCTL" status --json
+	[ "$(jq -r .platform <<<"$output")" = seccomp ]
+	[ ! -e "$d/unused.sock" ] # it used the socket it was given
+	for _ in $(seq 100); do kill -0 "$act" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$act" 2>/dev/null
+	grep -q "Idle for 2 s: exiting" "$d/log"
+}

@@ -44,3 +44,4 @@ chmod 0755 "$dir" "$dir/bin" "$dir/etc" "$dir/home"
 chmod 0700 "$dir/root"
 chown 1000:1000 "$dir/home/user" 2>/dev/null || true
 chmod 1777 "$dir/tmp"
+echo "rvisor test image" >"$dir/etc/motd"

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by container.c (the daemon's side) and container-init.c (the sandbox's init). */
+#ifndef RVISORD_CONTAINER_INTERNAL_H
+#define RVISORD_CONTAINER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sys/capability.h>
+
+#include <linux/rvisor.h>
+
+/* Records on the report pipe, init -> daemon. Each is written with one write() smaller than
+ * PIPE_BUF, so it arrives whole. */
+enum init_msg_type {
+	INIT_MSG_PREPARED = 1, /* mounts, hostname, network, credentials done: bind it now */
+	INIT_MSG_STARTED,      /* the workload is forked (workload_pid) */
+	INIT_MSG_FAILED,       /* setup failed: error, text; the init exits */
+	INIT_MSG_EXITED,       /* the workload exited: wait_status, exec_errno, text */
+};
+
+struct init_msg {
+	uint32_t type;
+	int32_t error;       /* FAILED: a positive errno */
+	int32_t wait_status; /* EXITED */
+	int32_t exec_errno;  /* EXITED: why execve() failed, or 0 */
+	int32_t workload_pid; /* STARTED */
+	char text[236];      /* FAILED, EXITED: what failed, NUL-terminated, or empty */
+};
+
+/* Bytes on the sync pipe, daemon -> init. Anything else, or EOF, makes the init give up. */
+#define INIT_GO 'G'
+
+/* What the child needs, all prepared by the daemon before clone(): the child works in a
+ * copy of the daemon's memory and must not allocate (another thread of the daemon may have
+ * held the allocator's lock at clone() time). */
+struct container_child {
+	int sync_fd;           /* read end of the sync pipe */
+	int report_fd;         /* write end of the report pipe */
+	int stdio[3];          /* the caller's fds, or -1 */
+	bool die_with_daemon;  /* PR_SET_PDEATHSIG(SIGKILL) */
+	bool tty;
+	bool new_net;
+	bool readonly_root;
+	const char *merged;    /* state_dir/merged, where the overlay is mounted */
+	const char *overlay_options; /* "lowerdir=...,upperdir=...,workdir=..." */
+	const char *hostname;
+	char **argv;           /* NULL-terminated */
+	char **env;            /* NULL-terminated, the workload's whole environment */
+	const char *cwd;
+	uid_t uid;
+	gid_t gid;
+	const struct rvisor_policy *seccomp_policy; /* loaded in the workload; NULL: none */
+	cap_t no_caps;         /* an empty capability set, for cap_set_proc() */
+};
+
+/* The child of container_start()'s clone(): pid 1 of the sandbox. Never returns. */
+_Noreturn void container_child_main(const struct container_child *a);
+
+#endif

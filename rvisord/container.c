@@ -1,0 +1,868 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's side of a sandbox: prepare, clone, place, bind, release; and undo it all. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container-internal.h"
+#include "container.h"
+#include "oci.h"
+#include "policy.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* rm_rf() descends this deep, then moves what is deeper up to the top and goes on there:
+ * a workload's deeply nested tree costs neither stack nor fds. */
+#define RM_RF_MAX_DEPTH 64
+
+/* A zeroed policy passes every syscall: what SANDBOX_CREATE gets for spec->policy == NULL. */
+static const struct rvisor_policy policy_allow_all;
+
+_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ret_error && !*ret_error) {
+		char *s = NULL;
+
+		va_start(ap, fmt);
+		if (vasprintf(&s, fmt, ap) < 0)
+			s = NULL;
+		va_end(ap);
+		*ret_error = s;
+	}
+	return r;
+}
+
+static bool name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n >= RVISOR_NAME_LEN || strcmp(name, CGROUP_DAEMON_NAME) == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || !strchr("_.-", c)))
+			return false;
+	}
+	return true;
+}
+
+/* overlayfs splits its options at ',' and lowerdir at ':' (with '\' escapes). */
+static bool overlay_path_ok(const char *p)
+{
+	return !strpbrk(p, ",:\\");
+}
+
+static char **strv_free(char **v)
+{
+	return oci_strv_free(v);
+}
+
+static void strv_freep(char ***v)
+{
+	strv_free(*v);
+}
+#define _cleanup_strv_ _cleanup_(strv_freep)
+
+static size_t strv_length(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* Sets KEY=VALUE in env (NULL-terminated, room for one more reserved by the caller):
+ * replaces an entry with the same key, else appends. Takes ownership of entry. */
+static void env_put(char **env, char *entry)
+{
+	size_t klen = strcspn(entry, "=") + 1, i;
+
+	for (i = 0; env[i]; i++)
+		if (strncmp(env[i], entry, klen) == 0) {
+			free(env[i]);
+			env[i] = entry;
+			return;
+		}
+	env[i] = entry;
+	env[i + 1] = NULL;
+}
+
+/* Copies the KEY=VALUE entries of list into env with env_put(). */
+static int env_merge(char **env, char **list, char **ret_error)
+{
+	for (char **e = list; e && *e; e++) {
+		char *copy;
+
+		if (!strchr(*e, '=') || **e == '=')
+			return fail(ret_error, -EINVAL, "Environment entry '%s' is not KEY=VALUE.", *e);
+		copy = strdup(*e);
+		if (!copy)
+			return -ENOMEM;
+		env_put(env, copy);
+	}
+	return 0;
+}
+
+/* The workload's environment: defaults < the bundle's process.env < spec->env. */
+static int build_env(const struct container_spec *spec, char **oci_env, const char *hostname,
+		     uid_t uid, char ***ret, char **ret_error)
+{
+	_cleanup_strv_ char **env = NULL;
+	size_t n = 4 + strv_length(oci_env) + strv_length(spec->env);
+	char *defaults[4] = {};
+	int r;
+
+	env = calloc(n + 1, sizeof(char *));
+	if (!env)
+		return -ENOMEM;
+	if (asprintf(&defaults[0], "PATH=%s", DEFAULT_PATH) < 0 ||
+	    asprintf(&defaults[1], "HOME=%s", uid == 0 ? "/root" : "/") < 0 ||
+	    asprintf(&defaults[2], "TERM=%s", spec->tty ? "xterm" : "dumb") < 0 ||
+	    asprintf(&defaults[3], "HOSTNAME=%s", hostname) < 0) {
+		for (size_t i = 0; i < 4; i++)
+			free(defaults[i]);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < 4; i++)
+		env_put(env, defaults[i]);
+	r = env_merge(env, oci_env, ret_error);
+	if (r < 0)
+		return r;
+	r = env_merge(env, spec->env, ret_error);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(env);
+	return 0;
+}
+
+/* mkdir -p, each missing component with mode. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		{
+			char saved = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST)
+				return -errno;
+			*s = saved;
+		}
+		if (*s == '\0')
+			return 0;
+	}
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* Removes what is in directory dfd. Never follows a link, never crosses into another file
+ * system (a mount: -EBUSY, left alone), moves subtrees deeper than RM_RF_MAX_DEPTH up into
+ * top_fd. Returns the first error; *ret_any says whether anything was found. */
+static int rm_rf_children(int dfd, dev_t dev, int top_fd, unsigned int depth, unsigned int *counter,
+			  bool *ret_any)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	int fd, r = 0;
+
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		*ret_any = true;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT && r == 0)
+				r = -errno;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int sub = -1;
+			int k;
+
+			if (st.st_dev != dev) {
+				if (r == 0)
+					r = -EBUSY;
+				continue;
+			}
+			if (depth >= RM_RF_MAX_DEPTH && dfd != top_fd) {
+				char name[32];
+
+				for (;;) {
+					snprintf(name, sizeof(name), ".rvisor-deep-%u", (*counter)++);
+					if (renameat2(dirfd(d), de->d_name, top_fd, name,
+						      RENAME_NOREPLACE) == 0 || errno != EEXIST)
+						break;
+				}
+				continue; /* the caller's next pass at the top finds it */
+			}
+			sub = openat(dirfd(d), de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				if (errno != ENOENT && r == 0)
+					r = -errno;
+				continue;
+			}
+			k = rm_rf_children(sub, dev, top_fd, depth + 1, counter, ret_any);
+			if (k < 0 && r == 0)
+				r = k;
+			if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+				r = -errno;
+		} else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
+	}
+	if (errno && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* rm -rf path, for the state dir: its upper layer holds whatever the workload wrote (any
+ * name, any mode, links to anywhere, any depth). A missing path is success. */
+static int rm_rf(const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	unsigned int counter = 0;
+	struct stat st;
+	bool any = true;
+	int r = 0;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	while (any && r == 0) {
+		any = false;
+		r = rm_rf_children(fd, st.st_dev, fd, 0, &counter, &any);
+	}
+	if (r < 0)
+		return r;
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Reads one record from the init, waiting up to timeout_ms (0: not at all, then -EAGAIN
+ * when there is none yet). -EPIPE on EOF. */
+static int read_msg(int fd, int timeout_ms, struct init_msg *ret)
+{
+	struct timespec start, now;
+	ssize_t k;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
+				     (now.tv_nsec - start.tv_nsec) / 1000000);
+		k = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
+		break;
+	}
+	do
+		k = read(fd, ret, sizeof(*ret));
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return -errno;
+	if (k == 0)
+		return -EPIPE;
+	if ((size_t)k != sizeof(*ret))
+		return -EBADMSG;
+	ret->text[sizeof(ret->text) - 1] = '\0';
+	return 0;
+}
+
+/* A socket, not a pipe: MSG_NOSIGNAL, so that a child that died early is an error here
+ * rather than a SIGPIPE for the daemon. */
+static int send_go(int fd)
+{
+	char c = INIT_GO;
+
+	return send(fd, &c, 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+int container_wait_status_from_siginfo(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_KILLED:
+		return si->si_status & 0x7f;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	default:
+		return -1;
+	}
+}
+
+void container_reaped(struct container *c, int init_wait_status)
+{
+	c->reaped = true;
+	c->init_status = init_wait_status;
+	c->pid = 0;
+}
+
+/* Waits for the init (peek: leave it a zombie for whoever reaps). */
+static int init_wait(struct container *c, bool peek, int *ret_status)
+{
+	siginfo_t si = {};
+
+	if (c->pidfd < 0)
+		return -ESRCH;
+	while (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED | (peek ? WNOWAIT : 0)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ret_status = container_wait_status_from_siginfo(&si);
+	return 0;
+}
+
+static int kernel_create(const struct container_spec *spec, const char *hostname, uint64_t *ret_id)
+{
+	struct rvisor_sandbox_spec s = {};
+
+	s.flags = spec->sandbox_flags;
+	s.policy = (uint64_t)(uintptr_t)(spec->policy ?: &policy_allow_all);
+	s.memory_limit = spec->memory_max == UINT64_MAX ? 0 : spec->memory_max;
+	snprintf(s.name, sizeof(s.name), "%s", spec->name);
+	snprintf(s.nodename, sizeof(s.nodename), "%s", hostname);
+	if (ioctl(spec->rvisor_fd, RVISOR_IOC_SANDBOX_CREATE, &s) < 0)
+		return -errno;
+	*ret_id = s.id;
+	return 0;
+}
+
+static int kernel_bind(int fd, uint64_t id, pid_t pid)
+{
+	struct rvisor_sandbox_bind b = { .id = id, .pid = pid };
+
+	return ioctl(fd, RVISOR_IOC_SANDBOX_BIND, &b) < 0 ? -errno : 0;
+}
+
+/* Everything container_start() prepares before clone(): freed afterwards. */
+struct prepared {
+	struct oci_config *oci;
+	char *rootfs;
+	char *overlay_options;
+	char *merged;
+	char **env;
+	cap_t no_caps;
+};
+
+static void prepared_done(struct prepared *p)
+{
+	oci_config_free(p->oci);
+	free(p->rootfs);
+	free(p->overlay_options);
+	free(p->merged);
+	strv_free(p->env);
+	if (p->no_caps)
+		cap_free(p->no_caps);
+}
+
+/* Finds the root filesystem: image itself, or an OCI bundle's root.path. */
+static int resolve_image(const char *image, struct prepared *p, char **ret_error)
+{
+	const char *rootfs = image;
+	struct stat st;
+	int r;
+
+	if (stat(image, &st) < 0) {
+		if (errno == ENOENT)
+			return fail(ret_error, -ENOENT, "Image '%s' does not exist.", image);
+		return fail(ret_error, -errno, "Cannot access image '%s': %s", image, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return fail(ret_error, -ENOTDIR,
+			    "Image '%s' is not a directory (expected a root filesystem or an OCI bundle).",
+			    image);
+	if (oci_is_bundle(image)) {
+		r = oci_config_load(image, &p->oci, ret_error);
+		if (r < 0)
+			return r;
+		rootfs = p->oci->root_path;
+		if (stat(rootfs, &st) < 0) {
+			if (errno == ENOENT)
+				return fail(ret_error, -ENOENT,
+					    "The bundle's root filesystem '%s' does not exist.", rootfs);
+			return fail(ret_error, -errno, "Cannot access the bundle's root filesystem '%s': %s",
+				    rootfs, strerror(errno));
+		}
+		if (!S_ISDIR(st.st_mode))
+			return fail(ret_error, -ENOTDIR,
+				    "The bundle's root filesystem '%s' is not a directory.", rootfs);
+	}
+	p->rootfs = realpath(rootfs, NULL);
+	if (!p->rootfs)
+		return fail(ret_error, -errno, "Cannot resolve '%s': %s", rootfs, strerror(errno));
+	if (!overlay_path_ok(p->rootfs))
+		return fail(ret_error, -EINVAL,
+			    "Image path '%s' contains ',', ':' or '\\', which overlayfs cannot take.",
+			    p->rootfs);
+	return 0;
+}
+
+/* state_root/name/{upper,work,merged}. The upper layer's root is the sandbox's "/": it
+ * gets the image root's owner and mode (a 0700 root would lock a non-root workload out). */
+static int make_state_dir(const struct container_spec *spec, struct container *c,
+			  struct prepared *p, char **ret_error)
+{
+	_cleanup_free_ char *upper = NULL, *work = NULL;
+	struct stat st;
+	int r;
+
+	r = mkdir_p(spec->state_root, 0700);
+	if (r < 0)
+		return fail(ret_error, r, "Cannot create %s: %s", spec->state_root, strerror(-r));
+	if (asprintf(&c->state_dir, "%s/%s", spec->state_root, spec->name) < 0)
+		return -ENOMEM;
+	if (mkdir(c->state_dir, 0700) < 0) {
+		r = -errno;
+		free(c->state_dir);
+		c->state_dir = NULL; /* not ours: container_destroy() must not remove it */
+		if (r == -EEXIST)
+			return fail(ret_error, r, "A sandbox named '%s' exists already.", spec->name);
+		return fail(ret_error, r, "Cannot create the sandbox's state directory: %s",
+			    strerror(-r));
+	}
+	if (asprintf(&upper, "%s/upper", c->state_dir) < 0 ||
+	    asprintf(&work, "%s/work", c->state_dir) < 0 ||
+	    asprintf(&p->merged, "%s/merged", c->state_dir) < 0)
+		return -ENOMEM;
+	if (mkdir(upper, 0700) < 0 || mkdir(work, 0700) < 0 || mkdir(p->merged, 0700) < 0)
+		return fail(ret_error, -errno, "Cannot create the sandbox's state directory: %s",
+			    strerror(errno));
+	if (stat(p->rootfs, &st) < 0 || chown(upper, st.st_uid, st.st_gid) < 0 ||
+	    chmod(upper, st.st_mode & 07777) < 0)
+		return fail(ret_error, -errno, "Cannot prepare the sandbox's upper layer: %s",
+			    strerror(errno));
+	if (asprintf(&p->overlay_options, "lowerdir=%s,upperdir=%s,workdir=%s", p->rootfs, upper,
+		     work) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* clone() as fork() with namespaces: the child returns 0 on a copy of our stack. x86-64
+ * argument order (flags, stack, parent_tid, child_tid, tls); CLONE_PIDFD stores the pidfd
+ * at parent_tid. */
+static pid_t raw_clone(unsigned long flags, int *ret_pidfd)
+{
+	return (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, ret_pidfd, NULL, 0);
+}
+
+/* Waits for the init's next record and checks its type; a failure report becomes the
+ * error text. */
+static int expect_msg(struct container *c, uint32_t type, struct init_msg *m, char **ret_error)
+{
+	int r, st;
+
+	r = read_msg(c->status_fd, CONTAINER_SETUP_TIMEOUT_MS, m);
+	if (r == -ETIMEDOUT)
+		return fail(ret_error, r, "The sandbox's init did not finish its setup in %d s.",
+			    CONTAINER_SETUP_TIMEOUT_MS / 1000);
+	if (r == -EPIPE) {
+		if (init_wait(c, true, &st) == 0 && WIFSIGNALED(st))
+			return fail(ret_error, -EIO, "The sandbox's init died during setup (signal %d).",
+				    WTERMSIG(st));
+		return fail(ret_error, -EIO, "The sandbox's init died during setup.");
+	}
+	if (r < 0)
+		return fail(ret_error, r, "Cannot read from the sandbox's init: %s", strerror(-r));
+	if (m->type == INIT_MSG_FAILED)
+		return fail(ret_error, -m->error, "%s: %s", m->text, strerror(m->error));
+	if (m->type != type)
+		return fail(ret_error, -EBADMSG, "Unexpected record %u from the sandbox's init.",
+			    m->type);
+	return 0;
+}
+
+int container_start(const struct container_spec *spec, struct container **ret, char **ret_error)
+{
+	_cleanup_(prepared_done) struct prepared p = {};
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_close_ int sync_r = -1, sync_w = -1, report_w = -1;
+	struct container_child child = {};
+	const char *hostname, *cwd;
+	char **argv;
+	unsigned long flags;
+	struct init_msg m;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int fds[2], r;
+
+	if (ret_error)
+		*ret_error = NULL;
+	if (!spec || !ret)
+		return -EINVAL;
+	if (!name_valid(spec->name))
+		return fail(ret_error, -EINVAL,
+			    "Invalid sandbox name '%s': use 1-63 of A-Z a-z 0-9 _ . -, not \"%s\".",
+			    spec->name ?: "", CGROUP_DAEMON_NAME);
+	if (!spec->image)
+		return fail(ret_error, -EINVAL, "No image given.");
+	if (!spec->state_root || spec->state_root[0] != '/' || !overlay_path_ok(spec->state_root))
+		return fail(ret_error, -EINVAL, "Invalid state directory '%s'.", spec->state_root ?: "");
+	if (spec->cgroup_parent && spec->cgroup_parent[0] != '/')
+		return fail(ret_error, -EINVAL, "Invalid cgroup parent '%s'.", spec->cgroup_parent);
+	if (spec->policy && policy_kernel_validate(spec->policy) < 0)
+		return fail(ret_error, -EINVAL, "Invalid policy for sandbox '%s'.", spec->name);
+	for (int i = 0; i < 3; i++)
+		if (spec->stdio[i] >= 0 && fcntl(spec->stdio[i], F_GETFD) < 0)
+			return fail(ret_error, -EBADF, "stdio fd %d is not open.", spec->stdio[i]);
+
+	r = resolve_image(spec->image, &p, ret_error);
+	if (r < 0)
+		return r;
+
+	argv = spec->argv && spec->argv[0] ? spec->argv : p.oci ? p.oci->args : NULL;
+	if (!argv || !argv[0] || !argv[0][0])
+		return fail(ret_error, -EINVAL,
+			    p.oci ? "No command given and the bundle has no process.args."
+				  : "No command given.");
+	cwd = spec->cwd ?: p.oci && p.oci->cwd ? p.oci->cwd : "/";
+	if (spec->user_set) {
+		uid = spec->uid;
+		gid = spec->gid;
+	} else if (p.oci && p.oci->has_user) {
+		uid = p.oci->uid;
+		gid = p.oci->gid;
+	}
+	if (uid == (uid_t)-1 || gid == (gid_t)-1)
+		return fail(ret_error, -EINVAL, "Invalid user %u:%u.", (unsigned int)uid,
+			    (unsigned int)gid);
+	hostname = spec->hostname ?: p.oci && p.oci->hostname ? p.oci->hostname : spec->name;
+	if (!hostname[0] || strlen(hostname) >= RVISOR_UTS_LEN)
+		return fail(ret_error, -EINVAL, "Invalid hostname '%s': 1-%d bytes.", hostname,
+			    RVISOR_UTS_LEN - 1);
+	r = build_env(spec, p.oci ? p.oci->env : NULL, hostname, uid, &p.env, ret_error);
+	if (r < 0)
+		return r;
+	p.no_caps = cap_init();
+	if (!p.no_caps)
+		return -ENOMEM;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->pidfd = c->status_fd = -1;
+	c->rvisor_fd = spec->rvisor_fd;
+	c->name = strdup(spec->name);
+	if (!c->name)
+		return -ENOMEM;
+
+	/* From here on a failure goes through container_destroy(): nothing may stay behind. */
+	r = make_state_dir(spec, c, &p, ret_error);
+	if (r < 0)
+		goto fail;
+	if (spec->cgroup_parent) {
+		r = cgroup_create(spec->cgroup_parent, spec->name, spec->memory_max, spec->pids_max,
+				  &c->cgroup_dir);
+		if (r == -EEXIST) {
+			fail(ret_error, r, "A cgroup for a sandbox named '%s' exists already.",
+			     spec->name);
+			goto fail;
+		}
+		if (r == -EOPNOTSUPP) {
+			fail(ret_error, r,
+			     "A memory or pids limit was asked for, but %s does not offer that controller.",
+			     spec->cgroup_parent);
+			goto fail;
+		}
+		if (r < 0) {
+			fail(ret_error, r, "Cannot create the sandbox's cgroup in %s: %s",
+			     spec->cgroup_parent, strerror(-r));
+			goto fail;
+		}
+	}
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	sync_r = fds[0];
+	sync_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	c->status_fd = fds[0];
+	report_w = fds[1];
+
+	child = (struct container_child){
+		.sync_fd = sync_r,
+		.report_fd = report_w,
+		.stdio = { spec->stdio[0], spec->stdio[1], spec->stdio[2] },
+		/* Without the kernel layer nobody could adopt an orphaned sandbox; with it, the
+		 * sandbox outlives the daemon unless it asked for the opposite. */
+		.die_with_daemon = spec->rvisor_fd < 0 ||
+				   (spec->sandbox_flags & RVISOR_SANDBOX_DIE_WITH_MANAGER),
+		.tty = spec->tty,
+		.new_net = !spec->network_host,
+		.readonly_root = p.oci && p.oci->root_readonly,
+		.merged = p.merged,
+		.overlay_options = p.overlay_options,
+		.hostname = hostname,
+		.argv = argv,
+		.env = p.env,
+		.cwd = cwd,
+		.uid = uid,
+		.gid = gid,
+		.seccomp_policy = spec->rvisor_fd < 0 ? spec->policy : NULL,
+		.no_caps = p.no_caps,
+	};
+
+	/* New mount, pid, UTS, IPC (and network) namespaces: the child is pid 1 of its own pid
+	 * namespace, its mounts are invisible to the host, its hostname and SysV IPC its own.
+	 * The cgroup namespace comes later, once the child sits in its cgroup. */
+	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+	if (!spec->network_host)
+		flags |= CLONE_NEWNET;
+	c->pid = raw_clone(flags, &c->pidfd);
+	if (c->pid < 0) {
+		r = -errno;
+		c->pid = 0;
+		fail(ret_error, r, "Cannot create the sandbox's namespaces: %s", strerror(-r));
+		goto fail;
+	}
+	if (c->pid == 0)
+		container_child_main(&child);
+
+	/* Only the child holds these ends now: its death is our EOF. */
+	close(TAKE_FD(sync_r));
+	close(TAKE_FD(report_w));
+
+	/* The child waits for us before doing anything else: in the cgroup first, so that every
+	 * process it makes is counted and limited from the start. */
+	if (c->cgroup_dir) {
+		r = cgroup_attach(c->cgroup_dir, c->pid);
+		if (r < 0) {
+			fail(ret_error, r, "Cannot move the sandbox into its cgroup: %s", strerror(-r));
+			goto fail;
+		}
+	}
+	/* A failed go-ahead means the child died: its report (or EOF) says why. */
+	r = send_go(sync_w);
+	r = expect_msg(c, INIT_MSG_PREPARED, &m, ret_error) ?: r;
+	if (r < 0)
+		goto fail;
+
+	/* The init has built the root and dropped its privileges. Bind it now: the gate covers
+	 * the init and everything forked in its pid namespace, so the workload, which the init
+	 * forks only after our next go-ahead, is gated from its first instruction. */
+	if (spec->rvisor_fd >= 0) {
+		r = kernel_create(spec, hostname, &c->sandbox_id);
+		if (r < 0) {
+			fail(ret_error, r, "Cannot create the kernel sandbox: %s", strerror(-r));
+			goto fail;
+		}
+		r = kernel_bind(spec->rvisor_fd, c->sandbox_id, c->pid);
+		if (r < 0) {
+			fail(ret_error, r, "Cannot bind the kernel sandbox: %s", strerror(-r));
+			goto fail;
+		}
+	}
+	r = send_go(sync_w);
+	r = expect_msg(c, INIT_MSG_STARTED, &m, ret_error) ?: r;
+	if (r < 0)
+		goto fail;
+	c->workload_pid = m.workload_pid;
+
+	/* From now on status_fd belongs to the daemon's event loop. */
+	if (fcntl(c->status_fd, F_SETFL, O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*ret = TAKE_PTR(c);
+	return 0;
+
+fail:
+	fail(ret_error, r, "Cannot start the sandbox: %s", strerror(-r));
+	(void)container_destroy(c);
+	return r;
+}
+
+int container_kill(struct container *c, int sig)
+{
+	if (sig != SIGKILL && !container_signal_forwarded(sig))
+		return -EINVAL;
+	if (c->reaped || c->pidfd < 0)
+		return -ESRCH;
+	/* Through the pidfd: never a process that merely inherited a recycled pid. */
+	return pidfd_send_signal(c->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+int container_read_exit(struct container *c, int *ret_wait_status, int *ret_exec_errno)
+{
+	if (!c->exit_known) {
+		struct init_msg m;
+		int r, st;
+
+		if (c->status_fd < 0)
+			return -EBADF;
+		r = read_msg(c->status_fd, 0, &m);
+		if (r == 0 && m.type == INIT_MSG_EXITED) {
+			c->exit_status = m.wait_status;
+			c->exec_errno = m.exec_errno;
+			if (m.text[0] && !m.exec_errno) {
+				c->exit_message = strdup(m.text);
+				if (!c->exit_message)
+					return -ENOMEM;
+			}
+		} else if (r == -EPIPE) {
+			/* The init died without a report: killed (container_kill(SIGKILL), from
+			 * outside, the OOM killer). Its own status is the answer. */
+			if (c->reaped && c->init_status >= 0)
+				c->exit_status = c->init_status;
+			else if (c->reaped)
+				return -ECHILD;
+			else {
+				r = init_wait(c, true, &st);
+				if (r < 0)
+					return r;
+				c->exit_status = st;
+			}
+			c->exec_errno = 0;
+		} else if (r < 0)
+			return r; /* -EAGAIN: still running */
+		else
+			return -EBADMSG;
+		c->exit_known = true;
+	}
+	if (ret_wait_status)
+		*ret_wait_status = c->exit_status;
+	if (ret_exec_errno)
+		*ret_exec_errno = c->exec_errno;
+	return 0;
+}
+
+int container_oom_killed(struct container *c, bool *ret)
+{
+	uint64_t n;
+	int r;
+
+	if (!c->cgroup_dir)
+		return -ENODATA;
+	r = cgroup_oom_kills(c->cgroup_dir, &n);
+	if (r < 0)
+		return r;
+	*ret = n > 0;
+	return 0;
+}
+
+int container_destroy(struct container *c)
+{
+	int r = 0, k, st;
+
+	if (!c)
+		return 0;
+
+	if (!c->reaped && c->pidfd >= 0) {
+		/* The init's death ends its pid namespace: the kernel SIGKILLs every other process
+		 * in it and waits for them before the init can be reaped. So once the init is
+		 * reaped, nothing of the sandbox runs any more and its mount namespace (the
+		 * overlay, proc, /dev) is gone with its last process. */
+		(void)pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+		if (c->cgroup_dir)
+			(void)cgroup_kill_all(c->cgroup_dir);
+		k = init_wait(c, false, &st);
+		if (k == -ECHILD)
+			/* Someone else reaped it (a daemon-wide waitpid(-1)); the pidfd kept us
+			 * from waiting on anything else. */
+			container_reaped(c, -1);
+		else if (k < 0) {
+			if (r == 0)
+				r = k;
+		} else
+			container_reaped(c, st);
+	}
+
+	if (c->sandbox_id != 0 && c->rvisor_fd >= 0) {
+		struct rvisor_sandbox_id id = { .id = c->sandbox_id };
+
+		/* -ENOENT: gone already (DIE_WITH_MANAGER, or another DESTROY). -EBUSY/-EINTR:
+		 * kept, so that the next call tries again. */
+		if (ioctl(c->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &id) == 0 || errno == ENOENT ||
+		    errno == ESRCH)
+			c->sandbox_id = 0;
+		else if (r == 0)
+			r = -errno;
+	}
+
+	if (c->state_dir) {
+		k = rm_rf(c->state_dir);
+		if (k == 0) {
+			free(c->state_dir);
+			c->state_dir = NULL;
+		} else if (r == 0)
+			r = k;
+	}
+
+	if (c->cgroup_dir) {
+		k = cgroup_remove(c->cgroup_dir);
+		if (k == 0) {
+			free(c->cgroup_dir);
+			c->cgroup_dir = NULL;
+		} else if (r == 0)
+			r = k;
+	}
+	return r;
+}
+
+struct container *container_free(struct container *c)
+{
+	if (!c)
+		return NULL;
+	if (c->status_fd >= 0)
+		close(c->status_fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	free(c->name);
+	free(c->state_dir);
+	free(c->cgroup_dir);
+	free(c->exit_message);
+	free(c);
+	return NULL;
+}

@@ -1,0 +1,938 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The io.rvisor.Manager service (IDL: io.rvisor.Manager.varlink): Run starts a sandbox and
+ * streams its end, the other methods inspect and steer. One struct sandbox per running
+ * sandbox, owned by the manager; it ends when its init exits (reaped through sd-event) or
+ * when its client disconnects first (then it is killed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+#include <systemd/sd-daemon.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "device.h"
+#include "journal.h"
+#include "log.h"
+#include "manager.h"
+#include "policy.h"
+
+#define ERROR_PREFIX "io.rvisor.Manager."
+
+struct sandbox {
+	struct manager *m;
+	struct sandbox *next;
+	uint64_t id;
+	char *name, *policy, *image;
+	char **argv;
+	bool kernel;                 /* gated by rvisor.ko, else by the seccomp filter */
+	uint64_t started_usec;
+	uint64_t memory_max, pids_max;
+	struct container *c;
+	sd_event_source *child;
+	VarlinkCall *call;           /* the Run call until its final reply */
+};
+
+static void strv_free(char **l)
+{
+	if (!l)
+		return;
+	for (char **p = l; *p; p++)
+		free(*p);
+	free(l);
+}
+
+/* A JSON array of strings (already type-checked by the varlink table) as a NULL-terminated
+ * vector. */
+static int strv_from_json(json_object *a, char ***ret)
+{
+	size_t n = a ? json_object_array_length(a) : 0;
+	char **l = calloc(n + 1, sizeof(char *));
+
+	if (!l)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		l[i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
+		if (!l[i]) {
+			strv_free(l);
+			return -ENOMEM;
+		}
+	}
+	*ret = l;
+	return 0;
+}
+
+static json_object *json_strv(char **l)
+{
+	json_object *a = json_object_new_array();
+
+	for (char **p = l; p && *p; p++)
+		json_object_array_add(a, json_object_new_string(*p));
+	return a;
+}
+
+static const char *json_get_string(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) : NULL;
+}
+
+static bool json_get_int(json_object *o, const char *key, int64_t *ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	*ret = json_object_get_int64(v);
+	return true;
+}
+
+static int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, key, json_object_new_string(reason));
+	return varlink_call_error(call, error, p);
+}
+
+static struct sandbox *sandbox_find(struct manager *m, uint64_t id)
+{
+	for (struct sandbox *s = m->sandboxes; s; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+static void sandbox_unlink_and_free(struct sandbox *s)
+{
+	struct manager *m = s->m;
+
+	for (struct sandbox **p = &m->sandboxes; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			m->n_sandboxes--;
+			break;
+		}
+	if (s->c) {
+		int r = container_destroy(s->c);
+
+		if (r < 0)
+			log_warning_errno(r, "sandbox %" PRIu64 ": cleanup incomplete: %m", s->id);
+		container_free(s->c);
+	}
+	sd_event_source_disable_unref(s->child);
+	varlink_call_unref(s->call);
+	free(s->name);
+	free(s->policy);
+	free(s->image);
+	strv_free(s->argv);
+	free(s);
+	if (!m->n_sandboxes && !varlink_server_connections(m->server))
+		m->idle_since_usec = 1; /* becomes a real time at the next idle check */
+}
+
+static json_object *sandbox_json(const struct sandbox *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)s->id));
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "policy", json_object_new_string(s->policy));
+	json_object_object_add(o, "image", json_object_new_string(s->image));
+	json_object_object_add(o, "pid", json_object_new_int(s->c ? (int)s->c->pid : 0));
+	json_object_object_add(o, "platform", json_object_new_string(s->kernel ? "kernel" : "seccomp"));
+	json_object_object_add(o, "started_usec", json_object_new_int64((int64_t)s->started_usec));
+	json_object_object_add(o, "command", json_strv(s->argv));
+	return o;
+}
+
+/* The sandbox's init was reaped: answer "exited" and clean up. */
+static int on_sandbox_exit(sd_event_source *src, const siginfo_t *si, void *userdata)
+{
+	struct sandbox *s = userdata;
+	int status = 0, exec_errno = 0, r;
+	bool oom = false;
+	json_object *p;
+
+	container_reaped(s->c, container_wait_status_from_siginfo(si));
+	r = container_read_exit(s->c, &status, &exec_errno);
+	if (r < 0) {
+		/* No report at all: treat it as rvisor's own failure. */
+		status = W_EXITCODE(125, 0);
+		exec_errno = 0;
+	}
+	(void)container_oom_killed(s->c, &oom);
+
+	p = json_object_new_object();
+	json_object_object_add(p, "state", json_object_new_string("exited"));
+	json_object_object_add(p, "id", json_object_new_int64((int64_t)s->id));
+	if (exec_errno)
+		json_object_object_add(p, "exec_errno", json_object_new_int(exec_errno));
+	else if (WIFSIGNALED(status))
+		json_object_object_add(p, "signal", json_object_new_int(WTERMSIG(status)));
+	else
+		json_object_object_add(p, "exit_code", json_object_new_int(WEXITSTATUS(status)));
+	if (oom)
+		json_object_object_add(p, "oom_killed", json_object_new_boolean(true));
+
+	journal_sandbox(LOG_INFO, s->id, s->name, s->policy,
+			"sandbox %" PRIu64 " (%s) exited: %s %d%s", s->id, s->name,
+			exec_errno ? "exec errno" : WIFSIGNALED(status) ? "signal" : "code",
+			exec_errno ? exec_errno : WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+			oom ? ", memory limit hit" : "");
+	if (s->call)
+		(void)varlink_call_reply(s->call, p);
+	else
+		json_object_put(p);
+	sandbox_unlink_and_free(s);
+	return 0;
+}
+
+/* The client went away before the end: the sandbox goes too (its init's exit cleans up). */
+static void on_client_gone(VarlinkCall *call, void *userdata)
+{
+	struct sandbox *s = userdata;
+
+	journal_sandbox(LOG_NOTICE, s->id, s->name, s->policy,
+			"sandbox %" PRIu64 " (%s): client disconnected, killing it", s->id, s->name);
+	(void)container_kill(s->c, SIGKILL);
+}
+
+/* "SIGTERM", "TERM" or "term": the signal's number, or -EINVAL. */
+static int signal_from_string(const char *name)
+{
+	const char *n = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+
+		if (abbrev && strcasecmp(n, abbrev) == 0)
+			return sig;
+	}
+	return -EINVAL;
+}
+
+static int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
+{
+	unsigned long u, g;
+	char *end;
+
+	errno = 0;
+	u = strtoul(s, &end, 10);
+	if (errno || end == s || u > 65534 * 65536UL)
+		return -EINVAL;
+	g = u;
+	if (*end == ':') {
+		const char *gs = end + 1;
+
+		g = strtoul(gs, &end, 10);
+		if (errno || end == gs || g > 65534 * 65536UL)
+			return -EINVAL;
+	}
+	if (*end)
+		return -EINVAL;
+	*ret_uid = (uid_t)u;
+	*ret_gid = (gid_t)g;
+	return 0;
+}
+
+static int method_run(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
+	_cleanup_free_ char *perr = NULL, *cerr = NULL;
+	struct container_spec spec = { .rvisor_fd = -1 };
+	const char *image, *policy_name, *name, *cwd, *user;
+	json_object *v, *started;
+	struct sandbox *s;
+	char **argv = NULL, **env = NULL;
+	char namebuf[64];
+	int64_t memory;
+	int fds[3], r;
+
+	if (!varlink_call_wants_more(call))
+		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
+
+	image = json_get_string(params, "image");
+	policy_name = json_get_string(params, "policy") ?: m->config->default_policy;
+	name = json_get_string(params, "name");
+	cwd = json_get_string(params, "cwd");
+	user = json_get_string(params, "user");
+
+	if (image[0] != '/')
+		return reply_error_reason(call, ERROR_PREFIX "ImageNotFound", "reason",
+					  "the image must be an absolute path");
+	r = policy_load(m->config->policy_dir, policy_name, &pol, &perr);
+	if (r == -ENOENT || (r == -EINVAL && !perr)) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "policy", json_object_new_string(policy_name));
+		return varlink_call_error(call, ERROR_PREFIX "PolicyNotFound", p);
+	}
+	if (r < 0)
+		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason",
+					  perr ?: strerror(-r));
+	if (m->rvisor_fd < 0 && pol->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED)
+		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+					  "policy requires rvisor.ko (kernel_layer = required), which is not loaded");
+	if (m->n_sandboxes >= m->config->max_sandboxes)
+		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+					  "too many sandboxes (max_sandboxes in rvisord.conf)");
+
+	spec.memory_max = pol->memory_max;
+	if (json_get_int(params, "memory", &memory)) {
+		if (memory <= 0 || (uint64_t)memory > pol->memory_max)
+			return varlink_call_error_invalid_parameter(call, "memory");
+		spec.memory_max = (uint64_t)memory;
+	}
+	spec.user_set = pol->has_user;
+	spec.uid = pol->uid;
+	spec.gid = pol->gid;
+	if (user) {
+		if (parse_user(user, &spec.uid, &spec.gid) < 0)
+			return varlink_call_error_invalid_parameter(call, "user");
+		spec.user_set = true;
+	}
+	if (json_object_object_get_ex(params, "env", &v) && v)
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!strchr(json_object_get_string(json_object_array_get_idx(v, i)), '='))
+				return varlink_call_error_invalid_parameter(call, "env");
+	if (name && (strlen(name) >= RVISOR_NAME_LEN || !*name))
+		return varlink_call_error_invalid_parameter(call, "name");
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->m = m;
+	s->id = m->next_id++;
+	snprintf(namebuf, sizeof(namebuf), "sandbox-%" PRIu64, s->id);
+	s->name = strdup(name ?: namebuf);
+	s->policy = strdup(pol->name);
+	s->image = strdup(image);
+	s->kernel = m->rvisor_fd >= 0;
+	s->memory_max = spec.memory_max;
+	s->pids_max = pol->pids_max;
+	r = strv_from_json(json_object_object_get_ex(params, "argv", &v) ? v : NULL, &argv);
+	if (r >= 0)
+		r = strv_from_json(json_object_object_get_ex(params, "env", &v) ? v : NULL, &env);
+	if (r < 0 || !s->name || !s->policy || !s->image) {
+		strv_free(argv);
+		strv_free(env);
+		free(s->name);
+		free(s->policy);
+		free(s->image);
+		free(s);
+		return -ENOMEM;
+	}
+	s->argv = argv;
+
+	/* stdio: the caller's own descriptors; whatever it did not send reads/writes nothing. */
+	for (unsigned i = 0; i < 3; i++) {
+		fds[i] = varlink_call_take_fd(call, i);
+		if (fds[i] < 0)
+			fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	}
+
+	spec.name = namebuf;
+	spec.image = image;
+	spec.argv = argv[0] ? argv : NULL;
+	spec.env = env;
+	spec.cwd = cwd;
+	spec.stdio[0] = fds[0];
+	spec.stdio[1] = fds[1];
+	spec.stdio[2] = fds[2];
+	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
+	spec.hostname = pol->hostname;
+	spec.network_host = pol->network == POLICY_NETWORK_HOST;
+	spec.pids_max = pol->pids_max;
+	spec.state_root = m->config->state_dir;
+	spec.cgroup_parent = m->cgroup_parent;
+	spec.rvisor_fd = m->rvisor_fd;
+	spec.policy = &pol->kernel;
+	spec.sandbox_flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
+
+	r = container_start(&spec, &s->c, &cerr);
+	for (unsigned i = 0; i < 3; i++)
+		close(fds[i]);
+	strv_free(env);
+	if (r < 0) {
+		const char *reason = cerr ?: strerror(-r);
+
+		journal_sandbox(LOG_WARNING, s->id, s->name, s->policy, "sandbox %" PRIu64 " (%s) failed to start: %s",
+				s->id, s->name, reason);
+		if (r == -ENOENT || r == -ENOTDIR) {
+			json_object *p = json_object_new_object();
+
+			json_object_object_add(p, "image", json_object_new_string(image));
+			json_object_object_add(p, "reason", json_object_new_string(reason));
+			r = varlink_call_error(call, ERROR_PREFIX "ImageNotFound", p);
+		} else if (r == -EAGAIN || r == -ENOSPC || r == -ENOMEM) {
+			r = reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason", reason);
+		} else {
+			r = reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
+		}
+		s->c = NULL;
+		free(s->name);
+		free(s->policy);
+		free(s->image);
+		strv_free(s->argv);
+		free(s);
+		return r;
+	}
+
+	r = sd_event_add_child(m->event, &s->child, s->c->pid, WEXITED, on_sandbox_exit, s);
+	if (r < 0) {
+		container_destroy(s->c);
+		container_free(s->c);
+		free(s->name);
+		free(s->policy);
+		free(s->image);
+		strv_free(s->argv);
+		free(s);
+		return r;
+	}
+	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
+	s->call = varlink_call_ref(call);
+	varlink_call_set_disconnect_callback(call, on_client_gone, s);
+	s->next = m->sandboxes;
+	m->sandboxes = s;
+	m->n_sandboxes++;
+	m->idle_since_usec = 0;
+
+	journal_sandbox(LOG_INFO, s->id, s->name, s->policy,
+			"sandbox %" PRIu64 " (%s) started: image %s, policy %s, platform %s, pid %d",
+			s->id, s->name, s->image, s->policy, s->kernel ? "kernel" : "seccomp", (int)s->c->pid);
+
+	started = json_object_new_object();
+	json_object_object_add(started, "state", json_object_new_string("started"));
+	json_object_object_add(started, "id", json_object_new_int64((int64_t)s->id));
+	json_object_object_add(started, "pid", json_object_new_int((int)s->c->pid));
+	json_object_object_add(started, "platform", json_object_new_string(s->kernel ? "kernel" : "seccomp"));
+	return varlink_call_notify(call, started);
+}
+
+static int method_list(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	json_object *a = json_object_new_array(), *p = json_object_new_object();
+
+	for (struct sandbox *s = m->sandboxes; s; s = s->next)
+		json_object_array_add(a, sandbox_json(s));
+	json_object_object_add(p, "sandboxes", a);
+	return varlink_call_reply(call, p);
+}
+
+static struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
+{
+	struct sandbox *s;
+	int64_t id;
+
+	if (!json_get_int(params, "id", &id) || id <= 0) {
+		varlink_call_error_invalid_parameter(call, "id");
+		return NULL;
+	}
+	s = sandbox_find(m, (uint64_t)id);
+	if (!s) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "id", json_object_new_int64(id));
+		varlink_call_error(call, ERROR_PREFIX "SandboxNotFound", p);
+	}
+	return s;
+}
+
+static int read_cgroup_uint(const char *dir, const char *file, uint64_t *ret)
+{
+	_cleanup_free_ char *path = NULL;
+	unsigned long long v;
+	FILE *f;
+	int n;
+
+	if (asprintf(&path, "%s/%s", dir, file) < 0)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu", &v);
+	fclose(f);
+	if (n != 1)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+static void add_uint_or_null(json_object *o, const char *key, uint64_t v)
+{
+	if (v != UINT64_MAX)
+		json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
+static int method_inspect(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	struct sandbox *s = sandbox_from_params(m, call, params);
+	struct rvisor_syscall_counts *counts = NULL;
+	struct rvisor_sandbox_stats st;
+	json_object *p, *a;
+	uint64_t mem = UINT64_MAX, pids = UINT64_MAX;
+
+	if (!s)
+		return 0;
+	p = json_object_new_object();
+	a = json_object_new_array();
+	json_object_object_add(p, "sandbox", sandbox_json(s));
+	add_uint_or_null(p, "memory_max", s->memory_max);
+	add_uint_or_null(p, "pids_max", s->pids_max);
+	if (s->c->cgroup_dir) {
+		if (read_cgroup_uint(s->c->cgroup_dir, "memory.current", &mem) >= 0)
+			add_uint_or_null(p, "memory_current", mem);
+		if (read_cgroup_uint(s->c->cgroup_dir, "pids.current", &pids) >= 0)
+			add_uint_or_null(p, "pids_current", pids);
+	}
+
+	memset(&st, 0, sizeof(st));
+	if (s->kernel && s->c->sandbox_id) {
+		counts = calloc(RVISOR_NR_SYSCALLS + 1, sizeof(*counts));
+		st.id = s->c->sandbox_id;
+		st.counts = (uintptr_t)counts;
+		st.nr_counts = counts ? RVISOR_NR_SYSCALLS + 1 : 0;
+		if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_STATS, &st) < 0)
+			memset(&st, 0, sizeof(st));
+	}
+	json_object_object_add(p, "passed", json_object_new_int64((int64_t)st.total.passed));
+	json_object_object_add(p, "emulated", json_object_new_int64((int64_t)st.total.emulated));
+	json_object_object_add(p, "denied", json_object_new_int64((int64_t)st.total.denied));
+	for (unsigned i = 0; counts && i < st.nr_counts; i++) {
+		const struct rvisor_syscall_counts *c = &counts[i];
+		_cleanup_free_ char *nm = NULL;
+		json_object *e;
+
+		if (!c->passed && !c->emulated && !c->denied)
+			continue;
+		nm = i < RVISOR_NR_SYSCALLS ? seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)i) : NULL;
+		if (!nm && asprintf(&nm, i == RVISOR_NR_SYSCALLS ? "(other)" : "syscall_%u", i) < 0)
+			nm = NULL;
+		e = json_object_new_object();
+		json_object_object_add(e, "name", json_object_new_string(nm ?: "?"));
+		json_object_object_add(e, "passed", json_object_new_int64((int64_t)c->passed));
+		json_object_object_add(e, "emulated", json_object_new_int64((int64_t)c->emulated));
+		json_object_object_add(e, "denied", json_object_new_int64((int64_t)c->denied));
+		json_object_array_add(a, e);
+	}
+	free(counts);
+	json_object_object_add(p, "syscalls", a);
+	return varlink_call_reply(call, p);
+}
+
+static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	struct sandbox *s = sandbox_from_params(m, call, params);
+	const char *name;
+	int sig = SIGTERM, r;
+
+	if (!s)
+		return 0;
+	name = json_get_string(params, "signal");
+	if (name) {
+		char *end;
+		long n = strtol(name, &end, 10);
+
+		if (*name && !*end)
+			sig = (int)n;
+		else
+			sig = signal_from_string(name);
+		if (sig <= 0 || sig >= NSIG || (sig != SIGKILL && !container_signal_forwarded(sig)))
+			return varlink_call_error_invalid_parameter(call, "signal");
+	}
+	r = container_kill(s->c, sig);
+	if (r < 0 && r != -ESRCH)
+		return r;
+	return varlink_call_reply(call, NULL);
+}
+
+static int method_status(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "version", json_object_new_string(RVISOR_VERSION));
+	json_object_object_add(p, "abi", json_object_new_int(RVISOR_ABI_VERSION));
+	json_object_object_add(p, "module_loaded", json_object_new_boolean(m->rvisor_fd >= 0));
+	if (m->rvisor_fd >= 0) {
+		json_object_object_add(p, "module_version", json_object_new_string(m->module.module_version));
+		json_object_object_add(p, "module_abi", json_object_new_int((int)m->module.abi_version));
+	}
+	json_object_object_add(p, "platform", json_object_new_string(m->rvisor_fd >= 0 ? "kernel" : "seccomp"));
+	json_object_object_add(p, "sandboxes", json_object_new_int((int)m->n_sandboxes));
+	return varlink_call_reply(call, p);
+}
+
+static int method_policies(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_policy_names_ char **names = NULL;
+	json_object *p;
+	int r;
+
+	r = policy_list(m->config->policy_dir, &names);
+	if (r == -ENOENT)
+		names = NULL;
+	else if (r < 0)
+		return r;
+	p = json_object_new_object();
+	json_object_object_add(p, "policies", json_strv(names));
+	return varlink_call_reply(call, p);
+}
+
+static int method_get_policy(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
+	_cleanup_free_ char *err = NULL;
+	const char *name = json_get_string(params, "name");
+	json_object *p;
+	int r;
+
+	r = policy_load(m->config->policy_dir, name, &pol, &err);
+	if (r == -ENOENT || (r == -EINVAL && !err)) {
+		p = json_object_new_object();
+		json_object_object_add(p, "policy", json_object_new_string(name));
+		return varlink_call_error(call, ERROR_PREFIX "PolicyNotFound", p);
+	}
+	if (r < 0)
+		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", err ?: strerror(-r));
+	p = json_object_new_object();
+	json_object_object_add(p, "policy", policy_to_json(pol));
+	return varlink_call_reply(call, p);
+}
+
+/* The text goes through a sealed memfd, so the parser reads it like any file; its name in
+ * errors is replaced by the one the caller gave. */
+static int method_check_policy(VarlinkCall *call, json_object *params, void *userdata)
+{
+	const char *name = json_get_string(params, "name"), *text = json_get_string(params, "text");
+	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
+	_cleanup_free_ char *err = NULL, *path = NULL, *msg = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(text);
+	int r;
+
+	fd = memfd_create("policy", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		return -EIO;
+	if (asprintf(&path, "/proc/self/fd/%d", fd) < 0)
+		return -ENOMEM;
+	r = policy_load_file(path, &pol, &err);
+	if (r == -EINVAL && err) {
+		const char *rest = strncmp(err, path, strlen(path)) == 0 ? err + strlen(path) : err;
+
+		if (asprintf(&msg, "%s%s", rest == err ? "" : name, rest) < 0)
+			return -ENOMEM;
+		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", msg);
+	}
+	if (r < 0)
+		return r;
+	return varlink_call_reply(call, NULL);
+}
+
+static const struct varlink_param params_run[] = {
+	{ "image", VARLINK_STRING, true },   { "argv", VARLINK_STRING_ARRAY, false },
+	{ "policy", VARLINK_STRING, false }, { "name", VARLINK_STRING, false },
+	{ "env", VARLINK_STRING_ARRAY, false }, { "cwd", VARLINK_STRING, false },
+	{ "user", VARLINK_STRING, false },   { "memory", VARLINK_INT, false },
+	{ "tty", VARLINK_BOOL, false },      {},
+};
+static const struct varlink_param params_id[] = { { "id", VARLINK_INT, true }, {} };
+static const struct varlink_param params_kill[] = {
+	{ "id", VARLINK_INT, true }, { "signal", VARLINK_STRING, false }, {},
+};
+static const struct varlink_param params_name[] = { { "name", VARLINK_STRING, true }, {} };
+static const struct varlink_param params_check[] = {
+	{ "name", VARLINK_STRING, true }, { "text", VARLINK_STRING, true }, {},
+};
+
+static const struct varlink_method manager_methods[] = {
+	{ "Run", method_run, params_run },
+	{ "List", method_list, NULL },
+	{ "Inspect", method_inspect, params_id },
+	{ "Kill", method_kill, params_kill },
+	{ "Status", method_status, NULL },
+	{ "Policies", method_policies, NULL },
+	{ "GetPolicy", method_get_policy, params_name },
+	{ "CheckPolicy", method_check_policy, params_check },
+	{},
+};
+
+static const struct varlink_interface manager_interface = {
+	.vendor = "rvisor",
+	.product = "rvisord",
+	.version = RVISOR_VERSION,
+	.url = "https://rvisor.invalid/",
+	.name = "io.rvisor.Manager",
+	.description = manager_interface_description,
+	.methods = manager_methods,
+};
+
+/* Root, and members of the socket's group (the socket's mode already says so; this is the
+ * second lock on the same door). */
+static bool peer_allowed(VarlinkServer *server, const struct ucred *peer, void *userdata)
+{
+	struct manager *m = userdata;
+	struct passwd *pw;
+	gid_t groups[256];
+	int n = (int)ARRAY_SIZE(groups);
+
+	if (peer->uid == 0)
+		return true;
+	if (m->socket_gid == (gid_t)-1)
+		return false;
+	if (peer->gid == m->socket_gid)
+		return true;
+	pw = getpwuid(peer->uid);
+	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == m->socket_gid)
+			return true;
+	return false;
+}
+
+/* Denials and the inits' exits from rvisor.ko, into the journal with syscall names. */
+static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+	struct rvisor_event ev[32];
+	ssize_t n;
+
+	n = read(fd, ev, sizeof(ev));
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : log_warning_errno(errno, "Reading kernel events: %m");
+	for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
+		const struct rvisor_event *e = &ev[i];
+		_cleanup_free_ char *sys = NULL;
+
+		switch (e->type) {
+		case RVISOR_EVENT_DENIED:
+			if (!(e->flags & (RVISOR_EVENT_F_COMPAT | RVISOR_EVENT_F_X32)))
+				sys = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, e->nr);
+			for (struct sandbox *s = m->sandboxes; s; s = s->next)
+				if (s->c && s->c->sandbox_id == e->sandbox_id) {
+					journal_denial(e, sys, s->id, s->name, s->policy);
+					break;
+				}
+			break;
+		case RVISOR_EVENT_DROPPED:
+			log_warning("rvisor.ko dropped %d event records: the daemon read too slowly", e->value);
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+#define IDLE_CHECK_USEC (1000000ULL)
+
+static int on_idle_check(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+	int r;
+
+	if (m->n_sandboxes || varlink_server_connections(m->server)) {
+		m->idle_since_usec = 0;
+	} else if (m->idle_since_usec <= 1) {
+		m->idle_since_usec = usec;
+	} else if (usec - m->idle_since_usec >= m->config->idle_timeout_usec) {
+		log_info("Idle for %" PRIu64 " s: exiting (the socket starts rvisord again)",
+			 m->config->idle_timeout_usec / 1000000);
+		(void)sd_notify(0, "STOPPING=1\nSTATUS=Idle, exiting");
+		return sd_event_exit(sd_event_source_get_event(src), 0);
+	}
+	r = sd_event_source_set_time(src, usec + IDLE_CHECK_USEC);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT); /* a time source fires once */
+}
+
+/* Opens /dev/rvisor, asking modprobe when it is missing. -ENOENT: no kernel layer here. */
+static int manager_open_module(struct manager *m)
+{
+	int fd, r;
+
+	fd = rvisor_device_open();
+	if (fd == -ENOENT && access("/sbin/modprobe", X_OK) == 0 && system("/sbin/modprobe -q rvisor") == 0)
+		fd = rvisor_device_open();
+	if (fd < 0) {
+		if (fd == -EBUSY)
+			return log_error_errno(fd, "%s is held by another manager (is another rvisord running?)",
+					       rvisor_device_path());
+		log_warning_errno(fd, "Kernel layer unavailable (%s: %m): sandboxes fall back to seccomp",
+				  rvisor_device_path());
+		return 0;
+	}
+	r = rvisor_device_version(fd, &m->module);
+	if (r < 0 || !rvisor_abi_compatible(m->module.abi_version)) {
+		log_warning("rvisor.ko speaks ABI %u, rvisord ABI %d: kernel layer unavailable",
+			    r < 0 ? 0 : m->module.abi_version, RVISOR_ABI_VERSION);
+		close(fd);
+		return 0;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		r = -errno;
+		close(fd);
+		return log_error_errno(r, "Cannot make %s non-blocking: %m", rvisor_device_path());
+	}
+	m->rvisor_fd = fd;
+	log_info("Kernel layer: rvisor.ko %s, ABI %u", m->module.module_version, m->module.abi_version);
+	return 0;
+}
+
+int manager_new(struct manager **ret, sd_event *event, const struct rvisord_config *config)
+{
+	struct manager *m;
+	struct group *gr;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return log_error_errno(ENOMEM, "Out of memory");
+	m->event = sd_event_ref(event);
+	m->config = config;
+	m->rvisor_fd = -1;
+	m->next_id = 1;
+	gr = getgrnam(config->socket_group);
+	m->socket_gid = gr ? gr->gr_gid : (gid_t)-1;
+
+	r = manager_open_module(m);
+	if (r < 0)
+		goto fail;
+	if (m->rvisor_fd >= 0) {
+		r = sd_event_add_io(event, &m->kernel_events, m->rvisor_fd, EPOLLIN, on_kernel_events, m);
+		if (r < 0)
+			goto fail;
+	}
+
+	r = cgroup_setup(&m->cgroup_parent);
+	if (r < 0)
+		log_warning_errno(r, "No cgroup v2 hierarchy to delegate (%m): memory and pids limits are not enforced");
+	else
+		log_debug("Sandbox cgroups under %s", m->cgroup_parent);
+
+	if (mkdir(config->state_dir, 0700) < 0 && errno != EEXIST) {
+		r = log_error_errno(errno, "Cannot create %s: %m", config->state_dir);
+		goto fail;
+	}
+
+	r = varlink_server_new(&m->server, event, &manager_interface, m);
+	if (r < 0) {
+		log_error_errno(r, "Cannot set up the varlink server: %m");
+		goto fail;
+	}
+	r = varlink_server_set_peer_check(m->server, peer_allowed, ERROR_PREFIX "PermissionDenied", m);
+	if (r < 0)
+		goto fail;
+	*ret = m;
+	return 0;
+fail:
+	manager_free(m);
+	return r;
+}
+
+int manager_listen(struct manager *m)
+{
+	char **names = NULL;
+	int n, r, fd = -1;
+
+	n = sd_listen_fds_with_names(true, &names);
+	if (n < 0)
+		return log_error_errno(n, "Cannot read the sockets systemd passed: %m");
+	for (int i = 0; i < n; i++) {
+		if (fd < 0 && (!names || strcmp(names[i], "varlink") == 0 || strcmp(names[i], "unknown") == 0))
+			fd = SD_LISTEN_FDS_START + i;
+		else
+			close(SD_LISTEN_FDS_START + i);
+	}
+	strv_free(names);
+
+	if (fd >= 0) {
+		r = varlink_server_listen_fd(m->server, fd);
+		if (r < 0)
+			return log_error_errno(r, "Cannot serve the socket systemd passed: %m");
+		m->exit_on_idle = m->config->idle_timeout_usec > 0;
+		log_debug("Serving the socket systemd passed");
+	} else {
+		_cleanup_free_ char *dir = strdup(m->config->socket_path);
+		char *slash;
+
+		if (!dir)
+			return -ENOMEM;
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			(void)mkdir(dir, 0755);
+		}
+		r = varlink_server_listen_address(m->server, m->config->socket_path, 0660);
+		if (r < 0)
+			return log_error_errno(r, "Cannot listen on %s: %m", m->config->socket_path);
+		if (m->socket_gid != (gid_t)-1 && chown(m->config->socket_path, 0, m->socket_gid) < 0)
+			log_warning_errno(errno, "Cannot give %s to group %s: %m", m->config->socket_path,
+					  m->config->socket_group);
+		log_info("Listening on %s", m->config->socket_path);
+	}
+
+	if (m->exit_on_idle) {
+		uint64_t now;
+
+		sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+		m->idle_since_usec = now;
+		r = sd_event_add_time(m->event, &m->idle_timer, CLOCK_MONOTONIC, now + IDLE_CHECK_USEC, 0,
+				      on_idle_check, m);
+		if (r < 0)
+			return log_error_errno(r, "Cannot set up the idle timer: %m");
+	}
+	return 0;
+}
+
+struct manager *manager_free(struct manager *m)
+{
+	if (!m)
+		return NULL;
+	while (m->sandboxes) {
+		struct sandbox *s = m->sandboxes;
+
+		if (s->call) {
+			(void)reply_error_reason(s->call, ERROR_PREFIX "SandboxFailed", "reason",
+						 "rvisord is stopping");
+		}
+		sandbox_unlink_and_free(s);
+	}
+	varlink_server_free(m->server);
+	sd_event_source_disable_unref(m->kernel_events);
+	sd_event_source_disable_unref(m->idle_timer);
+	if (m->rvisor_fd >= 0)
+		close(m->rvisor_fd);
+	free(m->cgroup_parent);
+	sd_event_unref(m->event);
+	free(m);
+	return NULL;
+}

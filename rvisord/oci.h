@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The part of an OCI runtime bundle's config.json (runtime-spec 1.x) that rvisord uses:
+ * root.path, process.args/env/cwd/user/terminal and hostname. Everything else (mounts,
+ * linux.*, hooks) is ignored: rvisor builds the sandbox its own way (docs/sandbox.md).
+ * Returns -errno, never logs; a malformed file comes back as text in *ret_error.
+ */
+#ifndef RVISORD_OCI_H
+#define RVISORD_OCI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+#define OCI_CONFIG_MAX (1024 * 1024) /* a larger config.json is refused (-EFBIG) */
+
+struct oci_config {
+	char *root_path;  /* root.path made absolute against the bundle (default "rootfs") */
+	bool root_readonly; /* root.readonly */
+	char **args;      /* process.args, NULL-terminated; NULL when absent or empty */
+	char **env;       /* process.env ("KEY=VALUE"), NULL-terminated; NULL when absent */
+	char *cwd;        /* process.cwd; NULL when absent */
+	bool has_user;    /* process.user given */
+	uid_t uid;
+	gid_t gid;
+	bool terminal;    /* process.terminal */
+	char *hostname;   /* NULL when absent */
+};
+
+/* Whether bundle is an OCI bundle: it holds a config.json (any file type; loading checks). */
+bool oci_is_bundle(const char *bundle);
+
+/* Reads bundle/config.json (a regular file, not a link, at most OCI_CONFIG_MAX bytes).
+ * 0 and *ret; -EINVAL with *ret_error ("config.json: process.args must be ...") for content
+ * that is wrong, other -errno when it cannot be read (*ret_error set too when not NULL). */
+int oci_config_load(const char *bundle, struct oci_config **ret, char **ret_error);
+
+struct oci_config *oci_config_free(struct oci_config *c);
+
+/* Frees a NULL-terminated string array (NULL is fine); returns NULL. */
+char **oci_strv_free(char **v);
+
+static inline void oci_config_freep(struct oci_config **c)
+{
+	oci_config_free(*c);
+}
+#define _cleanup_oci_config_ _cleanup_(oci_config_freep)
+
+#endif

@@ -1,0 +1,1104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rvisord/container.c, cgroup.c, oci.c: real sandboxes from a busybox image (built with
+ * tests/images/make-busybox-image.sh), without the kernel layer (rvisor_fd = -1): output,
+ * exit codes, exec errors, signals, isolation, masking, credentials, the image left intact,
+ * OCI bundles, failures that clean up, and nothing left behind (state dirs, mounts,
+ * processes, fds). cgroup code against fake trees, and against the host's cgroup2 when it
+ * has a writable one. Needs root; skipped otherwise.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "oci.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/rvisor-test-container-XXXXXX";
+static char image[PATH_MAX], state_root[PATH_MAX];
+static int name_counter;
+
+static void skip(const char *why, int n)
+{
+	for (int i = 0; i < n; i++) {
+		tap_count++;
+		printf("ok %d # skip %s\n", tap_count, why);
+	}
+}
+
+_printf_(1, 2) static char *strf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+/* A NULL-terminated array of copies (string literals are const here); freed at exit. */
+static char **pool[128];
+static size_t pool_n;
+
+static char **sv(const char *first, ...)
+{
+	char **v = calloc(16, sizeof(char *));
+	const char *a = first;
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, first);
+	while (a && n < 15) {
+		v[n++] = strdup(a);
+		a = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	if (pool_n < sizeof(pool) / sizeof(pool[0]))
+		pool[pool_n++] = v;
+	return v;
+}
+
+static void pool_free(void)
+{
+	for (size_t i = 0; i < pool_n; i++)
+		oci_strv_free(pool[i]);
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	return hay && strstr(hay, needle);
+}
+
+static char *read_fd_all(int fd, int timeout_ms)
+{
+	size_t size = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&p, 1, timeout_ms) <= 0)
+			break;
+		if (cap - size < 1024)
+			buf = realloc(buf, cap *= 2);
+		k = read(fd, buf + size, cap - size - 1);
+		if (k <= 0)
+			break;
+		size += (size_t)k;
+	}
+	buf[size] = '\0';
+	return buf;
+}
+
+static char *read_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *s;
+
+	if (fd < 0)
+		return strdup("");
+	s = read_fd_all(fd, 1000);
+	close(fd);
+	return s;
+}
+
+static void write_path(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		abort();
+	close(fd);
+}
+
+static char *command_output(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	char *s;
+
+	if (!f)
+		return strdup("");
+	s = read_fd_all(fileno(f), 10000);
+	pclose(f);
+	return s;
+}
+
+/* Open fds of this process, not counting the directory stream's own. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", "..", and d's fd */
+}
+
+static char *children(void)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/task/%d/children", (int)getpid());
+	return read_path(p);
+}
+
+static bool exists(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0;
+}
+
+static void spec_init(struct container_spec *s, char **argv)
+{
+	static char names[128][16];
+
+	memset(s, 0, sizeof(*s));
+	name_counter = (name_counter + 1) % 128;
+	snprintf(names[name_counter], sizeof(names[0]), "t-%d", name_counter);
+	s->name = names[name_counter];
+	s->image = image;
+	s->argv = argv;
+	s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
+	s->memory_max = s->pids_max = UINT64_MAX;
+	s->state_root = state_root;
+	s->rvisor_fd = -1;
+}
+
+/* Waits for the workload's end. */
+static int wait_exit(struct container *c, int *ret_status, int *ret_errno)
+{
+	struct pollfd p = { .fd = c->status_fd, .events = POLLIN };
+
+	if (poll(&p, 1, 10000) != 1)
+		return -ETIMEDOUT;
+	return container_read_exit(c, ret_status, ret_errno);
+}
+
+struct result {
+	int r;            /* container_start() */
+	char *error;      /* its text */
+	char *out;        /* stdout and stderr */
+	int status, exec_errno;
+	char *state_dir;  /* where it lived */
+};
+
+static void result_done(struct result *res)
+{
+	free(res->error);
+	free(res->out);
+	free(res->state_dir);
+	memset(res, 0, sizeof(*res));
+}
+
+/* Runs a sandbox to its end with stdout+stderr in a pipe, optional stdin text, and
+ * destroys it. */
+static void run(struct container_spec *s, const char *input, struct result *res)
+{
+	struct container *c = NULL;
+	int out[2], in[2] = { -1, -1 };
+
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
+	if (pipe2(out, O_CLOEXEC) < 0)
+		abort();
+	if (input && pipe2(in, O_CLOEXEC) < 0)
+		abort();
+	s->stdio[0] = in[0];
+	s->stdio[1] = s->stdio[2] = out[1];
+	res->r = container_start(s, &c, &res->error);
+	close(out[1]);
+	if (in[0] >= 0) {
+		close(in[0]);
+		if (write(in[1], input, strlen(input)) < 0)
+			abort();
+		close(in[1]);
+	}
+	if (res->r < 0) {
+		close(out[0]);
+		return;
+	}
+	res->out = read_fd_all(out[0], 10000);
+	close(out[0]);
+	res->state_dir = strdup(c->state_dir);
+	if (wait_exit(c, &res->status, &res->exec_errno) < 0)
+		res->status = -1;
+	if (container_destroy(c) < 0)
+		res->r = -999;
+	container_free(c);
+}
+
+static char *image_listing(void)
+{
+	char *cmd = strf("cd '%s' && find . -printf '%%p %%y %%m %%U:%%G %%s %%T@ %%l\\n' | LC_ALL=C sort"
+			 " && find . -type f -exec sha256sum {} + | LC_ALL=C sort", image);
+	char *s = command_output(cmd);
+
+	free(cmd);
+	return s;
+}
+
+/* tests/images/make-busybox-image.sh, wherever the sources are. */
+static char *find_image_script(void)
+{
+	const char *env = getenv("RVISOR_SOURCE_DIR");
+	char exe[PATH_MAX] = "", *p;
+	ssize_t n;
+
+	if (env && *env) {
+		p = strf("%s/tests/images/make-busybox-image.sh", env);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	p = strdup(__FILE__);
+	*(strrchr(p, '/') ?: p) = '\0';
+	{
+		char *q = strf("%s/../images/make-busybox-image.sh", *p ? p : ".");
+
+		free(p);
+		if (access(q, X_OK) == 0)
+			return q;
+		free(q);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*(strrchr(exe, '/') ?: exe) = '\0';
+		p = strf("%s/../../tests/images/make-busybox-image.sh", exe);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static void test_cgroup_fake(void)
+{
+	char *root = strf("%s/cg", tmpdir), *mi = strf("%s/mountinfo", tmpdir);
+	char *pc = strf("%s/proc-cgroup", tmpdir), *p, *parent = NULL, *s;
+	uint64_t n = 0;
+
+	/* No cgroup2 at all. */
+	write_path(mi, "22 1 0:20 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
+	write_path(pc, "4:memory:/x\n");
+	is_int(cgroup_setup_at(mi, pc, 1, &parent), -ENOMEDIUM, "cgroup_setup: no cgroup2 mount: -ENOMEDIUM");
+	ok(!parent, "no parent");
+
+	/* cgroup2, the daemon in its root; the mount point needs unescaping. */
+	p = strf("%s/with space", root);
+	mkdir(root, 0755);
+	mkdir(p, 0755);
+	free(p);
+	s = strf("22 1 0:20 / %s/with\\040space rw - cgroup cgroup rw,memory\n"
+		 "23 1 0:21 / %s/with\\040space rw,nosuid - cgroup2 cgroup2 rw\n", root, root);
+	write_path(mi, s);
+	free(s);
+	write_path(pc, "4:memory:/x\n0::/\n");
+	p = strf("%s/with space/cgroup.controllers", root);
+	write_path(p, "cpu io hugetlb\n");
+	free(p);
+	is_int(cgroup_setup_at(mi, pc, 1, &parent), -EOPNOTSUPP,
+	       "cgroup_setup: memory/pids bound elsewhere (hybrid): -EOPNOTSUPP");
+	p = strf("%s/with space/rvisor", root);
+	ok(!exists(p), "nothing created before the controllers were checked");
+	free(p);
+	p = strf("%s/with space/cgroup.controllers", root);
+	write_path(p, "cpu io memory hugetlb pids\n");
+	free(p);
+	p = strf("%s/with space/cgroup.subtree_control", root);
+	write_path(p, "");
+	free(p);
+	/* The real cgroupfs creates the files of a new cgroup; a fake one needs them made. */
+	p = strf("%s/with space/rvisor", root);
+	unlink(p);
+	mkdir(p, 0755);
+	free(p);
+	p = strf("%s/with space/rvisor/cgroup.subtree_control", root);
+	write_path(p, "");
+	free(p);
+	is_int(cgroup_setup_at(mi, pc, 1, &parent), 0, "cgroup_setup: daemon in the root cgroup");
+	s = strf("%s/with space/rvisor", root);
+	is_str(parent, s, "parent is <root>/rvisor");
+	free(s);
+	free(parent);
+	parent = NULL;
+	p = strf("%s/with space/cgroup.subtree_control", root);
+	s = read_path(p);
+	is_str(s, "+memory +pids", "controllers enabled in the root");
+	free(s);
+	free(p);
+	p = strf("%s/with space/rvisor/cgroup.subtree_control", root);
+	s = read_path(p);
+	is_str(s, "+memory +pids", "controllers enabled in <root>/rvisor");
+	free(s);
+	free(p);
+
+	/* A delegated cgroup: the daemon moves into <own>/daemon, <own> is the parent. */
+	p = strf("%s/with space/svc", root);
+	mkdir(p, 0755);
+	free(p);
+	p = strf("%s/with space/svc/daemon", root);
+	mkdir(p, 0755);
+	free(p);
+	p = strf("%s/with space/svc/cgroup.controllers", root);
+	write_path(p, "memory pids\n");
+	free(p);
+	p = strf("%s/with space/svc/cgroup.procs", root);
+	write_path(p, "");
+	free(p);
+	p = strf("%s/with space/svc/cgroup.subtree_control", root);
+	write_path(p, "");
+	free(p);
+	p = strf("%s/with space/svc/daemon/cgroup.procs", root);
+	write_path(p, "");
+	free(p);
+	write_path(pc, "0::/svc\n");
+	is_int(cgroup_setup_at(mi, pc, 4242, &parent), 0, "cgroup_setup: delegated cgroup");
+	s = strf("%s/with space/svc", root);
+	is_str(parent, s, "parent is the daemon's own cgroup");
+	free(s);
+	free(parent);
+	parent = NULL;
+	p = strf("%s/with space/svc/daemon/cgroup.procs", root);
+	s = read_path(p);
+	is_str(s, "4242", "the daemon moved into <own>/daemon");
+	free(s);
+	free(p);
+	p = strf("%s/with space/svc/cgroup.subtree_control", root);
+	s = read_path(p);
+	is_str(s, "+memory +pids", "controllers enabled in <own>");
+	free(s);
+	free(p);
+	write_path(pc, "0::/svc/daemon\n");
+	is_int(cgroup_setup_at(mi, pc, 4242, &parent), 0, "cgroup_setup again from <own>/daemon");
+	s = strf("%s/with space/svc", root);
+	is_str(parent, s, "same parent, no daemon/daemon");
+	free(s);
+	free(parent);
+	parent = NULL;
+
+	/* Limits. */
+	p = strf("%s/with space/svc/box", root);
+	mkdir(p, 0755);
+	free(p);
+	p = strf("%s/with space/svc/box", root);
+	is_int(cgroup_set_limits(p, 1048576, 64), -EOPNOTSUPP, "limits without the controller's files: -EOPNOTSUPP");
+	is_int(cgroup_set_limits(p, UINT64_MAX, UINT64_MAX), 0, "unlimited without the files: fine");
+	s = strf("%s/memory.max", p);
+	write_path(s, "");
+	free(s);
+	s = strf("%s/pids.max", p);
+	write_path(s, "");
+	free(s);
+	is_int(cgroup_set_limits(p, 1048576, 64), 0, "limits written (no memory.swap.max: fine)");
+	s = strf("%s/memory.max", p);
+	free(parent);
+	parent = read_path(s);
+	is_str(parent, "1048576", "memory.max");
+	free(s);
+	s = strf("%s/memory.swap.max", p);
+	write_path(s, "");
+	is_int(cgroup_set_limits(p, 2048, UINT64_MAX), 0, "limits written again");
+	free(parent);
+	parent = read_path(s);
+	is_str(parent, "0", "memory.swap.max = 0");
+	free(s);
+	s = strf("%s/pids.max", p);
+	free(parent);
+	parent = read_path(s);
+	is_str(parent, "max", "pids.max = max");
+	free(s);
+	s = strf("%s/memory.events", p);
+	write_path(s, "low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\noom_group_kill 0\n");
+	is_int(cgroup_oom_kills(p, &n), 0, "memory.events read");
+	is_int((long long)n, 2, "oom_kill count");
+	write_path(s, "low 0\n");
+	is_int(cgroup_oom_kills(p, &n), -EBADMSG, "memory.events without oom_kill: -EBADMSG");
+	free(s);
+	free(parent);
+	free(p);
+	free(root);
+	free(mi);
+	free(pc);
+}
+
+static void test_cgroup_host(void)
+{
+	char *before = read_path("/proc/self/cgroup"), *after, *parent = NULL;
+	int r = cgroup_setup(&parent);
+
+	/* This build host has cgroup v1 (and perhaps a controller-less v2 beside it). */
+	if (r == 0) {
+		skip("this host has a usable cgroup v2; not changing it", 2);
+		free(parent);
+	} else {
+		ok(r == -ENOMEDIUM || r == -EOPNOTSUPP, "cgroup_setup on this host: no usable cgroup v2");
+		if (r != -ENOMEDIUM && r != -EOPNOTSUPP)
+			printf("#   got %d\n", r);
+		after = read_path("/proc/self/cgroup");
+		is_str(after, before, "and the test process was not moved");
+		free(after);
+	}
+	free(before);
+}
+
+static void test_oci_parse(void)
+{
+	char *bundle = strf("%s/oci-parse", tmpdir), *cfg = strf("%s/config.json", bundle);
+	struct oci_config *c = NULL;
+	char *err = NULL;
+
+	mkdir(bundle, 0755);
+	ok(!oci_is_bundle(bundle), "a directory without config.json is not a bundle");
+	write_path(cfg, "{\"process\":{\"args\":[\"a\",\"b\"],\"env\":[\"X=1\"],\"cwd\":\"/w\","
+			"\"user\":{\"uid\":7,\"gid\":8},\"terminal\":true},\"hostname\":\"h\"}");
+	ok(oci_is_bundle(bundle), "with config.json it is");
+	is_int(oci_config_load(bundle, &c, &err), 0, "config.json read");
+	if (c) {
+		char *want = strf("%s/rootfs", bundle);
+
+		is_str(c->root_path, want, "root.path defaults to rootfs in the bundle");
+		free(want);
+		is_str(c->args[1], "b", "process.args");
+		ok(!c->args[2], "NULL-terminated");
+		is_str(c->env[0], "X=1", "process.env");
+		is_str(c->cwd, "/w", "process.cwd");
+		ok(c->has_user && c->uid == 7 && c->gid == 8, "process.user");
+		ok(c->terminal, "process.terminal");
+		is_str(c->hostname, "h", "hostname");
+		c = oci_config_free(c);
+	}
+	write_path(cfg, "{\"process\":{\"args\":\"sh\"}}");
+	is_int(oci_config_load(bundle, &c, &err), -EINVAL, "args not an array: -EINVAL");
+	ok(contains(err, "process.args"), "the message names the field");
+	free(err);
+	err = NULL;
+	write_path(cfg, "{\"process\":{\"user\":{\"uid\":-1,\"gid\":0}}}");
+	is_int(oci_config_load(bundle, &c, &err), -EINVAL, "uid -1: -EINVAL");
+	free(err);
+	err = NULL;
+	write_path(cfg, "{\"process\":");
+	is_int(oci_config_load(bundle, &c, &err), -EINVAL, "truncated JSON: -EINVAL");
+	ok(contains(err, "not valid JSON"), "says so");
+	free(err);
+	err = NULL;
+	unlink(cfg);
+	if (symlink("/etc/hostname", cfg) == 0) {
+		is_int(oci_config_load(bundle, &c, &err), -EINVAL, "config.json a symlink: refused");
+		free(err);
+		err = NULL;
+		unlink(cfg);
+	}
+	if (mkfifo(cfg, 0600) == 0) {
+		is_int(oci_config_load(bundle, &c, &err), -EINVAL, "config.json a FIFO: refused, not blocking");
+		free(err);
+		err = NULL;
+		unlink(cfg);
+	}
+	free(cfg);
+	free(bundle);
+}
+
+static void test_start_errors(void)
+{
+	char **argv = sv("true", NULL);
+	char *file = strf("%s/a-file", tmpdir), *missing = strf("%s/none", tmpdir);
+	struct container_spec s;
+	struct container *c = NULL;
+	char *err = NULL;
+
+	spec_init(&s, argv);
+	s.image = missing;
+	is_int(container_start(&s, &c, &err), -ENOENT, "image missing: -ENOENT");
+	ok(contains(err, "does not exist"), "error text says it does not exist");
+	free(err);
+	err = NULL;
+	write_path(file, "x");
+	s.image = file;
+	is_int(container_start(&s, &c, &err), -ENOTDIR, "image a file: -ENOTDIR");
+	ok(contains(err, "not a directory"), "error text says it is not a directory");
+	free(err);
+	err = NULL;
+	s.image = image;
+	s.name = "../x";
+	is_int(container_start(&s, &c, &err), -EINVAL, "name with a slash: -EINVAL");
+	free(err);
+	err = NULL;
+	s.name = "daemon";
+	is_int(container_start(&s, &c, &err), -EINVAL, "name \"daemon\": -EINVAL");
+	free(err);
+	err = NULL;
+	{
+		static struct rvisor_policy bad;
+
+		bad.default_action = 99;
+		spec_init(&s, argv);
+		s.policy = &bad;
+		is_int(container_start(&s, &c, &err), -EINVAL, "a policy rvisor.ko would refuse: -EINVAL");
+		free(err);
+		err = NULL;
+	}
+	spec_init(&s, NULL);
+	is_int(container_start(&s, &c, &err), -EINVAL, "no command: -EINVAL");
+	ok(contains(err, "No command"), "says so");
+	free(err);
+	err = NULL;
+	ok(!c, "*ret untouched");
+	free(file);
+	free(missing);
+}
+
+static const char *masked_on_host[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
+					"/proc/sched_debug", "/proc/latency_stats" };
+
+static void test_sandboxes(void)
+{
+	char **echo = sv("echo", "hello", "world", NULL);
+	char **exit3 = sv("sh", "-c", "exit 3", NULL);
+	char **nosuch = sv("nosuchcommand", NULL);
+	char **noexec = sv("/etc/passwd", NULL);
+	char **selfkill = sv("sh", "-c", "kill -9 $$", NULL);
+	char **cat = sv("cat", NULL);
+	struct container_spec s;
+	struct result res;
+	char *before, *after, *cmd;
+
+	spec_init(&s, echo);
+	run(&s, NULL, &res);
+	is_int(res.r, 0, "echo: started and destroyed");
+	is_str(res.out, "hello world\n", "echo: output through the given fd");
+	ok(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0, "echo: exit 0");
+	is_int(res.exec_errno, 0, "echo: no exec error");
+	ok(res.state_dir && !exists(res.state_dir), "state dir removed by destroy");
+	result_done(&res);
+
+	spec_init(&s, exit3);
+	run(&s, NULL, &res);
+	ok(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 3, "exit code 3 propagates");
+	result_done(&res);
+
+	spec_init(&s, nosuch);
+	run(&s, NULL, &res);
+	is_int(res.exec_errno, ENOENT, "missing command: exec errno ENOENT");
+	ok(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 127, "missing command: exit 127");
+	result_done(&res);
+
+	spec_init(&s, noexec);
+	run(&s, NULL, &res);
+	is_int(res.exec_errno, EACCES, "non-executable file: exec errno EACCES");
+	result_done(&res);
+
+	spec_init(&s, selfkill);
+	run(&s, NULL, &res);
+	ok(WIFSIGNALED(res.status) && WTERMSIG(res.status) == SIGKILL, "killed by a signal: wait status says so");
+	result_done(&res);
+
+	spec_init(&s, cat);
+	run(&s, "from stdin\n", &res);
+	is_str(res.out, "from stdin\n", "stdin comes through the given fd");
+	result_done(&res);
+
+	/* The image stays byte-identical, whatever the workload writes, removes or chmods. */
+	before = image_listing();
+	{
+		char **w = sv("sh", "-c",
+			      "echo x > /newfile && echo y >> /etc/passwd && rm /bin/ls && "
+			      "mkdir -p /tmp/d/e && touch /tmp/d/e/f && chmod 000 /etc/group && "
+			      "mv /root /root2 && ln -s /etc/shadow /bin/mylink && ls /bin/ls 2>/dev/null; "
+			      "cat /newfile",
+			      NULL);
+
+		spec_init(&s, w);
+		run(&s, NULL, &res);
+		is_str(res.out, "x\n", "writes work inside (overlay upper layer)");
+		ok(WIFEXITED(res.status), "the writer exited");
+		result_done(&res);
+	}
+	after = image_listing();
+	ok(strlen(before) > 1000 && strcmp(before, after) == 0,
+	   "image byte-identical after a run that wrote, removed and chmod'ed (listing + sha256)");
+	free(before);
+	free(after);
+
+	/* Masking, no /sys, hostname, network namespace with only lo (up). */
+	cmd = strf("for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug "
+		   "/proc/latency_stats; do [ -e $f ] && { [ -c $f ] && echo masked:$f || echo open:$f; }; "
+		   "done; [ -e /sys ] && echo has-sys; hostname; "
+		   "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; ip link show lo | head -1; "
+		   "grep -c ' /proc/sys ro,' /proc/self/mountinfo; ls /proc/acpi 2>/dev/null | wc -l; "
+		   "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs)' /proc/self/status | tr -s ' \\t' ' '; "
+		   "id -u; ls -l /dev/null /dev/ptmx | cut -c1; ls /dev/pts; grep '^0::' /proc/self/cgroup");
+	{
+		char **w = sv("sh", "-c", cmd, NULL);
+		bool all_masked = true, any = false;
+
+		spec_init(&s, w);
+		s.hostname = "box-one";
+		run(&s, NULL, &res);
+		for (size_t i = 0; i < sizeof(masked_on_host) / sizeof(masked_on_host[0]); i++)
+			if (exists(masked_on_host[i])) {
+				char *m = strf("masked:%s\n", masked_on_host[i]);
+
+				any = true;
+				if (!contains(res.out, m))
+					all_masked = false;
+				free(m);
+			}
+		ok(any && all_masked && !contains(res.out, "open:"), "/proc/kcore and friends masked (/dev/null)");
+		ok(!contains(res.out, "has-sys"), "no /sys");
+		ok(contains(res.out, "\nbox-one\n"), "hostname set");
+		ok(contains(res.out, "\nlo\n<") || contains(res.out, "\nlo\n1: lo"), "only lo in the network namespace");
+		ok(contains(res.out, "lo: <LOOPBACK,UP"), "lo is up");
+		ok(contains(res.out, "UP") && contains(res.out, "\n1\n0\n"), "/proc/sys read-only, /proc/acpi empty");
+		ok(contains(res.out, "CapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
+				     "CapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
+				     "CapAmb: 0000000000000000\nNoNewPrivs: 1\n"),
+		   "uid 0 without any capability, no_new_privs");
+		ok(contains(res.out, "\n0\nc\nl\nptmx\n0::/\n"), "uid 0, /dev nodes, private devpts, own cgroup namespace");
+		if (tap_failed)
+			printf("# output:\n%s", res.out);
+		result_done(&res);
+	}
+	free(cmd);
+
+	/* Credentials, environment, cwd. */
+	{
+		char **w = sv("sh", "-c", "id -u; id -g; id -G; echo $FOO $PATH $HOME $HOSTNAME $TERM; pwd; "
+					  "grep -E '^(CapEff|CapBnd)' /proc/self/status | tr -s ' \\t' ' '",
+			      NULL);
+		char **env = sv("FOO=bar", "PATH=/bin", NULL);
+
+		spec_init(&s, w);
+		s.user_set = true;
+		s.uid = 1000;
+		s.gid = 1000;
+		s.env = env;
+		s.cwd = "/tmp";
+		s.hostname = "envhost";
+		run(&s, NULL, &res);
+		is_str(res.out, "1000\n1000\n1000\nbar /bin / envhost dumb\n/tmp\nCapEff: 0000000000000000\n"
+				"CapBnd: 0000000000000000\n",
+		       "uid/gid 1000, no supplementary groups, env merged over the defaults, cwd");
+		result_done(&res);
+	}
+
+	/* The seccomp fallback with a policy: mkdir refused. */
+	{
+		static struct rvisor_policy pol;
+		char **w = sv("sh", "-c", "mkdir /tmp/x 2>&1; echo rc=$?", NULL);
+
+		pol.syscalls[SYS_mkdir] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
+		pol.syscalls[SYS_mkdirat] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
+		spec_init(&s, w);
+		s.policy = &pol;
+		run(&s, NULL, &res);
+		ok(contains(res.out, "Operation not permitted") && contains(res.out, "rc=1"),
+		   "seccomp fallback: the policy's DENY applies to the workload");
+		result_done(&res);
+	}
+}
+
+static void test_isolation_and_signals(void)
+{
+	char **sleeper = sv("sh", "-c", "echo secret > /tmp/secretA; exec sleep 30", NULL);
+	char **look = sv("sh", "-c", "ps; test -e /tmp/secretA && echo LE''AK; echo /proc/[0-9]*", NULL);
+	char **sleep30 = sv("sleep", "30", NULL);
+	struct container_spec s, sa;
+	struct container *a = NULL, *b = NULL;
+	struct result res;
+	char *err = NULL, *p;
+	int status = -1, ee = -1;
+
+	spec_init(&sa, sleeper);
+	is_int(container_start(&sa, &a, &err), 0, "sandbox A started");
+	if (!a)
+		return;
+	ok(a->pid > 0 && a->pidfd >= 0 && a->workload_pid == 2, "init pid, pidfd, workload is pid 2 inside");
+	p = strf("%s/upper/tmp/secretA", a->state_dir);
+	for (int i = 0; i < 200 && !exists(p); i++)
+		usleep(10000);
+	ok(exists(p), "A wrote its file (into its upper layer)");
+	free(p);
+
+	/* Same name while A runs. */
+	spec_init(&s, sleep30);
+	s.name = sa.name;
+	is_int(container_start(&s, &b, &err), -EEXIST, "a second sandbox with A's name: -EEXIST");
+	free(err);
+	err = NULL;
+	ok(exists(a->state_dir), "and A's state dir is untouched");
+
+	spec_init(&s, look);
+	run(&s, NULL, &res);
+	ok(!contains(res.out, "sleep") && !contains(res.out, "LEAK"), "B sees neither A's processes nor its files");
+	ok(contains(res.out, "/proc/1 /proc/2\n"), "B's /proc lists only its init and its workload");
+	ok(contains(res.out, "rvisor-init"), "pid 1 shows as rvisor-init");
+	if (tap_failed)
+		printf("# output:\n%s", res.out);
+	result_done(&res);
+
+	is_int(container_read_exit(a, &status, &ee), -EAGAIN, "A still running: -EAGAIN");
+	is_int(container_kill(a, SIGTERM), 0, "SIGTERM to A");
+	is_int(wait_exit(a, &status, &ee), 0, "A's end read");
+	if (!ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "forwarded SIGTERM killed A's workload"))
+		printf("#   status 0x%x, exec errno %d, message %s\n", (unsigned int)status, ee,
+		       a->exit_message ?: "-");
+	is_int(container_kill(a, SIGSTOP), -EINVAL, "SIGSTOP is not a signal to send: -EINVAL");
+	is_int(container_destroy(a), 0, "A destroyed");
+	is_int(container_destroy(a), 0, "destroy again: idempotent");
+	ok(a->reaped && a->pid == 0, "A's init reaped");
+	is_int(container_kill(a, SIGTERM), -ESRCH, "kill after the end: -ESRCH");
+	a = container_free(a);
+
+	/* SIGKILL through container_kill(): the init dies without a report. */
+	spec_init(&s, sleep30);
+	is_int(container_start(&s, &a, &err), 0, "sandbox C started");
+	if (!a)
+		return;
+	is_int(container_kill(a, SIGKILL), 0, "SIGKILL to C");
+	is_int(wait_exit(a, &status, &ee), 0, "C's end read");
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "C: killed by SIGKILL");
+	is_int(container_destroy(a), 0, "C destroyed");
+	a = container_free(a);
+
+	/* The daemon reaps the init itself and says so. */
+	{
+		char **t = sv("true", NULL);
+		siginfo_t si = {};
+
+		spec_init(&s, t);
+		is_int(container_start(&s, &a, &err), 0, "sandbox D started");
+		if (!a)
+			return;
+		is_int(wait_exit(a, &status, &ee), 0, "D's end read before the init is reaped");
+		ok(waitid(P_PIDFD, (id_t)a->pidfd, &si, WEXITED) == 0, "the test reaps D's init itself");
+		container_reaped(a, container_wait_status_from_siginfo(&si));
+		ok(WIFEXITED(a->init_status) && WEXITSTATUS(a->init_status) == 0, "D's init exited 0");
+		is_int(container_destroy(a), 0, "D destroyed after an outside reap");
+		a = container_free(a);
+	}
+
+	/* Destroy while running, without reading the end. */
+	spec_init(&s, sleep30);
+	is_int(container_start(&s, &a, &err), 0, "sandbox E started");
+	if (!a)
+		return;
+	p = strdup(a->state_dir);
+	{
+		pid_t pid = a->pid;
+
+		is_int(container_destroy(a), 0, "E destroyed while running");
+		ok(!exists(p), "E's state dir gone");
+		ok(kill(pid, 0) < 0 && errno == ESRCH, "E's init gone");
+	}
+	free(p);
+	a = container_free(a);
+}
+
+static void test_setup_failures(void)
+{
+	char **t = sv("true", NULL);
+	struct container_spec s;
+	struct container *c = NULL;
+	char *err = NULL, *p;
+	int r;
+
+	spec_init(&s, t);
+	s.cwd = "/nonexistent";
+	p = strf("%s/%s", state_root, s.name);
+	is_int(container_start(&s, &c, &err), -ENOENT, "missing cwd: the init's error comes back");
+	ok(contains(err, "working directory /nonexistent"), "with the init's text");
+	ok(!exists(p), "and the state dir is gone");
+	free(err);
+	err = NULL;
+	free(p);
+
+	/* An overlay the kernel refuses: procfs cannot be stacked on (since Linux 4.7). */
+	spec_init(&s, t);
+	s.image = "/proc";
+	p = strf("%s/%s", state_root, s.name);
+	r = container_start(&s, &c, &err);
+	ok(r < 0 && contains(err, "mount overlay"), "overlay mount failure reported with text");
+	if (r < 0)
+		printf("# %s\n", err);
+	ok(!exists(p) && !c, "and cleaned up");
+	if (c) {
+		container_destroy(c);
+		c = container_free(c);
+	}
+	free(err);
+	free(p);
+}
+
+static void test_oci(void)
+{
+	char *bundle = strf("%s/bundle", tmpdir), *cfg = strf("%s/config.json", bundle), *json;
+	struct container_spec s;
+	struct result res;
+
+	mkdir(bundle, 0755);
+	json = strf("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"%s\",\"readonly\":false},"
+		    "\"process\":{\"args\":[\"sh\",\"-c\",\"echo $OCIVAR; pwd; id -u; hostname; echo $EXTRA\"],"
+		    "\"env\":[\"OCIVAR=fromoci\",\"PATH=/bin\"],\"cwd\":\"/home/user\","
+		    "\"user\":{\"uid\":1000,\"gid\":1000}},\"hostname\":\"oci-host\","
+		    "\"linux\":{\"namespaces\":[]}}",
+		    image);
+	write_path(cfg, json);
+	free(json);
+	{
+		char **env = sv("EXTRA=spec", NULL);
+
+		spec_init(&s, NULL);
+		s.image = bundle;
+		s.env = env;
+		run(&s, NULL, &res);
+		is_int(res.r, 0, "OCI bundle started");
+		is_str(res.out, "fromoci\n/home/user\n1000\noci-host\nspec\n",
+		       "OCI process.args, env, cwd, user and hostname used; spec env added");
+		result_done(&res);
+	}
+	{
+		char **argv = sv("sh", "-c", "id -u", NULL);
+
+		spec_init(&s, argv);
+		s.image = bundle;
+		s.user_set = true;
+		s.uid = 0;
+		s.gid = 0;
+		run(&s, NULL, &res);
+		is_str(res.out, "0\n", "spec argv and user override the bundle's");
+		result_done(&res);
+	}
+	/* root.readonly, root.path relative and missing. */
+	write_path(cfg, "{\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"process\":{\"args\":[\"true\"]}}");
+	{
+		struct container *c = NULL;
+		char *err = NULL;
+
+		spec_init(&s, NULL);
+		s.image = bundle;
+		is_int(container_start(&s, &c, &err), -ENOENT, "bundle without its rootfs/: -ENOENT");
+		ok(contains(err, "root filesystem"), "says which");
+		free(err);
+	}
+	{
+		char *link = strf("%s/rootfs", bundle);
+		char **argv = sv("sh", "-c", "touch /x 2>&1; touch /tmp/y && echo tmp-ok", NULL);
+
+		if (symlink(image, link) < 0)
+			abort();
+		spec_init(&s, argv);
+		s.image = bundle;
+		run(&s, NULL, &res);
+		ok(contains(res.out, "Read-only file system") && contains(res.out, "tmp-ok") == false,
+		   "root.readonly: / is read-only (and /tmp with it)");
+		result_done(&res);
+		unlink(link);
+		free(link);
+	}
+	free(cfg);
+	free(bundle);
+}
+
+static void test_tty(void)
+{
+	char **argv = sv("sh", "-c", "[ -t 0 ] && echo isatty > /dev/tty", NULL);
+	struct container_spec s;
+	struct container *c = NULL;
+	char *err = NULL, *out;
+	int master, slave, status = -1, ee;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+		skip("no ptys", 2);
+		return;
+	}
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	spec_init(&s, argv);
+	s.stdio[0] = s.stdio[1] = s.stdio[2] = slave;
+	s.tty = true;
+	is_int(container_start(&s, &c, &err), 0, "sandbox on a pty started");
+	close(slave);
+	if (c) {
+		wait_exit(c, &status, &ee);
+		out = read_fd_all(master, 2000);
+		ok(contains(out, "isatty"), "the pty is the workload's controlling terminal (/dev/tty works)");
+		free(out);
+		container_destroy(c);
+		container_free(c);
+	}
+	free(err);
+	close(master);
+}
+
+/* The host's cgroup2 (here only at /sys/fs/cgroup/unified, without controllers): place,
+ * kill, remove. Skipped when there is none we may write. */
+static void test_cgroup_real(void)
+{
+	const char *mounts[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	char **argv = sv("sleep", "30", NULL);
+	struct container_spec s;
+	struct container *c = NULL;
+	char *parent = NULL, *err = NULL, *p, *cg;
+	struct statfs sf;
+
+	for (size_t i = 0; i < 2 && !parent; i++) {
+		if (statfs(mounts[i], &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+			continue;
+		parent = strf("%s/rvisor-test-%d", mounts[i], (int)getpid());
+		if (mkdir(parent, 0755) < 0) {
+			free(parent);
+			parent = NULL;
+		}
+	}
+	if (!parent) {
+		skip("no writable cgroup2 here", 5);
+		return;
+	}
+	spec_init(&s, argv);
+	s.cgroup_parent = parent;
+	is_int(container_start(&s, &c, &err), 0, "sandbox in a real cgroup2 started");
+	if (!c) {
+		printf("# %s\n", err);
+		free(err);
+		rmdir(parent);
+		free(parent);
+		return;
+	}
+	p = strf("/proc/%d/cgroup", (int)c->pid);
+	cg = read_path(p);
+	free(p);
+	p = strf("0::%s/%s\n", strrchr(parent, '/'), s.name);
+	ok(contains(cg, p), "the init sits in parent/name");
+	free(p);
+	free(cg);
+	p = strdup(c->cgroup_dir);
+	is_int(container_destroy(c), 0, "destroyed");
+	ok(!exists(p), "its cgroup removed");
+	free(p);
+	container_free(c);
+	is_int(rmdir(parent), 0, "the parent is empty again");
+	free(parent);
+}
+
+int main(void)
+{
+	char *script, *cmd, *mounts_before, *mounts_after, *kids;
+	int fds_before, fds_after, r;
+	struct timespec t0, t1;
+
+	/* Line-buffered: a crash, or a leak report that ends the process, loses no TAP line. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!mkdtemp(tmpdir))
+		abort();
+	test_cgroup_fake();
+	test_oci_parse();
+
+	if (geteuid() != 0) {
+		skip("sandboxes need root", 1);
+		goto done;
+	}
+	test_cgroup_host();
+	{
+		/* A root without CAP_SYS_ADMIN (inside another container) cannot make namespaces. */
+		pid_t pid = fork();
+		int st = -1;
+
+		if (pid == 0)
+			_exit(unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+				      CLONE_NEWNET | CLONE_NEWCGROUP) < 0);
+		waitpid(pid, &st, 0);
+		if (st != 0) {
+			skip("this host refuses new namespaces", 1);
+			goto done;
+		}
+	}
+	script = find_image_script();
+	if (!script) {
+		skip("tests/images/make-busybox-image.sh not found", 1);
+		goto done;
+	}
+	snprintf(image, sizeof(image), "%s/image", tmpdir);
+	snprintf(state_root, sizeof(state_root), "%s/state", tmpdir);
+	cmd = strf("'%s' '%s' >&2", script, image);
+	r = system(cmd);
+	free(cmd);
+	free(script);
+	if (r != 0) {
+		skip("no static busybox to build the image (busybox-static)", 1);
+		goto done;
+	}
+	/* The image's root is owned by whoever ran mkdtemp (root): fine for the tests. */
+
+	fds_before = count_fds();
+	mounts_before = read_path("/proc/self/mountinfo");
+
+	test_start_errors();
+	test_sandboxes();
+	test_isolation_and_signals();
+	test_setup_failures();
+	test_oci();
+	test_tty();
+	test_cgroup_real();
+
+	mounts_after = read_path("/proc/self/mountinfo");
+	is_str(mounts_after, mounts_before, "no mount left in the host's mountinfo");
+	fds_after = count_fds();
+	if (!is_int(fds_after, fds_before, "no fd leaked")) {
+		char *l = command_output("ls -l /proc/$PPID/fd"); /* (plus popen's pipe) */
+
+		printf("# %s", l);
+		free(l);
+	}
+	kids = children();
+	is_str(kids, "", "no process left (no children)");
+	{
+		char *left = command_output("ls -A /tmp/rvisor-test-container-*/state 2>/dev/null | wc -l");
+
+		cmd = strf("ls -A '%s' | wc -l", state_root);
+		free(left);
+		left = command_output(cmd);
+		free(cmd);
+		is_str(left, "0\n", "no state dir left");
+		free(left);
+	}
+	free(kids);
+	free(mounts_before);
+	free(mounts_after);
+
+done:
+	pool_free();
+	cmd = strf("rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmpdir);
+	free(cmd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return tap_done();
+}

@@ -140,7 +140,7 @@ unit-test: $(UNIT_BIN)
 # VM suite: static helpers and the initramfs, rebuilt only when an input changed.
 VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm/helpers/%,$(wildcard tests/vm/helpers/*.c))
 VM_INPUTS := $(wildcard tests/vm/*.bats tests/vm/*.bash etc/rvisor/*.conf etc/rvisor/policies/*.conf) \
-	tests/vm/init tests/vm/mkinitramfs.sh tests/images/make-busybox-image.sh
+	tests/vm/init tests/vm/mkinitramfs.sh tests/vm/kernel-log-problems.sh tests/images/make-busybox-image.sh
 
 $(BUILD)/vm/helpers/%: tests/vm/helpers/%.c include/uapi/linux/rvisor.h
 	@mkdir -p $(dir $@)

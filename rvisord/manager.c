@@ -774,6 +774,22 @@ static int on_idle_check(sd_event_source *src, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT); /* a time source fires once */
 }
 
+/* Creates the directories above path (not path itself), like mkdir -p of its dirname. */
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	return 0;
+}
+
 /* Opens /dev/rvisor, asking modprobe when it is missing. -ENOENT: no kernel layer here. */
 static int manager_open_module(struct manager *m)
 {
@@ -838,7 +854,7 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 	else
 		log_debug("Sandbox cgroups under %s", m->cgroup_parent);
 
-	if (mkdir(config->state_dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir_parents(config->state_dir, 0755) < 0 || (mkdir(config->state_dir, 0700) < 0 && errno != EEXIST)) {
 		r = log_error_errno(errno, "Cannot create %s: %m", config->state_dir);
 		goto fail;
 	}
@@ -881,16 +897,9 @@ int manager_listen(struct manager *m)
 		m->exit_on_idle = m->config->idle_timeout_usec > 0;
 		log_debug("Serving the socket systemd passed");
 	} else {
-		_cleanup_free_ char *dir = strdup(m->config->socket_path);
-		char *slash;
-
-		if (!dir)
-			return -ENOMEM;
-		slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			(void)mkdir(dir, 0755);
-		}
+		r = mkdir_parents(m->config->socket_path, 0755);
+		if (r < 0)
+			return log_error_errno(r, "Cannot create the directory of %s: %m", m->config->socket_path);
 		r = varlink_server_listen_address(m->server, m->config->socket_path, 0660);
 		if (r < 0)
 			return log_error_errno(r, "Cannot listen on %s: %m", m->config->socket_path);

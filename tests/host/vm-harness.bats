@@ -29,6 +29,16 @@ problems() {
 	[ -z "$output" ]
 }
 
+@test "an OOM-killer report (a sandbox hit its limit) is no problem, a trace after it is" {
+	oom=$'[   18.8] sh invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0\n[   18.8] Call Trace:\n[   18.8]  <TASK>\n[   18.8]  dump_stack_lvl+0x44/0x5c\n[   18.8]  </TASK>\n[   18.9] Memory cgroup out of memory: Killed process 564 (sh)'
+	run problems <<<"$oom"
+	[ "$status" -eq 1 ]
+	run problems <<<"$oom"$'\n[   19.0] WARNING: CPU: 0 PID: 1 at module/gate.c:1\n[   19.0] Call Trace:'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNING: CPU"* ]]
+	[[ "$output" == *"Call Trace"* ]]
+}
+
 @test "an ordinary boot log is clean" {
 	run problems <<<$'[    0.000000] Linux version 6.1.0\r\n[    2.276956] rvisor: loading out-of-tree module taints kernel.\n[    2.3] rvisor: version 0.1.0 (ABI 1) loaded'
 	[ "$status" -eq 1 ]

@@ -9,7 +9,7 @@ setup_file() {
 	load_module
 	kernel_log_mark
 	export IMAGE=/tmp/busybox-image
-	[ -d "$IMAGE" ] || make-busybox-image "$IMAGE"
+	[ -d "$IMAGE" ] || BUSYBOX=/bin/busybox make-busybox-image "$IMAGE"
 	export RVISOR_SOCKET=/run/rvisor/io.rvisor.Manager
 	mkdir -p /etc/rvisor/policies
 	sed 's/^memory *=.*/memory = 32M/' /etc/rvisor/policies/default.conf >/etc/rvisor/policies/small.conf
@@ -74,7 +74,7 @@ assert_nothing_left() {
 	[ "$(jq -r '.syscalls[] | select(.name == "execve") | .passed' <<<"$output")" -ge 1 ]
 	[ "$(jq -r '.sandbox.platform' <<<"$output")" = kernel ]
 	wait "$client"
-	grep -q "not permitted" /tmp/denier.out
+	grep -q "permission denied" /tmp/denier.out # busybox's words for EPERM
 }
 
 @test "a memory hog hits the sandbox's limit and the reply says so" {
@@ -112,12 +112,13 @@ assert_nothing_left() {
 }
 
 @test "a client killed mid-run: the sandbox is killed and nothing is left" {
-	rv -- sh -c 'echo started; exec sleep 100' >/tmp/killed.out &
+	# not through rv(): $! must be rvisorctl itself, not a subshell around it
+	rvisorctl run --image "$IMAGE" -- sh -c 'echo started; exec sleep 100' >/tmp/killed.out &
 	client=$!
 	for _ in $(seq 100); do grep -q started /tmp/killed.out 2>/dev/null && break; sleep 0.05; done
 	kill -KILL "$client"
-	for _ in $(seq 100); do pgrep -f "sleep 100" >/dev/null || break; sleep 0.05; done
-	! pgrep -f "sleep 100"
+	for _ in $(seq 200); do ps -o args | grep -q "^[s]leep 100" || break; sleep 0.05; done
+	! ps -o pid,args | grep "[s]leep 100"
 	assert_nothing_left
 }
 

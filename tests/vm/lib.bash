@@ -25,7 +25,8 @@ kernel_log_mark() {
 kernel_log_clean() {
 	local from
 	from=$(cat "$BATS_FILE_TMPDIR/dmesg.mark")
-	! dmesg | tail -n +"$((from + 1))" | grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection'
+	# the same judge as the harness's (tests/vm/kernel-log-problems.sh)
+	! dmesg | tail -n +"$((from + 1))" | kernel-log-problems
 }
 
 # ---- sandboxes (rvisor-run, sc, rvisor-probe) ----------------------------------------------

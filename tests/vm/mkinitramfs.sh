@@ -47,6 +47,7 @@ install -D -m644 "/lib/modules/$kver/kernel/fs/overlayfs/overlay.ko" "$root/rvis
 mkdir -p "$root/etc/rvisor"
 cp -r etc/rvisor/. "$root/etc/rvisor/"
 install -D -m755 tests/images/make-busybox-image.sh "$root/usr/local/bin/make-busybox-image"
+install -m755 tests/vm/kernel-log-problems.sh "$root/usr/local/bin/kernel-log-problems"
 mkdir -p "$root/rvisor/tests"
 cp tests/vm/*.bats tests/vm/*.bash "$root/rvisor/tests/"
 install -m755 tests/vm/init "$root/init"

@@ -34,7 +34,7 @@ load lib
 	printf '[rvisord]\nlog_level = loud\n' >"$BATS_TEST_TMPDIR/c.conf"
 	run "$RVISORD" --config "$BATS_TEST_TMPDIR/c.conf"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"$BATS_TEST_TMPDIR/c.conf: [rvisord] log_level=loud is not one of"* ]]
+	[[ "$output" == *"$BATS_TEST_TMPDIR/c.conf: [rvisord] log_level=loud: not one of"* ]]
 }
 
 @test "the shipped rvisord.conf is accepted, and the daemon stops cleanly on SIGTERM" {

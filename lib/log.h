@@ -26,6 +26,7 @@ int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 #define log_warning_errno(e, ...) log_internal(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error(...) (void)log_internal(LOG_ERR, 0, __VA_ARGS__)
 #define log_warning(...) (void)log_internal(LOG_WARNING, 0, __VA_ARGS__)
+#define log_notice(...) (void)log_internal(LOG_NOTICE, 0, __VA_ARGS__)
 #define log_info(...) (void)log_internal(LOG_INFO, 0, __VA_ARGS__)
 #define log_debug(...) (void)log_internal(LOG_DEBUG, 0, __VA_ARGS__)
 

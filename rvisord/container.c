@@ -866,3 +866,40 @@ struct container *container_free(struct container *c)
 	free(c);
 	return NULL;
 }
+
+int container_cleanup_stale(const char *state_root, const char *cgroup_parent, unsigned *ret_removed)
+{
+	const char *dirs[2] = { state_root, cgroup_parent };
+	unsigned removed = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_(closedirp) DIR *d = dirs[i] ? opendir(dirs[i]) : NULL;
+		struct dirent *de;
+
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			_cleanup_free_ char *path = NULL;
+			int k;
+
+			if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+			    (i == 1 && strcmp(de->d_name, CGROUP_DAEMON_NAME) == 0))
+				continue;
+			if (asprintf(&path, "%s/%s", dirs[i], de->d_name) < 0)
+				return -ENOMEM;
+			if (i == 0) {
+				k = rm_rf(path);
+			} else {
+				(void)cgroup_kill_all(path);
+				k = cgroup_remove(path);
+			}
+			if (k < 0 && r == 0)
+				r = k;
+			else if (k >= 0)
+				removed++;
+		}
+	}
+	*ret_removed = removed;
+	return r;
+}

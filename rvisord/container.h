@@ -136,6 +136,12 @@ int container_oom_killed(struct container *c, bool *ret);
  */
 int container_destroy(struct container *c);
 
+/* Removes what sandboxes of an earlier rvisord left (it crashed or was killed): every state
+ * directory under state_root and every cgroup under cgroup_parent (NULL: none) but the
+ * daemon's own, killing what still runs there. Call before starting any sandbox. Returns
+ * the first error after trying everything; *ret_removed counts what was removed. */
+int container_cleanup_stale(const char *state_root, const char *cgroup_parent, unsigned *ret_removed);
+
 /* Frees the struct (closes status_fd and pidfd); does not destroy: call container_destroy()
  * first. NULL is fine; returns NULL. */
 struct container *container_free(struct container *c);

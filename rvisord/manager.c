@@ -909,6 +909,17 @@ int manager_listen(struct manager *m)
 		log_info("Listening on %s", m->config->socket_path);
 	}
 
+	/* Only now, with the socket ours: no other rvisord uses this state. */
+	{
+		unsigned removed = 0;
+
+		r = container_cleanup_stale(m->config->state_dir, m->cgroup_parent, &removed);
+		if (r < 0)
+			log_warning_errno(r, "Cannot remove everything an earlier rvisord left: %m");
+		if (removed)
+			log_notice("Removed %u sandbox leftovers of an earlier rvisord", removed);
+	}
+
 	if (m->exit_on_idle) {
 		uint64_t now;
 

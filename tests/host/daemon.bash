@@ -20,10 +20,10 @@ start_daemon() {
 	RVISOR_DEVICE=/nonexistent/rvisor "$RVISORD" --config "$D/rvisord.conf" >"$D/rvisord.log" 2>&1 &
 	echo $! >"$D/rvisord.pid"
 	for _ in $(seq 100); do
-		[ -S "$D/rvisor.sock" ] && break
+		grep -q "ready" "$D/rvisord.log" && break
 		sleep 0.05
 	done
-	[ -S "$D/rvisor.sock" ] || { cat "$D/rvisord.log"; return 1; }
+	grep -q "ready" "$D/rvisord.log" || { cat "$D/rvisord.log"; return 1; }
 	export RVISOR_SOCKET=$D/rvisor.sock
 }
 

@@ -205,3 +205,14 @@ teardown_file() {
 	[[ "$output" == *"interface io.rvisor.Manager"* ]]
 	[[ "$output" == *"method Run("* ]]
 }
+
+@test "a restarted daemon removes what a killed one left behind" {
+	stop_daemon
+	mkdir -p "$BATS_FILE_TMPDIR/state/sandbox-99/upper/etc"
+	echo stale >"$BATS_FILE_TMPDIR/state/sandbox-99/upper/etc/motd"
+	start_daemon
+	grep -q "Removed 1 sandbox leftovers" "$BATS_FILE_TMPDIR/rvisord.log"
+	[ ! -e "$BATS_FILE_TMPDIR/state/sandbox-99" ]
+	run rv -- echo fine
+	[ "$output" = fine ]
+}

@@ -120,16 +120,9 @@ static struct sandbox *sandbox_find(struct manager *m, uint64_t id)
 	return NULL;
 }
 
-static void sandbox_unlink_and_free(struct sandbox *s)
+/* Destroys what the sandbox has (container, child watch, pending call) and frees it. */
+static void sandbox_free(struct sandbox *s)
 {
-	struct manager *m = s->m;
-
-	for (struct sandbox **p = &m->sandboxes; *p; p = &(*p)->next)
-		if (*p == s) {
-			*p = s->next;
-			m->n_sandboxes--;
-			break;
-		}
 	if (s->c) {
 		int r = container_destroy(s->c);
 
@@ -144,6 +137,19 @@ static void sandbox_unlink_and_free(struct sandbox *s)
 	free(s->image);
 	strv_free(s->argv);
 	free(s);
+}
+
+static void sandbox_unlink_and_free(struct sandbox *s)
+{
+	struct manager *m = s->m;
+
+	for (struct sandbox **p = &m->sandboxes; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			m->n_sandboxes--;
+			break;
+		}
+	sandbox_free(s);
 	if (!m->n_sandboxes && !varlink_server_connections(m->server))
 		m->idle_since_usec = 1; /* becomes a real time at the next idle check */
 }
@@ -330,18 +336,14 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	s->memory_max = spec.memory_max;
 	s->pids_max = pol->pids_max;
 	r = strv_from_json(json_object_object_get_ex(params, "argv", &v) ? v : NULL, &argv);
+	s->argv = argv;
 	if (r >= 0)
 		r = strv_from_json(json_object_object_get_ex(params, "env", &v) ? v : NULL, &env);
 	if (r < 0 || !s->name || !s->policy || !s->image) {
-		strv_free(argv);
 		strv_free(env);
-		free(s->name);
-		free(s->policy);
-		free(s->image);
-		free(s);
+		sandbox_free(s);
 		return -ENOMEM;
 	}
-	s->argv = argv;
 
 	/* stdio: the caller's own descriptors; whatever it did not send reads/writes nothing. */
 	for (unsigned i = 0; i < 3; i++) {
@@ -388,24 +390,14 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		} else {
 			r = reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
 		}
-		s->c = NULL;
-		free(s->name);
-		free(s->policy);
-		free(s->image);
-		strv_free(s->argv);
-		free(s);
+		s->c = NULL; /* nothing to destroy: container_start() left nothing behind */
+		sandbox_free(s);
 		return r;
 	}
 
 	r = sd_event_add_child(m->event, &s->child, s->c->pid, WEXITED, on_sandbox_exit, s);
 	if (r < 0) {
-		container_destroy(s->c);
-		container_free(s->c);
-		free(s->name);
-		free(s->policy);
-		free(s->image);
-		strv_free(s->argv);
-		free(s);
+		sandbox_free(s);
 		return r;
 	}
 	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;

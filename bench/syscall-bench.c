@@ -10,6 +10,8 @@
  *                                                       an idle child exists
  *   syscall-bench [-r REPS] compare pass|emulate|host-tax BENCH N
  *                                                       baseline and rvisor, interleaved
+ *   syscall-bench [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...
+ *                                                       wall time of whole command lines
  *
  * BENCH: getppid, uname (raw syscalls, so that libc cannot cache them), openclose
  * (open("/dev/null") + close) or stat (stat("/rvisor")). One repetition times N calls with
@@ -26,6 +28,17 @@
  *             sandbox does vs the same while that child is bound to a sandbox
  * Every sandbox is checked after use: its counters must show the measured calls (gated, and
  * emulated where the policy says so), or for host-tax must not show this process's calls.
+ *
+ * exec times whole command lines (the startup benchmark): each run forks, execs CMD (found
+ * in PATH) with stdin and stdout on /dev/null and stderr inherited, and waits for it;
+ * CLOCK_MONOTONIC brackets fork to reaped exit. The commands are interleaved round by round,
+ * each round starting one command further on (A B C, B C A, C A B, ...), so that drift and
+ * whatever one command leaves behind for the next (a daemon's asynchronous cleanup) hit
+ * every command alike. Output: one line per command, "NAME MEDIAN_US" (microseconds), or
+ * "NAME failed RUN WHY" for a command that exited non-zero, was killed or ran past
+ * EXEC_TIMEOUT_S seconds on run RUN; a failed command runs no more and the others go on.
+ * This process is not pinned: the commands are several processes (clients, daemons, the
+ * sandboxed program) that may spread over the CPUs as they would on a host.
  *
  * Exit status: 0, 1 on an error (the message says what failed), 2 on a usage error.
  */
@@ -54,6 +67,8 @@
 #define MAX_REPS 1001
 #define BENCH_NODENAME "bench"
 #define STAT_PATH "/rvisor"
+#define EXEC_MAX_CMDS 16
+#define EXEC_TIMEOUT_S 60
 
 enum bench { BENCH_GETPPID, BENCH_OPENCLOSE, BENCH_STAT, BENCH_UNAME };
 static const char *const bench_names[] = {
@@ -94,6 +109,7 @@ __attribute__((noreturn)) static void usage(void)
 	      "       " PROG " [-r REPS] sandbox [--emulate-uname] BENCH N\n"
 	      "       " PROG " [-r REPS] host-tax BENCH N\n"
 	      "       " PROG " [-r REPS] compare pass|emulate|host-tax BENCH N\n"
+	      "       " PROG " [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...\n"
 	      "BENCH: getppid, openclose, stat, uname\n",
 	      stderr);
 	exit(2);
@@ -576,6 +592,129 @@ static void cmd_compare(enum setup base, enum setup rv, enum bench b, long n, in
 	printf("%s %.1f %.1f\n", bench_names[b], median(base_ns, reps), median(rv_ns, reps));
 }
 
+/* --- Whole command lines (exec) --------------------------------------------------------- */
+
+struct exec_cmd {
+	const char *name;
+	char **argv; /* NULL-terminated, in main's argv */
+	double us[MAX_REPS];
+	int done;          /* runs measured */
+	char failure[128]; /* set when a run failed: the command runs no more */
+};
+
+static volatile sig_atomic_t exec_timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	exec_timed_out = 1;
+}
+
+/* One run of c: its wall time in c->us[c->done], or c->failure says why not. */
+static void exec_once(struct exec_cmd *c)
+{
+	struct sigaction sa;
+	double t0, t1;
+	int status, fd;
+	pid_t pid;
+
+	fflush(NULL);
+	exec_timed_out = 0;
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* Its own process group, so that a timeout can kill all of it. */
+		setpgid(0, 0);
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			child_fail("/dev/null", errno);
+		if (fd > STDERR_FILENO)
+			close(fd);
+		execvp(c->argv[0], c->argv);
+		fprintf(stderr, PROG ": %s: cannot run %s: %s\n", c->name, c->argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid); /* as the child does: whichever runs first */
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART: waitpid returns EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(EXEC_TIMEOUT_S);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			die("waitpid(%d): %s", (int)pid, strerror(errno));
+		if (exec_timed_out)
+			kill(-pid, SIGKILL);
+	}
+	t1 = now_ns();
+	alarm(0);
+	/* Nothing of a timed-out command may run on into the next one's time. */
+	if (exec_timed_out)
+		kill(-pid, SIGKILL);
+
+	if (exec_timed_out)
+		snprintf(c->failure, sizeof(c->failure), "%d timed out after %d s", c->done + 1,
+			 EXEC_TIMEOUT_S);
+	else if (WIFSIGNALED(status))
+		snprintf(c->failure, sizeof(c->failure), "%d killed by signal %d (%s)", c->done + 1,
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0)
+		snprintf(c->failure, sizeof(c->failure), "%d exit status %d", c->done + 1,
+			 WEXITSTATUS(status));
+	else
+		c->us[c->done++] = (t1 - t0) / 1e3;
+}
+
+static void cmd_exec(char **args, int nargs, int reps)
+{
+	static struct exec_cmd cmds[EXEC_MAX_CMDS];
+	int ncmds = 0;
+
+	/* NAME CMD [ARG]... groups separated by "::"; main's argv is NULL-terminated, so each
+	 * "::" becomes the end of the command before it. */
+	for (int i = 0; i < nargs;) {
+		int start = i;
+
+		while (i < nargs && strcmp(args[i], "::") != 0)
+			i++;
+		if (i - start < 2) {
+			fputs(PROG ": exec: each command needs a NAME and a CMD\n", stderr);
+			usage();
+		}
+		if (ncmds == EXEC_MAX_CMDS) {
+			fprintf(stderr, PROG ": exec: at most %d commands\n", EXEC_MAX_CMDS);
+			usage();
+		}
+		cmds[ncmds].name = args[start];
+		cmds[ncmds].argv = &args[start + 1];
+		ncmds++;
+		if (i < nargs) {
+			args[i] = NULL;
+			if (++i == nargs)
+				usage(); /* a trailing "::" */
+		}
+	}
+	if (ncmds == 0)
+		usage();
+
+	for (int r = 0; r < reps; r++)
+		for (int k = 0; k < ncmds; k++) {
+			struct exec_cmd *c = &cmds[(r + k) % ncmds];
+
+			if (!c->failure[0])
+				exec_once(c);
+		}
+	for (int k = 0; k < ncmds; k++) {
+		if (cmds[k].failure[0])
+			printf("%s failed %s\n", cmds[k].name, cmds[k].failure);
+		else
+			printf("%s %.0f\n", cmds[k].name, median(cmds[k].us, reps));
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	int reps = DEFAULT_REPS;
@@ -606,6 +745,8 @@ int main(int argc, char *argv[])
 		n = parse_long(argv[i + 2], 1, 1000000000L, "N");
 		pin_cpu();
 		cmd_single(SETUP_HOST_TAX, parse_bench(argv[i + 1]), n, reps);
+	} else if (strcmp(argv[i], "exec") == 0) {
+		cmd_exec(&argv[i + 1], argc - i - 1, reps);
 	} else if (strcmp(argv[i], "compare") == 0) {
 		enum setup base, rv;
 

@@ -9,7 +9,8 @@ PACKAGES="
 	bats jq util-linux
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static bash-static cpio
-	dkms debootstrap
+	dkms debootstrap e2fsprogs
+	bubblewrap crun firejail
 "
 
 missing=""

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Packs the initramfs the VM suite boots: busybox, bash, bats, rvisor.ko, rvisord, rvisorctl
 # (with their shared libraries), the static test helpers, the VM bats suites and the
-# benchmark.
+# benchmark with the peer runtimes it compares against (bwrap, crun, firejail).
 #   tests/vm/mkinitramfs.sh OUTPUT.cpio KERNEL_VERSION
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +29,33 @@ cp -r /usr/libexec/bats-core "$root/usr/libexec/"
 install -m755 build/rvisord "$root/usr/sbin/rvisord"
 install -m755 build/rvisorctl "$root/usr/bin/rvisorctl"
 install -m755 /usr/bin/jq "$root/usr/bin/jq" # the suites read rvisorctl's --json
-for lib in $(ldd build/rvisord build/rvisorctl /usr/bin/jq | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+elfs=(build/rvisord build/rvisorctl /usr/bin/jq)
+# The startup benchmark's peers, from Debian's packages (scripts/install-deps.sh). One that is
+# missing here is left out; bench/run-vm.sh then reports it as n/a.
+for peer in bwrap crun firejail; do
+	if [ -x "/usr/bin/$peer" ]; then
+		install -m755 "/usr/bin/$peer" "$root/usr/bin/$peer"
+		elfs+=("/usr/bin/$peer")
+	else
+		echo "mkinitramfs: /usr/bin/$peer not found (make deps): the benchmark reports it as n/a" >&2
+	fi
+done
+if [ -x /usr/bin/firejail ]; then
+	# firejail's helpers (fcopy, fseccomp, ...) and a configuration with --chroot enabled
+	# (Debian's disables it); run-vm.sh runs it with --noprofile, so no profiles are needed.
+	fjlib=/usr/lib/x86_64-linux-gnu/firejail
+	mkdir -p "$root$fjlib" "$root/etc/firejail"
+	cp -a "$fjlib/." "$root$fjlib/"
+	for f in "$fjlib"/*; do
+		if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then elfs+=("$f"); fi
+	done
+	printf '# rvisor VM: the startup benchmark runs firejail --chroot\nchroot yes\n' \
+		>"$root/etc/firejail/firejail.config"
+	# firejail reads UID_MIN/GID_MIN from here and complains on every run without them.
+	printf 'UID_MIN 1000\nGID_MIN 1000\n' >"$root/etc/login.defs"
+fi
+# (ldd names each file on a line of its own when given several: only the indented lines count)
+for lib in $(ldd "${elfs[@]}" | grep -E '^[[:space:]]' | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done

@@ -895,6 +895,7 @@ int manager_listen(struct manager *m)
 		r = varlink_server_listen_address(m->server, m->config->socket_path, 0660);
 		if (r < 0)
 			return log_error_errno(r, "Cannot listen on %s: %m", m->config->socket_path);
+		m->bound_socket = true;
 		if (m->socket_gid != (gid_t)-1 && chown(m->config->socket_path, 0, m->socket_gid) < 0)
 			log_warning_errno(errno, "Cannot give %s to group %s: %m", m->config->socket_path,
 					  m->config->socket_group);
@@ -939,6 +940,8 @@ struct manager *manager_free(struct manager *m)
 		sandbox_unlink_and_free(s);
 	}
 	varlink_server_free(m->server);
+	if (m->bound_socket)
+		(void)unlink(m->config->socket_path); /* systemd owns an activated one */
 	sd_event_source_disable_unref(m->kernel_events);
 	sd_event_source_disable_unref(m->idle_timer);
 	if (m->rvisor_fd >= 0)

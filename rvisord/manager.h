@@ -29,6 +29,7 @@ struct manager {
 	sd_event_source *idle_timer;
 	uint64_t idle_since_usec;      /* 0: busy */
 	bool exit_on_idle;
+	bool bound_socket;             /* bound config->socket_path itself: unlink it at exit */
 };
 
 /* Sets up the kernel layer (loading rvisor.ko if needed), cgroups and the varlink service. */

@@ -216,3 +216,34 @@ teardown_file() {
 	run rv -- echo fine
 	[ "$output" = fine ]
 }
+
+@test "run: -e, -w and --user reach the program" {
+	run rv -e GREETING=hi -w /tmp --user 65534:65534 -- sh -c 'echo "$GREETING $(pwd) $(id -u):$(id -g)"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "hi /tmp 65534:65534" ]
+}
+
+@test "run: an OCI bundle's process args, env and cwd are used" {
+	b=$BATS_TEST_TMPDIR/bundle
+	mkdir -p "$b"
+	cp -a "$IMAGE" "$b/rootfs"
+	cat >"$b/config.json" <<'JSON'
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": ["sh", "-c", "echo $FROM_BUNDLE in $(pwd)"], "env": ["PATH=/bin", "FROM_BUNDLE=bundled"], "cwd": "/etc"}}
+JSON
+	run "$RVISORCTL" run --image "$b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "bundled in /etc" ]
+}
+
+@test "Ctrl-C reaches the sandbox: SIGINT to rvisorctl is delivered to the program" {
+	"$RVISORCTL" run --image "$IMAGE" -- sh -c 'trap "echo got INT; exit 7" INT; echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/o" &
+	client=$!
+	for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/o" 2>/dev/null && break; sleep 0.05; done
+	kill -INT "$client"
+	rc=0
+	wait "$client" || rc=$?
+	[ "$rc" -eq 7 ]
+	grep -q "got INT" "$BATS_TEST_TMPDIR/o"
+}

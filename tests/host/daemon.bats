@@ -247,3 +247,51 @@ JSON
 	[ "$rc" -eq 7 ]
 	grep -q "got INT" "$BATS_TEST_TMPDIR/o"
 }
+
+# vl JSON: one raw call to the private daemon, its answer on stdout.
+vl() {
+	printf '%s\0' "$1" | "$ROOT/build/tools/varlink-raw" "$RVISOR_SOCKET"
+}
+
+@test "every method refuses bad parameters with a clear varlink error" {
+	run vl '{"method":"io.rvisor.Manager.Run","parameters":{"image":"/x"}}'
+	[[ "$output" == *org.varlink.service.ExpectedMore* ]]
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","memory":-5}}'
+	[[ "$output" == *InvalidParameter*memory* || "$output" == *memory*InvalidParameter* ]]
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","user":"root"}}'
+	[[ "$output" == *'"parameter":"user"'* ]]
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","env":["NOEQUALS"]}}'
+	[[ "$output" == *'"parameter":"env"'* ]]
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"relative/dir"}}'
+	[[ "$output" == *ImageNotFound* ]]
+	run vl '{"method":"io.rvisor.Manager.Inspect","parameters":{"id":"one"}}'
+	[[ "$output" == *'"parameter":"id"'* ]]
+	run vl '{"method":"io.rvisor.Manager.Inspect","parameters":{"id":424242}}'
+	[[ "$output" == *io.rvisor.Manager.SandboxNotFound* ]]
+	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":424242,"signal":"SIGTERM"}}'
+	[[ "$output" == *io.rvisor.Manager.SandboxNotFound* ]]
+	run vl '{"method":"io.rvisor.Manager.GetPolicy","parameters":{"name":"../../etc/passwd"}}'
+	[[ "$output" == *io.rvisor.Manager.PolicyNotFound* ]]
+	run vl '{"method":"io.rvisor.Manager.CheckPolicy","parameters":{"name":"x.conf"}}'
+	[[ "$output" == *'"parameter":"text"'* ]]
+	run vl '{"method":"io.rvisor.Manager.CheckPolicy","parameters":{"name":"x.conf","text":"[syscalls]\nallow = nosuchcall\n"}}'
+	[[ "$output" == *io.rvisor.Manager.PolicyInvalid* ]]
+	[[ "$output" == *"x.conf:2: unknown syscall 'nosuchcall'"* ]]
+	run vl '{"method":"io.rvisor.Manager.Status","parameters":{"extra":1}}'
+	[[ "$output" == *'"parameter":"extra"'* ]]
+	assert_nothing_left
+}
+
+@test "Kill refuses a signal it would not forward; a running sandbox is untouched" {
+	"$RVISORCTL" run --image "$IMAGE" -- sleep 100 &
+	client=$!
+	for _ in $(seq 100); do "$RVISORCTL" ps --json | jq -e '.sandboxes | length == 1' >/dev/null && break; sleep 0.05; done
+	id=$("$RVISORCTL" ps --json | jq -r '.sandboxes[0].id')
+	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":"SIGSEGV"}}'
+	[[ "$output" == *'"parameter":"signal"'* ]]
+	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":"NOSUCHSIG"}}'
+	[[ "$output" == *'"parameter":"signal"'* ]]
+	[ "$("$RVISORCTL" ps --json | jq '.sandboxes | length')" = 1 ]
+	"$RVISORCTL" kill "$id" KILL
+	wait "$client" || true
+}

@@ -6,6 +6,9 @@
 #   make bench           the benchmarks, in the VM: ratios against native
 #   make deps            install build and test dependencies with apt-get (needs root)
 #   make install         DESTDIR and PREFIX honoured
+#   make install-dkms    the module's source for DKMS, into $(DESTDIR)/usr/src/rvisor-$(VERSION)
+#   make deb             Debian packages rvisor and rvisor-dkms into build/packages/
+#   make rpm             RPM packages rvisor and rvisor-dkms into build/packages/
 VERSION := $(shell cat VERSION)
 .SECONDEXPANSION:
 
@@ -14,6 +17,13 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 DESTDIR ?=
+# systemd units, sysusers.d, tmpfiles.d and udev rules (the packages pass their distribution's).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+# DKMS looks for module sources here, whatever the prefix.
+DKMSSRCDIR ?= /usr/src
 
 BUILD := build
 CC ?= cc
@@ -183,6 +193,72 @@ install: userspace
 	install -Dm644 etc/rvisor/rvisord.conf $(DESTDIR)$(SYSCONFDIR)/rvisor/rvisord.conf
 	install -Dm644 -t $(DESTDIR)$(SYSCONFDIR)/rvisor/policies etc/rvisor/policies/*.conf
 	install -Dm644 include/uapi/linux/rvisor.h $(DESTDIR)$(PREFIX)/include/linux/rvisor.h
+	@mkdir -p $(BUILD)/systemd
+	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(SBINDIR)/|' systemd/rvisord.service >$(BUILD)/systemd/rvisord.service
+	install -Dm644 $(BUILD)/systemd/rvisord.service $(DESTDIR)$(UNITDIR)/rvisord.service
+	install -Dm644 systemd/rvisord.socket $(DESTDIR)$(UNITDIR)/rvisord.socket
+	install -Dm644 systemd/sysusers.d/rvisor.conf $(DESTDIR)$(SYSUSERSDIR)/rvisor.conf
+	install -Dm644 systemd/tmpfiles.d/rvisor.conf $(DESTDIR)$(TMPFILESDIR)/rvisor.conf
+	install -Dm644 systemd/udev/60-rvisor.rules $(DESTDIR)$(UDEVRULESDIR)/60-rvisor.rules
+
+# The module's source as DKMS wants it: /usr/src/rvisor-VERSION/ holding dkms.conf, VERSION,
+# module/ and include/uapi/ (Kbuild reads ../VERSION and ../include/uapi). Sources only, named
+# by kind so that no build output in a working tree comes along (*.mod.c is kbuild's); a new
+# kind of source file (.S, ...) must be added here. dkms.conf gets the version written in:
+# tools that read it as text (dh_dkms, dkms mkdeb) cannot run its $(cat VERSION).
+DKMS_DEST = $(DESTDIR)$(DKMSSRCDIR)/rvisor-$(VERSION)
+.PHONY: install-dkms deb rpm dist
+install-dkms:
+	@mkdir -p $(BUILD)/dkms
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' dkms.conf >$(BUILD)/dkms/dkms.conf
+	grep -qx 'PACKAGE_VERSION="$(VERSION)"' $(BUILD)/dkms/dkms.conf
+	install -Dm644 $(BUILD)/dkms/dkms.conf $(DKMS_DEST)/dkms.conf
+	install -Dm644 VERSION $(DKMS_DEST)/VERSION
+	install -Dm644 include/uapi/linux/rvisor.h $(DKMS_DEST)/include/uapi/linux/rvisor.h
+	find module -type f \( \( -name '*.c' ! -name '*.mod.c' \) -o -name '*.h' -o -name Kbuild \
+		-o -name Makefile \) | LC_ALL=C sort | while read -r f; do \
+		install -Dm644 "$$f" "$(DKMS_DEST)/$$f" || exit 1; done
+
+# Packages are built from a copy of the working tree (git's tracked and untracked-but-not-
+# ignored files, uncommitted changes included; without git: everything but build/ and .git),
+# never from the tree itself: no stale object, module build output or cache gets in, and
+# the packaging's clean step cannot touch the developer's build/.
+PKG_OUT := $(BUILD)/packages
+DIST := $(BUILD)/dist/rvisor-$(VERSION).tar.gz
+dist:
+	@mkdir -p $(BUILD)/dist
+	@rm -f $(DIST)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard; \
+	else \
+		find . \( -path ./build -o -path ./.git \) -prune -o -type f -printf '%P\0'; \
+	fi | xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done; true' sh | \
+		tar --null -T - --sort=name --owner=0 --group=0 --numeric-owner \
+			--transform 's,^,rvisor-$(VERSION)/,' -czf $(DIST)
+	@echo "$(DIST)"
+
+# Debian: dpkg-buildpackage in an unpacked copy; debian/changelog must carry VERSION.
+deb: dist
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+		{ echo "debian/changelog says $$v, VERSION says $(VERSION): add a changelog entry" >&2; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb $(PKG_OUT)
+	tar -xzf $(DIST) -C $(BUILD)/deb
+	cd $(BUILD)/deb/rvisor-$(VERSION) && dpkg-buildpackage -us -uc -b
+	rm -f $(PKG_OUT)/*.deb
+	cp $(BUILD)/deb/*.deb $(PKG_OUT)/
+	@ls -1 $(PKG_OUT)/*.deb
+
+# RPM: rpmbuild -bb from the same tarball, in build/rpm/. Where rpm is not the system's package
+# manager (Debian: its database does not even know rpm itself), --nodeps: BuildRequires name
+# Fedora's packages, which are installed here as Debian's (make deps).
+rpm: dist
+	rm -rf $(BUILD)/rpm && mkdir -p $(BUILD)/rpm/SOURCES $(PKG_OUT)
+	cp $(DIST) $(BUILD)/rpm/SOURCES/
+	rpmbuild -bb $$(rpm -q --quiet rpm || echo --nodeps) --define '_topdir $(abspath $(BUILD)/rpm)' \
+		--define 'rvisor_version $(VERSION)' rpm/rvisor.spec
+	rm -f $(PKG_OUT)/*.rpm
+	cp $(BUILD)/rpm/RPMS/*/*.rpm $(PKG_OUT)/
+	@ls -1 $(PKG_OUT)/*.rpm
 
 clean:
 	rm -rf $(BUILD)

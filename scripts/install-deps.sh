@@ -11,6 +11,7 @@ PACKAGES="
 	qemu-system-x86 busybox-static bash-static cpio
 	dkms debootstrap e2fsprogs
 	bubblewrap crun firejail
+	debhelper dh-dkms lintian fakeroot rpm
 "
 
 missing=""

@@ -4,6 +4,7 @@
 #   make check           every test suite: C unit tests (ASan/UBSan), host bats, VM bats
 #   make demo            build everything, boot Debian's kernel in QEMU with rvisor.ko loaded
 #   make bench           the benchmarks, in the VM: ratios against native
+#   make system-test     the Debian packages on a booted Debian 12 with systemd
 #   make deps            install build and test dependencies with apt-get (needs root)
 #   make install         DESTDIR and PREFIX honoured
 #   make install-dkms    the module's source for DKMS, into $(DESTDIR)/usr/src/rvisor-$(VERSION)
@@ -59,7 +60,7 @@ HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h) 
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test demo bench deps install
+.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test system-test demo bench deps install
 all: userspace
 	@if [ -n "$(KDIR)" ] || scripts/kernel-version.sh >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory module; \
@@ -176,6 +177,10 @@ vm-test:
 
 demo:
 	tests/vm/run.sh --demo
+
+# The packages installed on a booted Debian 12 with systemd (tests/system/run.sh).
+system-test:
+	tests/run-all.sh system
 
 # Benchmarks in the VM: ratios against native, reported, never a test.
 bench:

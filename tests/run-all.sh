@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs rvisor's test suites, keeps each one's TAP output in build/test-results/ and ends with
 # the line "N passed, N failed" summed over all of them.
-#   tests/run-all.sh            unit, host, vm and kernels (compile against other kernels)
+#   tests/run-all.sh            unit, fuzz, host, vm, system (the packages on a booted Debian)
+#                               and kernels (compile against other kernels)
 #   tests/run-all.sh unit host  only those
 # A suite that exits non-zero without a failed test, or runs fewer tests than it planned,
 # counts as failed too: a crash must never read as green.
@@ -42,7 +43,7 @@ run_suite() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz host vm kernels)
+[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz host vm system kernels)
 
 for s in "${suites[@]}"; do
 	case "$s" in
@@ -64,8 +65,9 @@ for s in "${suites[@]}"; do
 		;;
 	host) run_suite host bats --tap tests/host ;;
 	vm) run_suite vm tests/vm/run.sh ;;
+	system) run_suite system tests/system/run.sh ;;
 	kernels) run_suite kernels tests/kernels/run.sh ;;
-	*) echo "run-all: unknown suite '$s' (unit, fuzz, host, vm, kernels)" >&2; exit 2 ;;
+	*) echo "run-all: unknown suite '$s' (unit, fuzz, host, vm, system, kernels)" >&2; exit 2 ;;
 	esac
 done
 

@@ -1,0 +1,376 @@
+#!/bin/bash
+# The full-system test: rvisor installed from its Debian packages on a real Debian 12 with
+# systemd, booted in QEMU, used the way a user uses it. Prints TAP (one plan, at the end).
+#   1. A Debian 12 tree (debootstrap minbase + systemd, kernel, headers, dkms, …) in
+#      build/system/base/, cached: rebuilt only when its recipe (the package list) changes.
+#   2. A per-run overlay of it: `apt install ./rvisor-dkms_*.deb ./rvisor_*.deb` in a chroot
+#      (DKMS builds rvisor.ko for the tree's kernel), then a second kernel's headers (DKMS must
+#      build for it too); a user alice in group rvisor, a user bob outside it, /srv/busybox,
+#      idle_timeout = 5, and tests/system/guest-test.sh as a oneshot unit after multi-user.
+#   3. An ext4 image made from the tree with `mke2fs -d` (no loop mounts), booted with the
+#      tree's own kernel and initramfs-tools initrd (KVM when it works, else TCG).
+#   4. The guest's TAP comes back on ttyS1; the console is kept in build/system/console.log.
+#      The host adds: the guest reported, finished in time, and its kernel log is clean.
+#   tests/system/run.sh              the whole test
+#   tests/system/run.sh --base-only  only prepare the cached Debian tree (e.g. to warm a CI cache)
+# Environment: RVISOR_SYSTEM_DEBS=DIR (use the rvisor_*.deb and rvisor-dkms_*.deb there instead
+# of running `make deb`), RVISOR_SYSTEM_TIMEOUT (guest seconds, default 420),
+# RVISOR_SYSTEM_ACCEL (auto, kvm or tcg), RVISOR_SYSTEM_MIRROR (default
+# http://deb.debian.org/debian), RVISOR_SYSTEM_SECURITY (security mirror, default
+# http://deb.debian.org/debian-security; empty: none), RVISOR_SYSTEM_KEEP=1 (keep the image
+# and the per-run tree in build/system/run/ for a look afterwards).
+# Needs root (chroot, mounts), debootstrap, e2fsprogs >= 1.43 (mke2fs -d), qemu-system-x86.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+top=$PWD
+
+sysdir=$top/build/system
+base=$sysdir/base
+rundir=$sysdir/run
+root=$rundir/root
+image=$rundir/image.raw
+console=$sysdir/console.log
+results=$sysdir/results.log
+timeout_s=${RVISOR_SYSTEM_TIMEOUT:-420}
+mirror=${RVISOR_SYSTEM_MIRROR:-http://deb.debian.org/debian}
+security=${RVISOR_SYSTEM_SECURITY-http://deb.debian.org/debian-security}
+suite=bookworm
+base_only=0
+[ "${1:-}" = --base-only ] && base_only=1
+
+# What the cached tree holds. systemd-sysv makes systemd pid 1; the libraries are rvisor's
+# run-time dependencies, so that installing the packages needs no download.
+BASE_PACKAGES="systemd systemd-sysv udev dbus kmod initramfs-tools zstd linux-image-amd64
+	linux-headers-amd64 dkms jq busybox-static e2fsprogs procps
+	libsystemd0 libcap2 libjson-c5 libseccomp2 libiniparser1"
+# Bump when the way the tree is built changes (it is part of the cache key).
+BASE_RECIPE=2
+
+n=0 failed=0 t0=$(date +%s)
+tap() { # tap OK|NOT DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = OK ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+check() { # check DESCRIPTION COMMAND…: a test line from the command's status
+	local d=$1
+	shift
+	if "$@"; then tap OK "$d"; else tap NOT "$d"; fi
+}
+comment() { sed -u 's/\r$//; s/^/# /'; }
+note() { echo "# $*"; }
+elapsed() { echo $(($(date +%s) - t0)); }
+
+# Ends the run: cleanup, then the plan. A fatal step ends here with what it has counted.
+finish() {
+	cleanup
+	echo "1..$n"
+	[ "$failed" -eq 0 ] && [ "$n" -gt 0 ]
+	exit
+}
+fatal() { # fatal DESCRIPTION: one failed test, then the end
+	tap NOT "$1"
+	finish
+}
+
+# Mounts under build/system/ (debootstrap's, the chroot's, the overlay), deepest first.
+mounts_under() { findmnt -rn -o TARGET | awk -v p="$1" '$0 == p || index($0, p "/") == 1' | sort -r; }
+umount_under() {
+	local m
+	for m in $(mounts_under "$1"); do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+}
+# rm -rf that never follows into a mounted /dev or /proc.
+safe_rm() {
+	local d
+	for d in "$@"; do
+		[ -e "$d" ] || continue
+		umount_under "$d"
+		if [ -n "$(mounts_under "$d")" ]; then
+			echo "# still mounted under $d: not removing it" >&2
+			return 1
+		fi
+		rm -rf --one-file-system "$d"
+	done
+}
+cleanup() {
+	[ -n "${cleaned:-}" ] && return
+	cleaned=1
+	umount_under "$sysdir"
+	if [ "${RVISOR_SYSTEM_KEEP:-0}" != 1 ]; then
+		safe_rm "$rundir" "$base.new"
+	fi
+}
+trap 'finish' INT TERM
+trap 'cleanup' EXIT
+
+# Runs a command in a tree as root with a clean environment.
+in_tree() { # in_tree DIR COMMAND…
+	local dir=$1
+	shift
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb \
+		DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true chroot "$dir" "$@"
+}
+# /proc, /sys and /dev for a chroot; undone by unmount_tree (and cleanup on every exit).
+mount_tree() {
+	mount -t proc proc "$1/proc" &&
+		mount -t sysfs sysfs "$1/sys" &&
+		mount --bind /dev "$1/dev" &&
+		mount --bind /dev/pts "$1/dev/pts"
+}
+unmount_tree() { umount_under "$1"/proc; umount_under "$1"/sys; umount_under "$1"/dev; }
+# Services never start inside the chroot.
+policy_rc_d() { # policy_rc_d DIR on|off
+	if [ "$2" = on ]; then
+		printf '#!/bin/sh\n# rvisor system test: no services in the chroot\nexit 101\n' >"$1/usr/sbin/policy-rc.d"
+		chmod 0755 "$1/usr/sbin/policy-rc.d"
+	else
+		rm -f "$1/usr/sbin/policy-rc.d"
+	fi
+}
+
+[ "$(id -u)" -eq 0 ] || fatal "the system test runs as root (chroot, mounts)"
+for tool in debootstrap mke2fs qemu-system-x86_64 chroot findmnt flock; do
+	command -v "$tool" >/dev/null || fatal "$tool is installed (make deps)"
+done
+mkdir -p "$sysdir"
+exec 9>"$sysdir/.lock"
+flock -n 9 || { note "waiting for another system test run"; flock 9; }
+umount_under "$sysdir" # a killed run's leftovers
+
+# --- 1. The cached Debian tree -------------------------------------------------------------
+base_key=$(printf '%s\n' "recipe=$BASE_RECIPE" "suite=$suite" "mirror=$mirror" \
+	"security=$security" $BASE_PACKAGES | sha256sum | cut -c1-16)
+
+build_base() {
+	local new=$base.new kver second
+	safe_rm "$new" || return 1
+	mkdir -p "$new"
+	note "debootstrap $suite (minbase) into $new"
+	debootstrap --variant=minbase "$suite" "$new" "$mirror" 2>&1 | grep -vE '^I: (Retrieving|Validating|Extracting|Unpacking|Configuring)' | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	# The user's apt sources; dpkg without fsync (a throw-away tree); no recommends.
+	{
+		echo "deb $mirror $suite main"
+		echo "deb $mirror $suite-updates main"
+		[ -z "$security" ] || echo "deb $security $suite-security main"
+	} >"$new/etc/apt/sources.list"
+	echo force-unsafe-io >"$new/etc/dpkg/dpkg.cfg.d/rvisor-system-unsafe-io"
+	printf 'path-exclude=/usr/share/%s/*\n' doc man info locale >"$new/etc/dpkg/dpkg.cfg.d/rvisor-system-nodoc"
+	printf 'APT::Install-Recommends "false";\n' >"$new/etc/apt/apt.conf.d/90rvisor-system-no-recommends"
+	policy_rc_d "$new" on
+	mount_tree "$new" || return 1
+	note "apt-get install $(echo $BASE_PACKAGES)"
+	# shellcheck disable=SC2086
+	{
+		in_tree "$new" apt-get update -q &&
+			in_tree "$new" apt-get dist-upgrade -y -q &&
+			in_tree "$new" apt-get install -y -q $BASE_PACKAGES
+	} 2>&1 | grep -vE '^(Get:|Selecting previously|Preparing to unpack|Unpacking|Setting up|Processing triggers|\(Reading database|update-alternatives: warning: skip creation of /usr/share/man)' | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { unmount_tree "$new"; return 1; }
+	kver=$(cd "$new/boot" && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' | sort -V | tail -1)
+	[ -n "$kver" ] && [ -s "$new/boot/initrd.img-$kver" ] || { note "no kernel and initrd in $new/boot"; unmount_tree "$new"; return 1; }
+	# A second kernel for DKMS to build for: the previous ABI of the same version and flavour
+	# (6.1.0-55-amd64 beside 6.1.0-56-amd64), else the cloud flavour of this one. Only
+	# downloaded here (after the clean); each run installs it from the cache.
+	in_tree "$new" apt-get clean
+	local ver=${kver%%-*} abi=${kver#*-}
+	abi=${abi%%-*}
+	second=$(in_tree "$new" apt-cache search --names-only "^linux-headers-${ver//./\\.}-[0-9]+-amd64\$" |
+		sed -nE "s/^linux-headers-${ver//./\\.}-([0-9]+)-amd64 .*/\1/p" | awk -v c="$abi" '$1 < c' | sort -n | tail -1)
+	if [ -n "$second" ]; then
+		second=linux-headers-$ver-$second-amd64
+	else
+		second=linux-headers-${kver%-amd64}-cloud-amd64
+	fi
+	note "second kernel headers: $second"
+	in_tree "$new" apt-get install -y -q --download-only "$second" 2>&1 | grep -vE '^Get:' | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { unmount_tree "$new"; return 1; }
+	unmount_tree "$new"
+	policy_rc_d "$new" off
+	rm -f "$new"/var/cache/apt/*.bin
+	printf 'key: %s\nkernel: %s\nsecond: %s\npackages: %s\n' "$base_key" "$kver" "$second" \
+		"$(echo $BASE_PACKAGES)" >"$new/.rvisor-system-base"
+	safe_rm "$base" || return 1
+	mv "$new" "$base"
+}
+
+if [ -f "$base/.rvisor-system-base" ] && grep -qxF "key: $base_key" "$base/.rvisor-system-base"; then
+	base_how="cached"
+else
+	s=$(date +%s)
+	build_base || fatal "Debian $suite tree built with debootstrap into $base"
+	base_how="built in $(($(date +%s) - s))s"
+fi
+kver=$(sed -n 's/^kernel: //p' "$base/.rvisor-system-base")
+second=$(sed -n 's/^second: //p' "$base/.rvisor-system-base")
+second_kver=${second#linux-headers-}
+tap OK "Debian $suite tree with systemd, kernel $kver and dkms ($base_how)"
+[ "$base_only" = 0 ] || finish
+
+# --- 2. The packages -----------------------------------------------------------------------
+if [ -n "${RVISOR_SYSTEM_DEBS:-}" ]; then
+	debdir=$(realpath "$RVISOR_SYSTEM_DEBS")
+	note "packages from RVISOR_SYSTEM_DEBS=$debdir"
+else
+	debdir=$top/build/packages
+	grep -q '^deb:' Makefile || fatal "the packages build (make deb: no such target in the Makefile yet)"
+	s=$(date +%s)
+	mkdir -p "$sysdir"
+	if ! make -s deb >"$sysdir/make-deb.log" 2>&1; then
+		tail -40 "$sysdir/make-deb.log" | comment
+		fatal "the packages build (make deb; see build/system/make-deb.log)"
+	fi
+	note "make deb took $(($(date +%s) - s))s"
+fi
+newest() { ls -t "$debdir"/$1 2>/dev/null | head -1; }
+deb_main=$(newest 'rvisor_*.deb')
+deb_dkms=$(newest 'rvisor-dkms_*.deb')
+[ -n "$deb_main" ] && [ -n "$deb_dkms" ] ||
+	fatal "the packages rvisor_*.deb and rvisor-dkms_*.deb are in $debdir"
+tap OK "packages: ${deb_dkms##*/} ${deb_main##*/}"
+
+# --- 3. The per-run tree: an overlay on the cached one --------------------------------------
+safe_rm "$rundir" || fatal "the previous run's tree can be removed ($rundir)"
+mkdir -p "$rundir/upper" "$rundir/work" "$root"
+mount -t overlay overlay -o "lowerdir=$base,upperdir=$rundir/upper,workdir=$rundir/work" "$root" ||
+	{ note "no overlayfs here: copying the tree"; cp -a "$base/." "$root/" || fatal "a copy of the tree in $root"; }
+policy_rc_d "$root" on
+mount_tree "$root" || fatal "/proc, /sys and /dev mounted in the chroot"
+mkdir -p "$root/tmp/rvisor-debs"
+cp "$deb_dkms" "$deb_main" "$root/tmp/rvisor-debs/"
+chmod -R a+rX "$root/tmp/rvisor-debs"
+
+s=$(date +%s)
+in_tree "$root" apt-get install -y "/tmp/rvisor-debs/${deb_dkms##*/}" "/tmp/rvisor-debs/${deb_main##*/}" \
+	>"$rundir/apt-install.log" 2>&1
+rc=$?
+apt_log() { grep -vE '^(\(Reading database|Selecting previously|Preparing to unpack)' "$1" | comment; }
+apt_log "$rundir/apt-install.log"
+grep -qE '^Need to get [1-9]' "$rundir/apt-install.log" && note "apt downloaded dependencies: add them to BASE_PACKAGES"
+check "apt install ./${deb_dkms##*/} ./${deb_main##*/} in the chroot ($(($(date +%s) - s))s)" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || finish
+
+dkms_status=$(in_tree "$root" dkms status 2>&1)
+echo "$dkms_status" | comment
+dkms_has() { grep -qE "^rvisor/[^,]+, $1, x86_64: installed" <<<"$dkms_status"; }
+check "dkms status: rvisor installed for the booted kernel $kver" dkms_has "$kver"
+vermagic=$(in_tree "$root" modinfo -k "$kver" -F vermagic rvisor 2>&1)
+modfile=$(in_tree "$root" modinfo -k "$kver" -n rvisor 2>&1)
+note "modinfo rvisor: $modfile, vermagic $vermagic"
+check "modprobe finds the DKMS-built rvisor.ko for $kver (updates/dkms, vermagic $kver)" \
+	eval '[[ "$modfile" == */updates/dkms/rvisor.ko* ]] && [[ "$vermagic" == "$kver "* ]]'
+check "the package created group rvisor" eval 'in_tree "$root" getent group rvisor >/dev/null'
+
+s=$(date +%s)
+in_tree "$root" apt-get install -y --no-download "$second" >"$rundir/apt-second.log" 2>&1
+rc=$?
+apt_log "$rundir/apt-second.log"
+check "a second kernel's headers install ($second, $(($(date +%s) - s))s)" [ "$rc" -eq 0 ]
+dkms_status=$(in_tree "$root" dkms status 2>&1)
+echo "$dkms_status" | comment
+check "dkms status lists rvisor for both kernels ($kver and $second_kver)" \
+	eval 'dkms_has "$kver" && dkms_has "$second_kver"'
+
+# What the booted system needs for the test: users, an image, a short idle timeout, the unit.
+{
+	in_tree "$root" useradd -m -s /bin/bash -G rvisor alice &&
+		in_tree "$root" useradd -m -s /bin/bash bob &&
+		BUSYBOX=$root/bin/busybox tests/images/make-busybox-image.sh "$root/srv/busybox" &&
+		conf=$root/etc/rvisor/rvisord.conf &&
+		{ [ -f "$conf" ] || echo '[rvisord]' >"$conf"; } &&
+		sed -i '/^[[:space:]]*idle_timeout[[:space:]]*=/d' "$conf" &&
+		echo 'idle_timeout = 5' >>"$conf" &&
+		install -m 0755 tests/system/guest-test.sh "$root/usr/local/sbin/rvisor-system-test" &&
+		install -m 0644 tests/system/rvisor-system-test.service "$root/etc/systemd/system/" &&
+		in_tree "$root" systemctl enable rvisor-system-test.service &&
+		echo rvisor-system >"$root/etc/hostname" &&
+		printf '/dev/vda / ext4 rw 0 0\n' >"$root/etc/fstab"
+} 2>&1 | comment
+check "alice (group rvisor), bob, /srv/busybox, idle_timeout = 5 and the test unit set up" [ "${PIPESTATUS[0]}" -eq 0 ]
+
+unmount_tree "$root"
+policy_rc_d "$root" off
+in_tree "$root" apt-get clean
+rm -rf "$root/tmp/rvisor-debs" "$root/etc/dpkg/dpkg.cfg.d/rvisor-system-unsafe-io"
+cp "$root/boot/vmlinuz-$kver" "$root/boot/initrd.img-$kver" "$rundir/"
+
+# --- 4. The disk image and the boot ---------------------------------------------------------
+s=$(date +%s)
+size_mb=$(($(du -smx "$root" | cut -f1) * 5 / 4 + 512))
+mke2fs -q -F -t ext4 -L rvisor-root -d "$root" "$image" "${size_mb}M" 2>&1 | comment
+check "ext4 image of the tree with mke2fs -d (${size_mb} MiB, $(($(date +%s) - s))s)" [ "${PIPESTATUS[0]}" -eq 0 ]
+umount_under "$root"
+
+# KVM when /dev/kvm exists and really runs this kernel (see tests/vm/run.sh), remembered
+# until the host reboots.
+kvm_works() {
+	local cache=$sysdir/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)
+	[ -w /dev/kvm ] || return 1
+	if [ ! -f "$cache" ]; then
+		rm -f "$sysdir"/kvm-probe.*
+		if timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nodefaults -no-reboot \
+			-display none -monitor none -kernel "$rundir/vmlinuz-$kver" \
+			-append "console=ttyS0 panic=-1" -serial stdio </dev/null 2>&1 | grep -q 'Kernel panic'; then
+			echo yes >"$cache"
+		else
+			echo no >"$cache"
+		fi
+	fi
+	[ "$(cat "$cache")" = yes ]
+}
+case "${RVISOR_SYSTEM_ACCEL:-auto}" in
+kvm) accel=(-accel kvm -cpu host) ;;
+tcg) accel=(-accel tcg -cpu max) ;;
+*) if kvm_works; then accel=(-accel kvm -cpu host); else accel=(-accel tcg -cpu max); fi ;;
+esac
+
+rm -f "$console" "$results"
+append="root=/dev/vda rw console=ttyS0 systemd.unit=multi-user.target oops=panic panic=-1"
+note "booting $kver (${accel[1]}), console in ${console#$top/}"
+s=$(date +%s)
+timeout -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1536 \
+	-nodefaults -no-reboot -display none -monitor none \
+	-kernel "$rundir/vmlinuz-$kver" -initrd "$rundir/initrd.img-$kver" -append "$append" \
+	-drive "file=$image,format=raw,if=virtio,cache=unsafe,discard=unmap" \
+	-device virtio-rng-pci \
+	-serial stdio -serial "file:$results" </dev/null 2>&1 | tr -d '\r' | tee "$console" | comment
+qemu_rc=${PIPESTATUS[0]}
+boot_s=$(($(date +%s) - s))
+touch "$results"
+
+# The guest's TAP, renumbered into ours.
+guest_plan=$(tr -d '\r' <"$results" | sed -nE 's/^1\.\.([0-9]+)$/\1/p' | head -1)
+guest_ran=0
+while IFS= read -r line; do
+	line=${line%$'\r'}
+	case "$line" in
+	"ok "*) guest_ran=$((guest_ran + 1)); tap OK "guest: $(sed -E 's/^ok [0-9]+ (- )?//' <<<"$line")" ;;
+	"not ok "*) guest_ran=$((guest_ran + 1)); tap NOT "guest: $(sed -E 's/^not ok [0-9]+ (- )?//' <<<"$line")" ;;
+	"#"*) echo "$line" ;;
+	esac
+done < <(sed '/^RVISOR-SYSTEM-DMESG-BEGIN/,$d' "$results")
+done_line=$(tr -d '\r' <"$results" | grep -aE '^RVISOR-SYSTEM-DONE' | tail -1)
+kernel_problems=$(tests/vm/kernel-log-problems.sh "$console" \
+	<(sed -n '/^RVISOR-SYSTEM-DMESG-BEGIN/,/^RVISOR-SYSTEM-DMESG-END/p' "$results"))
+
+if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+	tap NOT "guest finished within ${timeout_s}s (it hung; see ${console#$top/})"
+else
+	tap OK "guest booted, tested and powered off within ${timeout_s}s (took ${boot_s}s, ${accel[1]})"
+fi
+if [ -z "$done_line" ]; then
+	tap NOT "guest reported its results (it never did; see ${console#$top/})"
+elif [ -z "$guest_plan" ] || [ "$guest_ran" -lt "$guest_plan" ]; then
+	tap NOT "guest ran all its tests (ran $guest_ran of ${guest_plan:-an unknown number})"
+else
+	tap OK "guest ran all $guest_plan tests"
+fi
+if [ -n "$kernel_problems" ]; then
+	tap NOT "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
+	echo "$kernel_problems" | comment
+else
+	tap OK "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
+fi
+note "system test took $(elapsed)s (boot and guest tests ${boot_s}s)"
+finish

@@ -11,6 +11,7 @@
 #      tree's own kernel and initramfs-tools initrd (KVM when it works, else TCG).
 #   4. The guest's TAP comes back on ttyS1; the console is kept in build/system/console.log.
 #      The host adds: the guest reported, finished in time, and its kernel log is clean.
+#   5. Back in the chroot: apt-get purge of both packages leaves nothing behind.
 #   tests/system/run.sh              the whole test
 #   tests/system/run.sh --base-only  only prepare the cached Debian tree (e.g. to warm a CI cache)
 # Environment: RVISOR_SYSTEM_DEBS=DIR (use the rvisor_*.deb and rvisor-dkms_*.deb there instead
@@ -372,5 +373,31 @@ if [ -n "$kernel_problems" ]; then
 else
 	tap OK "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
 fi
+# --- 5. Remove and purge leave nothing behind ------------------------------------------------
+if mount -t overlay overlay -o "lowerdir=$base,upperdir=$rundir/upper,workdir=$rundir/work" "$root" 2>/dev/null; then
+	policy_rc_d "$root" on
+	mount_tree "$root" || fatal "/proc, /sys and /dev mounted in the chroot again"
+	in_tree "$root" apt-get purge -y rvisor rvisor-dkms >"$rundir/apt-purge.log" 2>&1
+	rc=$?
+	apt_log "$rundir/apt-purge.log"
+	check "apt-get purge rvisor rvisor-dkms" [ "$rc" -eq 0 ]
+	left=$({
+		in_tree "$root" dkms status 2>/dev/null | grep rvisor
+		find "$root/lib/modules" -name 'rvisor.ko*' 2>/dev/null
+		for p in /usr/src/rvisor-* /etc/rvisor /var/lib/rvisor /lib/systemd/system/rvisord.socket \
+			/lib/systemd/system/rvisord.service /usr/sbin/rvisord /usr/bin/rvisorctl \
+			/etc/systemd/system/sockets.target.wants/rvisord.socket; do
+			ls -d "$root"$p 2>/dev/null
+		done
+	})
+	[ -z "$left" ] || echo "$left" | comment
+	check "after purge nothing is left: DKMS entry, module, sources, units, programs, config, state" [ -z "$left" ]
+	unmount_tree "$root"
+	policy_rc_d "$root" off
+	umount_under "$root"
+else
+	tap NOT "the tree mounted again to test removal"
+fi
+
 note "system test took $(elapsed)s (boot and guest tests ${boot_s}s)"
 finish

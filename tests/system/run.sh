@@ -383,6 +383,7 @@ if mount -t overlay overlay -o "lowerdir=$base,upperdir=$rundir/upper,workdir=$r
 	check "apt-get purge rvisor rvisor-dkms" [ "$rc" -eq 0 ]
 	left=$({
 		in_tree "$root" dkms status 2>/dev/null | grep rvisor
+		in_tree "$root" getent group rvisor
 		find "$root/lib/modules" -name 'rvisor.ko*' 2>/dev/null
 		for p in /usr/src/rvisor-* /etc/rvisor /var/lib/rvisor /lib/systemd/system/rvisord.socket \
 			/lib/systemd/system/rvisord.service /usr/sbin/rvisord /usr/bin/rvisorctl \
@@ -391,7 +392,7 @@ if mount -t overlay overlay -o "lowerdir=$base,upperdir=$rundir/upper,workdir=$r
 		done
 	})
 	[ -z "$left" ] || echo "$left" | comment
-	check "after purge nothing is left: DKMS entry, module, sources, units, programs, config, state" [ -z "$left" ]
+	check "after purge nothing is left: DKMS entry, module, sources, units, programs, config, state, group" [ -z "$left" ]
 	unmount_tree "$root"
 	policy_rc_d "$root" off
 	umount_under "$root"

@@ -4,14 +4,16 @@
 #   1. A Debian 12 tree (debootstrap minbase + systemd, kernel, headers, dkms, …) in
 #      build/system/base/, cached: rebuilt only when its recipe (the package list) changes.
 #   2. A per-run overlay of it: `apt install ./rvisor-dkms_*.deb ./rvisor_*.deb` in a chroot
-#      (DKMS builds rvisor.ko for the tree's kernel), then a second kernel's headers (DKMS must
-#      build for it too); a user alice in group rvisor, a user bob outside it, /srv/busybox,
-#      idle_timeout = 5, and tests/system/guest-test.sh as a oneshot unit after multi-user.
-#   3. An ext4 image made from the tree with `mke2fs -d` (no loop mounts), booted with the
-#      tree's own kernel and initramfs-tools initrd (KVM when it works, else TCG).
-#   4. The guest's TAP comes back on ttyS1; the console is kept in build/system/console.log.
+#      (DKMS builds rvisor.ko for the tree's kernel); a user alice in group rvisor, a user bob
+#      outside it, /srv/busybox, idle_timeout = 5, tests/system/guest-test.sh as a oneshot
+#      unit after multi-user.
+#   3. An ext4 image made from the tree with `mke2fs -d` (no loop mounts), booted in the
+#      background with the tree's own kernel and initramfs-tools initrd (KVM when it works,
+#      else TCG).
+#   4. Meanwhile, in the chroot (never booted): a second kernel's headers (DKMS must build
+#      rvisor for it too), then apt-get purge of both packages must leave nothing behind.
+#   5. The guest's TAP comes back on ttyS1; the console is kept in build/system/console.log.
 #      The host adds: the guest reported, finished in time, and its kernel log is clean.
-#   5. Back in the chroot: apt-get purge of both packages leaves nothing behind.
 #   tests/system/run.sh              the whole test
 #   tests/system/run.sh --base-only  only prepare the cached Debian tree (e.g. to warm a CI cache)
 # Environment: RVISOR_SYSTEM_DEBS=DIR (use the rvisor_*.deb and rvisor-dkms_*.deb there instead
@@ -22,7 +24,7 @@
 # and the per-run tree in build/system/run/ for a look afterwards).
 # Needs root (chroot, mounts), debootstrap, e2fsprogs >= 1.43 (mke2fs -d), qemu-system-x86.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
 
 sysdir=$top/build/system
@@ -44,6 +46,8 @@ base_only=0
 BASE_PACKAGES="systemd systemd-sysv udev dbus kmod initramfs-tools zstd linux-image-amd64
 	linux-headers-amd64 dkms jq busybox-static e2fsprogs procps
 	libsystemd0 libcap2 libjson-c5 libseccomp2 libiniparser1"
+# shellcheck disable=SC2086 # one line, single spaces
+base_list=$(echo $BASE_PACKAGES)
 # Bump when the way the tree is built changes (it is part of the cache key).
 BASE_RECIPE=2
 
@@ -97,13 +101,25 @@ safe_rm() {
 cleanup() {
 	[ -n "${cleaned:-}" ] && return
 	cleaned=1
+	[ -z "${qemu_pid:-}" ] || { kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid" 2>/dev/null; }
 	umount_under "$sysdir"
+	# A console the run did not get to copy (interrupted) is still worth keeping.
+	[ ! -s "$rundir/console.raw" ] || [ -s "$console" ] || tr -d '\r' <"$rundir/console.raw" >"$console"
 	if [ "${RVISOR_SYSTEM_KEEP:-0}" != 1 ]; then
 		safe_rm "$rundir" "$base.new"
 	fi
 }
-trap 'finish' INT TERM
-trap 'cleanup' EXIT
+# On a signal: the trap may run inside a function whose output is redirected to a log, so
+# its lines go to the stdout the script started with (fd 7).
+exec 7>&1
+# shellcheck disable=SC2317 # called by the trap
+on_signal() {
+	exec 1>&7 2>&1
+	tap NOT "the run was interrupted by a signal"
+	finish
+}
+trap on_signal INT TERM HUP
+trap cleanup EXIT
 
 # Runs a command in a tree as root with a clean environment.
 in_tree() { # in_tree DIR COMMAND…
@@ -141,7 +157,7 @@ umount_under "$sysdir" # a killed run's leftovers
 
 # --- 1. The cached Debian tree -------------------------------------------------------------
 base_key=$(printf '%s\n' "recipe=$BASE_RECIPE" "suite=$suite" "mirror=$mirror" \
-	"security=$security" $BASE_PACKAGES | sha256sum | cut -c1-16)
+	"security=$security" "$base_list" | sha256sum | cut -c1-16)
 
 build_base() {
 	local new=$base.new kver second
@@ -161,7 +177,7 @@ build_base() {
 	printf 'APT::Install-Recommends "false";\n' >"$new/etc/apt/apt.conf.d/90rvisor-system-no-recommends"
 	policy_rc_d "$new" on
 	mount_tree "$new" || return 1
-	note "apt-get install $(echo $BASE_PACKAGES)"
+	note "apt-get install $base_list"
 	# shellcheck disable=SC2086
 	{
 		in_tree "$new" apt-get update -q &&
@@ -191,7 +207,7 @@ build_base() {
 	policy_rc_d "$new" off
 	rm -f "$new"/var/cache/apt/*.bin
 	printf 'key: %s\nkernel: %s\nsecond: %s\npackages: %s\n' "$base_key" "$kver" "$second" \
-		"$(echo $BASE_PACKAGES)" >"$new/.rvisor-system-base"
+		"$base_list" >"$new/.rvisor-system-base"
 	safe_rm "$base" || return 1
 	mv "$new" "$base"
 }
@@ -263,16 +279,6 @@ check "modprobe finds the DKMS-built rvisor.ko for $kver (updates/dkms, vermagic
 	eval '[[ "$modfile" == */updates/dkms/rvisor.ko* ]] && [[ "$vermagic" == "$kver "* ]]'
 check "the package created group rvisor" eval 'in_tree "$root" getent group rvisor >/dev/null'
 
-s=$(date +%s)
-in_tree "$root" apt-get install -y --no-download "$second" >"$rundir/apt-second.log" 2>&1
-rc=$?
-apt_log "$rundir/apt-second.log"
-check "a second kernel's headers install ($second, $(($(date +%s) - s))s)" [ "$rc" -eq 0 ]
-dkms_status=$(in_tree "$root" dkms status 2>&1)
-echo "$dkms_status" | comment
-check "dkms status lists rvisor for both kernels ($kver and $second_kver)" \
-	eval 'dkms_has "$kver" && dkms_has "$second_kver"'
-
 # What the booted system needs for the test: users, an image, a short idle timeout, the unit.
 {
 	in_tree "$root" useradd -m -s /bin/bash -G rvisor alice &&
@@ -290,9 +296,9 @@ check "dkms status lists rvisor for both kernels ($kver and $second_kver)" \
 } 2>&1 | comment
 check "alice (group rvisor), bob, /srv/busybox, idle_timeout = 5 and the test unit set up" [ "${PIPESTATUS[0]}" -eq 0 ]
 
+# The image gets the system as a user has it: no chroot mounts, no policy-rc.d, dpkg syncing.
 unmount_tree "$root"
 policy_rc_d "$root" off
-in_tree "$root" apt-get clean
 rm -rf "$root/tmp/rvisor-debs" "$root/etc/dpkg/dpkg.cfg.d/rvisor-system-unsafe-io"
 cp "$root/boot/vmlinuz-$kver" "$root/boot/initrd.img-$kver" "$rundir/"
 
@@ -301,7 +307,6 @@ s=$(date +%s)
 size_mb=$(($(du -smx "$root" | cut -f1) * 5 / 4 + 512))
 mke2fs -q -F -t ext4 -L rvisor-root -d "$root" "$image" "${size_mb}M" 2>&1 | comment
 check "ext4 image of the tree with mke2fs -d (${size_mb} MiB, $(($(date +%s) - s))s)" [ "${PIPESTATUS[0]}" -eq 0 ]
-umount_under "$root"
 
 # KVM when /dev/kvm exists and really runs this kernel (see tests/vm/run.sh), remembered
 # until the host reboots.
@@ -328,17 +333,58 @@ esac
 
 rm -f "$console" "$results"
 append="root=/dev/vda rw console=ttyS0 systemd.unit=multi-user.target oops=panic panic=-1"
-note "booting $kver (${accel[1]}), console in ${console#$top/}"
-s=$(date +%s)
+note "booting $kver (${accel[1]}) in the background, console in ${console#$top/}"
+boot_start=$(date +%s)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1536 \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "$rundir/vmlinuz-$kver" -initrd "$rundir/initrd.img-$kver" -append "$append" \
 	-drive "file=$image,format=raw,if=virtio,cache=unsafe,discard=unmap" \
 	-device virtio-rng-pci \
-	-serial stdio -serial "file:$results" </dev/null 2>&1 | tr -d '\r' | tee "$console" | comment
-qemu_rc=${PIPESTATUS[0]}
-boot_s=$(($(date +%s) - s))
-touch "$results"
+	-serial "file:$rundir/console.raw" -serial "file:$results" </dev/null >"$rundir/qemu.log" 2>&1 &
+qemu_pid=$!
+
+# --- 5. Meanwhile, in the tree (not booted): a second kernel, then removal -----------------
+policy_rc_d "$root" on
+mount_tree "$root" || fatal "/proc, /sys and /dev mounted in the chroot again"
+s=$(date +%s)
+in_tree "$root" apt-get install -y --no-download "$second" >"$rundir/apt-second.log" 2>&1
+rc=$?
+apt_log "$rundir/apt-second.log"
+check "a second kernel's headers install ($second, $(($(date +%s) - s))s)" [ "$rc" -eq 0 ]
+dkms_status=$(in_tree "$root" dkms status 2>&1)
+echo "$dkms_status" | comment
+check "dkms status lists rvisor for both kernels ($kver and $second_kver)" \
+	eval 'dkms_has "$kver" && dkms_has "$second_kver"'
+
+in_tree "$root" apt-get purge -y rvisor rvisor-dkms >"$rundir/apt-purge.log" 2>&1
+rc=$?
+apt_log "$rundir/apt-purge.log"
+check "apt-get purge rvisor rvisor-dkms" [ "$rc" -eq 0 ]
+left=$({
+	in_tree "$root" dkms status 2>/dev/null | grep rvisor
+	in_tree "$root" getent group rvisor
+	find "$root/lib/modules" -name 'rvisor.ko*' 2>/dev/null
+	for p in /usr/src/rvisor-* /etc/rvisor /var/lib/rvisor /lib/systemd/system/rvisord.socket \
+		/lib/systemd/system/rvisord.service /usr/sbin/rvisord /usr/bin/rvisorctl \
+		/etc/systemd/system/sockets.target.wants/rvisord.socket; do
+		ls -d "$root"$p 2>/dev/null
+	done
+})
+[ -z "$left" ] || echo "$left" | comment
+check "after purge nothing is left: DKMS entry, module, sources, units, programs, config, state, group" [ -z "$left" ]
+unmount_tree "$root"
+policy_rc_d "$root" off
+umount_under "$root"
+
+# --- 6. The guest's results ----------------------------------------------------------------
+wait "$qemu_pid"
+qemu_rc=$?
+qemu_pid=
+boot_s=$(($(date +%s) - boot_start))
+touch "$rundir/console.raw" "$results"
+tr -d '\r' <"$rundir/console.raw" >"$console"
+comment <"$console"
+comment <"$rundir/qemu.log"
 
 # The guest's TAP, renumbered into ours.
 guest_plan=$(tr -d '\r' <"$results" | sed -nE 's/^1\.\.([0-9]+)$/\1/p' | head -1)
@@ -373,32 +419,5 @@ if [ -n "$kernel_problems" ]; then
 else
 	tap OK "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
 fi
-# --- 5. Remove and purge leave nothing behind ------------------------------------------------
-if mount -t overlay overlay -o "lowerdir=$base,upperdir=$rundir/upper,workdir=$rundir/work" "$root" 2>/dev/null; then
-	policy_rc_d "$root" on
-	mount_tree "$root" || fatal "/proc, /sys and /dev mounted in the chroot again"
-	in_tree "$root" apt-get purge -y rvisor rvisor-dkms >"$rundir/apt-purge.log" 2>&1
-	rc=$?
-	apt_log "$rundir/apt-purge.log"
-	check "apt-get purge rvisor rvisor-dkms" [ "$rc" -eq 0 ]
-	left=$({
-		in_tree "$root" dkms status 2>/dev/null | grep rvisor
-		in_tree "$root" getent group rvisor
-		find "$root/lib/modules" -name 'rvisor.ko*' 2>/dev/null
-		for p in /usr/src/rvisor-* /etc/rvisor /var/lib/rvisor /lib/systemd/system/rvisord.socket \
-			/lib/systemd/system/rvisord.service /usr/sbin/rvisord /usr/bin/rvisorctl \
-			/etc/systemd/system/sockets.target.wants/rvisord.socket; do
-			ls -d "$root"$p 2>/dev/null
-		done
-	})
-	[ -z "$left" ] || echo "$left" | comment
-	check "after purge nothing is left: DKMS entry, module, sources, units, programs, config, state, group" [ -z "$left" ]
-	unmount_tree "$root"
-	policy_rc_d "$root" off
-	umount_under "$root"
-else
-	tap NOT "the tree mounted again to test removal"
-fi
-
 note "system test took $(elapsed)s (boot and guest tests ${boot_s}s)"
 finish

@@ -26,6 +26,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
+# shellcheck source=tests/lib/qemu-accel.bash
+source tests/lib/qemu-accel.bash
 
 sysdir=$top/build/system
 base=$sysdir/base
@@ -308,28 +310,8 @@ size_mb=$(($(du -smx "$root" | cut -f1) * 5 / 4 + 512))
 mke2fs -q -F -t ext4 -L rvisor-root -d "$root" "$image" "${size_mb}M" 2>&1 | comment
 check "ext4 image of the tree with mke2fs -d (${size_mb} MiB, $(($(date +%s) - s))s)" [ "${PIPESTATUS[0]}" -eq 0 ]
 
-# KVM when /dev/kvm exists and really runs this kernel (see tests/vm/run.sh), remembered
-# until the host reboots.
-kvm_works() {
-	local cache=$sysdir/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)
-	[ -w /dev/kvm ] || return 1
-	if [ ! -f "$cache" ]; then
-		rm -f "$sysdir"/kvm-probe.*
-		if timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nodefaults -no-reboot \
-			-display none -monitor none -kernel "$rundir/vmlinuz-$kver" \
-			-append "console=ttyS0 panic=-1" -serial stdio </dev/null 2>&1 | grep -q 'Kernel panic'; then
-			echo yes >"$cache"
-		else
-			echo no >"$cache"
-		fi
-	fi
-	[ "$(cat "$cache")" = yes ]
-}
-case "${RVISOR_SYSTEM_ACCEL:-auto}" in
-kvm) accel=(-accel kvm -cpu host) ;;
-tcg) accel=(-accel tcg -cpu max) ;;
-*) if kvm_works; then accel=(-accel kvm -cpu host); else accel=(-accel tcg -cpu max); fi ;;
-esac
+qemu_accel "${RVISOR_SYSTEM_ACCEL:-auto}" "$sysdir" "$rundir/vmlinuz-$kver"
+accel=("${qemu_accel_args[@]}")
 
 rm -f "$console" "$results"
 append="root=/dev/vda rw console=ttyS0 systemd.unit=multi-user.target oops=panic panic=-1"

@@ -10,6 +10,8 @@
 # RVISOR_VM_ACCEL (auto, kvm or tcg), RVISOR_VM_SUITES (e.g. "gate lifecycle": only those files).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=tests/lib/qemu-accel.bash
+source tests/lib/qemu-accel.bash
 
 mode=test
 case "${1:-}" in
@@ -37,29 +39,8 @@ make -s KVER="$kver" module userspace vm-helpers 2>&1 | comment
 make -s KVER="$kver" "$vmdir/initramfs.cpio" 2>&1 | comment
 [ "${PIPESTATUS[0]}" -eq 0 ] || bail "packing the initramfs"
 
-# KVM when /dev/kvm exists and really runs this kernel (nested setups can hang or abort);
-# the probe boots the kernel with no initramfs, which panics at once, and is remembered until
-# the host reboots.
-kvm_works() {
-	local cache=$vmdir/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)
-	[ -w /dev/kvm ] || return 1
-	if [ ! -f "$cache" ]; then
-		rm -f "$vmdir"/kvm-probe.*
-		if timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nodefaults -no-reboot \
-			-display none -monitor none -kernel "/boot/vmlinuz-$kver" \
-			-append "console=ttyS0 panic=-1" -serial stdio </dev/null 2>&1 | grep -q 'Kernel panic'; then
-			echo yes >"$cache"
-		else
-			echo no >"$cache"
-		fi
-	fi
-	[ "$(cat "$cache")" = yes ]
-}
-case "${RVISOR_VM_ACCEL:-auto}" in
-kvm) accel=(-accel kvm -cpu host) ;;
-tcg) accel=(-accel tcg -cpu max) ;;
-*) if kvm_works; then accel=(-accel kvm -cpu host); else accel=(-accel tcg -cpu max); fi ;;
-esac
+qemu_accel "${RVISOR_VM_ACCEL:-auto}" "$vmdir" "/boot/vmlinuz-$kver"
+accel=("${qemu_accel_args[@]}")
 
 append="console=ttyS0 loglevel=5 oops=panic panic=-1 rvisorvm=$mode"
 [ -z "${RVISOR_VM_SUITES:-}" ] || append="$append rvisorvm_suites=$(tr ' ' , <<<"$RVISOR_VM_SUITES")"

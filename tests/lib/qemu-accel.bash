@@ -1,0 +1,35 @@
+# Choosing QEMU's accelerator for the VM harnesses (tests/vm/run.sh, tests/system/run.sh).
+# qemu_accel MODE CACHE_DIR KERNEL sets the array qemu_accel_args:
+#   MODE kvm or tcg forces one; auto takes KVM when /dev/kvm exists and really runs KERNEL
+#   (nested setups can hang or abort). The probe boots KERNEL with no initramfs, which panics
+#   at once; its answer is kept in CACHE_DIR until the host reboots.
+
+qemu_kvm_works() { # qemu_kvm_works CACHE_DIR KERNEL
+	local cache=$1/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)
+	[ -w /dev/kvm ] || return 1
+	if [ ! -f "$cache" ]; then
+		rm -f "$1"/kvm-probe.*
+		if timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nodefaults -no-reboot \
+			-display none -monitor none -kernel "$2" \
+			-append "console=ttyS0 panic=-1" -serial stdio </dev/null 2>&1 | grep -q 'Kernel panic'; then
+			echo yes >"$cache"
+		else
+			echo no >"$cache"
+		fi
+	fi
+	[ "$(cat "$cache")" = yes ]
+}
+
+qemu_accel() { # qemu_accel MODE CACHE_DIR KERNEL
+	case "$1" in
+	kvm) qemu_accel_args=(-accel kvm -cpu host) ;;
+	tcg) qemu_accel_args=(-accel tcg -cpu max) ;;
+	*)
+		if qemu_kvm_works "$2" "$3"; then
+			qemu_accel_args=(-accel kvm -cpu host)
+		else
+			qemu_accel_args=(-accel tcg -cpu max)
+		fi
+		;;
+	esac
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Parsing rvisorctl's arguments and formatting its output; see cli-util.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -8,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include "cli-util.h"
 #include "macro.h"
@@ -296,25 +301,138 @@ const char *cli_format_time(int64_t usec, char *buf, size_t size)
 	return buf;
 }
 
-/* Appends s to the growing buffer, shell-quoted when it needs to be. */
+/* The length of the valid UTF-8 sequence s starts with (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF); 0 when it is not one. s is NUL-terminated, and NUL is
+ * no continuation byte, so nothing past the end is read. */
+static size_t utf8_sequence_length(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0; /* overlong below */
+		else if (s[0] == 0xed)
+			hi = 0x9f; /* surrogates above */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90; /* overlong below */
+		else if (s[0] == 0xf4)
+			hi = 0x8f; /* past U+10FFFF above */
+	} else
+		return 0; /* a continuation byte, an overlong 0xc0/0xc1 lead, or 0xf5..0xff */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* How many bytes at s go out as they are (0: the byte at s is escaped). C0, DEL and the C1
+ * controls (U+0080-U+009F, 0xc2 0x80..0x9f) never do. */
+static size_t escape_keep(const unsigned char *s)
+{
+	size_t n;
+
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return 0;
+	n = utf8_sequence_length(s);
+	if (n == 2 && s[0] == 0xc2 && s[1] <= 0x9f)
+		return 0;
+	return n;
+}
+
+/* Whether cli_escape() would change s. */
+static bool needs_escape(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = escape_keep(p);
+
+		if (n == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* s escaped, allocated; for bash's $'...' backslashes and single quotes are escaped too. */
+static char *escape_alloc(const char *s, bool shell)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+	size_t len;
+
+	if (!s) {
+		errno = EINVAL;
+		return NULL;
+	}
+	len = strlen(s);
+	if (len > (SIZE_MAX - 1) / 4) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* At most 4 bytes out for each byte in: "\xHH", or "\\" and "\'" for the shell. */
+	out = o = malloc(4 * len + 1);
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t n = escape_keep(p);
+
+		if (n == 0) {
+			o += sprintf(o, "\\x%02x", *p++);
+			continue;
+		}
+		if (shell && (*p == '\\' || *p == '\''))
+			*o++ = '\\';
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+char *cli_escape(const char *s)
+{
+	return escape_alloc(s, false);
+}
+
+/* Appends s to the growing buffer, shell-quoted when it needs to be: as is when it has only
+ * safe characters, in '...' when it has no control character, else in bash's $'...' (the one
+ * quoting in which a shell reads \xHH back as the byte). */
 static int append_quoted(FILE *f, const char *s)
 {
+	_cleanup_free_ char *ansi = NULL;
+
 	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 			    "_@%+=:,./-") == strlen(s))
 		return fputs(s, f);
-	if (fputc('\'', f) == EOF)
-		return EOF;
-	for (; *s; s++)
-		if ((*s == '\'' ? fputs("'\\''", f) : fputc(*s, f)) == EOF)
+	if (!needs_escape(s)) {
+		if (fputc('\'', f) == EOF)
 			return EOF;
-	return fputc('\'', f);
+		for (; *s; s++)
+			if ((*s == '\'' ? fputs("'\\''", f) : fputc(*s, f)) == EOF)
+				return EOF;
+		return fputc('\'', f);
+	}
+	ansi = escape_alloc(s, true);
+	if (!ansi)
+		return EOF;
+	return fprintf(f, "$'%s'", ansi) < 0 ? EOF : 0;
 }
 
 char *cli_format_argv(json_object *array)
 {
 	char *text = NULL;
 	size_t len = 0, n;
-	bool first = true;
+	bool first = true, failed = false;
 	FILE *f;
 
 	f = open_memstream(&text, &len);
@@ -328,14 +446,184 @@ char *cli_format_argv(json_object *array)
 			continue;
 		if (!first)
 			fputc(' ', f);
-		append_quoted(f, json_object_get_string(e));
+		if (append_quoted(f, json_object_get_string(e)) == EOF)
+			failed = true;
 		first = false;
+	}
+	if (fclose(f) != 0 || failed) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+char *cli_json_text(json_object *o, bool pretty)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
+	const unsigned char *p = (const unsigned char *)json_object_to_json_string_ext(o, flags);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!p)
+		return NULL;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	/* Outside strings JSON text is plain ASCII, so these bytes are inside one. */
+	for (; *p; p++) {
+		if (*p == 0x7f)
+			fputs("\\u007f", f);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fprintf(f, "\\u00%02x", p[1]);
+			p++;
+		} else
+			fputc(*p, f);
 	}
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
 	}
 	return text;
+}
+
+int cli_bundle_root_path(const char *text, size_t len, char **ret)
+{
+	struct json_tokener *tok;
+	json_object *config, *root, *path;
+	const char *p = "rootfs";
+	char *copy;
+	bool good;
+	int r = 0;
+
+	if (!text || !ret || len > INT_MAX)
+		return -EINVAL;
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	config = json_tokener_parse_ex(tok, text, (int)len);
+	good = config && json_tokener_get_error(tok) == json_tokener_success;
+	/* Only white space may follow the object. */
+	for (size_t i = good ? json_tokener_get_parse_end(tok) : len; i < len; i++)
+		if (!strchr(" \t\r\n", text[i]))
+			good = false;
+	json_tokener_free(tok);
+	if (!good || !json_object_is_type(config, json_type_object)) {
+		json_object_put(config);
+		return -EBADMSG;
+	}
+	if (json_object_object_get_ex(config, "root", &root) && !json_object_is_type(root, json_type_null)) {
+		if (!json_object_is_type(root, json_type_object))
+			r = -EINVAL;
+		else if (json_object_object_get_ex(root, "path", &path) &&
+			 !json_object_is_type(path, json_type_null)) {
+			if (!json_object_is_type(path, json_type_string) || json_object_get_string_len(path) == 0 ||
+			    strlen(json_object_get_string(path)) != (size_t)json_object_get_string_len(path))
+				r = -EINVAL;
+			else
+				p = json_object_get_string(path);
+		}
+	}
+	copy = r < 0 ? NULL : strdup(p);
+	json_object_put(config);
+	if (r < 0)
+		return r;
+	if (!copy)
+		return -ENOMEM;
+	*ret = copy;
+	return 0;
+}
+
+/* The fallback of cli_open_beneath(): normalises path lexically (refusing ".." above dirfd),
+ * then opens one component after the other without following any symbolic link. */
+static int open_beneath_walk(int dirfd, const char *path, int *ret_fd)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_free_ char **parts = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t n = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	parts = calloc(strlen(path) / 2 + 1, sizeof(char *));
+	if (!parts)
+		return -ENOMEM;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			if (n == 0)
+				return -EXDEV;
+			n--;
+			continue;
+		}
+		parts[n++] = c;
+	}
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < n; i++) {
+		/* O_PATH for the way down (search permission is enough, as for openat2), the
+		 * directory itself opened for reading. */
+		int flags = (i + 1 < n ? O_PATH : O_RDONLY) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+		struct stat st;
+		int next;
+
+		if (fstatat(fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			return -ELOOP;
+		next = openat(fd, parts[i], flags);
+		if (next < 0)
+			return -errno;
+		close(fd);
+		fd = next;
+	}
+	if (n == 0) {
+		/* path named dirfd itself: open it again for reading. */
+		int again = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (again < 0)
+			return -errno;
+		close(fd);
+		fd = again;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int cli_open_beneath(int dirfd, const char *path, unsigned flags, int *ret_fd)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	if (dirfd < 0 || !path || !*path || !ret_fd)
+		return -EINVAL;
+	if (!(flags & CLI_OPEN_BENEATH_NO_OPENAT2)) {
+		/* EAGAIN: a rename raced with a ".." lookup; the kernel asks to try again. */
+		int tries = 0;
+
+		do
+			fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		while (fd < 0 && (errno == EINTR || (errno == EAGAIN && ++tries < 8)));
+		if (fd >= 0) {
+			*ret_fd = (int)fd;
+			return 0;
+		}
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+	}
+	if (path[0] == '/')
+		return -EXDEV;
+	return open_beneath_walk(dirfd, path, ret_fd);
+}
+
+static bool streq_ptr(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
 }
 
 static const char *param_string(json_object *params, const char *key)
@@ -355,6 +643,7 @@ static const char *parameter_option(const char *parameter)
 		{ "name", "--name" },     { "env", "--env" },         { "cwd", "--workdir" },
 		{ "user", "--user" },     { "memory", "--memory" },   { "tty", "--tty" },
 		{ "id", "the sandbox id" }, { "signal", "the signal" }, { "fds", "stdin/stdout/stderr" },
+		{ "userns", "--userns" }, { "bundle_config", "the bundle's config.json" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -367,11 +656,29 @@ static const char *parameter_option(const char *parameter)
 #define SAME_VERSIONS "install the same version of rvisorctl and rvisord"
 #define SEE_JOURNAL "see 'journalctl -u rvisord'"
 
+/* BadFileDescriptor's message: which of Run's descriptors, and what to give instead. */
+static int bad_fd_message(char **m, json_object *params, const char *reason)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+	json_object *v;
+	int64_t index = -1;
+
+	if (json_object_object_get_ex(params, "index", &v) && json_object_is_type(v, json_type_int))
+		index = json_object_get_int64(v);
+	if (index >= 0 && index < (int64_t)ARRAY_SIZE(names))
+		return asprintf(m, "%s cannot be passed to a sandbox: %s (use a file, pipe or terminal)",
+				names[index], reason);
+	if (index == 3)
+		return asprintf(m, "the image cannot be passed to a sandbox: %s (--image must be a directory "
+				"you can read)", reason);
+	return asprintf(m, "rvisord refused a file descriptor: %s: " SAME_VERSIONS, reason);
+}
+
 char *cli_error_message(const char *error, json_object *params)
 {
 	const char *image = param_string(params, "image"), *reason = param_string(params, "reason");
+	_cleanup_free_ char *m = NULL;
 	json_object *v;
-	char *m = NULL;
 	int r;
 
 	if (!error)
@@ -402,8 +709,18 @@ char *cli_error_message(const char *error, json_object *params)
 	else if (strcmp(error, MANAGER_ERROR("ResourceExhausted")) == 0)
 		r = asprintf(&m, "rvisord is out of resources: %s: stop sandboxes you no longer need "
 			     "('rvisorctl ps', 'rvisorctl kill')", reason);
+	else if (strcmp(error, MANAGER_ERROR("BadFileDescriptor")) == 0)
+		r = bad_fd_message(&m, params, reason);
+	else if (strcmp(error, MANAGER_ERROR("UserNotPermitted")) == 0)
+		r = asprintf(&m, "rvisord refused to run as user %s: %s: give --user an id you may use "
+			     "(else the bundle's or the policy's user applies)",
+			     param_string(params, "user") ?: "(unknown)", reason);
 	else if (strcmp(error, MANAGER_ERROR("SandboxFailed")) == 0)
 		r = asprintf(&m, "rvisord could not set the sandbox up: %s: " SEE_JOURNAL, reason);
+	else if (strcmp(error, "org.varlink.service.InvalidParameter") == 0 &&
+		 streq_ptr(param_string(params, "parameter"), "userns"))
+		r = asprintf(&m, "rvisord refused --userns: only root may ask for it (the sandboxes of "
+			     "other users always run in a user namespace)");
 	else if (strcmp(error, "org.varlink.service.InvalidParameter") == 0)
 		r = asprintf(&m, "rvisord refused the value of %s: check it",
 			     parameter_option(param_string(params, "parameter") ?: "a parameter"));
@@ -429,5 +746,10 @@ char *cli_error_message(const char *error, json_object *params)
 
 		r = asprintf(&m, "rvisord answered %s %s: " SEE_JOURNAL, error, text ?: "{}");
 	}
-	return r < 0 ? NULL : m;
+	if (r < 0) {
+		m = NULL; /* asprintf() leaves it undefined */
+		return NULL;
+	}
+	/* Names, paths and reasons come from rvisord, and may be another user's words. */
+	return cli_escape(m);
 }

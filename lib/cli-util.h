@@ -51,9 +51,47 @@ const char *cli_format_bytes(uint64_t bytes, char *buf, size_t size);
 /* Microseconds since the epoch as local "YYYY-MM-DD HH:MM:SS"; "-" for 0 or negative. */
 const char *cli_format_time(int64_t usec, char *buf, size_t size);
 
+/*
+ * s made safe to print on a terminal: printable ASCII (a backslash included, as is) and valid
+ * UTF-8 are kept; the C0 controls (0x00-0x1f), DEL (0x7f) and the C1 controls (U+0080-U+009F,
+ * each of whose two UTF-8 bytes is written) become \xHH, and so does every byte of an invalid
+ * UTF-8 sequence (lone continuation bytes, overlong forms, surrogates, truncated sequences).
+ * For display only: the result cannot be told apart from a string that held "\x1b" itself.
+ * Applying it again changes nothing. Allocated; NULL (errno set) when out of memory.
+ */
+char *cli_escape(const char *s);
+
 /* A JSON array of strings as one shell-quoted line ("sh -c 'echo hi'"); entries that are not
- * strings are skipped. Allocated; NULL when out of memory. */
+ * strings are skipped. An argument that cli_escape() would change is written in bash's $'...'
+ * quoting ($'\x1b[2J'), so the line stays one a shell reads back as the same arguments and
+ * carries no control character. Allocated; NULL when out of memory. */
 char *cli_format_argv(json_object *array);
+
+/* o's JSON text as json-c writes it (pretty or on one line, '/' not escaped), except that DEL
+ * and the C1 controls, which json-c passes through, are written as \u escapes too: the same
+ * JSON value, with no terminal control in it (json-c escapes the C0 ones itself). Allocated;
+ * NULL when out of memory. */
+char *cli_json_text(json_object *o, bool pretty);
+
+/* Finds an OCI bundle's root.path in the text of its config.json: "rootfs" when there is no
+ * root object or it has no path. -EBADMSG when the text is not one JSON object (or not UTF-8),
+ * -EINVAL when root is not an object or root.path not a non-empty string. *ret is allocated. */
+int cli_bundle_root_path(const char *text, size_t len, char **ret);
+
+/* Flags for cli_open_beneath(). */
+enum {
+	/* Do not use openat2() (the fallback, forced for tests). */
+	CLI_OPEN_BENEATH_NO_OPENAT2 = 1 << 0,
+};
+
+/*
+ * Opens path as a directory (O_RDONLY|O_DIRECTORY|O_CLOEXEC) below dirfd, never leaving it:
+ * openat2() with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS. -EXDEV when path is absolute or leads
+ * outside (through ".." or a symbolic link). Where openat2() is missing (ENOSYS, or EPERM from
+ * a seccomp filter that does not know it), each component is opened in turn with O_NOFOLLOW
+ * after lexical normalisation: ".." above dirfd is -EXDEV, and any symbolic link is -ELOOP.
+ */
+int cli_open_beneath(int dirfd, const char *path, unsigned flags, int *ret_fd);
 
 /*
  * The one-line message for a varlink error reply from rvisord: what failed and what to do

@@ -27,6 +27,20 @@ static inline void closep(int *fd)
 	}
 }
 
+/* free() that returns NULL and close() that returns -1 (keeping errno), for
+ * "p = mfree(p)" and "fd = safe_close(fd)". */
+static inline void *mfree(void *p)
+{
+	free(p);
+	return NULL;
+}
+
+static inline int safe_close(int fd)
+{
+	closep(&fd);
+	return -1;
+}
+
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 

@@ -96,6 +96,19 @@ static json_object *syscalls_json(const struct rvisor_policy_config *c)
 	return o;
 }
 
+static json_object *capabilities_json(uint64_t caps)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned cap = 0; a && cap < 64; cap++)
+		if ((caps & (1ULL << cap)) && policy_capability_name(cap) &&
+		    json_object_array_add(a, json_object_new_string(policy_capability_name(cap))) < 0) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
 static json_object *sandbox_json(const struct rvisor_policy_config *c)
 {
 	json_object *o = json_object_new_object(), *user = NULL;
@@ -107,7 +120,11 @@ static json_object *sandbox_json(const struct rvisor_policy_config *c)
 	     add(o, "hostname", json_object_new_string(c->hostname)) &&
 	     add(o, "kernel_layer",
 		 json_object_new_string(c->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED ? "required"
-											 : "preferred"));
+											 : "preferred")) &&
+	     add(o, "storage", json_object_new_int64((int64_t)c->storage_max)) &&
+	     add(o, "userns",
+		 json_object_new_string(c->userns == POLICY_USERNS_ALWAYS ? "always" : "auto")) &&
+	     add(o, "capabilities", capabilities_json(c->capabilities));
 	if (ok && c->has_user) {
 		user = json_object_new_object();
 		ok = add(user, "uid", json_object_new_uint64(c->uid)) &&

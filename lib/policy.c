@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <seccomp.h>
@@ -49,7 +50,7 @@ struct key {
 	unsigned int arg; /* syscall lists: the action; compat: the flag */
 };
 
-#define N_KEYS 18
+#define N_KEYS 21
 
 struct parser {
 	const char *path;
@@ -59,6 +60,7 @@ struct parser {
 	unsigned int section_line[_SECTION_MAX];
 	unsigned int key_line[N_KEYS];
 	unsigned int syscall_line[RVISOR_NR_SYSCALLS];
+	bool capabilities_listed; /* a capabilities line was read: later ones add to it */
 	struct rvisor_policy_config *c;
 };
 
@@ -130,6 +132,21 @@ static bool emulatable(int nr)
 		if (nr == syscall_nr(names[i]))
 			return true;
 	return false;
+}
+
+const char *policy_capability_name(unsigned cap)
+{
+	static const char *const names[] = {
+		[CAP_CHOWN] = "CHOWN",		[CAP_DAC_OVERRIDE] = "DAC_OVERRIDE",
+		[CAP_FSETID] = "FSETID",	[CAP_FOWNER] = "FOWNER",
+		[CAP_MKNOD] = "MKNOD",		[CAP_NET_RAW] = "NET_RAW",
+		[CAP_SETGID] = "SETGID",	[CAP_SETUID] = "SETUID",
+		[CAP_SETFCAP] = "SETFCAP",	[CAP_SETPCAP] = "SETPCAP",
+		[CAP_NET_BIND_SERVICE] = "NET_BIND_SERVICE", [CAP_SYS_CHROOT] = "SYS_CHROOT",
+		[CAP_KILL] = "KILL",		[CAP_AUDIT_WRITE] = "AUDIT_WRITE",
+	};
+
+	return cap < ARRAY_SIZE(names) && (POLICY_CAPS_DEFAULT & (1ULL << cap)) ? names[cap] : NULL;
 }
 
 /* "pass", "deny", "deny:ERRNO", "kill" or "log": the default action. */
@@ -336,8 +353,9 @@ static int parse_compat(struct parser *p, const struct key *k, char *value)
 	return parse_error(p, "%s = '%s': expected yes or no", k->name, value);
 }
 
-/* "max", or a number of bytes with an optional K, M, G or T (powers of 1024). */
-static int parse_memory(struct parser *p, const struct key *k, char *value)
+/* A number of bytes with an optional K, M, G or T (powers of 1024), more than 0; "max" gives
+ * UINT64_MAX where max_ok. */
+static int parse_size(struct parser *p, const struct key *k, char *value, bool max_ok, uint64_t *ret)
 {
 	static const char suffixes[] = "KMGT";
 	unsigned int shift = 0;
@@ -345,8 +363,8 @@ static int parse_memory(struct parser *p, const struct key *k, char *value)
 	const char *s;
 	uint64_t v;
 
-	if (strcmp(value, "max") == 0) {
-		p->c->memory_max = UINT64_MAX;
+	if (max_ok && strcmp(value, "max") == 0) {
+		*ret = UINT64_MAX;
 		return 0;
 	}
 	s = n > 0 ? strchr(suffixes, toupper((unsigned char)value[n - 1])) : NULL;
@@ -355,14 +373,30 @@ static int parse_memory(struct parser *p, const struct key *k, char *value)
 		value[n - 1] = '\0';
 	}
 	if (strncmp(value, "0x", 2) == 0 || policy_parse_uint(value, UINT64_MAX, &v) < 0)
-		return parse_error(p, "memory = '%s%.1s': expected a size like 512M (K, M, G, T) or max",
-				   value, shift ? s : "");
+		return parse_error(p, "%s = '%s%.1s': expected a size like 512M (K, M, G, T)%s", k->name,
+				   value, shift ? s : "", max_ok ? " or max" : "");
 	if (v == 0)
-		return parse_error(p, "memory must be more than 0");
+		return parse_error(p, "%s must be more than 0", k->name);
 	if (v > (UINT64_MAX >> shift) || (v << shift) == UINT64_MAX)
-		return parse_error(p, "memory = '%s%.1s' is too large (use max)", value, shift ? s : "");
-	p->c->memory_max = v << shift;
+		return parse_error(p, "%s = '%s%.1s' is too large%s", k->name, value, shift ? s : "",
+				   max_ok ? " (use max)" : "");
+	*ret = v << shift;
 	return 0;
+}
+
+static int parse_memory(struct parser *p, const struct key *k, char *value)
+{
+	return parse_size(p, k, value, true, &p->c->memory_max);
+}
+
+/* The writable layer is a tmpfs: at least a page, and a size it can be given. */
+static int parse_storage(struct parser *p, const struct key *k, char *value)
+{
+	int r = parse_size(p, k, value, false, &p->c->storage_max);
+
+	if (r == 0 && p->c->storage_max < 4096)
+		return parse_error(p, "storage must be at least 4K");
+	return r;
 }
 
 static int parse_pids(struct parser *p, const struct key *k, char *value)
@@ -421,6 +455,53 @@ static int parse_hostname(struct parser *p, const struct key *k, char *value)
 	return 0;
 }
 
+static int parse_userns(struct parser *p, const struct key *k, char *value)
+{
+	if (strcmp(value, "auto") == 0)
+		p->c->userns = POLICY_USERNS_AUTO;
+	else if (strcmp(value, "always") == 0)
+		p->c->userns = POLICY_USERNS_ALWAYS;
+	else
+		return parse_error(p, "userns = '%s': expected auto (every caller but root) or always",
+				   value);
+	return 0;
+}
+
+/* Names as in capabilities(7), with or without CAP_, any case; "none" for the empty set.
+ * Repeated lines add up. Only docker's default set: a policy may narrow what root in a user
+ * namespace holds, not widen it. */
+static int parse_capabilities(struct parser *p, const struct key *k, char *value)
+{
+	uint64_t caps = p->capabilities_listed ? p->c->capabilities : 0;
+	char *save = NULL;
+
+	p->capabilities_listed = true;
+	if (strcmp(value, "none") == 0) {
+		p->c->capabilities = caps;
+		return 0;
+	}
+	for (char *w = strtok_r(value, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		const char *name = strncasecmp(w, "CAP_", 4) == 0 ? w + 4 : w;
+		bool found = false;
+
+		for (unsigned cap = 0; cap < 64 && !found; cap++) {
+			const char *n = policy_capability_name(cap);
+
+			if (n && strcasecmp(n, name) == 0) {
+				caps |= 1ULL << cap;
+				found = true;
+			}
+		}
+		if (!found)
+			return parse_error(p, "capabilities: '%s' is not one of docker's default set "
+					   "(CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID "
+					   "SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE) or none",
+					   w);
+	}
+	p->c->capabilities = caps;
+	return 0;
+}
+
 /* "UID:GID", numbers: names would be looked up in the host's passwd, not the image's. */
 static int parse_user(struct parser *p, const struct key *k, char *value)
 {
@@ -449,6 +530,9 @@ static const struct key keys[] = {
 	{ SECTION_SANDBOX, "hostname", false, parse_hostname, 0 },
 	{ SECTION_SANDBOX, "kernel_layer", false, parse_kernel_layer, 0 },
 	{ SECTION_SANDBOX, "user", false, parse_user, 0 },
+	{ SECTION_SANDBOX, "storage", false, parse_storage, 0 },
+	{ SECTION_SANDBOX, "userns", false, parse_userns, 0 },
+	{ SECTION_SANDBOX, "capabilities", true, parse_capabilities, 0 },
 	{ SECTION_SYSCALLS, "default", false, parse_default, 0 },
 	{ SECTION_SYSCALLS, "allow", true, parse_syscall_list, RVISOR_ACTION_PASS },
 	{ SECTION_SYSCALLS, "emulate", true, parse_syscall_list, RVISOR_ACTION_EMULATE },
@@ -558,6 +642,9 @@ static int config_new(const char *path, struct rvisor_policy_config **ret)
 		return -ENOMEM;
 	c->memory_max = UINT64_MAX;
 	c->pids_max = UINT64_MAX;
+	c->storage_max = POLICY_STORAGE_DEFAULT;
+	c->userns = POLICY_USERNS_AUTO;
+	c->capabilities = POLICY_CAPS_DEFAULT;
 	c->network = POLICY_NETWORK_NONE;
 	c->kernel_layer = POLICY_KERNEL_LAYER_PREFERRED;
 	/* unknown syscalls get ENOSYS: what libc expects of a kernel too old for them */

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <json-c/json.h>
+#include <linux/capability.h>
 #include <linux/rvisor.h>
 
 #include "macro.h"
@@ -31,6 +32,23 @@ enum policy_kernel_layer {
 	POLICY_KERNEL_LAYER_REQUIRED,  /* rvisor.ko, or the sandbox is refused */
 };
 
+enum policy_userns {
+	POLICY_USERNS_AUTO,   /* a user namespace for every caller but root (who may ask for one) */
+	POLICY_USERNS_ALWAYS, /* for root's sandboxes too */
+};
+
+/* Docker's default capability set: what the root of a sandbox in a user namespace holds over
+ * that namespace (and the namespaces it owns), unless the policy narrows it. */
+#define POLICY_CAPS_DEFAULT                                                                    \
+	((1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_FSETID) |             \
+	 (1ULL << CAP_FOWNER) | (1ULL << CAP_MKNOD) | (1ULL << CAP_NET_RAW) |                  \
+	 (1ULL << CAP_SETGID) | (1ULL << CAP_SETUID) | (1ULL << CAP_SETFCAP) |                 \
+	 (1ULL << CAP_SETPCAP) | (1ULL << CAP_NET_BIND_SERVICE) | (1ULL << CAP_SYS_CHROOT) |   \
+	 (1ULL << CAP_KILL) | (1ULL << CAP_AUDIT_WRITE))
+
+/* The writable layer's size when the policy does not say. */
+#define POLICY_STORAGE_DEFAULT (256ULL << 20)
+
 struct rvisor_policy_config {
 	char *name;           /* the file's name without ".conf" */
 	char *path;           /* the file it was read from */
@@ -40,6 +58,10 @@ struct rvisor_policy_config {
 	enum policy_network network;
 	char *hostname;       /* uname's nodename inside, 1..POLICY_HOSTNAME_MAX bytes */
 	enum policy_kernel_layer kernel_layer;
+	uint64_t storage_max; /* bytes: the size of the sandbox's writable layer (a tmpfs) */
+	enum policy_userns userns;
+	uint64_t capabilities; /* bit N: capability N, kept by root in a user namespace; a subset
+				* of POLICY_CAPS_DEFAULT */
 	bool has_user;        /* [sandbox] user was given: uid and gid are the workload's default */
 	uid_t uid;
 	gid_t gid;
@@ -80,14 +102,17 @@ static inline void policy_names_freep(char ***names)
 #define _cleanup_policy_ _cleanup_(policy_freep)
 #define _cleanup_policy_names_ _cleanup_(policy_names_freep)
 
+/* The name of capability cap without "CAP_" ("CHOWN"), or NULL for one rvisor does not know. */
+const char *policy_capability_name(unsigned cap);
+
 /* Checks a compiled policy the way rvisor.ko does before accepting it (flags, actions,
  * errnos, rule counts, unused entries and reserved fields zero, EMULATE only for uname,
  * sethostname, setdomainname, sysinfo): 0 or -EINVAL. */
 int policy_kernel_validate(const struct rvisor_policy *p);
 
 /* The policy for the daemon's GetPolicy: {"name", "path", "sandbox": {"memory", "pids"
- * (numbers, or "max"), "network", "hostname", "kernel_layer", "user": {"uid", "gid"} or
- * absent}, "syscalls": {"default": "deny:ENOSYS", "allow": [names], "emulate", "deny"
+ * (numbers, or "max"), "storage" (bytes), "network", "hostname", "kernel_layer", "userns" ("auto"
+ * or "always"), "capabilities" (["CHOWN", ...]), "user": {"uid", "gid"} or absent}, "syscalls": {"default": "deny:ENOSYS", "allow": [names], "emulate", "deny"
  * (["mount:EPERM", ...]), "kill", "log"}, "ioctl": {"allow": [names or "0x..."]} or absent
  * when not filtered, "socket": {"families": [...]} or absent, "prctl": {"allow": [...]} or
  * absent, "compat": {"ia32", "x32", "namespaces": booleans}}. NULL when out of memory. */

@@ -21,11 +21,12 @@
 
 #define SERVICE_INTERFACE "org.varlink.service"
 #define READ_CHUNK (64U * 1024)
-/* What one recvmsg() may carry: the kernel's SCM_MAX_FD. */
+/* What one recvmsg() may carry: the kernel's SCM_MAX_FD. Room for all of them, so that the
+ * excess is closed here rather than left in the socket. */
 #define RECV_FDS_MAX 253
-/* Fds received and not yet handed to a call: room for one full sendmsg() worth. A client
- * with more in flight is abusing the connection and loses it. */
-#define FDS_QUEUE_MAX 256U
+/* Fds received and not yet handed to a call, per connection: four calls' worth (one carries at
+ * most VARLINK_FDS_MAX). A client with more in flight is abusing the connection and loses it. */
+#define FDS_QUEUE_MAX 64U
 /* Empty buffers above this size are given back rather than kept for the next message. */
 #define BUFFER_KEEP (256U * 1024)
 /* After accept() ran out of fds, wait this long (or for a connection to close) to retry. */
@@ -70,7 +71,23 @@ typedef struct Connection Connection;
 
 struct queued_fd {
 	uint64_t tag; /* stream offset of the last byte received with it */
-	int fd;       /* -1: the kernel dropped fds (MSG_CTRUNC) */
+	int fd;       /* -1: fds were lost (MSG_CTRUNC, or more than a call may carry) */
+};
+#define FDS_QUEUE_BYTES (FDS_QUEUE_MAX * sizeof(struct queued_fd))
+
+/* Why the refused callback is called. */
+#define REFUSED_CONNECTIONS "too many connections"
+#define REFUSED_BYTES "too much buffered data"
+#define REFUSED_FDS "too many file descriptors"
+
+/* What one peer uid holds over all its connections, for varlink_server_set_limits(). Kept for
+ * every uid (root too, unlimited) from its first connection until its last one closes. */
+struct uid_usage {
+	struct uid_usage *next;
+	uid_t uid;
+	unsigned connections;
+	unsigned fds;  /* received, not yet handed to a call */
+	size_t bytes;  /* in_alloc + out_alloc + the fd queue's array */
 };
 
 struct Connection {
@@ -81,6 +98,8 @@ struct Connection {
 	sd_event_source *io, *defer;
 	struct ucred peer;
 	bool peer_ok;
+	struct uid_usage *usage; /* NULL once closed */
+	const char *drop_reason; /* a limit it was dropped for, for the refused callback */
 
 	/* Input: bytes [in_start, in_len) are unconsumed; the first in_scanned of them hold no
 	 * NUL; in_offset is in[0]'s offset in the stream, which fd tags refer to. */
@@ -121,6 +140,12 @@ struct VarlinkServer {
 	char *peer_error;
 	varlink_idle_fn idle;
 	void *idle_userdata;
+
+	struct varlink_server_limits limits; /* message_max is never 0 here */
+	struct uid_usage *usage;
+	unsigned n_refused;
+	varlink_refused_fn refused;
+	void *refused_userdata;
 };
 
 enum call_state {
@@ -167,11 +192,72 @@ static void conn_unrefp(Connection **c)
 	conn_unref(*c);
 }
 
+static struct uid_usage *usage_find(const VarlinkServer *s, uid_t uid)
+{
+	for (struct uid_usage *u = s->usage; u; u = u->next)
+		if (u->uid == uid)
+			return u;
+	return NULL;
+}
+
+/* A connection of u's uid closed; u goes with its last one. */
+static void usage_release(VarlinkServer *s, struct uid_usage *u)
+{
+	if (--u->connections > 0)
+		return;
+	for (struct uid_usage **p = &s->usage; *p; p = &(*p)->next)
+		if (*p == u) {
+			*p = u->next;
+			break;
+		}
+	free(u);
+}
+
+/* Whether the per-uid limits apply to c's peer: root is trusted. */
+static bool conn_limited(const Connection *c)
+{
+	return c->peer.uid != 0;
+}
+
+/* Whether one of c's buffers may grow from old_size to new_size bytes without taking its uid
+ * over bytes_per_uid. Only for an open connection. */
+static bool conn_may_grow(const Connection *c, size_t old_size, size_t new_size)
+{
+	size_t limit = c->server->limits.bytes_per_uid;
+
+	return !limit || !conn_limited(c) || new_size <= old_size ||
+	       c->usage->bytes - old_size + new_size <= limit;
+}
+
+/* One of c's buffers went from old_size to new_size bytes. */
+static void conn_account(Connection *c, size_t old_size, size_t new_size)
+{
+	c->usage->bytes = c->usage->bytes - old_size + new_size;
+}
+
+static void conn_input_release(Connection *c)
+{
+	conn_account(c, c->in_alloc, 0);
+	free(c->in);
+	c->in = NULL;
+	c->in_start = c->in_len = c->in_alloc = c->in_scanned = 0;
+}
+
+static void conn_output_release(Connection *c)
+{
+	conn_account(c, c->out_alloc, 0);
+	free(c->out);
+	c->out = NULL;
+	c->out_start = c->out_len = c->out_alloc = 0;
+}
+
 static void fds_queue_drop(Connection *c)
 {
 	for (size_t i = 0; i < c->n_fds; i++)
-		if (c->fds[i].fd >= 0)
+		if (c->fds[i].fd >= 0) {
 			close(c->fds[i].fd);
+			c->usage->fds--;
+		}
 	c->n_fds = 0;
 }
 
@@ -231,17 +317,19 @@ static void conn_close(Connection *c)
 		close(c->fd);
 	c->fd = -1;
 	fds_queue_drop(c);
+	if (c->fds)
+		conn_account(c, FDS_QUEUE_BYTES, 0);
 	free(c->fds);
 	c->fds = NULL;
-	free(c->in);
-	c->in = NULL;
-	c->in_start = c->in_len = c->in_alloc = c->in_scanned = 0;
-	free(c->out);
-	c->out = NULL;
-	c->out_start = c->out_len = c->out_alloc = 0;
+	conn_input_release(c);
+	conn_output_release(c);
+	usage_release(s, c->usage);
+	c->usage = NULL;
 	accept_resume(s);
 
 	/* Callbacks last: they may drop the call's last reference or end the loop. */
+	if (c->drop_reason && s->refused)
+		s->refused(s, c->peer.uid, c->drop_reason, s->refused_userdata);
 	if (call && call->state == CALL_PENDING) {
 		call->state = CALL_DISCONNECTED;
 		if (call->disconnect) {
@@ -270,16 +358,24 @@ static int conn_flush(Connection *c)
 		c->out_start += (size_t)n;
 	}
 	c->out_start = c->out_len = 0;
-	if (c->out_alloc > BUFFER_KEEP) {
-		free(c->out);
-		c->out = NULL;
-		c->out_alloc = 0;
-	}
+	if (c->out_alloc > BUFFER_KEEP)
+		conn_output_release(c);
 	return 0;
 }
 
+/* Drops c for a limit, from the loop (never from inside an API call); the refused callback
+ * will say which. */
+static void conn_drop(Connection *c, const char *reason)
+{
+	if (!c->drop_reason)
+		c->drop_reason = reason;
+	c->close_pending = true;
+	conn_schedule(c);
+}
+
 /* Queues one message and tries to send it at once. A client that lets more than
- * VARLINK_BUFFER_MAX pile up is dropped (-ENOBUFS). */
+ * VARLINK_BUFFER_MAX pile up, or whose uid's buffers would grow past bytes_per_uid, is dropped
+ * (-ENOBUFS). */
 static int conn_send(Connection *c, json_object *msg)
 {
 	const char *text;
@@ -289,9 +385,10 @@ static int conn_send(Connection *c, json_object *msg)
 	r = varlink_message_format(msg, &text, &len);
 	if (r < 0)
 		return r;
+	if (len > c->server->limits.message_max)
+		return -EMSGSIZE;
 	if (c->out_len - c->out_start + len + 1 > VARLINK_BUFFER_MAX) {
-		c->close_pending = true;
-		conn_schedule(c);
+		conn_drop(c, REFUSED_BYTES);
 		return -ENOBUFS;
 	}
 	need = c->out_len + len + 1;
@@ -304,10 +401,19 @@ static int conn_send(Connection *c, json_object *msg)
 	}
 	if (need > c->out_alloc) {
 		size_t n = c->out_alloc * 2 > need ? c->out_alloc * 2 : need;
-		char *p = realloc(c->out, n);
+		char *p;
 
+		/* Near the uid's limit, grow only as far as needed. */
+		if (!conn_may_grow(c, c->out_alloc, n))
+			n = need;
+		if (!conn_may_grow(c, c->out_alloc, n)) {
+			conn_drop(c, REFUSED_BYTES);
+			return -ENOBUFS;
+		}
+		p = realloc(c->out, n);
 		if (!p)
 			return -ENOMEM;
+		conn_account(c, c->out_alloc, n);
 		c->out = p;
 		c->out_alloc = n;
 	}
@@ -784,10 +890,10 @@ static int conn_next_message(Connection *c, size_t *ret_start, size_t *ret_len, 
 		nul = memchr(c->in + c->in_start + c->in_scanned, 0, avail - c->in_scanned);
 	if (!nul) {
 		c->in_scanned = avail;
-		return avail > VARLINK_MESSAGE_MAX ? -EMSGSIZE : 0;
+		return avail > c->server->limits.message_max ? -EMSGSIZE : 0;
 	}
 	len = (size_t)(nul - (c->in + c->in_start));
-	if (len > VARLINK_MESSAGE_MAX)
+	if (len > c->server->limits.message_max)
 		return -EMSGSIZE;
 	*ret_start = c->in_start;
 	*ret_len = len;
@@ -809,11 +915,23 @@ static size_t fds_take(Connection *c, uint64_t end, int fds[static FDS_QUEUE_MAX
 		else
 			fds[n++] = c->fds[i].fd;
 	}
+	c->usage->fds -= (unsigned)n; /* the call has them now */
 	if (i > 0) {
 		memmove(c->fds, c->fds + i, (c->n_fds - i) * sizeof(c->fds[0]));
 		c->n_fds -= i;
 	}
 	return n;
+}
+
+/* A size for people: "16 MiB", "4 KiB", "1000 bytes". */
+static void format_size(char *buf, size_t buf_size, size_t size)
+{
+	if (size >= 1024 * 1024 && size % (1024 * 1024) == 0)
+		snprintf(buf, buf_size, "%zu MiB", size / (1024 * 1024));
+	else if (size >= 1024 && size % 1024 == 0)
+		snprintf(buf, buf_size, "%zu KiB", size / 1024);
+	else
+		snprintf(buf, buf_size, "%zu bytes", size);
 }
 
 /* Serves the buffered messages, in order, until one waits for its answer. */
@@ -828,7 +946,11 @@ static void conn_process(Connection *c)
 	while (c->server && !c->current && !c->close_pending) {
 		r = conn_next_message(c, &start, &len, &end);
 		if (r == -EMSGSIZE) {
-			conn_protocol_error(c, "Message longer than 16 MiB");
+			char reason[64], size[32];
+
+			format_size(size, sizeof(size), c->server->limits.message_max);
+			snprintf(reason, sizeof(reason), "Message longer than %s", size);
+			conn_protocol_error(c, reason);
 			break;
 		}
 		if (r == 0)
@@ -843,11 +965,8 @@ static void conn_process(Connection *c)
 
 	if (c->in_start == c->in_len) {
 		c->in_start = c->in_len = c->in_scanned = 0;
-		if (c->in_alloc > BUFFER_KEEP) {
-			free(c->in);
-			c->in = NULL;
-			c->in_alloc = 0;
-		}
+		if (c->in_alloc > BUFFER_KEEP)
+			conn_input_release(c);
 	}
 	if (!c->close_pending && c->read_eof && !c->current) {
 		if (c->in_len > c->in_start)
@@ -863,28 +982,47 @@ static void conn_process(Connection *c)
 	conn_update_events(c);
 }
 
+/* Queues fd (-1: a mark that fds were lost), or closes it: -ETOOMANYREFS past FDS_QUEUE_MAX or
+ * the uid's fds_per_uid, -EDQUOT past its bytes_per_uid. */
 static int fds_queue_add(Connection *c, uint64_t tag, int fd)
 {
-	if (c->n_fds >= FDS_QUEUE_MAX) {
+	unsigned fds_max = c->server->limits.fds_per_uid;
+	int r = 0;
+
+	if (c->n_fds >= FDS_QUEUE_MAX || (fd >= 0 && fds_max && conn_limited(c) && c->usage->fds >= fds_max))
+		r = -ETOOMANYREFS;
+	else if (!c->fds) {
+		if (!conn_may_grow(c, 0, FDS_QUEUE_BYTES))
+			r = -EDQUOT;
+		else if (!(c->fds = malloc(FDS_QUEUE_BYTES)))
+			r = -ENOMEM;
+		else
+			conn_account(c, 0, FDS_QUEUE_BYTES);
+	}
+	if (r < 0) {
 		if (fd >= 0)
 			close(fd);
-		return -ETOOMANYREFS;
-	}
-	if (!c->fds) {
-		c->fds = malloc(FDS_QUEUE_MAX * sizeof(c->fds[0]));
-		if (!c->fds) {
-			if (fd >= 0)
-				close(fd);
-			return -ENOMEM;
-		}
+		return r;
 	}
 	c->fds[c->n_fds++] = (struct queued_fd){ .tag = tag, .fd = fd };
+	if (fd >= 0)
+		c->usage->fds++;
 	return 0;
+}
+
+/* The fds an SCM_RIGHTS message carries. */
+static size_t cmsg_n_fds(const struct cmsghdr *cm)
+{
+	if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		return 0;
+	return (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 }
 
 /* One recvmsg(): bytes into the input buffer, fds into the queue tagged with the offset of
  * the last byte that came with them. The client sends fds with its message's first bytes and
- * the kernel ends a read after bytes that carry fds, so that byte is in their message. */
+ * the kernel ends a read after bytes that carry fds, so that byte is in their message.
+ * -ETOOMANYREFS, -EDQUOT: a limit (fds_queue_add()); -EDQUOT also when the input buffer would
+ * take the uid past bytes_per_uid. */
 static int conn_read(Connection *c)
 {
 	union {
@@ -892,8 +1030,10 @@ static int conn_read(Connection *c)
 		char buf[CMSG_SPACE(sizeof(int) * RECV_FDS_MAX)];
 	} control;
 	struct msghdr mh = { .msg_control = &control, .msg_controllen = sizeof(control) };
+	size_t max = c->server->limits.message_max;
 	struct iovec iov;
-	size_t avail, want;
+	size_t avail, want, n_fds = 0;
+	bool discard;
 	uint64_t tag;
 	ssize_t n;
 	int r = 0;
@@ -903,9 +1043,9 @@ static int conn_read(Connection *c)
 		c->in_start = c->in_len = c->in_scanned = 0;
 	}
 	avail = c->in_len - c->in_start;
-	if (avail > VARLINK_MESSAGE_MAX)
+	if (avail > max)
 		return 0; /* conn_process() refuses it */
-	want = VARLINK_MESSAGE_MAX + 1 - avail;
+	want = max + 1 - avail;
 	if (want > READ_CHUNK)
 		want = READ_CHUNK;
 	if (c->in_len + want > c->in_alloc && c->in_start > 0) {
@@ -915,14 +1055,20 @@ static int conn_read(Connection *c)
 		c->in_start = 0;
 	}
 	if (c->in_len + want > c->in_alloc) {
-		size_t sz = c->in_alloc * 2 > c->in_len + want ? c->in_alloc * 2 : c->in_len + want;
+		size_t need = c->in_len + want, sz = c->in_alloc * 2 > need ? c->in_alloc * 2 : need;
 		char *p;
 
-		if (sz > VARLINK_MESSAGE_MAX + 1 + READ_CHUNK)
-			sz = VARLINK_MESSAGE_MAX + 1 + READ_CHUNK;
+		if (sz > max + 1 + READ_CHUNK)
+			sz = max + 1 + READ_CHUNK;
+		/* Near the uid's limit, grow only as far as this read needs. */
+		if (!conn_may_grow(c, c->in_alloc, sz))
+			sz = need;
+		if (!conn_may_grow(c, c->in_alloc, sz))
+			return -EDQUOT;
 		p = realloc(c->in, sz);
 		if (!p)
 			return -ENOMEM;
+		conn_account(c, c->in_alloc, sz);
 		c->in = p;
 		c->in_alloc = sz;
 	}
@@ -935,25 +1081,23 @@ static int conn_read(Connection *c)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 
 	tag = c->in_offset + c->in_len + (uint64_t)n - 1;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		size_t nfd;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfd; i++) {
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		n_fds += cmsg_n_fds(cm);
+	/* With no bytes there is nothing to attach them to. All fds of one read go to one message,
+	 * so more than a call may carry fail it anyway: close them now instead of queueing them, and
+	 * queue the mark that makes the call fail. */
+	discard = n == 0 || n_fds > VARLINK_FDS_MAX;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		for (size_t i = 0; i < cmsg_n_fds(cm); i++) {
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
-			if (n == 0)
-				close(fd); /* nothing to attach them to */
-			else if (r >= 0)
-				r = fds_queue_add(c, tag, fd);
-			else
+			if (discard || r < 0)
 				close(fd);
+			else
+				r = fds_queue_add(c, tag, fd);
 		}
-	}
-	if ((mh.msg_flags & MSG_CTRUNC) && n > 0 && r >= 0)
+	if (((mh.msg_flags & MSG_CTRUNC) || n_fds > VARLINK_FDS_MAX) && n > 0 && r >= 0)
 		r = fds_queue_add(c, tag, -1);
 	if (n == 0)
 		c->read_eof = true;
@@ -971,9 +1115,14 @@ static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 		c->close_pending = true;
 	else if (reading && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
 		r = conn_read(c);
-		if (r == -ETOOMANYREFS)
-			conn_protocol_error(c, "Too many file descriptors");
-		else if (r < 0)
+		if (r == -ETOOMANYREFS || r == -EDQUOT) {
+			bool bytes = r == -EDQUOT;
+
+			/* Gone anyway: its input makes room for the error in the uid's budget. */
+			conn_drop(c, bytes ? REFUSED_BYTES : REFUSED_FDS);
+			conn_input_release(c);
+			conn_protocol_error(c, bytes ? "Too much data buffered" : "Too many file descriptors");
+		} else if (r < 0)
 			c->close_pending = true;
 	} else if (revents & (EPOLLHUP | EPOLLERR))
 		/* Gone for good while we waited on a handler: nobody to answer any more. */
@@ -994,6 +1143,7 @@ int varlink_server_add_connection(VarlinkServer *s, int fd)
 {
 	struct ucred peer;
 	socklen_t sl = sizeof(peer);
+	struct uid_usage *u;
 	Connection *c;
 	int flags, r;
 
@@ -1001,6 +1151,15 @@ int varlink_server_add_connection(VarlinkServer *s, int fd)
 		return -EINVAL;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &sl) < 0)
 		return -errno;
+	/* Refused before anything else happens with it, the peer check included. */
+	u = usage_find(s, peer.uid);
+	if (peer.uid != 0 && s->limits.connections_per_uid && u &&
+	    u->connections >= s->limits.connections_per_uid) {
+		s->n_refused++;
+		if (s->refused)
+			s->refused(s, peer.uid, REFUSED_CONNECTIONS, s->refused_userdata);
+		return -EDQUOT;
+	}
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
@@ -1011,6 +1170,14 @@ int varlink_server_add_connection(VarlinkServer *s, int fd)
 	c->n_ref = 1;
 	c->fd = fd;
 	c->peer = peer;
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u) {
+			free(c);
+			return -ENOMEM;
+		}
+		u->uid = peer.uid;
+	}
 	r = sd_event_add_io(s->event, &c->io, fd, EPOLLIN, conn_io, c);
 	if (r >= 0)
 		r = sd_event_add_defer(s->event, &c->defer, conn_defer, c);
@@ -1019,9 +1186,16 @@ int varlink_server_add_connection(VarlinkServer *s, int fd)
 	if (r < 0) {
 		sd_event_source_disable_unref(c->io);
 		sd_event_source_disable_unref(c->defer);
+		if (u->connections == 0)
+			free(u); /* new, not in the table yet */
 		free(c);
 		return r;
 	}
+	if (u->connections++ == 0) {
+		u->next = s->usage;
+		s->usage = u;
+	}
+	c->usage = u;
 	c->peer_ok = !s->peer_check || s->peer_check(s, &c->peer, s->peer_check_userdata);
 
 	c->server = s;
@@ -1055,7 +1229,7 @@ static void accept_pause(VarlinkServer *s)
 static int listener_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	VarlinkServer *s = userdata;
-	int cfd;
+	int cfd, r;
 
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
@@ -1063,9 +1237,12 @@ static int listener_io(sd_event_source *src, int fd, uint32_t revents, void *use
 			accept_pause(s);
 		return 0; /* EAGAIN, a client that gave up (ECONNABORTED): nothing to do */
 	}
-	if (varlink_server_add_connection(s, cfd) < 0) {
+	r = varlink_server_add_connection(s, cfd);
+	if (r < 0) {
 		close(cfd);
-		accept_pause(s);
+		/* A uid over its limit must not pause accepting for everybody else. */
+		if (r != -EDQUOT)
+			accept_pause(s);
 	}
 	return 0;
 }
@@ -1184,6 +1361,44 @@ unsigned varlink_server_connections(const VarlinkServer *s)
 	return s ? s->n_connections : 0;
 }
 
+int varlink_server_set_limits(VarlinkServer *s, const struct varlink_server_limits *l)
+{
+	if (!s || !l || l->message_max > VARLINK_MESSAGE_MAX)
+		return -EINVAL;
+	s->limits = *l;
+	if (!s->limits.message_max)
+		s->limits.message_max = VARLINK_MESSAGE_MAX;
+	return 0;
+}
+
+void varlink_server_set_refused_callback(VarlinkServer *s, varlink_refused_fn fn, void *userdata)
+{
+	s->refused = fn;
+	s->refused_userdata = userdata;
+}
+
+unsigned varlink_server_refused(const VarlinkServer *s)
+{
+	return s ? s->n_refused : 0;
+}
+
+int varlink_server_usage(const VarlinkServer *s, uid_t uid, struct varlink_server_usage *ret)
+{
+	const struct uid_usage *u;
+
+	if (!s || !ret)
+		return -EINVAL;
+	u = usage_find(s, uid);
+	if (!u)
+		return -ENOENT;
+	*ret = (struct varlink_server_usage){
+		.connections = u->connections,
+		.bytes = u->bytes,
+		.fds = u->fds,
+	};
+	return 0;
+}
+
 int varlink_server_new(VarlinkServer **ret, sd_event *event, const struct varlink_interface *iface,
 		       void *userdata)
 {
@@ -1197,6 +1412,7 @@ int varlink_server_new(VarlinkServer **ret, sd_event *event, const struct varlin
 	s->event = sd_event_ref(event);
 	s->iface = iface;
 	s->userdata = userdata;
+	s->limits.message_max = VARLINK_MESSAGE_MAX;
 	*ret = s;
 	return 0;
 }
@@ -1206,6 +1422,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s)
 	if (!s)
 		return NULL;
 	s->idle = NULL; /* going away is not idleness */
+	s->refused = NULL;
 	while (s->connections)
 		conn_close(s->connections);
 	for (size_t i = 0; i < s->n_listeners; i++) {

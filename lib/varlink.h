@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 #include <systemd/sd-event.h>
@@ -17,6 +18,27 @@
 #define VARLINK_FDS_MAX 16U
 /* Replies a client has not read yet, per connection; beyond that the server drops it. */
 #define VARLINK_BUFFER_MAX (64U * 1024 * 1024)
+
+/*
+ * What one peer uid may hold in a server, over all its connections (varlink_server_set_limits()).
+ * Root (uid 0) is trusted and never limited by the per-uid fields. 0 means unlimited (for
+ * message_max: VARLINK_MESSAGE_MAX).
+ */
+struct varlink_server_limits {
+	unsigned connections_per_uid; /* more are closed as soon as they are accepted */
+	size_t bytes_per_uid;         /* input + output buffers, as allocated; growing past it drops
+				       * the connection that grows */
+	unsigned fds_per_uid;         /* fds received and not yet handed to a call; past it the
+				       * connection that receives them is dropped */
+	size_t message_max;           /* longest message, either way; at most VARLINK_MESSAGE_MAX */
+};
+
+/* What one uid holds now (varlink_server_usage()). */
+struct varlink_server_usage {
+	unsigned connections;
+	size_t bytes; /* input and output buffers and fd queues, as allocated */
+	unsigned fds; /* received and not yet handed to a call */
+};
 
 /* Errors of the built-in org.varlink.service interface. */
 #define VARLINK_ERROR_INTERFACE_NOT_FOUND "org.varlink.service.InterfaceNotFound"
@@ -78,6 +100,11 @@ typedef bool (*varlink_peer_check_fn)(VarlinkServer *s, const struct ucred *peer
 /* Called when the last connection went away (varlink_server_connections() is 0). It may exit
  * the event loop but must not free the server. */
 typedef void (*varlink_idle_fn)(VarlinkServer *s, void *userdata);
+/* Called for each connection refused or dropped for a limit: reason is "too many connections"
+ * (refused, from varlink_server_add_connection()), "too much buffered data" or "too many file
+ * descriptors" (dropped, from the event loop as it closes). For the daemon to log; it must not
+ * free the server. */
+typedef void (*varlink_refused_fn)(VarlinkServer *s, uid_t uid, const char *reason, void *userdata);
 /* Called once when the client went away before the call's final reply. The call is dead from
  * then on (answering it returns -ENOTCONN); the handler still owns its reference. */
 typedef void (*varlink_disconnect_fn)(VarlinkCall *call, void *userdata);
@@ -94,19 +121,31 @@ int varlink_server_listen_fd(VarlinkServer *s, int fd);
 /* Creates, binds (replacing a stale socket, not a live one: -EADDRINUSE) and listens. */
 int varlink_server_listen_address(VarlinkServer *s, const char *path, mode_t mode);
 /* Serves one connected socket (accepted elsewhere, or one end of a socketpair); takes
- * ownership on success. The peer check runs here. */
+ * ownership on success. The peer check runs here. -EDQUOT: its peer's uid has
+ * connections_per_uid already (counted by varlink_server_refused(), the refused callback ran,
+ * the fd is still the caller's). */
 int varlink_server_add_connection(VarlinkServer *s, int fd);
 /* Refused peers get every call answered with error (copied), e.g. "io.rvisor.Manager.PermissionDenied". */
 int varlink_server_set_peer_check(VarlinkServer *s, varlink_peer_check_fn fn, const char *error,
 				  void *userdata);
 void varlink_server_set_idle_callback(VarlinkServer *s, varlink_idle_fn fn, void *userdata);
 unsigned varlink_server_connections(const VarlinkServer *s);
+/* Limits for every peer uid but root (uid 0, trusted; message_max holds for root too), from the
+ * next accept, read or reply on; l is copied. Never called: no per-uid limits,
+ * VARLINK_MESSAGE_MAX. Returns 0 or -EINVAL (message_max above VARLINK_MESSAGE_MAX). */
+int varlink_server_set_limits(VarlinkServer *s, const struct varlink_server_limits *l);
+void varlink_server_set_refused_callback(VarlinkServer *s, varlink_refused_fn fn, void *userdata);
+/* Connections refused for connections_per_uid since the server started. */
+unsigned varlink_server_refused(const VarlinkServer *s);
+/* What uid holds now: 0, -ENOENT when it has no connection. */
+int varlink_server_usage(const VarlinkServer *s, uid_t uid, struct varlink_server_usage *ret);
 
 /*
  * Inside a handler. The answering functions always take ownership of params (NULL means {}),
  * return 0, -EALREADY once the call has had its final answer, -ENOTCONN once its client is
  * gone, -EINVAL for a notify the call did not ask for (no more=true), -ENOBUFS when the client
- * reads too slowly (the connection is then dropped). A oneway call's answers are discarded.
+ * reads too slowly or its uid's buffers are full (the connection is then dropped), -EMSGSIZE
+ * for an answer longer than message_max. A oneway call's answers are discarded.
  */
 int varlink_call_reply(VarlinkCall *call, json_object *params);
 int varlink_call_notify(VarlinkCall *call, json_object *params);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Connecting to rvisord, one-reply calls and the messages for what can go wrong. */
 #include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +158,26 @@ int json_get_object(json_object *o, const char *key, json_object **ret)
 	return json_get(o, key, json_type_object, ret);
 }
 
+char *sandbox_owner(json_object *sandbox, bool with_uid)
+{
+	const struct passwd *pw = NULL;
+	int64_t uid;
+	char *s;
+	int r;
+
+	if (json_get_int(sandbox, "owner_uid", &uid) < 0)
+		return strdup("-");
+	if (uid >= 0 && uid < UINT32_MAX)
+		pw = getpwuid((uid_t)uid);
+	if (pw && with_uid)
+		r = asprintf(&s, "%s (%" PRId64 ")", pw->pw_name, uid);
+	else if (pw)
+		r = asprintf(&s, "%s", pw->pw_name);
+	else
+		r = asprintf(&s, "%" PRId64, uid);
+	return r < 0 ? NULL : s;
+}
+
 int log_oom(void)
 {
 	return log_error_errno(-ENOMEM, "Out of memory");
@@ -172,8 +194,13 @@ int flush_stdout(void)
 
 int print_json(json_object *o, bool pretty)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
+	/* No terminal control gets through, not even DEL or C1 ones, which json-c leaves as is. */
+	_cleanup_free_ char *text = cli_json_text(o, pretty);
 
-	puts(json_object_to_json_string_ext(o, flags));
+	if (!text) {
+		log_oom();
+		return EXIT_FAILED;
+	}
+	puts(text);
 	return flush_stdout();
 }

@@ -48,13 +48,19 @@ int json_get_string(json_object *o, const char *key, const char **ret);
 int json_get_array(json_object *o, const char *key, json_object **ret);
 int json_get_object(json_object *o, const char *key, json_object **ret);
 
+/* A Sandbox's owner_uid as its user name ("alice"), or the number when it has none; with
+ * with_uid, the number follows the name ("alice (1000)"). "-" from a daemon that does not say
+ * (older than owner_uid). Allocated; NULL when out of memory. */
+char *sandbox_owner(json_object *sandbox, bool with_uid);
+
 /* Logs "Out of memory"; returns -ENOMEM. */
 int log_oom(void);
 
 /* Flushes stdout; EXIT_OK, or EXIT_FAILED after logging why (a full disk, a closed pipe). */
 int flush_stdout(void);
 
-/* Prints o on stdout, pretty or as one line, and flushes; EXIT_OK or EXIT_FAILED. */
+/* Prints o on stdout, pretty or as one line (cli_json_text(): no terminal control in it), and
+ * flushes; EXIT_OK or EXIT_FAILED. */
 int print_json(json_object *o, bool pretty);
 
 #endif

@@ -61,6 +61,15 @@ static int parse_sub(int argc, char *argv[], bool *json)
 	return -1;
 }
 
+/* Prints s through cli_escape() (policies are root's, but what reaches a terminal carries no
+ * control character); returns the columns printed. */
+static int put_escaped(const char *s)
+{
+	_cleanup_free_ char *e = cli_escape(s);
+
+	return printf("%s", e ?: "(out of memory)");
+}
+
 static int policy_list_cmd(int argc, char *argv[])
 {
 	json_object *reply = NULL, *names = NULL;
@@ -89,8 +98,10 @@ static int policy_list_cmd(int argc, char *argv[])
 	if (json)
 		r = print_json(reply, true);
 	else {
-		for (size_t i = 0; i < n; i++)
-			puts(json_object_get_string(json_object_array_get_idx(names, i)));
+		for (size_t i = 0; i < n; i++) {
+			put_escaped(json_object_get_string(json_object_array_get_idx(names, i)));
+			putchar('\n');
+		}
 		r = flush_stdout();
 	}
 	json_object_put(reply);
@@ -107,22 +118,22 @@ static const char *scalar_text(json_object *v)
 	return v ? json_object_get_string(v) : "null";
 }
 
-/* An array of scalars on one line after "key:", wrapped under its first item when long. */
-static void print_scalar_array(json_object *a, int indent, const char *key)
+/* An array of scalars on one line after "key:" (already printed, col columns), wrapped under
+ * its first item when long. */
+static void print_scalar_array(json_object *a, int col)
 {
 	size_t n = json_object_array_length(a);
-	int start = indent + (int)strlen(key) + 2, col;
+	int start = col + 1;
 
-	col = printf("%*s%s:", indent, "", key);
 	if (n == 0)
 		col += printf(" (none)");
 	for (size_t i = 0; i < n; i++) {
-		const char *s = scalar_text(json_object_array_get_idx(a, i));
-		int len = (int)strlen(s);
+		_cleanup_free_ char *s = cli_escape(scalar_text(json_object_array_get_idx(a, i)));
+		int len = s ? (int)strlen(s) : 0;
 
 		if (i > 0 && col + 1 + len > WRAP_COLUMNS)
 			col = printf("\n%*s", start - 1, "") - 1;
-		col += printf(" %s", s);
+		col += printf(" %s", s ?: "(out of memory)");
 	}
 	putchar('\n');
 }
@@ -131,15 +142,21 @@ static void print_scalar_array(json_object *a, int indent, const char *key)
 static void print_value(json_object *v, int indent, const char *key)
 {
 	char size[32];
+	int col;
 
+	/* One statement each: the order of a sum's operands is unspecified. */
+	col = printf("%*s", indent, "");
+	col += put_escaped(key);
+	col += printf(":");
 	if (strcmp(key, "memory") == 0 && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0) {
 		/* Bytes, as the policy file gives them. */
-		printf("%*s%s: %s\n", indent, "", key,
-		       cli_format_bytes((uint64_t)json_object_get_int64(v), size, sizeof(size)));
+		printf(" %s\n", cli_format_bytes((uint64_t)json_object_get_int64(v), size, sizeof(size)));
 	} else if (is_scalar(v)) {
-		printf("%*s%s: %s\n", indent, "", key, scalar_text(v));
+		putchar(' ');
+		put_escaped(scalar_text(v));
+		putchar('\n');
 	} else if (json_object_is_type(v, json_type_object)) {
-		printf("%*s%s:\n", indent, "", key);
+		putchar('\n');
 		json_object_object_foreach(v, k, child)
 			print_value(child, indent + 2, k);
 	} else {
@@ -149,10 +166,10 @@ static void print_value(json_object *v, int indent, const char *key)
 		for (size_t i = 0; i < n; i++)
 			scalars = scalars && is_scalar(json_object_array_get_idx(v, i));
 		if (scalars) {
-			print_scalar_array(v, indent, key);
+			print_scalar_array(v, col);
 			return;
 		}
-		printf("%*s%s:\n", indent, "", key);
+		putchar('\n');
 		for (size_t i = 0; i < n; i++)
 			print_value(json_object_array_get_idx(v, i), indent + 2, "-");
 	}
@@ -264,7 +281,9 @@ static int policy_check_cmd(int argc, char *argv[])
 	} else if (strcmp(error, MANAGER_METHOD("PolicyInvalid")) == 0 &&
 		   json_get_string(reply, "reason", &reason) == 0) {
 		/* As compilers do, so editors can jump to it: FILE:LINE: message. */
-		fprintf(stderr, "%s\n", reason);
+		_cleanup_free_ char *e = cli_escape(reason);
+
+		fprintf(stderr, "%s\n", e ?: "(out of memory)");
 		r = EXIT_FAILED;
 	} else {
 		daemon_log_error_reply(error, reply);

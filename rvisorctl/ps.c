@@ -27,50 +27,55 @@ static int compare_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Whether s is a Sandbox as io.rvisor.Manager defines it. */
+/* Whether s is a Sandbox as io.rvisor.Manager defines it. owner_uid and userns are newer than
+ * some daemons: absent is fine. */
 static bool sandbox_valid(json_object *s)
 {
 	const char *str;
 	json_object *a;
 	int64_t i;
+	bool b;
 
 	return json_object_is_type(s, json_type_object) && json_get_int(s, "id", &i) == 0 &&
 	       json_get_string(s, "name", &str) != -EBADMSG && json_get_string(s, "policy", &str) != -EBADMSG &&
 	       json_get_string(s, "platform", &str) != -EBADMSG && json_get_int(s, "pid", &i) != -EBADMSG &&
-	       json_get_int(s, "started_usec", &i) != -EBADMSG && json_get_array(s, "command", &a) != -EBADMSG;
+	       json_get_int(s, "started_usec", &i) != -EBADMSG && json_get_array(s, "command", &a) != -EBADMSG &&
+	       json_get_int(s, "owner_uid", &i) != -EBADMSG && json_get_bool(s, "userns", &b) != -EBADMSG;
 }
 
 static int print_table(json_object *sandboxes)
 {
-	static const char *const headers[] = { "ID", "NAME", "POLICY", "PLATFORM", "PID", "STARTED", "COMMAND" };
+	static const char *const headers[] = { "ID", "NAME", "OWNER", "POLICY", "PLATFORM", "PID", "STARTED",
+					       "COMMAND" };
 	_cleanup_table_ Table *t = table_new(headers, ARRAY_SIZE(headers));
 	size_t n = json_object_array_length(sandboxes);
 
 	if (!t)
 		return log_oom();
 	table_align_right(t, 0);
-	table_align_right(t, 4);
+	table_align_right(t, 5);
 	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(sandboxes, i), *argv = NULL;
 		const char *name = NULL, *policy = NULL, *platform = NULL;
 		char id[24], pid[24] = "-", started[32];
-		_cleanup_free_ char *command = NULL;
+		_cleanup_free_ char *command = NULL, *owner = NULL;
 		int64_t v = 0;
 
 		snprintf(id, sizeof(id), "%" PRId64, sandbox_id(s));
 		json_get_string(s, "name", &name);
 		json_get_string(s, "policy", &policy);
 		json_get_string(s, "platform", &platform);
+		owner = sandbox_owner(s, false);
 		if (json_get_int(s, "pid", &v) == 0)
 			snprintf(pid, sizeof(pid), "%" PRId64, v);
 		v = 0;
 		json_get_int(s, "started_usec", &v);
 		json_get_array(s, "command", &argv);
 		command = cli_format_argv(argv);
-		if (!command)
+		if (!command || !owner)
 			return log_oom();
 
-		const char *row[] = { id, name && *name ? name : NULL, policy, platform, pid,
+		const char *row[] = { id, name && *name ? name : NULL, owner, policy, platform, pid,
 				      cli_format_time(v, started, sizeof(started)), *command ? command : NULL };
 		if (table_add_row(t, row) < 0)
 			return log_oom();
@@ -96,7 +101,8 @@ int verb_ps(int argc, char *argv[])
 		switch (c) {
 		case 'h':
 			printf("Usage: %s ps [--json]\n\n"
-			       "Lists the running sandboxes: ID NAME POLICY PLATFORM PID STARTED COMMAND.\n\n"
+			       "Lists the running sandboxes: ID NAME OWNER POLICY PLATFORM PID STARTED COMMAND.\n"
+			       "Other users see only their own; root sees all of them.\n\n"
 			       "  -h --help  Show this help\n"
 			       "     --json  Print rvisord's List reply as JSON: {\"sandboxes\": [...]}\n",
 			       program_invocation_short_name);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli-util.h"
@@ -17,15 +18,19 @@
 #include "verbs.h"
 
 #define RUN_METHOD MANAGER_METHOD("Run")
+/* A bundle's config.json: far more than any real one, well under varlink's message limit. */
+#define BUNDLE_CONFIG_MAX (1024 * 1024)
+#define IMAGE_HINT "the image must be a directory you can read"
 
 struct run_args {
-	char *image; /* absolute */
+	const char *image_arg; /* as given: opened with our own rights */
+	char *image; /* absolute, for display (List, the logs) */
 	const char *policy, *name, *workdir;
 	char **env;  /* KEY=VALUE, n_env of them */
 	size_t n_env;
 	char *user;  /* "UID" or "UID:GID" */
 	uint64_t memory; /* 0: the policy's */
-	bool tty, interactive, json;
+	bool tty, interactive, json, userns;
 	char **command; /* n_command of them; none: the image's own */
 	size_t n_command;
 };
@@ -46,7 +51,8 @@ static void help(void)
 	       "Signals that reach rvisorctl (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, and\n"
 	       "SIGWINCH with -t) are forwarded to the sandbox.\n\n"
 	       "  -h --help              Show this help\n"
-	       "     --image DIR         Root filesystem or OCI bundle directory (mandatory)\n"
+	       "     --image DIR         Root filesystem or OCI bundle directory (mandatory), opened\n"
+	       "                         with your own rights: it must be one you can read\n"
 	       "     --policy NAME       Policy from /etc/rvisor/policies/ (default: rvisord.conf's)\n"
 	       "     --memory SIZE       Memory limit, bytes or with a K, M, G suffix; at most the policy's\n"
 	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
@@ -55,6 +61,8 @@ static void help(void)
 	       "  -u --user UID[:GID]    Run as this user and group (numbers; default: the policy's)\n"
 	       "  -i --interactive       Pass stdin to the command (else it reads /dev/null)\n"
 	       "  -t --tty               stdin is a terminal the command may control (needs -i)\n"
+	       "     --userns            Root only: run in a user namespace mapped to root's\n"
+	       "                         subordinate ids (other users' sandboxes always get one)\n"
 	       "     --json              Print rvisord's started and exited replies as JSON lines\n\n"
 	       "Exit status: the command's; 128+N when signal N killed it; 125 when rvisor failed,\n"
 	       "126 when the command cannot be executed, 127 when it is not found.\n",
@@ -77,7 +85,7 @@ static int env_add(struct run_args *a, char *entry)
 /* Returns EXIT_OK to go on, or the exit code (a usage error, or 0 after --help) and *done. */
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
-	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_NAME, ARG_JSON };
+	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_NAME, ARG_JSON, ARG_USERNS };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, ARG_IMAGE },
@@ -90,6 +98,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, ARG_JSON },
+		{ "userns", no_argument, NULL, ARG_USERNS },
 		{},
 	};
 	const char *image = NULL;
@@ -169,6 +178,10 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		case ARG_JSON:
 			a->json = true;
 			break;
+		case ARG_USERNS:
+			/* Whether the caller may is rvisord's to say (root only). */
+			a->userns = true;
+			break;
 		default:
 			return verb_getopt_error("run", c, argc, argv);
 		}
@@ -179,6 +192,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		return verb_usage_error("run", "-t needs -i: the terminal is passed as the command's stdin (use -it)");
 	a->command = argv + optind;
 	a->n_command = (size_t)(argc - optind);
+	a->image_arg = image;
 
 	r = cli_image_path(image, &a->image);
 	if (r < 0) {
@@ -198,7 +212,108 @@ static json_object *string_array(char **strv, size_t n)
 	return a;
 }
 
-static json_object *run_params(const struct run_args *a)
+/* Reads the bundle's config.json (already open as fd) whole into *ret. Logs failures. */
+static int read_bundle_config(int fd, const char *image, char **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return log_error_errno(-errno, "Cannot read %s/config.json: %m", image);
+	if (!S_ISREG(st.st_mode))
+		return log_error_errno(-EINVAL, "%s/config.json is not a regular file: an OCI bundle's "
+				       "config.json must be one (else remove it)", image);
+	text = malloc(BUNDLE_CONFIG_MAX + 1);
+	if (!text)
+		return log_oom();
+	for (;;) {
+		ssize_t n = read(fd, text + len, BUNDLE_CONFIG_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return log_error_errno(-errno, "Cannot read %s/config.json: %m", image);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > BUNDLE_CONFIG_MAX)
+			return log_error_errno(-EFBIG, "%s/config.json is larger than %d bytes: is this an "
+					       "OCI bundle?", image, BUNDLE_CONFIG_MAX);
+	}
+	if (memchr(text, '\0', len))
+		return log_error_errno(-EINVAL, "%s/config.json contains a NUL byte: an OCI bundle's "
+				       "config.json is JSON text", image);
+	text[len] = '\0';
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
+/*
+ * Opens the image with our own rights, never rvisord's: the directory --image names, and when
+ * it holds a config.json (an OCI bundle), that file's text and the root filesystem its
+ * root.path names, which must stay inside the bundle. *ret_rootfs is the directory to pass as
+ * Run's fd 3; *ret_config the bundle's config.json, or NULL. Logs failures.
+ */
+static int open_image(const struct run_args *a, int *ret_rootfs, char **ret_config)
+{
+	_cleanup_close_ int dfd = -1, cfd = -1, rootfs = -1;
+	_cleanup_free_ char *config = NULL, *root_path = NULL, *shown = NULL;
+	const char *image = a->image;
+	int r;
+
+	/* Links are followed: --image is the user's own lookup. */
+	dfd = open(a->image_arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return log_error_errno(-errno, "Cannot open image %s: %m (" IMAGE_HINT ")", image);
+
+	cfd = openat(dfd, "config.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (cfd < 0 && errno == ENOENT) {
+		/* A plain root filesystem. */
+		*ret_rootfs = TAKE_FD(dfd);
+		*ret_config = NULL;
+		return 0;
+	}
+	if (cfd < 0 && errno == ELOOP)
+		return log_error_errno(-ELOOP, "%s/config.json is a symbolic link: an OCI bundle's "
+				       "config.json must be a regular file in the bundle", image);
+	if (cfd < 0)
+		return log_error_errno(-errno, "Cannot read %s/config.json: %m (" IMAGE_HINT ")", image);
+	r = read_bundle_config(cfd, image, &config);
+	if (r < 0)
+		return r;
+
+	r = cli_bundle_root_path(config, strlen(config), &root_path);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r == -EBADMSG)
+		return log_error_errno(r, "%s/config.json is not valid JSON (one object, UTF-8): fix the "
+				       "bundle's config.json", image);
+	if (r < 0)
+		return log_error_errno(r, "%s/config.json: root.path is not a string naming the root "
+				       "filesystem: fix the bundle's config.json", image);
+
+	shown = cli_escape(root_path); /* the bundle's words, maybe someone else's */
+	if (!shown)
+		return log_oom();
+	r = cli_open_beneath(dfd, root_path, 0, &rootfs);
+	if (r == -EXDEV)
+		return log_error_errno(r, "The bundle's root.path '%s' leads outside the bundle %s (it is "
+				       "absolute, climbs out with '..' or goes through a link out): name a "
+				       "directory inside the bundle", shown, image);
+	if (r == -ELOOP)
+		return log_error_errno(r, "The bundle's root.path '%s' goes through a symbolic link, "
+				       "which this kernel (without openat2) cannot follow safely: give "
+				       "the real path inside the bundle", shown);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open the bundle's root.path '%s' in %s: %m (root.path "
+				       "must name a directory you can read inside the bundle)", shown, image);
+	*ret_rootfs = TAKE_FD(rootfs);
+	*ret_config = TAKE_PTR(config);
+	return 0;
+}
+
+static json_object *run_params(const struct run_args *a, const char *bundle_config)
 {
 	json_object *p = json_object_new_object();
 
@@ -219,10 +334,14 @@ static json_object *run_params(const struct run_args *a)
 		json_object_object_add(p, "memory", json_object_new_int64((int64_t)a->memory));
 	if (a->tty)
 		json_object_object_add(p, "tty", json_object_new_boolean(true));
+	if (a->userns)
+		json_object_object_add(p, "userns", json_object_new_boolean(true));
+	if (bundle_config)
+		json_object_object_add(p, "bundle_config", json_object_new_string(bundle_config));
 	return p;
 }
 
-/* fd itself when it is open, else a new /dev/null in *devnull (rvisord needs three fds). */
+/* fd itself when it is open, else a new /dev/null in *devnull (rvisord needs all of 0-2). */
 static int stdio_fd(int fd, bool use_it, int *devnull)
 {
 	if (use_it && fcntl(fd, F_GETFD) >= 0)
@@ -434,10 +553,11 @@ int verb_run(int argc, char *argv[])
 {
 	_cleanup_(run_args_done) struct run_args a = {};
 	_cleanup_varlink_client_ VarlinkClient *c = NULL;
-	_cleanup_close_ int null0 = -1, null1 = -1, null2 = -1, sfd = -1;
+	_cleanup_close_ int null0 = -1, null1 = -1, null2 = -1, sfd = -1, rootfs = -1;
+	_cleanup_free_ char *bundle_config = NULL;
 	json_object *params;
 	sigset_t mask;
-	int fds[3];
+	int fds[4];
 	bool done;
 	int r;
 
@@ -450,10 +570,16 @@ int verb_run(int argc, char *argv[])
 		return EXIT_RUN_FAILED;
 	}
 
+	/* Before connecting: rvisord never opens an image by its path, and a mistake here is the
+	 * user's to fix whether or not rvisord runs. */
+	if (open_image(&a, &rootfs, &bundle_config) < 0)
+		return EXIT_RUN_FAILED;
+
 	fds[0] = stdio_fd(STDIN_FILENO, a.interactive, &null0);
 	fds[1] = stdio_fd(STDOUT_FILENO, true, &null1);
 	fds[2] = stdio_fd(STDERR_FILENO, true, &null2);
-	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+	fds[3] = rootfs;
+	for (size_t i = 0; i < 3; i++)
 		if (fds[i] < 0) {
 			log_error_errno(fds[i], "Cannot open /dev/null: %m");
 			return EXIT_RUN_FAILED;
@@ -476,7 +602,7 @@ int verb_run(int argc, char *argv[])
 		daemon_log_connect_error(r);
 		return EXIT_RUN_FAILED;
 	}
-	params = run_params(&a);
+	params = run_params(&a, bundle_config);
 	if (!params) {
 		log_error_errno(-ENOMEM, "Out of memory");
 		return EXIT_RUN_FAILED;

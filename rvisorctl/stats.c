@@ -52,8 +52,13 @@ static bool count_valid(json_object *o, const char *key, bool mandatory)
 static bool reply_valid(json_object *reply)
 {
 	json_object *sandbox, *syscalls;
+	int64_t uid;
+	bool userns;
 
 	if (json_get_object(reply, "sandbox", &sandbox) < 0 || json_get_array(reply, "syscalls", &syscalls) < 0)
+		return false;
+	/* Newer than some daemons: absent is fine, of another type is not. */
+	if (json_get_int(sandbox, "owner_uid", &uid) == -EBADMSG || json_get_bool(sandbox, "userns", &userns) == -EBADMSG)
 		return false;
 	if (!count_valid(reply, "passed", true) || !count_valid(reply, "emulated", true) ||
 	    !count_valid(reply, "denied", true) || !count_valid(reply, "memory_max", false) ||
@@ -98,10 +103,13 @@ static int print_text(json_object *reply)
 {
 	static const char *const headers[] = { "SYSCALL", "TOTAL", "PASSED", "EMULATED", "DENIED" };
 	_cleanup_table_ Table *t = table_new(headers, ARRAY_SIZE(headers));
-	const char *name = "", *policy = "-", *platform = "-", *image = "-";
+	const char *name = "", *policy = "-", *platform = "-", *image = "-", *userns_text = "-";
 	json_object *sandbox = NULL, *syscalls = NULL, *argv = NULL;
-	_cleanup_free_ char *command = NULL;
+	/* What rvisord sends, some of it other users' words, reaches the terminal escaped. */
+	_cleanup_free_ char *command = NULL, *owner = NULL, *owner_e = NULL, *name_e = NULL,
+			    *policy_e = NULL, *platform_e = NULL, *image_e = NULL;
 	int64_t id = -1, pid = 0, started = 0, passed = 0, emulated = 0, denied = 0;
+	bool userns;
 	char time[32];
 
 	if (!t)
@@ -119,14 +127,24 @@ static int print_text(json_object *reply)
 	json_get_int(reply, "passed", &passed);
 	json_get_int(reply, "emulated", &emulated);
 	json_get_int(reply, "denied", &denied);
+	if (json_get_bool(sandbox, "userns", &userns) == 0)
+		userns_text = userns ? "yes" : "no";
 	command = cli_format_argv(argv);
-	if (!command)
+	owner = sandbox_owner(sandbox, true);
+	owner_e = owner ? cli_escape(owner) : NULL;
+	name_e = cli_escape(name);
+	policy_e = cli_escape(policy);
+	platform_e = cli_escape(platform);
+	image_e = cli_escape(image);
+	if (!command || !owner_e || !name_e || !policy_e || !platform_e || !image_e)
 		return log_oom();
 
-	printf("%-10s %" PRId64 "%s%s%s\n", "sandbox:", id, *name ? " (" : "", name, *name ? ")" : "");
-	printf("%-10s %s\n", "policy:", policy);
-	printf("%-10s %s\n", "platform:", platform);
-	printf("%-10s %s\n", "image:", image);
+	printf("%-10s %" PRId64 "%s%s%s\n", "sandbox:", id, *name ? " (" : "", name_e, *name ? ")" : "");
+	printf("%-10s %s\n", "owner:", owner_e);
+	printf("%-10s %s\n", "policy:", policy_e);
+	printf("%-10s %s\n", "platform:", platform_e);
+	printf("%-10s %s\n", "userns:", userns_text);
+	printf("%-10s %s\n", "image:", image_e);
 	printf("%-10s %" PRId64 "\n", "pid:", pid);
 	printf("%-10s %s\n", "started:", cli_format_time(started, time, sizeof(time)));
 	printf("%-10s %s\n", "command:", *command ? command : "-");

@@ -168,11 +168,22 @@ static int print_status_json(const struct daemon_state *d, const struct module_s
 static int print_status_text(const struct daemon_state *d, const struct module_state *st)
 {
 	const char *dev = rvisor_device_path();
+	/* What rvisord says reaches the terminal escaped. */
+	_cleanup_free_ char *version = NULL, *platform = NULL, *module_version = cli_escape(st->version.module_version);
+
+	if (d->error == 0) {
+		version = cli_escape(d->version);
+		platform = cli_escape(d->platform);
+	}
+	if (!module_version || (d->error == 0 && (!version || !platform))) {
+		log_oom();
+		return EXIT_FAILED;
+	}
 
 	printf("rvisorctl: %s (ABI %d)\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
 	if (d->error == 0)
 		printf("daemon:    running, version %s, ABI %" PRId64 ", platform %s, %" PRId64 " sandbox%s\n",
-		       d->version, d->abi, d->platform, d->sandboxes, d->sandboxes == 1 ? "" : "es");
+		       version, d->abi, platform, d->sandboxes, d->sandboxes == 1 ? "" : "es");
 	else if (daemon_not_running(d))
 		printf("daemon:    not running\n");
 	else
@@ -185,7 +196,7 @@ static int print_status_text(const struct daemon_state *d, const struct module_s
 	else if (!st->abi_known)
 		printf("module:    loaded, version unknown\n");
 	else
-		printf("module:    loaded, version %s, ABI %u (%s)\n", st->version.module_version,
+		printf("module:    loaded, version %s, ABI %u (%s)\n", module_version,
 		       st->version.abi_version,
 		       rvisor_abi_compatible(st->version.abi_version) ? "compatible" : "INCOMPATIBLE");
 	return flush_stdout();

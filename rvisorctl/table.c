@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli-util.h"
 #include "macro.h"
 #include "table.h"
 
@@ -52,7 +53,8 @@ int table_add_row(Table *t, const char *const *cells)
 		return -ENOMEM;
 	t->cells = c;
 	for (size_t i = 0; i < t->n_columns; i++) {
-		c[t->n_cells + i] = strdup(cells[i] ?: "-");
+		/* Cells come from rvisord, some from other users: no terminal control gets out. */
+		c[t->n_cells + i] = cli_escape(cells[i] ?: "-");
 		if (!c[t->n_cells + i]) {
 			while (i-- > 0)
 				free(c[t->n_cells + i]);
@@ -63,6 +65,24 @@ int table_add_row(Table *t, const char *const *cells)
 	return 0;
 }
 
+/* The columns a cell takes: its characters, not its bytes (cells are escaped, so every byte
+ * from 0x80 up is part of valid UTF-8; wide characters still count as one). */
+static size_t cell_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void pad(FILE *f, size_t n)
+{
+	while (n-- > 0)
+		fputc(' ', f);
+}
+
 int table_print(const Table *t, FILE *f)
 {
 	_cleanup_free_ size_t *width = calloc(t->n_columns, sizeof(size_t));
@@ -70,7 +90,7 @@ int table_print(const Table *t, FILE *f)
 	if (!width)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n_cells; i++) {
-		size_t n = strlen(t->cells[i]);
+		size_t n = cell_width(t->cells[i]);
 
 		if (n > width[i % t->n_columns])
 			width[i % t->n_columns] = n;
@@ -78,14 +98,13 @@ int table_print(const Table *t, FILE *f)
 	for (size_t i = 0; i < t->n_cells; i++) {
 		size_t col = i % t->n_columns;
 		bool last = col + 1 == t->n_columns;
-		int w = (int)width[col];
+		size_t fill = width[col] - cell_width(t->cells[i]);
 
 		if (t->right[col])
-			fprintf(f, "%*s", w, t->cells[i]);
-		else if (last)
-			fputs(t->cells[i], f);
-		else
-			fprintf(f, "%-*s", w, t->cells[i]);
+			pad(f, fill);
+		fputs(t->cells[i], f);
+		if (!t->right[col] && !last)
+			pad(f, fill);
 		fputs(last ? "\n" : "  ", f);
 	}
 	return 0;

@@ -16,7 +16,8 @@ Table *table_free(Table *t);
 /* Right-aligns a column (numbers). */
 void table_align_right(Table *t, size_t column);
 
-/* Adds a row of n_columns cells (copied; NULL prints "-"). 0 or -ENOMEM. */
+/* Adds a row of n_columns cells (copied through cli_escape(): no control character reaches the
+ * terminal; NULL prints "-"). 0 or -ENOMEM. */
 int table_add_row(Table *t, const char *const *cells);
 
 /* Prints the header and the rows, columns two spaces apart, the last one unpadded. 0 or

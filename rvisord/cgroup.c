@@ -363,6 +363,18 @@ int cgroup_create(const char *parent, const char *name, uint64_t memory_max, uin
 	return 0;
 }
 
+int cgroup_limit_daemon(const char *parent, uint64_t memory_max, uint64_t pids_max)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+
+	if (asprintf(&dir, "%s/" CGROUP_DAEMON_NAME, parent) < 0)
+		return -ENOMEM;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	return cgroup_set_limits(dir, memory_max, pids_max);
+}
+
 int cgroup_attach(const char *dir, pid_t pid)
 {
 	char buf[32];

@@ -46,6 +46,11 @@ int cgroup_create(const char *parent, const char *name, uint64_t memory_max, uin
  * (no swap accounting); a limit whose controller is not enabled is -EOPNOTSUPP. */
 int cgroup_set_limits(const char *dir, uint64_t memory_max, uint64_t pids_max);
 
+/* Limits the daemon's own cgroup, parent/daemon, where cgroup_setup() moved it in a
+ * delegated cgroup: the sandboxes have their own limits beside it, the daemon gets these.
+ * -ENOENT when the daemon sits elsewhere (in the root cgroup nothing can be limited). */
+int cgroup_limit_daemon(const char *parent, uint64_t memory_max, uint64_t pids_max);
+
 /* Moves process pid into dir (cgroup.procs). */
 int cgroup_attach(const char *dir, pid_t pid);
 

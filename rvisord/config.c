@@ -14,7 +14,8 @@
 
 static const char *const config_keys[] = {
 	"socket_path", "socket_group", "state_dir", "policy_dir", "default_policy",
-	"idle_timeout", "max_sandboxes", "log_level",
+	"idle_timeout", "max_sandboxes", "max_sandboxes_per_user", "max_connections_per_user",
+	"log_level",
 };
 
 static int config_set_string(char **field, const char *value)
@@ -33,6 +34,8 @@ static int config_defaults(struct rvisord_config *c)
 	memset(c, 0, sizeof(*c));
 	c->idle_timeout_usec = 60 * 1000000ULL;
 	c->max_sandboxes = 256;
+	c->max_sandboxes_per_user = 32;
+	c->max_connections_per_user = 64;
 	c->log_level = LOG_INFO;
 	if (config_set_string(&c->socket_path, "/run/rvisor/io.rvisor.Manager") < 0 ||
 	    config_set_string(&c->socket_group, "rvisor") < 0 ||
@@ -81,6 +84,16 @@ static int config_apply(struct rvisord_config *c, const char *path, const char *
 			why = "not a number from 1 to 1024";
 		else
 			c->max_sandboxes = (unsigned)v;
+	} else if (strcmp(key, "max_sandboxes_per_user") == 0) {
+		if (parse_uint(value, RVISOR_MAX_SANDBOXES, &v) < 0 || v == 0)
+			why = "not a number from 1 to 1024";
+		else
+			c->max_sandboxes_per_user = (unsigned)v;
+	} else if (strcmp(key, "max_connections_per_user") == 0) {
+		if (parse_uint(value, 65536, &v) < 0 || v < 2)
+			why = "not a number from 2 to 65536 (a run needs two: one streams, one signals)";
+		else
+			c->max_connections_per_user = (unsigned)v;
 	} else if (strcmp(key, "default_policy") == 0) {
 		if (!policy_name_valid(value))
 			why = "not a policy name ([A-Za-z0-9_-], at most 64)";

@@ -10,11 +10,13 @@
 struct rvisord_config {
 	char *socket_path;    /* where the varlink socket is bound when not socket-activated */
 	char *socket_group;   /* peers in this group (and root) may call; the socket's group */
-	char *state_dir;      /* per-sandbox state (overlay upper layers) */
+	char *state_dir;      /* per-sandbox state (mount points of the writable layers) */
 	char *policy_dir;
 	char *default_policy;
 	uint64_t idle_timeout_usec; /* exit after this long with no sandbox and no client; 0: never */
 	unsigned max_sandboxes;
+	unsigned max_sandboxes_per_user;   /* running or starting, per caller other than root */
+	unsigned max_connections_per_user; /* open varlink connections, per caller other than root */
 	int log_level;
 };
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The sandbox's side of container_start(): the cloned child, pid 1 of fresh namespaces,
- * builds the root filesystem, drops every privilege and then stays as a minimal init for the
- * workload (forwards signals, reaps orphans, reports the workload's end).
+ * The sandbox's side of container_spawn(): the cloned child, pid 1 of fresh namespaces,
+ * builds the root filesystem, enters its user namespace (when it has one), drops every
+ * privilege it does not keep and then stays as a minimal init for the workload (forwards
+ * signals, reaps orphans, reports the workload's end).
  *
  * It runs in a copy of the daemon's memory made by a raw clone(): the init allocates nothing
  * (the daemon prepared everything), uses no stdio and always _exit()s; only the workload, a
@@ -12,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,6 +34,7 @@
 #include <unistd.h>
 
 #include "container-internal.h"
+#include "macro.h"
 #include "container.h"
 #include "policy.h"
 
@@ -275,17 +280,74 @@ static void set_cmdline(void)
 	(void)prctl(PR_SET_NAME, (unsigned long)init_cmdline, 0, 0, 0);
 }
 
+/* The image descriptor refers to a mount of the caller's mount namespace, and overlayfs
+ * stacks only on mounts of our own (clone_private_mount()). So the init finds the same
+ * directory here by the path the kernel reports for the descriptor, and keeps it only if it
+ * is the very same directory (device and inode): whatever the caller renames or swaps
+ * meanwhile, nothing else can take its place. The result replaces image_fd (same number, so
+ * overlay_options stays right). A directory that is not reachable from here (another mount
+ * namespace's private mount, deleted) is refused. */
+static void reopen_image(const struct container_child *a)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_MAGICLINKS };
+	char link[64], path[PATH_MAX];
+	struct stat want, got;
+	ssize_t n;
+	int fd;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", a->image_fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		fail(a, errno, "Cannot find the image's path");
+	path[n] = '\0';
+	if (fstat(a->image_fd, &want) < 0)
+		fail(a, errno, "Cannot stat the image");
+	if (path[0] != '/' || (n > 10 && strcmp(path + n - 10, " (deleted)") == 0))
+		fail(a, ENOENT, "The image is not reachable by a path (deleted?)");
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0)
+		fail(a, errno, "The image is not reachable for rvisord at %s", path);
+	if (fstat(fd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+		fail(a, EXDEV, "The image at %s changed while the sandbox started", path);
+	if (dup3(fd, a->image_fd, O_CLOEXEC) < 0)
+		fail(a, errno, "Cannot keep the image open");
+	close(fd);
+}
+
+/* The writable layer: a tmpfs of the sandbox's own on the state dir (in this mount namespace
+ * only) holding the overlay's upper and work directories. The upper layer's root is the
+ * sandbox's "/": it gets the image root's owner and mode (a 0700 root would lock a non-root
+ * workload out). */
+static void setup_storage(const struct container_child *a)
+{
+	struct stat st;
+
+	do_mount(a, "tmpfs", a->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, a->storage_options);
+	if (mkdir(a->upper, 0700) < 0 || mkdir(a->work, 0700) < 0 || mkdir(a->merged, 0700) < 0)
+		fail(a, errno, "Cannot create the writable layer's directories");
+	if (fstat(a->image_fd, &st) < 0)
+		fail(a, errno, "Cannot stat the image");
+	if (chown(a->upper, st.st_uid, st.st_gid) < 0 || chmod(a->upper, st.st_mode & 07777) < 0)
+		fail(a, errno, "Cannot prepare the writable layer");
+}
+
 /* Builds the sandbox's root: everything here happens in the child's own mount namespace. */
 static void setup_root(const struct container_child *a)
 {
 	/* Nothing mounted from here on may propagate back to the host (its / is usually
 	 * shared under systemd), nor may host mounts appear later. */
 	do_mount(a, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	reopen_image(a);
+	setup_storage(a);
 
 	/* The image is the lower layer: writes go to the sandbox's own upper layer, so the image
-	 * is never modified and sandboxes never see each other's files. nodev: device nodes in
-	 * an image stay dead; nosuid on top of no_new_privs. */
+	 * is never modified and sandboxes never see each other's files. The image is the
+	 * directory the caller opened (lowerdir is /proc/self/fd/N): no path is looked up here
+	 * with our rights. nodev: device nodes in an image stay dead; nosuid on top of
+	 * no_new_privs. */
 	do_mount(a, "overlay", a->merged, "overlay", MS_NOSUID | MS_NODEV, a->overlay_options);
+	close(a->image_fd);
 
 	/* Switch to it and drop the host's tree entirely (pivot_root(".", ".") stacks the old
 	 * root on the new one; the lazy unmount removes it). From here on no path can reach a
@@ -330,16 +392,35 @@ static void setup_network(const struct container_child *a)
 	close(fd);
 }
 
+/* Moves into a user namespace of its own (and, unless the sandbox uses the host's network, a
+ * network namespace it owns, so that its root may bind low ports and configure lo there).
+ * The daemon writes the maps: uid/gid 0 inside is the caller, the rest its subordinate ids.
+ * Everything made before (mounts, /dev, hostname, the pid, UTS and IPC namespaces) belongs
+ * to the initial user namespace, out of reach of the capabilities held in this one. */
+static void enter_userns(const struct container_child *a)
+{
+	if (unshare(CLONE_NEWUSER | (a->new_net ? CLONE_NEWNET : 0)) < 0)
+		fail(a, errno, "Cannot create the sandbox's user namespace");
+	report(a, INIT_MSG_USERNS);
+	wait_go(a);
+	/* Root of the new namespace: full capabilities there until drop_privileges(). */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		fail(a, errno, "Cannot become root of the sandbox's user namespace");
+}
+
 /* Gives up every privilege, for the init and (inherited) the workload, before the sandbox
- * is bound to the kernel gate: a policy refuses these calls afterwards. */
+ * is bound to the kernel gate: a policy refuses these calls afterwards. Host ids keep no
+ * capability at all; root of a user namespace keeps root_caps (docker's set, over what that
+ * namespace owns only), other users none. */
 static void drop_privileges(const struct container_child *a)
 {
 	int last = (int)cap_max_bits();
 
 	/* The bounding set first (dropping needs CAP_SETPCAP, which we still have): with it and
-	 * the inheritable set empty, even a uid-0 execve() cannot gain a capability again. */
+	 * the inheritable set narrowed, even a uid-0 execve() cannot gain a capability again. */
 	for (int cap = 0; cap < last; cap++)
-		if (cap_drop_bound((cap_value_t)cap) < 0 && errno != EINVAL)
+		if (!(cap < 64 && (a->keep_bounding & (1ULL << cap))) &&
+		    cap_drop_bound((cap_value_t)cap) < 0 && errno != EINVAL)
 			fail(a, errno, "Cannot drop capability %d from the bounding set", cap);
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		fail(a, errno, "Cannot clear the ambient capabilities");
@@ -349,9 +430,10 @@ static void drop_privileges(const struct container_child *a)
 		fail(a, errno, "Cannot change to gid %u", (unsigned int)a->gid);
 	if (setresuid(a->uid, a->uid, a->uid) < 0)
 		fail(a, errno, "Cannot change to uid %u", (unsigned int)a->uid);
-	/* For uid 0 the change kept the capabilities: clear effective, permitted, inheritable. */
-	if (cap_set_proc(a->no_caps) < 0)
-		fail(a, errno, "Cannot drop the capabilities");
+	/* Explicitly, whatever the uid change kept: uid 0 in the user namespace gets root_caps
+	 * (execve() keeps them: they are within the bounding set), everyone else nothing. */
+	if (cap_set_proc(a->userns && a->uid == 0 ? a->root_caps : a->no_caps) < 0)
+		fail(a, errno, "Cannot set the capabilities");
 	/* No execve() may grant privileges again (setuid binaries, file capabilities); seccomp
 	 * needs it too. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -521,7 +603,7 @@ static _Noreturn void init_main(const struct container_child *a, const int stdio
 _Noreturn void container_child_main(const struct container_child *a)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int stdio[3], keep[5], null_fd;
+	int stdio[3], keep[6], null_fd;
 
 	/* The daemon's handlers are the daemon's code: none of them may run here. */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -536,11 +618,12 @@ _Noreturn void container_child_main(const struct container_child *a)
 	}
 	keep[0] = a->sync_fd;
 	keep[1] = a->report_fd;
-	memcpy(keep + 2, stdio, sizeof(stdio));
+	keep[2] = a->image_fd;
+	memcpy(keep + 3, stdio, sizeof(stdio));
 	/* Everything else the daemon had open (its varlink sockets, /dev/rvisor, other
 	 * sandboxes' pipes) must not live on in a sandbox: the device's "manager closed" and a
 	 * pipe's EOF depend on the last copy going away. */
-	if (close_all_except(keep, 5) < 0)
+	if (close_all_except(keep, ARRAY_SIZE(keep)) < 0)
 		fail(a, errno, "Cannot close the daemon's fds");
 	/* The daemon's own 0..2 (its journal stream) are none of the sandbox's business. */
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -552,6 +635,10 @@ _Noreturn void container_child_main(const struct container_child *a)
 
 	if (a->die_with_daemon && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail(a, errno, "Cannot set the parent-death signal");
+	/* The daemon may have raised its own limit for its many clients: the sandbox gets the
+	 * usual one. */
+	if (a->nofile && setrlimit(RLIMIT_NOFILE, a->nofile) < 0)
+		fail(a, errno, "Cannot set RLIMIT_NOFILE");
 	/* Until the daemon has put us into our cgroup (and, if it died meanwhile, EOF). */
 	wait_go(a);
 
@@ -562,6 +649,8 @@ _Noreturn void container_child_main(const struct container_child *a)
 	setup_root(a);
 	if (sethostname(a->hostname, strlen(a->hostname)) < 0)
 		fail(a, errno, "Cannot set the hostname");
+	if (a->userns)
+		enter_userns(a);
 	if (a->new_net)
 		setup_network(a);
 	drop_privileges(a);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <sys/capability.h>
@@ -14,7 +15,8 @@
 /* Records on the report pipe, init -> daemon. Each is written with one write() smaller than
  * PIPE_BUF, so it arrives whole. */
 enum init_msg_type {
-	INIT_MSG_PREPARED = 1, /* mounts, hostname, network, credentials done: bind it now */
+	INIT_MSG_USERNS = 1,   /* in its own user namespace now: write the id maps */
+	INIT_MSG_PREPARED,     /* mounts, hostname, network, credentials done: bind it now */
 	INIT_MSG_STARTED,      /* the workload is forked (workload_pid) */
 	INIT_MSG_FAILED,       /* setup failed: error, text; the init exits */
 	INIT_MSG_EXITED,       /* the workload exited: wait_status, exec_errno, text */
@@ -38,24 +40,31 @@ struct init_msg {
 struct container_child {
 	int sync_fd;           /* read end of the sync pipe */
 	int report_fd;         /* write end of the report pipe */
+	int image_fd;          /* the root filesystem, the overlay's lower layer */
 	int stdio[3];          /* the caller's fds, or -1 */
 	bool die_with_daemon;  /* PR_SET_PDEATHSIG(SIGKILL) */
 	bool tty;
 	bool new_net;
+	bool userns;           /* enter a user namespace (the daemon writes its maps) */
 	bool readonly_root;
-	const char *merged;    /* state_dir/merged, where the overlay is mounted */
-	const char *overlay_options; /* "lowerdir=...,upperdir=...,workdir=..." */
+	const char *state_dir; /* the writable layer's tmpfs is mounted here */
+	const char *storage_options; /* that tmpfs's mount options ("mode=0700,size=...") */
+	const char *upper, *work, *merged; /* in state_dir: the overlay's directories */
+	const char *overlay_options; /* "lowerdir=/proc/self/fd/N,upperdir=...,workdir=..." */
 	const char *hostname;
 	char **argv;           /* NULL-terminated */
 	char **env;            /* NULL-terminated, the workload's whole environment */
 	const char *cwd;
 	uid_t uid;
 	gid_t gid;
+	uint64_t keep_bounding; /* capabilities left in the bounding set (userns only) */
+	const struct rlimit *nofile; /* or NULL */
 	const struct rvisor_policy *seccomp_policy; /* loaded in the workload; NULL: none */
 	cap_t no_caps;         /* an empty capability set, for cap_set_proc() */
+	cap_t root_caps;       /* what uid 0 keeps in a user namespace */
 };
 
-/* The child of container_start()'s clone(): pid 1 of the sandbox. Never returns. */
+/* The child of container_spawn()'s clone(): pid 1 of the sandbox. Never returns. */
 _Noreturn void container_child_main(const struct container_child *a);
 
 #endif

@@ -382,76 +382,109 @@ static int kernel_bind(int fd, uint64_t id, pid_t pid)
 	return ioctl(fd, RVISOR_IOC_SANDBOX_BIND, &b) < 0 ? -errno : 0;
 }
 
-/* Everything container_start() prepares before clone(): freed afterwards. */
+/* The file type without asking the file system's server (a FUSE server of the caller's may
+ * never answer): the cached attributes are enough to tell a directory from a pipe. */
+static int fd_type(int fd, mode_t *ret)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+		return -errno;
+	*ret = stx.stx_mode & S_IFMT;
+	return 0;
+}
+
+int container_stdio_check(int fd, const char **ret_reason)
+{
+	const char *why = NULL;
+	mode_t type;
+	int fl;
+
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		why = "not an open file descriptor";
+	else if (fl & O_PATH)
+		why = "an O_PATH descriptor";
+	else if (fd_type(fd, &type) < 0)
+		why = "of unknown type";
+	else if (S_ISDIR(type))
+		why = "a directory";
+	else if (!S_ISFIFO(type) && !S_ISSOCK(type) && !S_ISCHR(type) && !S_ISREG(type))
+		why = S_ISBLK(type) ? "a block device" : "neither a pipe, socket, terminal, character device nor regular file";
+	if (!why)
+		return 0;
+	if (ret_reason)
+		*ret_reason = why;
+	return -EBADF;
+}
+
+/* Everything container_spawn() prepares before clone(): freed afterwards. */
 struct prepared {
-	struct oci_config *oci;
-	char *rootfs;
 	char *overlay_options;
-	char *merged;
+	char *storage_options;
+	char *upper, *work, *merged;
 	char **env;
-	cap_t no_caps;
+	cap_t no_caps, root_caps;
 };
 
 static void prepared_done(struct prepared *p)
 {
-	oci_config_free(p->oci);
-	free(p->rootfs);
 	free(p->overlay_options);
+	free(p->storage_options);
+	free(p->upper);
+	free(p->work);
 	free(p->merged);
 	strv_free(p->env);
 	if (p->no_caps)
 		cap_free(p->no_caps);
+	if (p->root_caps)
+		cap_free(p->root_caps);
 }
 
-/* Finds the root filesystem: image itself, or an OCI bundle's root.path. */
-static int resolve_image(const char *image, struct prepared *p, char **ret_error)
+/* The root filesystem is a directory the caller opened (a read-only descriptor: O_PATH would
+ * let a caller name a directory it may search but not read). */
+static int check_image(int fd, char **ret_error)
 {
-	const char *rootfs = image;
-	struct stat st;
-	int r;
+	mode_t type;
+	int fl, r;
 
-	if (stat(image, &st) < 0) {
-		if (errno == ENOENT)
-			return fail(ret_error, -ENOENT, "Image '%s' does not exist.", image);
-		return fail(ret_error, -errno, "Cannot access image '%s': %s", image, strerror(errno));
-	}
-	if (!S_ISDIR(st.st_mode))
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return fail(ret_error, -EBADF, "No image descriptor.");
+	r = fd_type(fd, &type);
+	if (r < 0)
+		return fail(ret_error, r, "Cannot check the image: %s", strerror(-r));
+	if (!S_ISDIR(type) || (fl & O_PATH))
 		return fail(ret_error, -ENOTDIR,
-			    "Image '%s' is not a directory (expected a root filesystem or an OCI bundle).",
-			    image);
-	if (oci_is_bundle(image)) {
-		r = oci_config_load(image, &p->oci, ret_error);
-		if (r < 0)
-			return r;
-		rootfs = p->oci->root_path;
-		if (stat(rootfs, &st) < 0) {
-			if (errno == ENOENT)
-				return fail(ret_error, -ENOENT,
-					    "The bundle's root filesystem '%s' does not exist.", rootfs);
-			return fail(ret_error, -errno, "Cannot access the bundle's root filesystem '%s': %s",
-				    rootfs, strerror(errno));
-		}
-		if (!S_ISDIR(st.st_mode))
-			return fail(ret_error, -ENOTDIR,
-				    "The bundle's root filesystem '%s' is not a directory.", rootfs);
-	}
-	p->rootfs = realpath(rootfs, NULL);
-	if (!p->rootfs)
-		return fail(ret_error, -errno, "Cannot resolve '%s': %s", rootfs, strerror(errno));
-	if (!overlay_path_ok(p->rootfs))
-		return fail(ret_error, -EINVAL,
-			    "Image path '%s' contains ',', ':' or '\\', which overlayfs cannot take.",
-			    p->rootfs);
+			    "The image is not a directory opened for reading (expected a root "
+			    "filesystem or an OCI bundle).");
 	return 0;
 }
 
-/* state_root/name/{upper,work,merged}. The upper layer's root is the sandbox's "/": it
- * gets the image root's owner and mode (a 0700 root would lock a non-root workload out). */
+/* The capability sets the init applies: none, and what uid 0 keeps in a user namespace. */
+static int make_caps(uint64_t keep, struct prepared *p)
+{
+	p->no_caps = cap_init();
+	p->root_caps = cap_init();
+	if (!p->no_caps || !p->root_caps)
+		return -ENOMEM;
+	for (cap_value_t cap = 0; cap < 64; cap++) {
+		if (!(keep & (1ULL << cap)) || !CAP_IS_SUPPORTED(cap))
+			continue;
+		if (cap_set_flag(p->root_caps, CAP_EFFECTIVE, 1, &cap, CAP_SET) < 0 ||
+		    cap_set_flag(p->root_caps, CAP_PERMITTED, 1, &cap, CAP_SET) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* state_root/name: the mount point of the sandbox's own tmpfs, in the sandbox's mount
+ * namespace only, that holds the overlay's upper layer, work and merged directories. What
+ * the workload writes never reaches the host's file systems, is bounded by storage_max and
+ * charged to the sandbox's cgroup, and goes when the sandbox's last process does. */
 static int make_state_dir(const struct container_spec *spec, struct container *c,
 			  struct prepared *p, char **ret_error)
 {
-	_cleanup_free_ char *upper = NULL, *work = NULL;
-	struct stat st;
 	int r;
 
 	r = mkdir_p(spec->state_root, 0700);
@@ -468,19 +501,13 @@ static int make_state_dir(const struct container_spec *spec, struct container *c
 		return fail(ret_error, r, "Cannot create the sandbox's state directory: %s",
 			    strerror(-r));
 	}
-	if (asprintf(&upper, "%s/upper", c->state_dir) < 0 ||
-	    asprintf(&work, "%s/work", c->state_dir) < 0 ||
-	    asprintf(&p->merged, "%s/merged", c->state_dir) < 0)
-		return -ENOMEM;
-	if (mkdir(upper, 0700) < 0 || mkdir(work, 0700) < 0 || mkdir(p->merged, 0700) < 0)
-		return fail(ret_error, -errno, "Cannot create the sandbox's state directory: %s",
-			    strerror(errno));
-	if (stat(p->rootfs, &st) < 0 || chown(upper, st.st_uid, st.st_gid) < 0 ||
-	    chmod(upper, st.st_mode & 07777) < 0)
-		return fail(ret_error, -errno, "Cannot prepare the sandbox's upper layer: %s",
-			    strerror(errno));
-	if (asprintf(&p->overlay_options, "lowerdir=%s,upperdir=%s,workdir=%s", p->rootfs, upper,
-		     work) < 0)
+	if (asprintf(&p->upper, "%s/upper", c->state_dir) < 0 ||
+	    asprintf(&p->work, "%s/work", c->state_dir) < 0 ||
+	    asprintf(&p->merged, "%s/merged", c->state_dir) < 0 ||
+	    asprintf(&p->storage_options, "mode=0700,size=%" PRIu64, spec->storage_max) < 0 ||
+	    /* The child keeps image_fd at this number: its /proc/self/fd/N is the image. */
+	    asprintf(&p->overlay_options, "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s",
+		     spec->image_fd, p->upper, p->work) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -493,42 +520,71 @@ static pid_t raw_clone(unsigned long flags, int *ret_pidfd)
 	return (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, ret_pidfd, NULL, 0);
 }
 
-/* Waits for the init's next record and checks its type; a failure report becomes the
- * error text. */
-static int expect_msg(struct container *c, uint32_t type, struct init_msg *m, char **ret_error)
+/* The workload's identity: the spec's, else the bundle's, else root; with a user namespace
+ * it must be mapped there. */
+static int pick_user(const struct container_spec *spec, uid_t *ret_uid, gid_t *ret_gid,
+		     char **ret_error)
 {
-	int r, st;
+	uid_t uid = 0;
+	gid_t gid = 0;
 
-	r = read_msg(c->status_fd, CONTAINER_SETUP_TIMEOUT_MS, m);
-	if (r == -ETIMEDOUT)
-		return fail(ret_error, r, "The sandbox's init did not finish its setup in %d s.",
-			    CONTAINER_SETUP_TIMEOUT_MS / 1000);
-	if (r == -EPIPE) {
-		if (init_wait(c, true, &st) == 0 && WIFSIGNALED(st))
-			return fail(ret_error, -EIO, "The sandbox's init died during setup (signal %d).",
-				    WTERMSIG(st));
-		return fail(ret_error, -EIO, "The sandbox's init died during setup.");
+	if (spec->user_set) {
+		uid = spec->uid;
+		gid = spec->gid;
+	} else if (spec->oci && spec->oci->has_user) {
+		uid = spec->oci->uid;
+		gid = spec->oci->gid;
 	}
-	if (r < 0)
-		return fail(ret_error, r, "Cannot read from the sandbox's init: %s", strerror(-r));
-	if (m->type == INIT_MSG_FAILED)
-		return fail(ret_error, -m->error, "%s: %s", m->text, strerror(m->error));
-	if (m->type != type)
-		return fail(ret_error, -EBADMSG, "Unexpected record %u from the sandbox's init.",
-			    m->type);
+	if (uid == (uid_t)-1 || gid == (gid_t)-1)
+		return fail(ret_error, -EINVAL, "Invalid user %u:%u.", (unsigned int)uid,
+			    (unsigned int)gid);
+	if (spec->uid_map && (!idmap_contains(spec->uid_map, uid) || !idmap_contains(spec->gid_map, gid)))
+		return fail(ret_error, -EPERM,
+			    "User %u:%u is not mapped in the sandbox's user namespace (%" PRIu64
+			    " uids, %" PRIu64 " gids: the caller's own and its ranges in /etc/subuid "
+			    "and /etc/subgid).",
+			    (unsigned int)uid, (unsigned int)gid, idmap_size(spec->uid_map),
+			    idmap_size(spec->gid_map));
+	*ret_uid = uid;
+	*ret_gid = gid;
 	return 0;
 }
 
-int container_start(const struct container_spec *spec, struct container **ret, char **ret_error)
+/* Everything about the spec that can be checked without touching anything. */
+static int check_spec(const struct container_spec *spec, char **ret_error)
+{
+	const char *why;
+
+	if (!name_valid(spec->name))
+		return fail(ret_error, -EINVAL,
+			    "Invalid sandbox name '%s': use 1-63 of A-Z a-z 0-9 _ . -, not \"%s\".",
+			    spec->name ?: "", CGROUP_DAEMON_NAME);
+	if (!spec->state_root || spec->state_root[0] != '/' || !overlay_path_ok(spec->state_root))
+		return fail(ret_error, -EINVAL, "Invalid state directory '%s'.", spec->state_root ?: "");
+	if (spec->cgroup_parent && spec->cgroup_parent[0] != '/')
+		return fail(ret_error, -EINVAL, "Invalid cgroup parent '%s'.", spec->cgroup_parent);
+	if (spec->policy && policy_kernel_validate(spec->policy) < 0)
+		return fail(ret_error, -EINVAL, "Invalid policy for sandbox '%s'.", spec->name);
+	if (!spec->uid_map != !spec->gid_map)
+		return fail(ret_error, -EINVAL, "A user namespace needs both a uid and a gid map.");
+	if (spec->storage_max < 4096)
+		return fail(ret_error, -EINVAL, "The writable layer needs at least 4 KiB.");
+	for (int i = 0; i < 3; i++)
+		if (spec->stdio[i] >= 0 && container_stdio_check(spec->stdio[i], &why) < 0)
+			return fail(ret_error, -EBADF, "stdio fd %d is %s.", spec->stdio[i], why);
+	return check_image(spec->image_fd, ret_error);
+}
+
+int container_spawn(const struct container_spec *spec, struct container **ret, char **ret_error)
 {
 	_cleanup_(prepared_done) struct prepared p = {};
 	_cleanup_container_ struct container *c = NULL;
-	_cleanup_close_ int sync_r = -1, sync_w = -1, report_w = -1;
+	_cleanup_close_ int sync_r = -1, report_w = -1;
 	struct container_child child = {};
+	const struct oci_config *oci;
 	const char *hostname, *cwd;
 	char **argv;
 	unsigned long flags;
-	struct init_msg m;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	int fds[2], r;
@@ -537,60 +593,42 @@ int container_start(const struct container_spec *spec, struct container **ret, c
 		*ret_error = NULL;
 	if (!spec || !ret)
 		return -EINVAL;
-	if (!name_valid(spec->name))
-		return fail(ret_error, -EINVAL,
-			    "Invalid sandbox name '%s': use 1-63 of A-Z a-z 0-9 _ . -, not \"%s\".",
-			    spec->name ?: "", CGROUP_DAEMON_NAME);
-	if (!spec->image)
-		return fail(ret_error, -EINVAL, "No image given.");
-	if (!spec->state_root || spec->state_root[0] != '/' || !overlay_path_ok(spec->state_root))
-		return fail(ret_error, -EINVAL, "Invalid state directory '%s'.", spec->state_root ?: "");
-	if (spec->cgroup_parent && spec->cgroup_parent[0] != '/')
-		return fail(ret_error, -EINVAL, "Invalid cgroup parent '%s'.", spec->cgroup_parent);
-	if (spec->policy && policy_kernel_validate(spec->policy) < 0)
-		return fail(ret_error, -EINVAL, "Invalid policy for sandbox '%s'.", spec->name);
-	for (int i = 0; i < 3; i++)
-		if (spec->stdio[i] >= 0 && fcntl(spec->stdio[i], F_GETFD) < 0)
-			return fail(ret_error, -EBADF, "stdio fd %d is not open.", spec->stdio[i]);
-
-	r = resolve_image(spec->image, &p, ret_error);
+	r = check_spec(spec, ret_error);
 	if (r < 0)
 		return r;
+	oci = spec->oci;
 
-	argv = spec->argv && spec->argv[0] ? spec->argv : p.oci ? p.oci->args : NULL;
+	argv = spec->argv && spec->argv[0] ? spec->argv : oci ? oci->args : NULL;
 	if (!argv || !argv[0] || !argv[0][0])
 		return fail(ret_error, -EINVAL,
-			    p.oci ? "No command given and the bundle has no process.args."
-				  : "No command given.");
-	cwd = spec->cwd ?: p.oci && p.oci->cwd ? p.oci->cwd : "/";
-	if (spec->user_set) {
-		uid = spec->uid;
-		gid = spec->gid;
-	} else if (p.oci && p.oci->has_user) {
-		uid = p.oci->uid;
-		gid = p.oci->gid;
-	}
-	if (uid == (uid_t)-1 || gid == (gid_t)-1)
-		return fail(ret_error, -EINVAL, "Invalid user %u:%u.", (unsigned int)uid,
-			    (unsigned int)gid);
-	hostname = spec->hostname ?: p.oci && p.oci->hostname ? p.oci->hostname : spec->name;
+			    oci ? "No command given and the bundle has no process.args."
+				: "No command given.");
+	cwd = spec->cwd ?: oci && oci->cwd ? oci->cwd : "/";
+	r = pick_user(spec, &uid, &gid, ret_error);
+	if (r < 0)
+		return r;
+	hostname = spec->hostname ?: oci && oci->hostname ? oci->hostname : spec->name;
 	if (!hostname[0] || strlen(hostname) >= RVISOR_UTS_LEN)
 		return fail(ret_error, -EINVAL, "Invalid hostname '%s': 1-%d bytes.", hostname,
 			    RVISOR_UTS_LEN - 1);
-	r = build_env(spec, p.oci ? p.oci->env : NULL, hostname, uid, &p.env, ret_error);
+	r = build_env(spec, oci ? oci->env : NULL, hostname, uid, &p.env, ret_error);
 	if (r < 0)
 		return r;
-	p.no_caps = cap_init();
-	if (!p.no_caps)
-		return -ENOMEM;
+	r = make_caps(spec->uid_map ? spec->capabilities : 0, &p);
+	if (r < 0)
+		return r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->pidfd = c->status_fd = -1;
+	c->pidfd = c->status_fd = c->sync_fd = -1;
 	c->rvisor_fd = spec->rvisor_fd;
+	c->next_msg = spec->uid_map ? INIT_MSG_USERNS : INIT_MSG_PREPARED;
 	c->name = strdup(spec->name);
 	if (!c->name)
+		return -ENOMEM;
+	if (spec->uid_map && (idmap_format(spec->uid_map, &c->uid_map) < 0 ||
+			      idmap_format(spec->gid_map, &c->gid_map) < 0))
 		return -ENOMEM;
 
 	/* From here on a failure goes through container_destroy(): nothing may stay behind. */
@@ -617,13 +655,22 @@ int container_start(const struct container_spec *spec, struct container **ret, c
 			goto fail;
 		}
 	}
+	/* The kernel sandbox exists before the init does; it is bound once the init has built
+	 * the sandbox, before the workload is forked. */
+	if (spec->rvisor_fd >= 0) {
+		r = kernel_create(spec, hostname, &c->sandbox_id);
+		if (r < 0) {
+			fail(ret_error, r, "Cannot create the kernel sandbox: %s", strerror(-r));
+			goto fail;
+		}
+	}
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
 		r = -errno;
 		goto fail;
 	}
 	sync_r = fds[0];
-	sync_w = fds[1];
+	c->sync_fd = fds[1];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		r = -errno;
 		goto fail;
@@ -634,6 +681,7 @@ int container_start(const struct container_spec *spec, struct container **ret, c
 	child = (struct container_child){
 		.sync_fd = sync_r,
 		.report_fd = report_w,
+		.image_fd = spec->image_fd,
 		.stdio = { spec->stdio[0], spec->stdio[1], spec->stdio[2] },
 		/* Without the kernel layer nobody could adopt an orphaned sandbox; with it, the
 		 * sandbox outlives the daemon unless it asked for the opposite. */
@@ -641,7 +689,12 @@ int container_start(const struct container_spec *spec, struct container **ret, c
 				   (spec->sandbox_flags & RVISOR_SANDBOX_DIE_WITH_MANAGER),
 		.tty = spec->tty,
 		.new_net = !spec->network_host,
-		.readonly_root = p.oci && p.oci->root_readonly,
+		.userns = spec->uid_map != NULL,
+		.readonly_root = oci && oci->root_readonly,
+		.state_dir = c->state_dir,
+		.storage_options = p.storage_options,
+		.upper = p.upper,
+		.work = p.work,
 		.merged = p.merged,
 		.overlay_options = p.overlay_options,
 		.hostname = hostname,
@@ -650,15 +703,19 @@ int container_start(const struct container_spec *spec, struct container **ret, c
 		.cwd = cwd,
 		.uid = uid,
 		.gid = gid,
+		.keep_bounding = spec->uid_map ? spec->capabilities : 0,
+		.nofile = spec->nofile,
 		.seccomp_policy = spec->rvisor_fd < 0 ? spec->policy : NULL,
 		.no_caps = p.no_caps,
+		.root_caps = p.root_caps,
 	};
 
-	/* New mount, pid, UTS, IPC (and network) namespaces: the child is pid 1 of its own pid
-	 * namespace, its mounts are invisible to the host, its hostname and SysV IPC its own.
-	 * The cgroup namespace comes later, once the child sits in its cgroup. */
+	/* New mount, pid, UTS and IPC namespaces: the child is pid 1 of its own pid namespace,
+	 * its mounts are invisible to the host, its hostname and SysV IPC its own. The cgroup
+	 * namespace comes later, once the child sits in its cgroup; the network namespace too
+	 * with a user namespace, which must own it (the init makes both together). */
 	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-	if (!spec->network_host)
+	if (!spec->network_host && !spec->uid_map)
 		flags |= CLONE_NEWNET;
 	c->pid = raw_clone(flags, &c->pidfd);
 	if (c->pid < 0) {
@@ -683,34 +740,8 @@ int container_start(const struct container_spec *spec, struct container **ret, c
 			goto fail;
 		}
 	}
-	/* A failed go-ahead means the child died: its report (or EOF) says why. */
-	r = send_go(sync_w);
-	r = expect_msg(c, INIT_MSG_PREPARED, &m, ret_error) ?: r;
-	if (r < 0)
-		goto fail;
-
-	/* The init has built the root and dropped its privileges. Bind it now: the gate covers
-	 * the init and everything forked in its pid namespace, so the workload, which the init
-	 * forks only after our next go-ahead, is gated from its first instruction. */
-	if (spec->rvisor_fd >= 0) {
-		r = kernel_create(spec, hostname, &c->sandbox_id);
-		if (r < 0) {
-			fail(ret_error, r, "Cannot create the kernel sandbox: %s", strerror(-r));
-			goto fail;
-		}
-		r = kernel_bind(spec->rvisor_fd, c->sandbox_id, c->pid);
-		if (r < 0) {
-			fail(ret_error, r, "Cannot bind the kernel sandbox: %s", strerror(-r));
-			goto fail;
-		}
-	}
-	r = send_go(sync_w);
-	r = expect_msg(c, INIT_MSG_STARTED, &m, ret_error) ?: r;
-	if (r < 0)
-		goto fail;
-	c->workload_pid = m.workload_pid;
-
-	/* From now on status_fd belongs to the daemon's event loop. */
+	/* A failed go-ahead means the child died: its report (or EOF) will say why. */
+	(void)send_go(c->sync_fd);
 	if (fcntl(c->status_fd, F_SETFL, O_NONBLOCK) < 0) {
 		r = -errno;
 		goto fail;
@@ -722,6 +753,127 @@ fail:
 	fail(ret_error, r, "Cannot start the sandbox: %s", strerror(-r));
 	(void)container_destroy(c);
 	return r;
+}
+
+/* Writes text to /proc/PID/file in one write(), as the kernel wants an id map. */
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+	_cleanup_close_ int fd = -1;
+	char path[64];
+	size_t n = strlen(text);
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return write(fd, text, n) == (ssize_t)n ? 0 : errno ? -errno : -EIO;
+}
+
+/* The init asked for its user namespace's maps. Written from here, by root in the parent
+ * namespace: they may hold the caller's subordinate ranges, and setgroups() stays allowed
+ * for programs that switch users inside (nginx, su). The pidfd says the pid is still ours. */
+static int step_userns(struct container *c, char **ret_error)
+{
+	int r;
+
+	if (pidfd_send_signal(c->pidfd, 0, NULL, 0) < 0)
+		return fail(ret_error, -EIO, "The sandbox's init died during setup.");
+	r = write_proc(c->pid, "uid_map", c->uid_map);
+	if (r >= 0)
+		r = write_proc(c->pid, "gid_map", c->gid_map);
+	if (r < 0)
+		return fail(ret_error, r, "Cannot map the sandbox's user namespace: %s", strerror(-r));
+	return 0;
+}
+
+int container_setup_step(struct container *c, char **ret_error)
+{
+	struct init_msg m;
+	int r, st;
+
+	if (ret_error)
+		*ret_error = NULL;
+	if (c->started)
+		return 1;
+	r = read_msg(c->status_fd, 0, &m);
+	if (r == -EAGAIN)
+		return 0;
+	if (r == -EPIPE) {
+		if (init_wait(c, true, &st) == 0 && WIFSIGNALED(st))
+			return fail(ret_error, -EIO, "The sandbox's init died during setup (signal %d).",
+				    WTERMSIG(st));
+		return fail(ret_error, -EIO, "The sandbox's init died during setup.");
+	}
+	if (r < 0)
+		return fail(ret_error, r, "Cannot read from the sandbox's init: %s", strerror(-r));
+	if (m.type == INIT_MSG_FAILED)
+		return fail(ret_error, -m.error, "%s: %s", m.text, strerror(m.error));
+	if (m.type != c->next_msg)
+		return fail(ret_error, -EBADMSG, "Unexpected record %u from the sandbox's init.", m.type);
+
+	switch (m.type) {
+	case INIT_MSG_USERNS:
+		r = step_userns(c, ret_error);
+		c->next_msg = INIT_MSG_PREPARED;
+		break;
+	case INIT_MSG_PREPARED:
+		/* The init has built the root and dropped its privileges. Bind it now: the gate
+		 * covers the init and everything forked in its pid namespace, so the workload,
+		 * which the init forks only after our go-ahead, is gated from its first
+		 * instruction. */
+		r = c->sandbox_id ? kernel_bind(c->rvisor_fd, c->sandbox_id, c->pid) : 0;
+		if (r < 0)
+			return fail(ret_error, r, "Cannot bind the kernel sandbox: %s", strerror(-r));
+		c->next_msg = INIT_MSG_STARTED;
+		break;
+	default: /* INIT_MSG_STARTED */
+		c->workload_pid = m.workload_pid;
+		c->started = true;
+		c->sync_fd = safe_close(c->sync_fd);
+		c->uid_map = mfree(c->uid_map);
+		c->gid_map = mfree(c->gid_map);
+		return 1;
+	}
+	if (r < 0)
+		return r;
+	/* A failed go-ahead means the child died: its EOF comes next. */
+	(void)send_go(c->sync_fd);
+	return 0;
+}
+
+int container_start(const struct container_spec *spec, struct container **ret, char **ret_error)
+{
+	_cleanup_container_ struct container *c = NULL;
+	struct timespec start, now;
+	int r;
+
+	r = container_spawn(spec, &c, ret_error);
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((r = container_setup_step(c, ret_error)) == 0) {
+		struct pollfd p = { .fd = c->status_fd, .events = POLLIN };
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = CONTAINER_SETUP_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 +
+						     (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			r = fail(ret_error, -ETIMEDOUT, "The sandbox's init did not finish its setup in %d s.",
+				 CONTAINER_SETUP_TIMEOUT_MS / 1000);
+			break;
+		}
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	if (r < 0) {
+		(void)container_destroy(c);
+		return r;
+	}
+	*ret = TAKE_PTR(c);
+	return 0;
 }
 
 int container_kill(struct container *c, int sig)
@@ -857,6 +1009,10 @@ struct container *container_free(struct container *c)
 		return NULL;
 	if (c->status_fd >= 0)
 		close(c->status_fd);
+	if (c->sync_fd >= 0)
+		close(c->sync_fd);
+	free(c->uid_map);
+	free(c->gid_map);
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	free(c->name);

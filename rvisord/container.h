@@ -1,17 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Sandboxes as processes: container_start() turns an image directory (or an OCI bundle) and
- * a policy into a workload running in its own namespaces, on an overlay of the image, in its
- * own cgroup, gated by rvisor.ko (or the seccomp fallback); container_destroy() removes every
- * trace of it. Returns -errno and never logs, like lib/; errors meant for the user come back
- * as text. How it works, and what the daemon must do: docs/sandbox.md.
+ * Sandboxes as processes: container_spawn() turns a root filesystem the caller opened (an
+ * image directory, or an OCI bundle's root.path) and a policy into a workload running in its
+ * own namespaces, on an overlay of the image whose writable layer is a tmpfs of its own, in its
+ * own cgroup, gated by rvisor.ko (or the seccomp fallback), optionally in a user namespace
+ * mapped to its caller's ids; container_destroy() removes every trace of it. Returns -errno
+ * and never logs, like lib/; errors meant for the user come back as text. How it works, and
+ * what the daemon must do: docs/sandbox.md.
+ *
+ * Starting is asynchronous, so that a daemon serving many clients never waits on one
+ * sandbox's setup: container_spawn() clones the sandbox's init and returns; the init builds
+ * the sandbox and reports each step on c->status_fd; the daemon calls container_setup_step()
+ * whenever that is readable, until it says the workload runs. container_start() does both,
+ * waiting, for callers that can block.
  *
  * Reaping: the sandbox's init (c->pid, c->pidfd) is a child of the calling process. Either
  * the daemon reaps it (sd_event child source on c->pidfd or c->pid, or its own waitid()) and
  * then calls container_reaped(), or it leaves that to container_destroy(), which reaps it
  * with waitid(P_PIDFD): it never waits on anything but its own pidfd, so a daemon-wide
  * waitpid(-1) loop only has to call container_reaped() for pids it recognises.
- * Call container_start() from a single-threaded process (the child is a raw clone that
+ * Call container_spawn() from a single-threaded process (the child is a raw clone that
  * inherits any lock another thread holds) and from the thread that lives as long as the
  * daemon (the parent-death signal is tied to it).
  */
@@ -21,36 +29,48 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <linux/rvisor.h>
 
+#include "idmap.h"
 #include "macro.h"
+#include "oci.h"
 
-/* How long container_start() waits for the sandbox's init to finish its setup. */
+/* How long a sandbox's init may take for its setup (container_start() waits that long; the
+ * daemon kills a sandbox that takes longer). */
 #define CONTAINER_SETUP_TIMEOUT_MS 30000
 
 struct container_spec {
 	const char *name;       /* [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, not "daemon": the state dir,
 				 * the cgroup, the kernel sandbox's name; unique among running ones */
-	const char *image;      /* a root filesystem directory, or an OCI bundle (config.json
-				 * + root.path, default rootfs/); never modified */
+	int image_fd;           /* the root filesystem: a directory the caller opened itself
+				 * (never O_PATH); borrowed; never modified */
+	const struct oci_config *oci; /* the bundle's config.json when the image is a bundle's
+				 * root.path, else NULL; root.path in it is ignored */
 	char **argv;            /* the command; NULL/empty: the bundle's process.args */
 	char **env;             /* KEY=VALUE, override the defaults (PATH, HOME, TERM,
 				 * HOSTNAME) and the bundle's process.env; may be NULL */
 	const char *cwd;        /* NULL: the bundle's process.cwd, else "/" */
 	bool user_set;          /* uid/gid given; else the bundle's process.user, else 0:0 */
-	uid_t uid;
+	uid_t uid;              /* as seen inside (in the user namespace, with userns) */
 	gid_t gid;
 	int stdio[3];           /* duplicated onto the workload's 0, 1, 2; -1: /dev/null. The
-				 * caller keeps (and closes) its own descriptors. */
+				 * caller keeps (and closes) its own descriptors. Each must pass
+				 * container_stdio_check(). */
 	bool tty;               /* stdio[0] is a terminal: make it the controlling terminal */
 	const char *hostname;   /* NULL: the bundle's hostname, else name */
 	bool network_host;      /* the host's network namespace; else an own one with lo up */
 	uint64_t memory_max;    /* bytes; UINT64_MAX: unlimited */
 	uint64_t pids_max;      /* UINT64_MAX: unlimited */
-	const char *state_root; /* absolute; state_root/name/{upper,work,merged} live there */
+	uint64_t storage_max;   /* bytes: the size of the tmpfs holding the writable layer */
+	const struct idmap *uid_map, *gid_map; /* both, or neither: a user namespace with these
+				 * maps, whose uid 0 keeps `capabilities`; else host ids, none kept */
+	uint64_t capabilities;  /* bit N: capability N for uid 0 in the user namespace */
+	const struct rlimit *nofile; /* RLIMIT_NOFILE for the sandbox; NULL: inherited */
+	const char *state_root; /* absolute; state_root/name is the writable layer's mount point */
 	const char *cgroup_parent; /* from cgroup_setup(), or NULL: no cgroup (no limits) */
 	int rvisor_fd;          /* the manager's /dev/rvisor (borrowed: must stay open as long
 				 * as the container exists), or -1: the seccomp fallback */
@@ -64,12 +84,20 @@ struct container {
 	pid_t pid;           /* host pid of the sandbox's init; 0 once reaped */
 	int pidfd;           /* pidfd of the init: signals never reach a recycled pid */
 	uint64_t sandbox_id; /* the kernel sandbox; 0 without the kernel layer or once destroyed */
-	int status_fd;       /* readable (or EOF) once the workload has exited or the init died:
-			      * then call container_read_exit(). O_NONBLOCK, CLOEXEC. */
+	int status_fd;       /* the init's reports: during the setup, each step (see
+			      * container_setup_step()); once started, readable (or EOF) when the
+			      * workload has exited or the init died: then call
+			      * container_read_exit(). O_NONBLOCK, CLOEXEC. */
 	char *state_dir;     /* state_root/name; NULL once removed */
 	char *cgroup_dir;    /* cgroup_parent/name, or NULL; NULL once removed */
 	int rvisor_fd;       /* borrowed from the spec */
 	pid_t workload_pid;  /* the workload's pid inside the sandbox (usually 2) */
+	bool started;        /* container_setup_step() said 1: the workload runs */
+
+	/* the setup, until started */
+	int sync_fd;         /* our end of the go-ahead socket */
+	unsigned next_msg;   /* the init's record expected next (enum init_msg_type) */
+	char *uid_map, *gid_map; /* /proc/PID/{uid,gid}_map text, with a user namespace */
 
 	/* what is known about the end */
 	bool reaped;          /* the init was reaped (by container_destroy() or the daemon) */
@@ -81,19 +109,41 @@ struct container {
 };
 
 /*
- * Starts a sandbox (docs/sandbox.md). Returns 0 and *ret once the workload has been forked
- * inside it, gated from its first instruction. On failure nothing is left behind (no process,
- * mount, directory, cgroup or kernel sandbox) and, when ret_error is not NULL, *ret_error is
- * a message for the user (the caller frees it):
- *   -ENOENT   the image (or the bundle's root.path) does not exist
- *   -ENOTDIR  it is not a directory
+ * Begins a sandbox (docs/sandbox.md): checks the spec, makes the state dir, the cgroup and the
+ * kernel sandbox, and clones the sandbox's init, which then builds the sandbox on its own.
+ * Returns 0 and *ret; then call container_setup_step() each time (*ret)->status_fd is
+ * readable. On failure nothing is left behind (no process, mount, directory, cgroup or kernel
+ * sandbox) and, when ret_error is not NULL, *ret_error is a message for the user (the caller
+ * frees it):
+ *   -ENOTDIR  the image is not a directory (or an O_PATH descriptor)
+ *   -EBADF    a stdio fd that container_stdio_check() refuses
  *   -EINVAL   a bad spec or config.json (no command, bad name, ...)
+ *   -EPERM    the user is not mapped in the user namespace
  *   -EEXIST   a sandbox of that name exists (state dir or cgroup)
  *   -EOPNOTSUPP a limit whose cgroup controller is not available
- *   -ETIMEDOUT the init did not finish its setup in CONTAINER_SETUP_TIMEOUT_MS
- *   other     what failed: a mount, the working directory, SANDBOX_CREATE/BIND, ...
+ *   other     what failed: the cgroup, SANDBOX_CREATE, clone(), ...
  */
+int container_spawn(const struct container_spec *spec, struct container **ret, char **ret_error);
+
+/*
+ * Takes the init's next report, if there is one, and does the daemon's part of that step
+ * (the user namespace's maps, binding the kernel sandbox). Returns 0 while the setup goes on,
+ * 1 once the workload has been forked, gated from its first instruction (c->workload_pid),
+ * or -errno with *ret_error (a failed mount, the working directory, SANDBOX_BIND, the init
+ * died: -EIO); then call container_destroy(). Never blocks.
+ */
+int container_setup_step(struct container *c, char **ret_error);
+
+/* container_spawn(), then container_setup_step() until the workload runs, waiting up to
+ * CONTAINER_SETUP_TIMEOUT_MS (-ETIMEDOUT). On failure the container is destroyed. */
 int container_start(const struct container_spec *spec, struct container **ret, char **ret_error);
+
+/* Whether fd may be a sandbox's stdin, stdout or stderr: what a shell hands a program (a
+ * pipe, socket, terminal or other character device, or a regular file). Directories (the
+ * sandbox could walk from /proc/self/fd/N to the host's files), O_PATH descriptors, block
+ * devices and the rest are refused: -EBADF with *ret_reason ("a directory"). Never blocks,
+ * even on a file system whose server hangs. */
+int container_stdio_check(int fd, const char **ret_reason);
 
 /* Sends sig to the workload: SIGKILL kills the whole sandbox (through its init); the
  * forwarded signals (SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGCONT,

@@ -20,7 +20,7 @@ void journal_init(void)
 	use_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
-void journal_sandbox(int priority, uint64_t id, const char *name, const char *policy, const char *fmt, ...)
+void journal_sandbox(int priority, struct journal_sandbox_fields f, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -32,14 +32,15 @@ void journal_sandbox(int priority, uint64_t id, const char *name, const char *po
 	va_end(ap);
 
 	if (use_journal)
-		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", priority, "SANDBOX_ID=%" PRIu64, id,
-				"SANDBOX_NAME=%s", name, "POLICY=%s", policy, "SYSLOG_IDENTIFIER=rvisord", NULL);
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", priority, "SANDBOX_ID=%" PRIu64, f.id,
+				"SANDBOX_NAME=%s", f.name, "POLICY=%s", f.policy,
+				"OWNER_UID=%u", (unsigned)f.owner_uid, "SYSLOG_IDENTIFIER=rvisord", NULL);
 	else
 		log_internal(priority, 0, "%s", msg);
 }
 
-void journal_denial(const struct rvisor_event *e, const char *syscall_name, uint64_t id,
-		    const char *name, const char *policy)
+void journal_denial(const struct rvisor_event *e, const char *syscall_name,
+		    struct journal_sandbox_fields f)
 {
 	char nr[32];
 	const char *sys = syscall_name;
@@ -55,12 +56,14 @@ void journal_denial(const struct rvisor_event *e, const char *syscall_name, uint
 	if (LOG_NOTICE > log_get_max_level())
 		return;
 	if (use_journal)
-		sd_journal_send("MESSAGE=sandbox %" PRIu64 " (%s): denied %s%s, errno %d, pid %d", id, name,
-				sys, how, e->value, e->sandbox_pid, "PRIORITY=%d", LOG_NOTICE,
-				"SANDBOX_ID=%" PRIu64, id, "SANDBOX_NAME=%s", name, "POLICY=%s", policy,
-				"SYSCALL=%s", sys, "ERRNO=%d", e->value, "SANDBOX_PID=%d", e->sandbox_pid,
+		sd_journal_send("MESSAGE=sandbox %" PRIu64 " (%s, uid %u): denied %s%s, errno %d, pid %d",
+				f.id, f.name, (unsigned)f.owner_uid, sys, how, e->value, e->sandbox_pid,
+				"PRIORITY=%d", LOG_NOTICE, "SANDBOX_ID=%" PRIu64, f.id,
+				"SANDBOX_NAME=%s", f.name, "POLICY=%s", f.policy,
+				"OWNER_UID=%u", (unsigned)f.owner_uid, "SYSCALL=%s", sys,
+				"ERRNO=%d", e->value, "SANDBOX_PID=%d", e->sandbox_pid,
 				"SYSLOG_IDENTIFIER=rvisord", NULL);
 	else
-		log_internal(LOG_NOTICE, 0, "sandbox %" PRIu64 " (%s): denied %s%s, errno %d, pid %d",
-			     id, name, sys, how, e->value, e->sandbox_pid);
+		log_internal(LOG_NOTICE, 0, "sandbox %" PRIu64 " (%s, uid %u): denied %s%s, errno %d, pid %d",
+			     f.id, f.name, (unsigned)f.owner_uid, sys, how, e->value, e->sandbox_pid);
 }

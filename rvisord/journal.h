@@ -5,6 +5,7 @@
 #define RVISORD_JOURNAL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/rvisor.h>
 
 #include "macro.h"
@@ -12,12 +13,20 @@
 /* Whether records go to the journal: systemd connected stderr to it ($JOURNAL_STREAM). */
 void journal_init(void);
 
-/* A message with SANDBOX_ID=, SANDBOX_NAME= and POLICY= fields. */
-void journal_sandbox(int priority, uint64_t id, const char *name, const char *policy,
-		     const char *fmt, ...) _printf_(5, 6);
+/* What every record about a sandbox carries: SANDBOX_ID=, SANDBOX_NAME=, POLICY= and
+ * OWNER_UID= (the caller that started it). */
+struct journal_sandbox_fields {
+	uint64_t id;
+	const char *name, *policy;
+	uid_t owner_uid;
+};
 
-/* A denial from rvisor.ko in sandbox id, with SYSCALL= (name, or NULL: the number) and ERRNO=. */
-void journal_denial(const struct rvisor_event *e, const char *syscall_name, uint64_t id,
-		    const char *name, const char *policy);
+/* A message about sandbox f. */
+void journal_sandbox(int priority, struct journal_sandbox_fields f, const char *fmt, ...)
+	_printf_(3, 4);
+
+/* A denial from rvisor.ko in sandbox f, with SYSCALL= (name, or NULL: the number) and ERRNO=. */
+void journal_denial(const struct rvisor_event *e, const char *syscall_name,
+		    struct journal_sandbox_fields f);
 
 #endif

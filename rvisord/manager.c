@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
+#include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,8 +27,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "cgroup.h"
+#include "cli-util.h"
 #include "container.h"
 #include "device.h"
+#include "idmap.h"
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
@@ -34,17 +38,25 @@
 
 #define ERROR_PREFIX "io.rvisor.Manager."
 
+/* What one Run may carry at most: the command line and environment together (the kernel's
+ * ARG_MAX), and what List shows of a command line. */
+#define RUN_ARGS_MAX (2U << 20)
+#define COMMAND_SHOWN_MAX 4096U
+
 struct sandbox {
 	struct manager *m;
 	struct sandbox *next;
 	uint64_t id;
 	char *name, *policy, *image;
 	char **argv;
+	uid_t owner;                 /* the caller that started it (SO_PEERCRED) */
+	bool userns;                 /* in a user namespace mapped to the owner's ids */
 	bool kernel;                 /* gated by rvisor.ko, else by the seccomp filter */
 	uint64_t started_usec;
 	uint64_t memory_max, pids_max;
 	struct container *c;
-	sd_event_source *child;
+	sd_event_source *child;      /* the init's exit */
+	sd_event_source *setup_io, *setup_timer; /* while the init builds the sandbox */
 	VarlinkCall *call;           /* the Run call until its final reply */
 };
 
@@ -58,8 +70,8 @@ static void strv_free(char **l)
 }
 
 /* A JSON array of strings (already type-checked by the varlink table) as a NULL-terminated
- * vector. */
-static int strv_from_json(json_object *a, char ***ret)
+ * vector; *size grows by the bytes it holds. */
+static int strv_from_json(json_object *a, char ***ret, size_t *size)
 {
 	size_t n = a ? json_object_array_length(a) : 0;
 	char **l = calloc(n + 1, sizeof(char *));
@@ -72,6 +84,7 @@ static int strv_from_json(json_object *a, char ***ret)
 			strv_free(l);
 			return -ENOMEM;
 		}
+		*size += strlen(l[i]) + 1;
 	}
 	*ret = l;
 	return 0;
@@ -83,6 +96,30 @@ static json_object *json_strv(char **l)
 
 	for (char **p = l; p && *p; p++)
 		json_object_array_add(a, json_object_new_string(*p));
+	return a;
+}
+
+/* The command line for List: at most COMMAND_SHOWN_MAX bytes in all, the last argument
+ * shown cut short with "...". A listing must stay small whatever a caller ran. */
+static json_object *json_command(char **l)
+{
+	json_object *a = json_object_new_array();
+	size_t left = COMMAND_SHOWN_MAX;
+
+	for (char **p = l; p && *p && left > 0; p++) {
+		size_t n = strlen(*p);
+
+		if (n <= left) {
+			json_object_array_add(a, json_object_new_string(*p));
+			left -= n;
+		} else {
+			_cleanup_free_ char *cut = NULL;
+
+			if (asprintf(&cut, "%.*s...", (int)left, *p) >= 0)
+				json_object_array_add(a, json_object_new_string(cut));
+			left = 0;
+		}
+	}
 	return a;
 }
 
@@ -112,17 +149,47 @@ static int reply_error_reason(VarlinkCall *call, const char *error, const char *
 	return varlink_call_error(call, error, p);
 }
 
-static struct sandbox *sandbox_find(struct manager *m, uint64_t id)
+static uid_t caller_uid(VarlinkCall *call)
+{
+	return varlink_call_peer(call)->uid;
+}
+
+/* Root sees and acts on every sandbox, everyone else on their own only. */
+static bool sandbox_visible(const struct sandbox *s, uid_t uid)
+{
+	return uid == 0 || s->owner == uid;
+}
+
+static struct sandbox *sandbox_find(struct manager *m, uint64_t id, uid_t uid)
 {
 	for (struct sandbox *s = m->sandboxes; s; s = s->next)
 		if (s->id == id)
-			return s;
+			return sandbox_visible(s, uid) ? s : NULL;
 	return NULL;
+}
+
+static unsigned sandboxes_of(const struct manager *m, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (const struct sandbox *s = m->sandboxes; s; s = s->next)
+		n += s->owner == uid;
+	return n;
+}
+
+static struct journal_sandbox_fields journal_fields(const struct sandbox *s)
+{
+	return (struct journal_sandbox_fields){
+		.id = s->id, .name = s->name, .policy = s->policy, .owner_uid = s->owner,
+	};
 }
 
 /* Destroys what the sandbox has (container, child watch, pending call) and frees it. */
 static void sandbox_free(struct sandbox *s)
 {
+	sd_event_source_disable_unref(s->child);
+	sd_event_source_disable_unref(s->setup_io);
+	sd_event_source_disable_unref(s->setup_timer);
 	if (s->c) {
 		int r = container_destroy(s->c);
 
@@ -130,7 +197,6 @@ static void sandbox_free(struct sandbox *s)
 			log_warning_errno(r, "sandbox %" PRIu64 ": cleanup incomplete: %m", s->id);
 		container_free(s->c);
 	}
-	sd_event_source_disable_unref(s->child);
 	varlink_call_unref(s->call);
 	free(s->name);
 	free(s->policy);
@@ -165,11 +231,40 @@ static json_object *sandbox_json(const struct sandbox *s)
 	json_object_object_add(o, "pid", json_object_new_int(s->c ? (int)s->c->pid : 0));
 	json_object_object_add(o, "platform", json_object_new_string(s->kernel ? "kernel" : "seccomp"));
 	json_object_object_add(o, "started_usec", json_object_new_int64((int64_t)s->started_usec));
-	json_object_object_add(o, "command", json_strv(s->argv));
+	json_object_object_add(o, "command", json_command(s->argv));
+	json_object_object_add(o, "owner_uid", json_object_new_int64((int64_t)s->owner));
+	json_object_object_add(o, "userns", json_object_new_boolean(s->userns));
 	return o;
 }
 
-/* The sandbox's init was reaped: answer "exited" and clean up. */
+/* Run's error replies for a failed start, from container_spawn()'s or the setup's errno. */
+static int reply_start_failed(struct sandbox *s, int r, const char *reason)
+{
+	VarlinkCall *call = s->call;
+
+	journal_sandbox(LOG_WARNING, journal_fields(s),
+			"sandbox %" PRIu64 " (%s, uid %u) failed to start: %s", s->id, s->name,
+			(unsigned)s->owner, reason);
+	if (!call)
+		return 0;
+	s->call = NULL;
+	if (r == -ENOTDIR) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "image", json_object_new_string(s->image));
+		json_object_object_add(p, "reason", json_object_new_string(reason));
+		r = varlink_call_error(call, ERROR_PREFIX "ImageNotFound", p);
+	} else if (r == -EAGAIN || r == -ENOSPC || r == -ENOMEM) {
+		r = reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason", reason);
+	} else {
+		r = reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
+	}
+	varlink_call_unref(call);
+	return r;
+}
+
+/* The sandbox's init was reaped: answer "exited" (or, during the setup, why it failed) and
+ * clean up. */
 static int on_sandbox_exit(sd_event_source *src, const siginfo_t *si, void *userdata)
 {
 	struct sandbox *s = userdata;
@@ -178,6 +273,21 @@ static int on_sandbox_exit(sd_event_source *src, const siginfo_t *si, void *user
 	json_object *p;
 
 	container_reaped(s->c, container_wait_status_from_siginfo(si));
+	if (!s->c->started) {
+		/* Died during the setup without a report (on_setup_report(), which goes first,
+		 * answered any): killed by the OOM killer, a signal, ... */
+		char reason[80];
+
+		status = s->c->init_status;
+		if (status >= 0 && WIFSIGNALED(status))
+			snprintf(reason, sizeof(reason), "The sandbox's init died during setup (signal %d).",
+				 WTERMSIG(status));
+		else
+			snprintf(reason, sizeof(reason), "The sandbox's init died during setup.");
+		(void)reply_start_failed(s, -EIO, reason);
+		sandbox_unlink_and_free(s);
+		return 0;
+	}
 	r = container_read_exit(s->c, &status, &exec_errno);
 	if (r < 0) {
 		/* No report at all: treat it as rvisor's own failure. */
@@ -198,7 +308,7 @@ static int on_sandbox_exit(sd_event_source *src, const siginfo_t *si, void *user
 	if (oom)
 		json_object_object_add(p, "oom_killed", json_object_new_boolean(true));
 
-	journal_sandbox(LOG_INFO, s->id, s->name, s->policy,
+	journal_sandbox(LOG_INFO, journal_fields(s),
 			"sandbox %" PRIu64 " (%s) exited: %s %d%s", s->id, s->name,
 			exec_errno ? "exec errno" : WIFSIGNALED(status) ? "signal" : "code",
 			exec_errno ? exec_errno : WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
@@ -216,9 +326,65 @@ static void on_client_gone(VarlinkCall *call, void *userdata)
 {
 	struct sandbox *s = userdata;
 
-	journal_sandbox(LOG_NOTICE, s->id, s->name, s->policy,
+	journal_sandbox(LOG_NOTICE, journal_fields(s),
 			"sandbox %" PRIu64 " (%s): client disconnected, killing it", s->id, s->name);
 	(void)container_kill(s->c, SIGKILL);
+}
+
+/* The setup failed or took too long: answer the caller now, kill the init; its reaping
+ * (on_sandbox_exit) removes what is left. */
+static void setup_failed(struct sandbox *s, int r, const char *reason)
+{
+	s->setup_io = sd_event_source_disable_unref(s->setup_io);
+	s->setup_timer = sd_event_source_disable_unref(s->setup_timer);
+	(void)reply_start_failed(s, r, reason);
+	(void)container_kill(s->c, SIGKILL);
+}
+
+static int on_setup_timeout(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct sandbox *s = userdata;
+	char reason[96];
+
+	snprintf(reason, sizeof(reason), "The sandbox's init did not finish its setup in %d s.",
+		 CONTAINER_SETUP_TIMEOUT_MS / 1000);
+	setup_failed(s, -ETIMEDOUT, reason);
+	return 0;
+}
+
+/* The init reported a step of its setup (or died: EOF). */
+static int on_setup_report(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	_cleanup_free_ char *err = NULL;
+	struct sandbox *s = userdata;
+	json_object *started;
+	int r;
+
+	r = container_setup_step(s->c, &err);
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		setup_failed(s, r, err ?: strerror(-r));
+		return 0;
+	}
+	s->setup_io = sd_event_source_disable_unref(s->setup_io);
+	s->setup_timer = sd_event_source_disable_unref(s->setup_timer);
+	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
+	journal_sandbox(LOG_INFO, journal_fields(s),
+			"sandbox %" PRIu64 " (%s) started for uid %u: image %s, policy %s, platform %s%s, pid %d",
+			s->id, s->name, (unsigned)s->owner, s->image, s->policy,
+			s->kernel ? "kernel" : "seccomp", s->userns ? ", user namespace" : "",
+			(int)s->c->pid);
+	started = json_object_new_object();
+	json_object_object_add(started, "state", json_object_new_string("started"));
+	json_object_object_add(started, "id", json_object_new_int64((int64_t)s->id));
+	json_object_object_add(started, "pid", json_object_new_int((int)s->c->pid));
+	json_object_object_add(started, "platform", json_object_new_string(s->kernel ? "kernel" : "seccomp"));
+	if (s->call)
+		(void)varlink_call_notify(s->call, started);
+	else
+		json_object_put(started);
+	return 0;
 }
 
 /* "SIGTERM", "TERM" or "term": the signal's number, or -EINVAL. */
@@ -259,33 +425,129 @@ static int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
 	return 0;
 }
 
-static int method_run(VarlinkCall *call, json_object *params, void *userdata)
+/* Everything method_run() works out before it starts a sandbox, released at its end. */
+struct run_request {
+	struct rvisor_policy_config *policy;
+	struct oci_config *oci;
+	struct idmap uid_map, gid_map;
+	bool userns;
+	char **argv, **env;
+	int fds[4]; /* stdin, stdout, stderr, the image */
+};
+
+static void run_request_done(struct run_request *q)
 {
-	struct manager *m = userdata;
-	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	_cleanup_free_ char *perr = NULL, *cerr = NULL;
-	struct container_spec spec = { .rvisor_fd = -1 };
-	const char *image, *policy_name, *name, *cwd, *user;
-	json_object *v, *started;
-	struct sandbox *s;
-	char **argv = NULL, **env = NULL;
-	char namebuf[64];
-	int64_t memory;
-	int fds[3], r;
+	policy_free(q->policy);
+	oci_config_free(q->oci);
+	strv_free(q->argv);
+	strv_free(q->env);
+	for (size_t i = 0; i < ARRAY_SIZE(q->fds); i++)
+		if (q->fds[i] >= 0)
+			close(q->fds[i]);
+}
 
-	if (!varlink_call_wants_more(call))
-		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
+/* The caller's user namespace: its own ids as 0 and its ranges in /etc/subuid and
+ * /etc/subgid (root: its ranges only). The reason why not comes back in *ret_reason. */
+static int caller_idmaps(const struct ucred *peer, struct run_request *q, const char **ret_reason)
+{
+	struct passwd *pw = getpwuid(peer->uid);
+	const char *name = pw ? pw->pw_name : NULL;
+	int r;
 
-	image = json_get_string(params, "image");
-	policy_name = json_get_string(params, "policy") ?: m->config->default_policy;
-	name = json_get_string(params, "name");
-	cwd = json_get_string(params, "cwd");
-	user = json_get_string(params, "user");
+	r = idmap_for_caller(IDMAP_SUBID_FILE_UID, name, peer->uid, &q->uid_map);
+	if (r >= 0)
+		r = idmap_for_caller(IDMAP_SUBID_FILE_GID, name, peer->uid == 0 ? 0 : peer->gid, &q->gid_map);
+	if (r == -ENOENT)
+		*ret_reason = "root has no subordinate ids in /etc/subuid and /etc/subgid to map "
+			      "(add e.g. root:1000000:65536 to both)";
+	else if (r == -E2BIG)
+		*ret_reason = "too many subordinate id ranges in /etc/subuid or /etc/subgid (at most 31)";
+	else if (r < 0)
+		*ret_reason = "/etc/subuid or /etc/subgid cannot be read";
+	return r;
+}
 
-	if (image[0] != '/')
-		return reply_error_reason(call, ERROR_PREFIX "ImageNotFound", "reason",
-					  "the image must be an absolute path");
-	r = policy_load(m->config->policy_dir, policy_name, &pol, &perr);
+/* The workload's user (--user, else the policy's, else the bundle's, else root) must be one
+ * the caller owns: inside its user namespace, mapped there. */
+static int run_user(VarlinkCall *call, json_object *params, struct run_request *q,
+		    struct container_spec *spec)
+{
+	const char *user = json_get_string(params, "user");
+	_cleanup_free_ char *reason = NULL, *who = NULL;
+	json_object *p;
+
+	spec->user_set = true;
+	if (user) {
+		if (parse_user(user, &spec->uid, &spec->gid) < 0)
+			return varlink_call_error_invalid_parameter(call, "user");
+	} else if (q->policy->has_user) {
+		spec->uid = q->policy->uid;
+		spec->gid = q->policy->gid;
+	} else if (q->oci && q->oci->has_user) {
+		spec->uid = q->oci->uid;
+		spec->gid = q->oci->gid;
+	} else {
+		spec->uid = spec->gid = 0;
+	}
+	if (!q->userns || (idmap_contains(&q->uid_map, spec->uid) && idmap_contains(&q->gid_map, spec->gid)))
+		return 1;
+	if (asprintf(&who, "%u:%u", (unsigned)spec->uid, (unsigned)spec->gid) < 0 ||
+	    asprintf(&reason, "%s is not mapped in your sandboxes' user namespace: it holds ids "
+		     "0-%" PRIu64 " (uids) and 0-%" PRIu64 " (gids), your own and your ranges in "
+		     "/etc/subuid and /etc/subgid", who, idmap_size(&q->uid_map) - 1,
+		     idmap_size(&q->gid_map) - 1) < 0)
+		return -ENOMEM;
+	p = json_object_new_object();
+	json_object_object_add(p, "user", json_object_new_string(who));
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	return varlink_call_error(call, ERROR_PREFIX "UserNotPermitted", p);
+}
+
+static int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "index", json_object_new_int((int)index));
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	return varlink_call_error(call, ERROR_PREFIX "BadFileDescriptor", p);
+}
+
+/* The call's descriptors: stdio (what it did not send reads and writes nothing) and the
+ * image, which must be there. Returns 1 when they are usable, else the reply's result. */
+static int run_fds(VarlinkCall *call, struct run_request *q)
+{
+	const char *why;
+
+	for (unsigned i = 0; i < 4; i++) {
+		q->fds[i] = varlink_call_take_fd(call, i);
+		if (q->fds[i] < 0 && i < 3)
+			q->fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (q->fds[i] < 0 && i < 3)
+			return -errno;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		if (container_stdio_check(q->fds[i], &why) < 0)
+			return reply_bad_fd(call, i, why);
+	if (q->fds[3] < 0)
+		return reply_bad_fd(call, 3, "no image directory was sent (the client opens the image "
+					     "and sends it as the call's fourth descriptor)");
+	return 1;
+}
+
+/* What Run's parameters and the caller are allowed: policy, quota, name, user namespace,
+ * bundle, command line. Returns 1 to go on, else the reply's result. */
+static int run_check(struct manager *m, VarlinkCall *call, json_object *params, struct run_request *q)
+{
+	const struct ucred *peer = varlink_call_peer(call);
+	const char *policy_name = json_get_string(params, "policy") ?: m->config->default_policy;
+	const char *name = json_get_string(params, "name"), *config = json_get_string(params, "bundle_config");
+	_cleanup_free_ char *perr = NULL;
+	const char *why;
+	json_object *v;
+	size_t size = 0;
+	int r;
+
+	r = policy_load(m->config->policy_dir, policy_name, &q->policy, &perr);
 	if (r == -ENOENT || (r == -EINVAL && !perr)) {
 		json_object *p = json_object_new_object();
 
@@ -293,131 +555,173 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		return varlink_call_error(call, ERROR_PREFIX "PolicyNotFound", p);
 	}
 	if (r < 0)
-		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason",
-					  perr ?: strerror(-r));
-	if (m->rvisor_fd < 0 && pol->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED)
+		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", perr ?: strerror(-r));
+	if (m->rvisor_fd < 0 && q->policy->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED)
 		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
 					  "policy requires rvisor.ko (kernel_layer = required), which is not loaded");
 	if (m->n_sandboxes >= m->config->max_sandboxes)
 		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
 					  "too many sandboxes (max_sandboxes in rvisord.conf)");
+	if (peer->uid != 0 && sandboxes_of(m, peer->uid) >= m->config->max_sandboxes_per_user)
+		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+					  "you have as many sandboxes as you may (max_sandboxes_per_user in rvisord.conf)");
+	/* Validated here, not only by rvisorctl: names reach other people's terminals. */
+	if (name && !cli_name_valid(name))
+		return varlink_call_error_invalid_parameter(call, "name");
+	if (strlen(json_get_string(params, "image")) >= PATH_MAX)
+		return varlink_call_error_invalid_parameter(call, "image");
 
-	spec.memory_max = pol->memory_max;
+	/* Callers other than root always get a user namespace; root when it asks or the policy
+	 * says always. */
+	q->userns = peer->uid != 0 || q->policy->userns == POLICY_USERNS_ALWAYS ||
+		    (json_object_object_get_ex(params, "userns", &v) && json_object_get_boolean(v));
+	if (q->userns && caller_idmaps(peer, q, &why) < 0) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "user", json_object_new_string("0"));
+		json_object_object_add(p, "reason", json_object_new_string(why));
+		return varlink_call_error(call, ERROR_PREFIX "UserNotPermitted", p);
+	}
+	if (config) {
+		_cleanup_free_ char *err = NULL;
+
+		r = oci_config_parse(config, strlen(config), &q->oci, &err);
+		if (r == -EINVAL)
+			return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", err);
+		if (r < 0)
+			return r;
+	}
+	r = strv_from_json(json_object_object_get_ex(params, "argv", &v) ? v : NULL, &q->argv, &size);
+	if (r >= 0)
+		r = strv_from_json(json_object_object_get_ex(params, "env", &v) ? v : NULL, &q->env, &size);
+	if (r < 0)
+		return r;
+	if (size > RUN_ARGS_MAX)
+		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+					  "the command line and environment are larger than 2 MiB");
+	for (char **e = q->env; *e; e++)
+		if (!strchr(*e, '='))
+			return varlink_call_error_invalid_parameter(call, "env");
+	return 1;
+}
+
+/* Watches the new sandbox's setup and its init's exit; the Run call is answered from there. */
+static int sandbox_watch(struct manager *m, struct sandbox *s)
+{
+	int r;
+
+	r = sd_event_add_child_pidfd(m->event, &s->child, s->c->pidfd, WEXITED, on_sandbox_exit, s);
+	if (r >= 0)
+		r = sd_event_add_io(m->event, &s->setup_io, s->c->status_fd, EPOLLIN, on_setup_report, s);
+	/* A report is read before the exit it may precede: it says why the setup failed. */
+	if (r >= 0)
+		r = sd_event_source_set_priority(s->setup_io, SD_EVENT_PRIORITY_IMPORTANT);
+	if (r >= 0)
+		r = sd_event_add_time_relative(m->event, &s->setup_timer, CLOCK_MONOTONIC,
+					       CONTAINER_SETUP_TIMEOUT_MS * 1000ULL, 0, on_setup_timeout, s);
+	return r;
+}
+
+static int method_run(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 } };
+	_cleanup_free_ char *cerr = NULL;
+	struct container_spec spec = { .rvisor_fd = -1 };
+	const char *image = json_get_string(params, "image"), *name = json_get_string(params, "name");
+	struct rlimit nofile = { .rlim_cur = m->sandbox_nofile.rlim_cur, .rlim_max = m->sandbox_nofile.rlim_max };
+	struct sandbox *s;
+	json_object *v;
+	char namebuf[64];
+	int64_t memory;
+	int r;
+
+	if (!varlink_call_wants_more(call))
+		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
+	if (image[0] != '/')
+		return reply_error_reason(call, ERROR_PREFIX "ImageNotFound", "reason",
+					  "the image must be an absolute path");
+	r = run_check(m, call, params, &q);
+	if (r <= 0)
+		return r;
+	spec.memory_max = q.policy->memory_max;
 	if (json_get_int(params, "memory", &memory)) {
-		if (memory <= 0 || (uint64_t)memory > pol->memory_max)
+		if (memory <= 0 || (uint64_t)memory > q.policy->memory_max)
 			return varlink_call_error_invalid_parameter(call, "memory");
 		spec.memory_max = (uint64_t)memory;
 	}
-	spec.user_set = pol->has_user;
-	spec.uid = pol->uid;
-	spec.gid = pol->gid;
-	if (user) {
-		if (parse_user(user, &spec.uid, &spec.gid) < 0)
-			return varlink_call_error_invalid_parameter(call, "user");
-		spec.user_set = true;
-	}
-	if (json_object_object_get_ex(params, "env", &v) && v)
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			if (!strchr(json_object_get_string(json_object_array_get_idx(v, i)), '='))
-				return varlink_call_error_invalid_parameter(call, "env");
-	if (name && (strlen(name) >= RVISOR_NAME_LEN || !*name))
-		return varlink_call_error_invalid_parameter(call, "name");
+	r = run_user(call, params, &q, &spec);
+	if (r <= 0)
+		return r;
+	r = run_fds(call, &q);
+	if (r <= 0)
+		return r;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->m = m;
 	s->id = m->next_id++;
+	s->owner = caller_uid(call);
+	s->userns = q.userns;
 	snprintf(namebuf, sizeof(namebuf), "sandbox-%" PRIu64, s->id);
 	s->name = strdup(name ?: namebuf);
-	s->policy = strdup(pol->name);
+	s->policy = strdup(q.policy->name);
 	s->image = strdup(image);
 	s->kernel = m->rvisor_fd >= 0;
 	s->memory_max = spec.memory_max;
-	s->pids_max = pol->pids_max;
-	r = strv_from_json(json_object_object_get_ex(params, "argv", &v) ? v : NULL, &argv);
-	s->argv = argv;
-	if (r >= 0)
-		r = strv_from_json(json_object_object_get_ex(params, "env", &v) ? v : NULL, &env);
-	if (r < 0 || !s->name || !s->policy || !s->image) {
-		strv_free(env);
+	s->pids_max = q.policy->pids_max;
+	s->argv = TAKE_PTR(q.argv);
+	if (!s->name || !s->policy || !s->image) {
 		sandbox_free(s);
 		return -ENOMEM;
 	}
 
-	/* stdio: the caller's own descriptors; whatever it did not send reads/writes nothing. */
-	for (unsigned i = 0; i < 3; i++) {
-		fds[i] = varlink_call_take_fd(call, i);
-		if (fds[i] < 0)
-			fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
-	}
-
 	spec.name = namebuf;
-	spec.image = image;
-	spec.argv = argv[0] ? argv : NULL;
-	spec.env = env;
-	spec.cwd = cwd;
-	spec.stdio[0] = fds[0];
-	spec.stdio[1] = fds[1];
-	spec.stdio[2] = fds[2];
+	spec.image_fd = q.fds[3];
+	spec.oci = q.oci;
+	spec.argv = s->argv[0] ? s->argv : NULL;
+	spec.env = q.env;
+	spec.cwd = json_get_string(params, "cwd");
+	memcpy(spec.stdio, q.fds, sizeof(spec.stdio));
 	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
-	spec.hostname = pol->hostname;
-	spec.network_host = pol->network == POLICY_NETWORK_HOST;
-	spec.pids_max = pol->pids_max;
+	spec.hostname = q.policy->hostname;
+	spec.network_host = q.policy->network == POLICY_NETWORK_HOST;
+	spec.pids_max = q.policy->pids_max;
+	spec.storage_max = q.policy->storage_max;
+	if (q.userns) {
+		spec.uid_map = &q.uid_map;
+		spec.gid_map = &q.gid_map;
+		spec.capabilities = q.policy->capabilities;
+	}
+	spec.nofile = &nofile;
 	spec.state_root = m->config->state_dir;
 	spec.cgroup_parent = m->cgroup_parent;
 	spec.rvisor_fd = m->rvisor_fd;
-	spec.policy = &pol->kernel;
+	spec.policy = &q.policy->kernel;
 	spec.sandbox_flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
 
-	r = container_start(&spec, &s->c, &cerr);
-	for (unsigned i = 0; i < 3; i++)
-		close(fds[i]);
-	strv_free(env);
+	r = container_spawn(&spec, &s->c, &cerr);
 	if (r < 0) {
-		const char *reason = cerr ?: strerror(-r);
-
-		journal_sandbox(LOG_WARNING, s->id, s->name, s->policy, "sandbox %" PRIu64 " (%s) failed to start: %s",
-				s->id, s->name, reason);
-		if (r == -ENOENT || r == -ENOTDIR) {
-			json_object *p = json_object_new_object();
-
-			json_object_object_add(p, "image", json_object_new_string(image));
-			json_object_object_add(p, "reason", json_object_new_string(reason));
-			r = varlink_call_error(call, ERROR_PREFIX "ImageNotFound", p);
-		} else if (r == -EAGAIN || r == -ENOSPC || r == -ENOMEM) {
-			r = reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason", reason);
-		} else {
-			r = reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
-		}
-		s->c = NULL; /* nothing to destroy: container_start() left nothing behind */
+		s->call = call; /* borrowed: reply_start_failed() answers and drops it */
+		varlink_call_ref(call);
+		r = reply_start_failed(s, r, cerr ?: strerror(-r));
+		s->c = NULL; /* nothing to destroy: container_spawn() left nothing behind */
 		sandbox_free(s);
 		return r;
 	}
-
-	r = sd_event_add_child(m->event, &s->child, s->c->pid, WEXITED, on_sandbox_exit, s);
+	r = sandbox_watch(m, s);
 	if (r < 0) {
 		sandbox_free(s);
 		return r;
 	}
-	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
 	s->call = varlink_call_ref(call);
 	varlink_call_set_disconnect_callback(call, on_client_gone, s);
 	s->next = m->sandboxes;
 	m->sandboxes = s;
 	m->n_sandboxes++;
 	m->idle_since_usec = 0;
-
-	journal_sandbox(LOG_INFO, s->id, s->name, s->policy,
-			"sandbox %" PRIu64 " (%s) started: image %s, policy %s, platform %s, pid %d",
-			s->id, s->name, s->image, s->policy, s->kernel ? "kernel" : "seccomp", (int)s->c->pid);
-
-	started = json_object_new_object();
-	json_object_object_add(started, "state", json_object_new_string("started"));
-	json_object_object_add(started, "id", json_object_new_int64((int64_t)s->id));
-	json_object_object_add(started, "pid", json_object_new_int((int)s->c->pid));
-	json_object_object_add(started, "platform", json_object_new_string(s->kernel ? "kernel" : "seccomp"));
-	return varlink_call_notify(call, started);
+	return 0;
 }
 
 static int method_list(VarlinkCall *call, json_object *params, void *userdata)
@@ -426,7 +730,8 @@ static int method_list(VarlinkCall *call, json_object *params, void *userdata)
 	json_object *a = json_object_new_array(), *p = json_object_new_object();
 
 	for (struct sandbox *s = m->sandboxes; s; s = s->next)
-		json_object_array_add(a, sandbox_json(s));
+		if (sandbox_visible(s, caller_uid(call)))
+			json_object_array_add(a, sandbox_json(s));
 	json_object_object_add(p, "sandboxes", a);
 	return varlink_call_reply(call, p);
 }
@@ -440,7 +745,8 @@ static struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call,
 		varlink_call_error_invalid_parameter(call, "id");
 		return NULL;
 	}
-	s = sandbox_find(m, (uint64_t)id);
+	/* Another user's sandbox is as absent as one that does not exist. */
+	s = sandbox_find(m, (uint64_t)id, caller_uid(call));
 	if (!s) {
 		json_object *p = json_object_new_object();
 
@@ -652,7 +958,8 @@ static const struct varlink_param params_run[] = {
 	{ "policy", VARLINK_STRING, false }, { "name", VARLINK_STRING, false },
 	{ "env", VARLINK_STRING_ARRAY, false }, { "cwd", VARLINK_STRING, false },
 	{ "user", VARLINK_STRING, false },   { "memory", VARLINK_INT, false },
-	{ "tty", VARLINK_BOOL, false },      {},
+	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
+	{ "bundle_config", VARLINK_STRING, false }, {},
 };
 static const struct varlink_param params_id[] = { { "id", VARLINK_INT, true }, {} };
 static const struct varlink_param params_kill[] = {
@@ -729,7 +1036,7 @@ static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void
 				sys = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, e->nr);
 			for (struct sandbox *s = m->sandboxes; s; s = s->next)
 				if (s->c && s->c->sandbox_id == e->sandbox_id) {
-					journal_denial(e, sys, s->id, s->name, s->policy);
+					journal_denial(e, sys, journal_fields(s));
 					break;
 				}
 			break;
@@ -815,6 +1122,49 @@ static int manager_open_module(struct manager *m)
 	return 0;
 }
 
+/* What one user other than root may hold in rvisord's varlink server over all its
+ * connections: buffered bytes, queued fds, and one message's size (Run's command line and
+ * environment are at most RUN_ARGS_MAX; JSON escaping may double them). */
+#define USER_BUFFER_MAX (64U << 20)
+#define USER_FDS_MAX 256U
+#define MESSAGE_MAX (8U << 20)
+/* The daemon's own memory, beside its sandboxes' (cgroup_limit_daemon()). */
+#define DAEMON_MEMORY_MAX (512ULL << 20)
+
+/* A client dropped for a limit: said once per user and minute, so that a client hammering
+ * the socket cannot flood the journal. */
+static void on_refused(VarlinkServer *server, uid_t uid, const char *reason, void *userdata)
+{
+	struct manager *m = userdata;
+	uint64_t now = 0;
+
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (uid == m->refused_uid && now - m->refused_usec < 60 * 1000000ULL)
+		return;
+	m->refused_uid = uid;
+	m->refused_usec = now;
+	log_notice("Dropped a connection of uid %u: %s (per-user limits: docs/security.md; "
+		   "further ones this minute are not logged)", (unsigned)uid, reason);
+}
+
+/* The daemon's file descriptors: enough for every sandbox (pidfd, report pipe, go-ahead
+ * socket, the descriptors a Run brings) and every client's connections. The sandboxes get
+ * the limit the daemon started with. */
+static void raise_nofile(struct manager *m)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	m->sandbox_nofile = rl;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning_errno(errno, "Cannot raise RLIMIT_NOFILE to %llu: %m", (unsigned long long)rl.rlim_max);
+	else if (rl.rlim_cur < 16384)
+		log_warning("RLIMIT_NOFILE is only %llu: many sandboxes or clients may run out of "
+			    "descriptors (LimitNOFILE= in rvisord.service)", (unsigned long long)rl.rlim_cur);
+}
+
 int manager_new(struct manager **ret, sd_event *event, const struct rvisord_config *config)
 {
 	struct manager *m;
@@ -828,6 +1178,8 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 	m->config = config;
 	m->rvisor_fd = -1;
 	m->next_id = 1;
+	m->refused_uid = (uid_t)-1;
+	raise_nofile(m);
 	gr = getgrnam(config->socket_group);
 	m->socket_gid = gr ? gr->gr_gid : (gid_t)-1;
 
@@ -843,8 +1195,13 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 	r = cgroup_setup(&m->cgroup_parent);
 	if (r < 0)
 		log_warning_errno(r, "No cgroup v2 hierarchy to delegate (%m): memory and pids limits are not enforced");
-	else
+	else {
 		log_debug("Sandbox cgroups under %s", m->cgroup_parent);
+		/* New inits start in the daemon's cgroup, then move to their own. */
+		r = cgroup_limit_daemon(m->cgroup_parent, DAEMON_MEMORY_MAX, config->max_sandboxes + 64ULL);
+		if (r < 0 && r != -ENOENT)
+			log_warning_errno(r, "Cannot limit rvisord's own cgroup: %m");
+	}
 
 	if (mkdir_parents(config->state_dir, 0755) < 0 || (mkdir(config->state_dir, 0700) < 0 && errno != EEXIST)) {
 		r = log_error_errno(errno, "Cannot create %s: %m", config->state_dir);
@@ -859,6 +1216,15 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 	r = varlink_server_set_peer_check(m->server, peer_allowed, ERROR_PREFIX "PermissionDenied", m);
 	if (r < 0)
 		goto fail;
+	r = varlink_server_set_limits(m->server, &(struct varlink_server_limits){
+		.connections_per_uid = config->max_connections_per_user,
+		.bytes_per_uid = USER_BUFFER_MAX,
+		.fds_per_uid = USER_FDS_MAX,
+		.message_max = MESSAGE_MAX,
+	});
+	if (r < 0)
+		goto fail;
+	varlink_server_set_refused_callback(m->server, on_refused, m);
 	*ret = m;
 	return 0;
 fail:

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include <systemd/sd-event.h>
 #include <linux/rvisor.h>
@@ -30,6 +31,10 @@ struct manager {
 	uint64_t idle_since_usec;      /* 0: busy */
 	bool exit_on_idle;
 	bool bound_socket;             /* bound config->socket_path itself: unlink it at exit */
+	uid_t refused_uid;             /* the last user whose connection was dropped, and when */
+	uint64_t refused_usec;
+	struct rlimit sandbox_nofile;  /* RLIMIT_NOFILE for sandboxes: the daemon's before it
+					* raised its own for its clients */
 };
 
 /* Sets up the kernel layer (loading rvisor.ko if needed), cgroups and the varlink service. */

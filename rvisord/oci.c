@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reading the few fields of an OCI bundle's config.json that rvisord uses. */
+/* Parsing the few fields of an OCI bundle's config.json that rvisord uses. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -42,16 +42,6 @@ struct oci_config *oci_config_free(struct oci_config *c)
 	return NULL;
 }
 
-bool oci_is_bundle(const char *bundle)
-{
-	_cleanup_free_ char *p = NULL;
-	struct stat st;
-
-	if (asprintf(&p, "%s/config.json", bundle) < 0)
-		return false;
-	return lstat(p, &st) == 0;
-}
-
 _printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -67,46 +57,6 @@ _printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...)
 		*ret_error = s;
 	}
 	return r;
-}
-
-/* The file, read safely: the bundle belongs to whoever asked for the sandbox, and the daemon
- * is root. O_NOFOLLOW keeps a link from pointing it at a host file, O_NONBLOCK keeps a FIFO
- * from blocking it, the type check refuses devices and FIFOs, the size cap a huge file. */
-static int read_config(const char *path, char **ret)
-{
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t size = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
-	if (st.st_size > OCI_CONFIG_MAX)
-		return -EFBIG;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (size < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + size, (size_t)st.st_size - size);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		size += (size_t)k;
-	}
-	buf[size] = '\0';
-	if (strlen(buf) != size)
-		return -EBADMSG; /* an embedded NUL: not JSON */
-	*ret = TAKE_PTR(buf);
-	return 0;
 }
 
 /* A JSON array of strings as a NULL-terminated copy. -EINVAL for anything else. */
@@ -183,27 +133,32 @@ static int get_object(json_object *o, const char *key, json_object **ret)
 	return 0;
 }
 
-int oci_config_load(const char *bundle, struct oci_config **ret, char **ret_error)
+int oci_config_parse(const char *text, size_t len, struct oci_config **ret, char **ret_error)
 {
+	static const char path[] = "config.json";
 	_cleanup_oci_config_ struct oci_config *c = NULL;
-	_cleanup_free_ char *path = NULL, *text = NULL, *root_path = NULL;
 	_cleanup_json_ json_object *top = NULL;
 	json_object *root, *process, *user, *v;
 	enum json_tokener_error jerr;
+	json_tokener *tok;
 	int r;
 
-	if (asprintf(&path, "%s/config.json", bundle) < 0)
-		return -ENOMEM;
-	r = read_config(path, &text);
-	if (r == -ELOOP || r == -EBADFD)
-		return fail(ret_error, -EINVAL, "%s: not a regular file", path);
-	if (r == -EFBIG)
+	if (len > OCI_CONFIG_MAX)
 		return fail(ret_error, -EINVAL, "%s: larger than %d bytes", path, OCI_CONFIG_MAX);
-	if (r == -EBADMSG)
+	if (strnlen(text, len) != len)
 		return fail(ret_error, -EINVAL, "%s: not JSON (contains a NUL byte)", path);
-	if (r < 0)
-		return fail(ret_error, r, "%s: cannot read: %s", path, strerror(-r));
-	top = json_tokener_parse_verbose(text, &jerr);
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	top = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (top && json_tokener_get_parse_end(tok) != len) {
+		json_object_put(top);
+		top = NULL;
+		jerr = json_tokener_error_parse_unexpected;
+	} else if (!top && jerr == json_tokener_continue)
+		jerr = json_tokener_error_parse_eof;
+	json_tokener_free(tok);
 	if (!top)
 		return fail(ret_error, -EINVAL, "%s: not valid JSON: %s", path,
 			    json_tokener_error_desc(jerr));
@@ -216,18 +171,13 @@ int oci_config_load(const char *bundle, struct oci_config **ret, char **ret_erro
 
 	if (get_object(top, "root", &root) < 0)
 		return fail(ret_error, -EINVAL, "%s: root must be an object", path);
-	if (get_string(root, "path", &root_path) < 0)
+	if (get_string(root, "path", &c->root_path) < 0)
 		return fail(ret_error, -EINVAL, "%s: root.path must be a string", path);
 	if (root && json_object_object_get_ex(root, "readonly", &v)) {
 		if (!json_object_is_type(v, json_type_boolean))
 			return fail(ret_error, -EINVAL, "%s: root.readonly must be a boolean", path);
 		c->root_readonly = json_object_get_boolean(v);
 	}
-	if (root_path && root_path[0] == '/')
-		c->root_path = TAKE_PTR(root_path);
-	else if (asprintf(&c->root_path, "%s/%s", bundle, root_path ?: "rootfs") < 0)
-		return -ENOMEM;
-
 	if (get_object(top, "process", &process) < 0)
 		return fail(ret_error, -EINVAL, "%s: process must be an object", path);
 	if (process && json_object_object_get_ex(process, "args", &v) &&

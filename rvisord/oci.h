@@ -3,6 +3,8 @@
  * The part of an OCI runtime bundle's config.json (runtime-spec 1.x) that rvisord uses:
  * root.path, process.args/env/cwd/user/terminal and hostname. Everything else (mounts,
  * linux.*, hooks) is ignored: rvisor builds the sandbox its own way (docs/sandbox.md).
+ * rvisord never reads a bundle itself: the client reads config.json with its own rights and
+ * sends the text (and the root filesystem as a descriptor it opened).
  * Returns -errno, never logs; a malformed file comes back as text in *ret_error.
  */
 #ifndef RVISORD_OCI_H
@@ -16,7 +18,7 @@
 #define OCI_CONFIG_MAX (1024 * 1024) /* a larger config.json is refused (-EFBIG) */
 
 struct oci_config {
-	char *root_path;  /* root.path made absolute against the bundle (default "rootfs") */
+	char *root_path;  /* root.path as written (NULL: absent); the client resolved it */
 	bool root_readonly; /* root.readonly */
 	char **args;      /* process.args, NULL-terminated; NULL when absent or empty */
 	char **env;       /* process.env ("KEY=VALUE"), NULL-terminated; NULL when absent */
@@ -28,13 +30,9 @@ struct oci_config {
 	char *hostname;   /* NULL when absent */
 };
 
-/* Whether bundle is an OCI bundle: it holds a config.json (any file type; loading checks). */
-bool oci_is_bundle(const char *bundle);
-
-/* Reads bundle/config.json (a regular file, not a link, at most OCI_CONFIG_MAX bytes).
- * 0 and *ret; -EINVAL with *ret_error ("config.json: process.args must be ...") for content
- * that is wrong, other -errno when it cannot be read (*ret_error set too when not NULL). */
-int oci_config_load(const char *bundle, struct oci_config **ret, char **ret_error);
+/* Parses config.json's text (len bytes, at most OCI_CONFIG_MAX, no NUL). 0 and *ret; -EINVAL
+ * with *ret_error ("config.json: process.args must be ...") for content that is wrong. */
+int oci_config_parse(const char *text, size_t len, struct oci_config **ret, char **ret_error);
 
 struct oci_config *oci_config_free(struct oci_config *c);
 

@@ -51,7 +51,7 @@ teardown_file() {
 @test "run: a missing image or an image that is a file is 125 with a clear error" {
 	run "$RVISORCTL" run --image "$BATS_FILE_TMPDIR/none" -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"none"*"not found"* ]]
+	[[ "$output" == *"none"*"No such file"* ]]
 	touch "$BATS_FILE_TMPDIR/afile"
 	run "$RVISORCTL" run --image "$BATS_FILE_TMPDIR/afile" -- true
 	[ "$status" -eq 125 ]
@@ -180,9 +180,10 @@ teardown_file() {
 }
 
 @test "a caller outside group rvisor is refused (PermissionDenied or the socket's mode)" {
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$RVISORCTL" run --image "$IMAGE" -- true
+	# an image it can read, so that the refusal is about the daemon
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$RVISORCTL" run --image / -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"rvisor"* ]]
+	[[ "$output" == *"rvisord"* && ( "$output" == *"group rvisor"* || "$output" == *"ermission denied"* ) ]]
 }
 
 @test "malformed varlink input gets an error and the connection closed; the daemon lives on" {

@@ -30,10 +30,12 @@
 #include "cgroup.h"
 #include "container.h"
 #include "oci.h"
+#include "policy.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/rvisor-test-container-XXXXXX";
 static char image[PATH_MAX], state_root[PATH_MAX];
+static int image_fd = -1; /* the image, opened as a client opens it */
 static int name_counter;
 
 static void skip(const char *why, int n)
@@ -181,10 +183,11 @@ static void spec_init(struct container_spec *s, char **argv)
 	name_counter = (name_counter + 1) % 128;
 	snprintf(names[name_counter], sizeof(names[0]), "t-%d", name_counter);
 	s->name = names[name_counter];
-	s->image = image;
+	s->image_fd = image_fd;
 	s->argv = argv;
 	s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
 	s->memory_max = s->pids_max = UINT64_MAX;
+	s->storage_max = 64 << 20;
 	s->state_root = state_root;
 	s->rvisor_fd = -1;
 }
@@ -467,23 +470,25 @@ static void test_cgroup_host(void)
 	free(before);
 }
 
+static int parse_text(const char *text, struct oci_config **c, char **err)
+{
+	free(*err);
+	*err = NULL;
+	return oci_config_parse(text, strlen(text), c, err);
+}
+
 static void test_oci_parse(void)
 {
-	char *bundle = strf("%s/oci-parse", tmpdir), *cfg = strf("%s/config.json", bundle);
 	struct oci_config *c = NULL;
 	char *err = NULL;
 
-	mkdir(bundle, 0755);
-	ok(!oci_is_bundle(bundle), "a directory without config.json is not a bundle");
-	write_path(cfg, "{\"process\":{\"args\":[\"a\",\"b\"],\"env\":[\"X=1\"],\"cwd\":\"/w\","
-			"\"user\":{\"uid\":7,\"gid\":8},\"terminal\":true},\"hostname\":\"h\"}");
-	ok(oci_is_bundle(bundle), "with config.json it is");
-	is_int(oci_config_load(bundle, &c, &err), 0, "config.json read");
+	is_int(parse_text("{\"root\":{\"path\":\"r\",\"readonly\":true},\"process\":{\"args\":[\"a\",\"b\"],"
+			  "\"env\":[\"X=1\"],\"cwd\":\"/w\",\"user\":{\"uid\":7,\"gid\":8},"
+			  "\"terminal\":true},\"hostname\":\"h\"}", &c, &err),
+	       0, "config.json parsed");
 	if (c) {
-		char *want = strf("%s/rootfs", bundle);
-
-		is_str(c->root_path, want, "root.path defaults to rootfs in the bundle");
-		free(want);
+		is_str(c->root_path, "r", "root.path kept as written (the client resolved it)");
+		ok(c->root_readonly, "root.readonly");
 		is_str(c->args[1], "b", "process.args");
 		ok(!c->args[2], "NULL-terminated");
 		is_str(c->env[0], "X=1", "process.env");
@@ -493,58 +498,101 @@ static void test_oci_parse(void)
 		is_str(c->hostname, "h", "hostname");
 		c = oci_config_free(c);
 	}
-	write_path(cfg, "{\"process\":{\"args\":\"sh\"}}");
-	is_int(oci_config_load(bundle, &c, &err), -EINVAL, "args not an array: -EINVAL");
+	is_int(parse_text("{\"process\":{\"args\":\"sh\"}}", &c, &err), -EINVAL,
+	       "args not an array: -EINVAL");
 	ok(contains(err, "process.args"), "the message names the field");
-	free(err);
-	err = NULL;
-	write_path(cfg, "{\"process\":{\"user\":{\"uid\":-1,\"gid\":0}}}");
-	is_int(oci_config_load(bundle, &c, &err), -EINVAL, "uid -1: -EINVAL");
-	free(err);
-	err = NULL;
-	write_path(cfg, "{\"process\":");
-	is_int(oci_config_load(bundle, &c, &err), -EINVAL, "truncated JSON: -EINVAL");
+	is_int(parse_text("{\"process\":{\"user\":{\"uid\":-1,\"gid\":0}}}", &c, &err), -EINVAL,
+	       "uid -1: -EINVAL");
+	is_int(parse_text("{\"process\":", &c, &err), -EINVAL, "truncated JSON: -EINVAL");
 	ok(contains(err, "not valid JSON"), "says so");
+	is_int(parse_text("{} {}", &c, &err), -EINVAL, "trailing data after the object: -EINVAL");
+	is_int(parse_text("[1]", &c, &err), -EINVAL, "not an object: -EINVAL");
+	is_int(oci_config_parse("{}\0{}", 5, &c, &err), -EINVAL, "an embedded NUL: -EINVAL");
+	ok(contains(err, "NUL"), "says so");
+	{
+		size_t n = OCI_CONFIG_MAX + 1;
+		char *big = malloc(n + 1);
+
+		memset(big, ' ', n);
+		big[0] = '{';
+		big[n - 1] = '}';
+		big[n] = '\0';
+		is_int(oci_config_parse(big, n, &c, &err), -EINVAL, "larger than OCI_CONFIG_MAX: -EINVAL");
+		free(big);
+	}
+	ok(!c, "*ret untouched on failure");
 	free(err);
-	err = NULL;
-	unlink(cfg);
-	if (symlink("/etc/hostname", cfg) == 0) {
-		is_int(oci_config_load(bundle, &c, &err), -EINVAL, "config.json a symlink: refused");
-		free(err);
-		err = NULL;
-		unlink(cfg);
-	}
-	if (mkfifo(cfg, 0600) == 0) {
-		is_int(oci_config_load(bundle, &c, &err), -EINVAL, "config.json a FIFO: refused, not blocking");
-		free(err);
-		err = NULL;
-		unlink(cfg);
-	}
-	free(cfg);
-	free(bundle);
 }
 
 static void test_start_errors(void)
 {
 	char **argv = sv("true", NULL);
-	char *file = strf("%s/a-file", tmpdir), *missing = strf("%s/none", tmpdir);
+	char *file = strf("%s/a-file", tmpdir);
 	struct container_spec s;
 	struct container *c = NULL;
 	char *err = NULL;
+	int fd;
 
 	spec_init(&s, argv);
-	s.image = missing;
-	is_int(container_start(&s, &c, &err), -ENOENT, "image missing: -ENOENT");
-	ok(contains(err, "does not exist"), "error text says it does not exist");
-	free(err);
-	err = NULL;
 	write_path(file, "x");
-	s.image = file;
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	s.image_fd = fd;
 	is_int(container_start(&s, &c, &err), -ENOTDIR, "image a file: -ENOTDIR");
 	ok(contains(err, "not a directory"), "error text says it is not a directory");
+	close(fd);
 	free(err);
 	err = NULL;
-	s.image = image;
+	fd = open(image, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	s.image_fd = fd;
+	is_int(container_start(&s, &c, &err), -ENOTDIR,
+	       "image an O_PATH descriptor (searchable, maybe not readable): -ENOTDIR");
+	close(fd);
+	free(err);
+	err = NULL;
+	s.image_fd = image_fd;
+	/* stdio: a directory would let the sandbox walk from /proc/self/fd/0 to host files. */
+	{
+		static const struct {
+			const char *path;
+			int flags;
+			const char *why;
+		} bad[] = {
+			{ "/", O_RDONLY | O_DIRECTORY, "a directory" },
+			{ "/etc/hostname", O_PATH, "an O_PATH descriptor" },
+			{ "/", O_PATH | O_DIRECTORY, "an O_PATH descriptor" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *name = strf("stdin %s, %s: -EBADF, and the text says so", bad[i].path, bad[i].why);
+
+			fd = open(bad[i].path, bad[i].flags | O_CLOEXEC);
+			s.stdio[0] = fd;
+			is_int(container_start(&s, &c, &err), -EBADF, name);
+			ok(contains(err, bad[i].why), name);
+			close(fd);
+			free(name);
+			free(err);
+			err = NULL;
+		}
+		s.stdio[0] = -1;
+	}
+	{
+		const char *why = NULL;
+		int p[2];
+
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		is_int(container_stdio_check(fd, &why), 0, "/dev/null is fine as stdio");
+		close(fd);
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		is_int(container_stdio_check(fd, &why), 0, "a regular file is fine");
+		close(fd);
+		if (pipe2(p, O_CLOEXEC) == 0) {
+			is_int(container_stdio_check(p[0], &why), 0, "a pipe is fine");
+			close(p[0]);
+			close(p[1]);
+		}
+		is_int(container_stdio_check(1000, &why), -EBADF, "a closed fd: -EBADF");
+	}
 	s.name = "../x";
 	is_int(container_start(&s, &c, &err), -EINVAL, "name with a slash: -EINVAL");
 	free(err);
@@ -563,6 +611,22 @@ static void test_start_errors(void)
 		free(err);
 		err = NULL;
 	}
+	{
+		struct idmap m = { .ranges = { { 0, 1234, 1 } }, .n = 1 };
+
+		spec_init(&s, argv);
+		s.uid_map = &m;
+		is_int(container_start(&s, &c, &err), -EINVAL, "a uid map without a gid map: -EINVAL");
+		free(err);
+		err = NULL;
+		s.gid_map = &m;
+		s.user_set = true;
+		s.uid = 1;
+		is_int(container_start(&s, &c, &err), -EPERM, "a user not mapped in the user namespace: -EPERM");
+		ok(contains(err, "not mapped"), "says so");
+		free(err);
+		err = NULL;
+	}
 	spec_init(&s, NULL);
 	is_int(container_start(&s, &c, &err), -EINVAL, "no command: -EINVAL");
 	ok(contains(err, "No command"), "says so");
@@ -570,7 +634,6 @@ static void test_start_errors(void)
 	err = NULL;
 	ok(!c, "*ret untouched");
 	free(file);
-	free(missing);
 }
 
 static const char *masked_on_host[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
@@ -591,6 +654,8 @@ static void test_sandboxes(void)
 	spec_init(&s, echo);
 	run(&s, NULL, &res);
 	is_int(res.r, 0, "echo: started and destroyed");
+	if (res.r < 0)
+		printf("# %s\n", res.error);
 	is_str(res.out, "hello world\n", "echo: output through the given fd");
 	ok(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0, "echo: exit 0");
 	is_int(res.exec_errno, 0, "echo: no exec error");
@@ -723,6 +788,8 @@ static void test_sandboxes(void)
 	}
 }
 
+static pid_t workload_host_pid(const struct container *c);
+
 static void test_isolation_and_signals(void)
 {
 	char **sleeper = sv("sh", "-c", "echo secret > /tmp/secretA; exec sleep 30", NULL);
@@ -739,10 +806,13 @@ static void test_isolation_and_signals(void)
 	if (!a)
 		return;
 	ok(a->pid > 0 && a->pidfd >= 0 && a->workload_pid == 2, "init pid, pidfd, workload is pid 2 inside");
-	p = strf("%s/upper/tmp/secretA", a->state_dir);
+	p = strf("/proc/%d/root/tmp/secretA", (int)workload_host_pid(a));
 	for (int i = 0; i < 200 && !exists(p); i++)
 		usleep(10000);
-	ok(exists(p), "A wrote its file (into its upper layer)");
+	ok(exists(p), "A wrote its file (into its writable layer)");
+	free(p);
+	p = strf("%s/upper", a->state_dir);
+	ok(!exists(p), "which is not on the host's file system");
 	free(p);
 
 	/* Same name while A runs. */
@@ -840,9 +910,10 @@ static void test_setup_failures(void)
 
 	/* An overlay the kernel refuses: procfs cannot be stacked on (since Linux 4.7). */
 	spec_init(&s, t);
-	s.image = "/proc";
+	s.image_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	p = strf("%s/%s", state_root, s.name);
 	r = container_start(&s, &c, &err);
+	close(s.image_fd);
 	ok(r < 0 && contains(err, "mount overlay"), "overlay mount failure reported with text");
 	if (r < 0)
 		printf("# %s\n", err);
@@ -855,26 +926,36 @@ static void test_setup_failures(void)
 	free(p);
 }
 
+/* A bundle as rvisord gets it: the config's text, parsed, and the root filesystem the client
+ * opened (the image here). */
+static struct oci_config *oci_from(const char *json)
+{
+	struct oci_config *c = NULL;
+	char *err = NULL;
+
+	if (oci_config_parse(json, strlen(json), &c, &err) < 0) {
+		printf("# %s\n", err);
+		abort();
+	}
+	return c;
+}
+
 static void test_oci(void)
 {
-	char *bundle = strf("%s/bundle", tmpdir), *cfg = strf("%s/config.json", bundle), *json;
+	struct oci_config *oci;
 	struct container_spec s;
 	struct result res;
 
-	mkdir(bundle, 0755);
-	json = strf("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"%s\",\"readonly\":false},"
-		    "\"process\":{\"args\":[\"sh\",\"-c\",\"echo $OCIVAR; pwd; id -u; hostname; echo $EXTRA\"],"
-		    "\"env\":[\"OCIVAR=fromoci\",\"PATH=/bin\"],\"cwd\":\"/home/user\","
-		    "\"user\":{\"uid\":1000,\"gid\":1000}},\"hostname\":\"oci-host\","
-		    "\"linux\":{\"namespaces\":[]}}",
-		    image);
-	write_path(cfg, json);
-	free(json);
+	oci = oci_from("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":false},"
+		       "\"process\":{\"args\":[\"sh\",\"-c\",\"echo $OCIVAR; pwd; id -u; hostname; echo $EXTRA\"],"
+		       "\"env\":[\"OCIVAR=fromoci\",\"PATH=/bin\"],\"cwd\":\"/home/user\","
+		       "\"user\":{\"uid\":1000,\"gid\":1000}},\"hostname\":\"oci-host\","
+		       "\"linux\":{\"namespaces\":[]}}");
 	{
 		char **env = sv("EXTRA=spec", NULL);
 
 		spec_init(&s, NULL);
-		s.image = bundle;
+		s.oci = oci;
 		s.env = env;
 		run(&s, NULL, &res);
 		is_int(res.r, 0, "OCI bundle started");
@@ -886,7 +967,7 @@ static void test_oci(void)
 		char **argv = sv("sh", "-c", "id -u", NULL);
 
 		spec_init(&s, argv);
-		s.image = bundle;
+		s.oci = oci;
 		s.user_set = true;
 		s.uid = 0;
 		s.gid = 0;
@@ -894,35 +975,19 @@ static void test_oci(void)
 		is_str(res.out, "0\n", "spec argv and user override the bundle's");
 		result_done(&res);
 	}
-	/* root.readonly, root.path relative and missing. */
-	write_path(cfg, "{\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"process\":{\"args\":[\"true\"]}}");
+	oci = oci_config_free(oci);
+	oci = oci_from("{\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"process\":{\"args\":[\"true\"]}}");
 	{
-		struct container *c = NULL;
-		char *err = NULL;
-
-		spec_init(&s, NULL);
-		s.image = bundle;
-		is_int(container_start(&s, &c, &err), -ENOENT, "bundle without its rootfs/: -ENOENT");
-		ok(contains(err, "root filesystem"), "says which");
-		free(err);
-	}
-	{
-		char *link = strf("%s/rootfs", bundle);
 		char **argv = sv("sh", "-c", "touch /x 2>&1; touch /tmp/y && echo tmp-ok", NULL);
 
-		if (symlink(image, link) < 0)
-			abort();
 		spec_init(&s, argv);
-		s.image = bundle;
+		s.oci = oci;
 		run(&s, NULL, &res);
 		ok(contains(res.out, "Read-only file system") && contains(res.out, "tmp-ok") == false,
 		   "root.readonly: / is read-only (and /tmp with it)");
 		result_done(&res);
-		unlink(link);
-		free(link);
 	}
-	free(cfg);
-	free(bundle);
+	oci_config_free(oci);
 }
 
 static void test_tty(void)
@@ -958,6 +1023,235 @@ static void test_tty(void)
 
 /* The host's cgroup2 (here only at /sys/fs/cgroup/unified, without controllers): place,
  * kill, remove. Skipped when there is none we may write. */
+/* The host pid of the init's first child (the workload), or 0. */
+static pid_t workload_host_pid(const struct container *c)
+{
+	char path[64], *kids;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)c->pid, (int)c->pid);
+	kids = read_path(path);
+	pid = strtol(kids, NULL, 10);
+	free(kids);
+	return (pid_t)pid;
+}
+
+/* Starts argv in a sandbox with spec s, its output in *ret_out_fd; waits until the workload
+ * printed `ready` (then it sleeps) and returns the container. */
+static struct container *start_until_ready(struct container_spec *s, int *ret_out_fd)
+{
+	struct container *c = NULL;
+	char *err = NULL, buf[4096];
+	size_t n = 0;
+	int out[2];
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		abort();
+	s->stdio[1] = s->stdio[2] = out[1];
+	if (container_start(s, &c, &err) < 0) {
+		printf("# %s\n", err);
+		free(err);
+		close(out[0]);
+		close(out[1]);
+		return NULL;
+	}
+	close(out[1]);
+	while (n < sizeof(buf) - 1) {
+		struct pollfd p = { .fd = out[0], .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&p, 1, 10000) != 1 || (k = read(out[0], buf + n, sizeof(buf) - 1 - n)) <= 0)
+			break;
+		n += (size_t)k;
+		buf[n] = '\0';
+		if (strstr(buf, "ready"))
+			break;
+	}
+	buf[n] = '\0';
+	printf("# %s", buf);
+	*ret_out_fd = out[0];
+	return c;
+}
+
+static void stop(struct container *c, int out_fd)
+{
+	if (c) {
+		container_destroy(c);
+		container_free(c);
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+}
+
+/* In a user namespace: root inside is the caller's uid outside (and so are its files), holds
+ * docker's capabilities over what its namespace owns and nothing over the host's own files;
+ * other users inside hold none and are subordinate ids outside. */
+static void test_userns(void)
+{
+	struct idmap um = { .ranges = { { 0, 1234, 1 }, { 1, 200000, 65536 } }, .n = 2 };
+	struct idmap gm = { .ranges = { { 0, 1235, 1 }, { 1, 300000, 65536 } }, .n = 2 };
+	char *secret = strf("%s/etc/rvisor-secret", image), *p;
+	char **look = sv("sh", "-c",
+			 "id -u; id -g; grep -E '^Cap(Eff|Bnd)' /proc/self/status; cat /proc/self/uid_map;"
+			 "touch /tmp/mine; touch /tmp/www && chown 33:33 /tmp/www && echo chown-ok;"
+			 "cat /etc/rvisor-secret 2>&1; echo x >> /etc/motd 2>&1; echo ready; sleep 30",
+			 NULL);
+	struct container_spec s;
+	struct container *c;
+	struct result res;
+	struct stat st;
+	int out = -1;
+
+	write_path(secret, "s3cret\n");
+	chmod(secret, 0600);
+	spec_init(&s, look);
+	s.uid_map = &um;
+	s.gid_map = &gm;
+	s.capabilities = POLICY_CAPS_DEFAULT;
+	c = start_until_ready(&s, &out);
+	ok(c != NULL, "a sandbox in a user namespace starts");
+	if (c) {
+		pid_t w = workload_host_pid(c);
+		char *status = strf("/proc/%d/status", (int)w), *text = read_path(status);
+
+		ok(contains(text, "Uid:\t1234\t1234\t1234"), "its root is uid 1234 on the host");
+		ok(contains(text, "Gid:\t1235\t1235\t1235"), "and gid 1235");
+		ok(contains(text, "CapEff:\t00000000a80425fb"), "with docker's capabilities (CapEff a80425fb)");
+		ok(contains(text, "CapBnd:\t00000000a80425fb"), "and nothing more in the bounding set");
+		free(text);
+		free(status);
+		p = strf("/proc/%d/root/tmp/mine", (int)w);
+		ok(stat(p, &st) == 0 && st.st_uid == 1234 && st.st_gid == 1235,
+		   "a file the sandbox's root writes is owned by 1234:1235 on the host");
+		free(p);
+		p = strf("/proc/%d/root/tmp/www", (int)w);
+		ok(stat(p, &st) == 0 && st.st_uid == 200032 && st.st_gid == 300032,
+		   "chown to 33:33 inside is a subordinate id outside (200032:300032)");
+		free(p);
+	}
+	if (c) {
+		char buf[4096];
+		ssize_t k;
+
+		container_kill(c, SIGKILL);
+		k = read(out, buf, sizeof(buf) - 1); /* what came after "ready": nothing */
+		(void)k;
+	}
+	stop(c, out);
+
+	/* The same output, read to its end. */
+	look = sv("sh", "-c",
+		  "id -u; touch /tmp/www && chown 33:33 /tmp/www && echo chown-ok;"
+		  "cat /etc/rvisor-secret 2>&1; echo x >> /etc/motd 2>&1; cat /proc/self/uid_map", NULL);
+	spec_init(&s, look);
+	s.uid_map = &um;
+	s.gid_map = &gm;
+	s.capabilities = POLICY_CAPS_DEFAULT;
+	run(&s, NULL, &res);
+	is_int(res.r, 0, "started again");
+	ok(contains(res.out, "0\nchown-ok\n"), "root inside, chown to a mapped id works");
+	ok(contains(res.out, "rvisor-secret': Permission denied"),
+	   "a host root's 0600 file in the image is unreadable (no DAC override over unmapped ids)");
+	ok(contains(res.out, "motd: Permission denied"), "a host root's file cannot be written");
+	ok(contains(res.out, "0       1234          1") && contains(res.out, "1     200000      65536"),
+	   "uid_map as the daemon wrote it");
+	result_done(&res);
+
+	/* Another user inside: no capabilities, its id a subordinate one. */
+	look = sv("sh", "-c", "id -u; grep -E '^CapEff' /proc/self/status; chown 0 /tmp 2>&1", NULL);
+	spec_init(&s, look);
+	s.uid_map = &um;
+	s.gid_map = &gm;
+	s.capabilities = POLICY_CAPS_DEFAULT;
+	s.user_set = true;
+	s.uid = 1000;
+	s.gid = 1000;
+	run(&s, NULL, &res);
+	ok(contains(res.out, "1000\nCapEff:\t0000000000000000\n"), "uid 1000 inside holds no capability");
+	ok(contains(res.out, "Operation not permitted"), "and cannot chown");
+	result_done(&res);
+
+	/* A narrower set from the policy. */
+	look = sv("sh", "-c", "grep -E '^CapEff' /proc/self/status; chown 33 /tmp/ 2>&1", NULL);
+	spec_init(&s, look);
+	s.uid_map = &um;
+	s.gid_map = &gm;
+	s.capabilities = 1ULL << CAP_KILL;
+	run(&s, NULL, &res);
+	ok(contains(res.out, "CapEff:\t0000000000000020\n"), "the policy's narrower set (KILL only)");
+	ok(contains(res.out, "Operation not permitted"), "without CHOWN, chown fails");
+	result_done(&res);
+
+	/* Without a user namespace, root keeps nothing. */
+	look = sv("sh", "-c", "grep -E '^CapEff' /proc/self/status", NULL);
+	spec_init(&s, look);
+	s.capabilities = POLICY_CAPS_DEFAULT; /* ignored without maps */
+	run(&s, NULL, &res);
+	is_str(res.out, "CapEff:\t0000000000000000\n", "host root in a sandbox holds no capability");
+	result_done(&res);
+
+	unlink(secret);
+	free(secret);
+}
+
+/* The writable layer is a tmpfs of the sandbox's own: full means ENOSPC inside, and nothing
+ * of it reaches the host's state directory. */
+static void test_storage(void)
+{
+	char **fill = sv("sh", "-c",
+			 "dd if=/dev/zero of=/tmp/fill bs=64k count=64 2>&1 | grep -o 'No space left on device';"
+			 "echo ready; sleep 30", NULL);
+	struct container_spec s;
+	struct container *c;
+	int out = -1;
+
+	spec_init(&s, fill);
+	s.storage_max = 1 << 20;
+	c = start_until_ready(&s, &out);
+	ok(c != NULL, "a sandbox with 1 MiB of storage starts");
+	if (c) {
+		char *cmd = strf("ls -A '%s' | wc -l", c->state_dir), *n = command_output(cmd);
+		char *p = strf("/proc/%d/root/tmp/fill", (int)workload_host_pid(c));
+		struct stat st;
+
+		is_str(n, "0\n", "the host's state directory stays empty (the layer is in the sandbox's mount namespace)");
+		ok(stat(p, &st) == 0 && st.st_size > 0 && st.st_size <= (1 << 20),
+		   "the file stopped at the storage size");
+		free(cmd);
+		free(n);
+		free(p);
+	}
+	stop(c, out);
+}
+
+/* container_spawn() returns at once; container_setup_step() never blocks and says 1 once. */
+static void test_async_start(void)
+{
+	char **t = sv("true", NULL);
+	struct container_spec s;
+	struct container *c = NULL;
+	char *err = NULL;
+	int r = 0, steps = 0, st, e;
+
+	spec_init(&s, t);
+	is_int(container_spawn(&s, &c, &err), 0, "container_spawn() returns");
+	while (c && (r = container_setup_step(c, &err)) == 0 && steps < 1000) {
+		struct pollfd p = { .fd = c->status_fd, .events = POLLIN };
+
+		steps++;
+		(void)poll(&p, 1, 10000);
+	}
+	is_int(r, 1, "container_setup_step() says 1 once the workload runs");
+	ok(c && c->started && c->workload_pid > 0, "started, with the workload's pid");
+	if (c) {
+		is_int(container_setup_step(c, &err), 1, "and keeps saying so");
+		ok(wait_exit(c, &st, &e) == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "true exits 0");
+		container_destroy(c);
+		container_free(c);
+	}
+	free(err);
+}
+
 static void test_cgroup_real(void)
 {
 	const char *mounts[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
@@ -1055,6 +1349,9 @@ int main(void)
 		goto done;
 	}
 	/* The image's root is owned by whoever ran mkdtemp (root): fine for the tests. */
+	image_fd = open(image, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (image_fd < 0)
+		abort();
 
 	fds_before = count_fds();
 	mounts_before = read_path("/proc/self/mountinfo");
@@ -1065,6 +1362,9 @@ int main(void)
 	test_setup_failures();
 	test_oci();
 	test_tty();
+	test_userns();
+	test_storage();
+	test_async_start();
 	test_cgroup_real();
 
 	mounts_after = read_path("/proc/self/mountinfo");

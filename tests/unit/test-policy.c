@@ -177,6 +177,9 @@ static void test_default_conf(void)
 	is_str(c->hostname, "sandbox", "hostname sandbox");
 	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_PREFERRED, "kernel_layer preferred");
 	ok(!c->has_user, "no default user");
+	is_int(c->storage_max, 256ULL << 20, "storage 256M");
+	is_int(c->userns, POLICY_USERNS_AUTO, "userns auto");
+	is_int(c->capabilities, POLICY_CAPS_DEFAULT, "capabilities: docker's default set, on two lines");
 	is_int(policy_kernel_validate(&c->kernel), 0, "the compiled policy passes the module's checks");
 	ok(c->kernel.default_action == RVISOR_ACTION_DENY && c->kernel.default_errno == ENOSYS,
 	   "default deny:ENOSYS");
@@ -251,6 +254,10 @@ static void test_good_conf(void)
 	is_str(c->hostname, "box.example", "hostname");
 	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_REQUIRED, "kernel_layer required");
 	ok(c->has_user && c->uid == 1000 && c->gid == 100, "user 1000:100");
+	is_int(c->storage_max, 64ULL << 20, "storage 64M");
+	is_int(c->userns, POLICY_USERNS_ALWAYS, "userns always");
+	is_int(c->capabilities, (1ULL << CAP_CHOWN) | (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID),
+	       "capabilities: names with or without CAP_, any case");
 
 	ok(k->default_action == RVISOR_ACTION_DENY && k->default_errno == EACCES,
 	   "default deny:EACCES");
@@ -322,6 +329,13 @@ static void test_errors(void)
 	snprintf(content, sizeof(content), "[sandbox]\nhostname = %065d\n", 0);
 	check_error(write_tmp("e.conf", content), 2, "longer than 64", "hostname too long");
 	check_error(write_tmp("e.conf", "[sandbox]\nuser = root\n"), 2, "expected UID:GID", "user by name");
+	check_error(write_tmp("e.conf", "[sandbox]\nstorage = max\n"), 2, "storage = 'max'", "storage max");
+	check_error(write_tmp("e.conf", "[sandbox]\nstorage = 1K\n"), 2, "at least 4K", "storage too small");
+	check_error(write_tmp("e.conf", "[sandbox]\nuserns = never\n"), 2, "expected auto", "bad userns");
+	check_error(write_tmp("e.conf", "[sandbox]\ncapabilities = SYS_ADMIN\n"), 2,
+		    "'SYS_ADMIN' is not one of docker's default set", "a capability beyond docker's set");
+	check_error(write_tmp("e.conf", "[sandbox]\ncapabilities = CHOWN bogus\n"), 2, "'bogus'",
+		    "an unknown capability");
 	check_error(write_tmp("e.conf", "[sandbox]\nuser = 1:4294967295\n"), 2, "expected UID:GID", "gid -1");
 	check_error(write_tmp("e.conf", "[syscalls]\ndefault = allow\n"), 2, "unknown default action 'allow'", "bad default");
 	check_error(write_tmp("e.conf", "[syscalls]\ndefault = emulate\n"), 2, "cannot be emulate", "default emulate");
@@ -482,6 +496,11 @@ static void test_json(void)
 	is_str(json_object_get_string(get(j, "sandbox.network")), "host", "JSON network");
 	is_str(json_object_get_string(get(j, "sandbox.kernel_layer")), "required", "JSON kernel_layer");
 	is_int(json_object_get_int(get(j, "sandbox.user.gid")), 100, "JSON user");
+	is_int(json_object_get_int64(get(j, "sandbox.storage")), 64LL << 20, "JSON storage");
+	is_str(json_object_get_string(get(j, "sandbox.userns")), "always", "JSON userns");
+	ok(array_has(get(j, "sandbox.capabilities"), "CHOWN") && array_has(get(j, "sandbox.capabilities"), "SETUID") &&
+		   json_object_array_length(get(j, "sandbox.capabilities")) == 3,
+	   "JSON capabilities");
 	is_str(json_object_get_string(get(j, "syscalls.default")), "deny:EACCES", "JSON default");
 	ok(array_has(get(j, "syscalls.allow"), "read") && array_has(get(j, "syscalls.allow"), "exit_group") &&
 		   json_object_array_length(get(j, "syscalls.allow")) == 5,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lib/cli-util.c: rvisorctl's argument parsers, output formatting and error messages. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -248,6 +250,227 @@ static void test_format(void)
 	s = cli_format_argv(NULL);
 	is_str(s, "", "no argv");
 	free(s);
+
+	/* A control character is quoted so that a shell reads the same argument back, and the
+	 * line carries none itself. */
+	a = json_tokener_parse("[\"printf\", \"\\u001b[2J\", \"it's\\u007f\\\\\", \"caf\u00e9\", \"back\\\\slash\"]");
+	s = cli_format_argv(a);
+	is_str(s, "printf $'\\x1b[2J' $'it\\'s\\x7f\\\\' 'caf\u00e9' 'back\\slash'",
+	       "argv with ESC, DEL: bash $'...' quoting; UTF-8 and backslashes in '...'");
+	ok(s && !strchr(s, '\x1b') && !strchr(s, '\x7f'), "  ... no control character left");
+	free(s);
+	json_object_put(a);
+}
+
+static void test_escape(void)
+{
+	static const struct {
+		const char *in, *want, *name;
+	} cases[] = {
+		{ "web-1", "web-1", "plain ASCII kept" },
+		{ "", "", "empty" },
+		{ "a b~!", "a b~!", "spaces and punctuation kept" },
+		{ "\x1b[2J\x1b[1;31mred", "\\x1b[2J\\x1b[1;31mred", "ESC sequences" },
+		{ "\x1b]0;title\x07", "\\x1b]0;title\\x07", "OSC with BEL" },
+		{ "a\nb\rc\td", "a\\x0ab\\x0dc\\x09d", "newline, CR, tab" },
+		{ "\x01\x1f", "\\x01\\x1f", "C0 ends" },
+		{ "del\x7f", "del\\x7f", "DEL" },
+		{ "\x9b" "31m", "\\x9b" "31m", "CSI as a raw byte (invalid UTF-8)" },
+		{ "\xc2\x9b" "31m", "\\xc2\\x9b" "31m", "CSI as UTF-8 C1 (U+009B)" },
+		{ "\xc2\x80\xc2\x9f", "\\xc2\\x80\\xc2\\x9f", "C1 ends U+0080, U+009F" },
+		{ "\xc2\xa0", "\xc2\xa0", "U+00A0 (after C1) kept" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9", "\u00e9 kept" },
+		{ "\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac", "\u65e5\u672c kept" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", "emoji (4 bytes) kept" },
+		{ "\xef\xbf\xbd", "\xef\xbf\xbd", "U+FFFD kept" },
+		{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "U+10FFFF kept" },
+		{ "a\x80z", "a\\x80z", "lone continuation byte" },
+		{ "\xbf\xbf", "\\xbf\\xbf", "two lone continuation bytes" },
+		{ "\xc0\xaf", "\\xc0\\xaf", "overlong '/' (2 bytes)" },
+		{ "\xc1\x9b", "\\xc1\\x9b", "overlong CSI (2 bytes)" },
+		{ "\xe0\x80\x9b", "\\xe0\\x80\\x9b", "overlong (3 bytes)" },
+		{ "\xf0\x80\x80\x9b", "\\xf0\\x80\\x80\\x9b", "overlong (4 bytes)" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80", "surrogate U+D800" },
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "past U+10FFFF" },
+		{ "\xf8\x88\x80\x80\x80", "\\xf8\\x88\\x80\\x80\\x80", "5-byte form" },
+		{ "\xff\xfe", "\\xff\\xfe", "0xff, 0xfe" },
+		{ "\xe6\x97", "\\xe6\\x97", "truncated at the end" },
+		{ "\xe6\x97z", "\\xe6\\x97z", "truncated before ASCII" },
+		{ "\xf0\x9f\x98\xe6\x97\xa5", "\\xf0\\x9f\\x98\xe6\x97\xa5", "truncated before a valid one" },
+		{ "\xc3", "\\xc3", "a lead byte alone" },
+		{ "C:\\dir\\x1b", "C:\\dir\\x1b", "backslashes stay backslashes" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *e = cli_escape(cases[i].in), *again;
+
+		is_str(e, cases[i].want, cases[i].name);
+		again = e ? cli_escape(e) : NULL;
+		is_str(again, e, "  ... and escaping again changes nothing");
+		free(again);
+		free(e);
+	}
+	errno = 0;
+	ok(cli_escape(NULL) == NULL && errno == EINVAL, "NULL is EINVAL");
+}
+
+static void test_json_text(void)
+{
+	json_object *o = json_object_new_object();
+	char *t;
+
+	json_object_object_add(o, "name", json_object_new_string("\x1b[2J\x7f\xc2\x9b" "31m/\xc3\xa9\xc2\xa0"));
+	t = cli_json_text(o, false);
+	is_str(t, "{\"name\":\"\\u001b[2J\\u007f\\u009b31m/\xc3\xa9\xc2\xa0\"}",
+	       "JSON: ESC (json-c), DEL and C1 (ours) as \\u escapes; / and other UTF-8 as they are");
+	if (t) {
+		json_object *back = json_tokener_parse(t);
+
+		ok(back && json_object_equal(back, o), "  ... the same value when parsed back");
+		json_object_put(back);
+	}
+	free(t);
+	t = cli_json_text(o, true);
+	ok(t && strchr(t, '\n') && strstr(t, "\\u001b[2J\\u007f\\u009b"), "  ... pretty too");
+	free(t);
+	json_object_put(o);
+}
+
+static void test_bundle_root_path(void)
+{
+	static const struct {
+		const char *text;
+		int r;
+		const char *want;
+	} cases[] = {
+		{ "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":true}}", 0, "rootfs" },
+		{ "{\"root\":{\"path\":\"sub/dir\"}}\n", 0, "sub/dir" },
+		{ "{\"root\":{\"path\":\"/abs\"}}", 0, "/abs" },
+		{ "{}", 0, "rootfs" },
+		{ "{\"root\":{}}", 0, "rootfs" },
+		{ "{\"root\":null}", 0, "rootfs" },
+		{ "{\"root\":{\"path\":5}}", -EINVAL, NULL },
+		{ "{\"root\":{\"path\":\"\"}}", -EINVAL, NULL },
+		{ "{\"root\":{\"path\":\"a\\u0000b\"}}", -EINVAL, NULL },
+		{ "{\"root\":\"rootfs\"}", -EINVAL, NULL },
+		{ "{\"root\":[]}", -EINVAL, NULL },
+		{ "", -EBADMSG, NULL },
+		{ "{", -EBADMSG, NULL },
+		{ "[]", -EBADMSG, NULL },
+		{ "\"rootfs\"", -EBADMSG, NULL },
+		{ "{} {}", -EBADMSG, NULL },
+		{ "{}x", -EBADMSG, NULL },
+		{ "{\"root\":}", -EBADMSG, NULL },
+		{ "{\"a\":1,}", -EBADMSG, NULL },
+		{ "{\"root\":{\"path\":\"\xff\"}}", -EBADMSG, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p = (char *)1;
+		int r = cli_bundle_root_path(cases[i].text, strlen(cases[i].text), &p);
+
+		is_int(r, cases[i].r, cases[i].text);
+		if (cases[i].r == 0) {
+			is_str(p, cases[i].want, "  ... root.path");
+			free(p);
+		} else
+			ok(p == (char *)1, "  ... *ret untouched");
+	}
+}
+
+/* A bundle to open root.path in: rootfs/, sub/dir/, a link inside, links out, a file. */
+static bool make_bundle(const char *dir)
+{
+	int fd;
+
+	if (chdir(dir) < 0 || mkdir("rootfs", 0755) < 0 || mkdir("sub", 0755) < 0 ||
+	    mkdir("sub/dir", 0755) < 0 || symlink("sub/dir", "in") < 0 || symlink("/", "out") < 0 ||
+	    symlink("../..", "sub/up") < 0)
+		return false;
+	fd = open("file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void test_open_beneath(void)
+{
+	static const struct {
+		const char *path;
+		int r, r_fallback; /* 1: opens the directory want */
+		const char *want;
+	} cases[] = {
+		{ "rootfs", 1, 1, "rootfs" },
+		{ "./rootfs/", 1, 1, "rootfs" },
+		{ "sub/dir", 1, 1, "sub/dir" },
+		{ "sub/../rootfs", 1, 1, "rootfs" },
+		{ ".", 1, 1, "." },
+		{ "in", 1, -ELOOP, "sub/dir" },
+		{ "/", -EXDEV, -EXDEV, NULL },
+		{ "/tmp", -EXDEV, -EXDEV, NULL },
+		{ "..", -EXDEV, -EXDEV, NULL },
+		{ "../x", -EXDEV, -EXDEV, NULL },
+		{ "sub/../../x", -EXDEV, -EXDEV, NULL },
+		{ "out", -EXDEV, -ELOOP, NULL },
+		{ "out/tmp", -EXDEV, -ELOOP, NULL },
+		{ "sub/up", -EXDEV, -ELOOP, NULL },
+		{ "missing", -ENOENT, -ENOENT, NULL },
+		{ "file", -ENOTDIR, -ENOTDIR, NULL },
+		{ "", -EINVAL, -EINVAL, NULL },
+	};
+	char dir[] = "/tmp/rvisor-test-bundle-XXXXXX";
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	_cleanup_close_ int dfd = -1;
+
+	if (!mkdtemp(dir)) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	ok(cwd && make_bundle(dir), "a bundle with directories, links and a file");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (unsigned mode = 0; mode < 2; mode++) {
+		unsigned flags = mode ? CLI_OPEN_BENEATH_NO_OPENAT2 : 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			int want = mode ? cases[i].r_fallback : cases[i].r, fd = -1, r;
+			char name[128];
+
+			snprintf(name, sizeof(name), "%s '%s'", mode ? "fallback" : "openat2", cases[i].path);
+			r = cli_open_beneath(dfd, cases[i].path, flags, &fd);
+			if (want == 1) {
+				struct stat a, b;
+
+				is_int(r, 0, name);
+				ok(r == 0 && fstat(fd, &a) == 0 && stat(cases[i].want, &b) == 0 &&
+				   a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
+				   (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+				   "  ... the directory, read-only, close-on-exec");
+			} else {
+				is_int(r, want, name);
+				ok(fd == -1, "  ... *ret_fd untouched");
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+
+	ok(chdir(cwd) == 0, "back to the first directory");
+	unlink(strcat(strcpy((char[PATH_MAX]){ 0 }, dir), "/file"));
+	{
+		static const char *const links[] = { "in", "out", "sub/up" }, *const dirs[] = { "sub/dir", "sub", "rootfs" };
+		char p[PATH_MAX];
+
+		for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+			snprintf(p, sizeof(p), "%s/%s", dir, links[i]);
+			unlink(p);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+			snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+			rmdir(p);
+		}
+	}
+	ok(rmdir(dir) == 0, "the bundle removed");
 }
 
 static void test_error_message(void)
@@ -280,6 +503,38 @@ static void test_error_message(void)
 		  "rvisord failed: internal error: see 'journalctl -u rvisord'" },
 		{ "com.example.Odd", "{\"a\":1}", "rvisord answered com.example.Odd {\"a\":1}: see 'journalctl -u rvisord'" },
 		{ "io.rvisor.Manager.ImageNotFound", "{\"image\":5}", "image (unknown) not found: no reason given" },
+		{ "io.rvisor.Manager.BadFileDescriptor", "{\"index\":0,\"reason\":\"it is a directory\"}",
+		  "stdin cannot be passed to a sandbox: it is a directory (use a file, pipe or terminal)" },
+		{ "io.rvisor.Manager.BadFileDescriptor", "{\"index\":1,\"reason\":\"it is a block device\"}",
+		  "stdout cannot be passed to a sandbox: it is a block device (use a file, pipe or terminal)" },
+		{ "io.rvisor.Manager.BadFileDescriptor", "{\"index\":2,\"reason\":\"it is an epoll instance\"}",
+		  "stderr cannot be passed to a sandbox: it is an epoll instance (use a file, pipe or terminal)" },
+		{ "io.rvisor.Manager.BadFileDescriptor", "{\"index\":3,\"reason\":\"it is not a directory\"}",
+		  "the image cannot be passed to a sandbox: it is not a directory (--image must be a directory you can read)" },
+		{ "io.rvisor.Manager.BadFileDescriptor", "{\"index\":7,\"reason\":\"unexpected\"}",
+		  "rvisord refused a file descriptor: unexpected: install the same version of rvisorctl and rvisord" },
+		{ "io.rvisor.Manager.BadFileDescriptor", "{}",
+		  "rvisord refused a file descriptor: no reason given: install the same version of rvisorctl and rvisord" },
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"user\":\"0:0\",\"reason\":\"only root may run as uid 0\"}",
+		  "rvisord refused to run as user 0:0: only root may run as uid 0: give --user an id you may use "
+		  "(else the bundle's or the policy's user applies)" },
+		{ "io.rvisor.Manager.UserNotPermitted", "{}",
+		  "rvisord refused to run as user (unknown): no reason given: give --user an id you may use "
+		  "(else the bundle's or the policy's user applies)" },
+		{ "io.rvisor.Manager.ResourceExhausted", "{\"reason\":\"max_sandboxes_per_user (4) reached\"}",
+		  "rvisord is out of resources: max_sandboxes_per_user (4) reached: stop sandboxes you no longer need ('rvisorctl ps', 'rvisorctl kill')" },
+		{ "org.varlink.service.InvalidParameter", "{\"parameter\":\"userns\"}",
+		  "rvisord refused --userns: only root may ask for it (the sandboxes of other users always run in a user namespace)" },
+		{ "org.varlink.service.InvalidParameter", "{\"parameter\":\"bundle_config\"}",
+		  "rvisord refused the value of the bundle's config.json: check it" },
+		/* What rvisord quotes reaches the terminal escaped. */
+		{ "io.rvisor.Manager.ImageNotFound", "{\"image\":\"/x\\u001b[2J\",\"reason\":\"gone\\u009b\\n\"}",
+		  "image /x\\x1b[2J not found: gone\\xc2\\x9b\\x0a" },
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"user\":\"\\u001b]0;pwned\\u0007\",\"reason\":\"no\"}",
+		  "rvisord refused to run as user \\x1b]0;pwned\\x07: no: give --user an id you may use "
+		  "(else the bundle's or the policy's user applies)" },
+		{ "com.example.Odd\x1b[2J", "{\"a\":\"\\u007f\"}",
+		  "rvisord answered com.example.Odd\\x1b[2J {\"a\":\"\\x7f\"}: see 'journalctl -u rvisord'" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -309,6 +564,10 @@ int main(void)
 	test_path();
 	test_image_path();
 	test_format();
+	test_escape();
+	test_json_text();
+	test_bundle_root_path();
+	test_open_beneath();
 	test_error_message();
 	return tap_done();
 }

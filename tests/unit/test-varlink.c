@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lib/varlink*.c: calls and replies, streams, fds, org.varlink.service, parameter checks, peer
- * checks, and bad bytes on the wire, all over socketpairs and a socket in a temporary dir. */
+ * checks, bad bytes on the wire and per-uid limits, all over socketpairs and a socket in a
+ * temporary dir. Peers of other uids come from children that switched uid (needs root). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -262,6 +264,21 @@ static VarlinkClient *connect_pair(VarlinkServer *s)
 	if (varlink_client_new_from_fd(&c, sv[1]) < 0)
 		close(sv[1]);
 	return c;
+}
+
+/* A raw client socket whose other end the server serves. */
+static int connect_pair_raw(VarlinkServer *s)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	if (varlink_server_add_connection(s, sv[0]) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	return sv[1];
 }
 
 /* Serves, then reads one reply; never blocks (-ETIMEDOUT when none came). */
@@ -635,30 +652,29 @@ static void test_peer_check(VarlinkServer *s)
 	varlink_server_set_peer_check(s, NULL, NULL, NULL);
 }
 
-/* A fresh connection gets raw bytes (and fds); what comes back, and is it closed? */
+/* What came back on a raw connection, and is it closed? */
 struct raw_result {
 	char *error;  /* the first reply's error, if any */
+	char *reason; /* its "reason" (ProtocolError), if any */
 	bool closed;  /* the server closed the connection */
 	size_t n_replies;
 	int64_t first_n; /* the first reply's "n" (CountFds), -1 if none */
 };
 
-static void raw_exchange(VarlinkServer *s, const void *data, size_t len, const int *fds, size_t n_fds, bool shut,
-			 struct raw_result *res)
+static void raw_result_done(struct raw_result *res)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t sent = 0, got = 0, alloc = 0;
-	int sv[2];
+	free(res->error);
+	free(res->reason);
+	res->error = res->reason = NULL;
+}
 
-	memset(res, 0, sizeof(*res));
-	res->first_n = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return;
-	if (varlink_server_add_connection(s, sv[0]) < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return;
-	}
+/* Sends data on a raw client socket, fds (if any) with its first bytes, serving meanwhile.
+ * Returns how much went out: less when the server hung up or stopped reading. */
+static size_t send_raw(int fd, const void *data, size_t len, const int *fds, size_t n_fds)
+{
+	size_t sent = 0;
+	bool stuck = false;
+
 	while (sent < len) {
 		union {
 			struct cmsghdr h;
@@ -680,17 +696,31 @@ static void raw_exchange(VarlinkServer *s, const void *data, size_t len, const i
 			cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
 			memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
 		}
-		n = sendmsg(sv[1], &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno == EAGAIN) {
+			if (stuck)
+				break; /* serving made no room: the server does not read */
 			pump();
+			stuck = true;
 			continue;
 		}
 		if (n < 0)
 			break; /* the server hung up on us */
 		sent += (size_t)n;
+		stuck = false;
 	}
-	if (shut)
-		shutdown(sv[1], SHUT_WR);
+	pump();
+	return sent;
+}
+
+/* Serves, then reads all that came back on a raw client socket. */
+static void raw_collect(int fd, struct raw_result *res)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t got = 0, alloc = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->first_n = -1;
 	for (;;) {
 		ssize_t n;
 
@@ -699,7 +729,7 @@ static void raw_exchange(VarlinkServer *s, const void *data, size_t len, const i
 			alloc = alloc * 2 + 4096;
 			buf = realloc(buf, alloc);
 		}
-		n = recv(sv[1], buf + got, alloc - got - 1, MSG_DONTWAIT);
+		n = recv(fd, buf + got, alloc - got - 1, MSG_DONTWAIT);
 		/* A server that closes with our bytes unread makes the kernel say ECONNRESET. */
 		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
 			res->closed = true;
@@ -714,13 +744,36 @@ static void raw_exchange(VarlinkServer *s, const void *data, size_t len, const i
 			res->n_replies++;
 	if (got > 0 && memchr(buf, 0, got)) {
 		json_object *m = json_tokener_parse(buf);
-		const char *e = get_str(m, "error");
+		json_object *p = json_object_object_get(m, "parameters");
+		const char *e = get_str(m, "error"), *reason = get_str(p, "reason");
 
 		res->error = e ? strdup(e) : NULL;
-		if (json_object_object_get_ex(json_object_object_get(m, "parameters"), "n", NULL))
-			res->first_n = get_int(json_object_object_get(m, "parameters"), "n");
+		res->reason = reason ? strdup(reason) : NULL;
+		if (json_object_object_get_ex(p, "n", NULL))
+			res->first_n = get_int(p, "n");
 		json_object_put(m);
 	}
+}
+
+/* A fresh connection gets raw bytes (and fds); what comes back, and is it closed? */
+static void raw_exchange(VarlinkServer *s, const void *data, size_t len, const int *fds, size_t n_fds, bool shut,
+			 struct raw_result *res)
+{
+	int sv[2];
+
+	memset(res, 0, sizeof(*res));
+	res->first_n = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	if (varlink_server_add_connection(s, sv[0]) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	send_raw(sv[1], data, len, fds, n_fds);
+	if (shut)
+		shutdown(sv[1], SHUT_WR);
+	raw_collect(sv[1], res);
 	close(sv[1]);
 	pump();
 }
@@ -737,7 +790,7 @@ static void raw_case(VarlinkServer *s, const char *data, size_t len, bool shut, 
 	       res.closed == want_closed && varlink_server_connections(s) == before;
 	if (!ok(good, name))
 		printf("#   error=%s closed=%d replies=%zu\n", res.error ?: "(none)", res.closed, res.n_replies);
-	free(res.error);
+	raw_result_done(&res);
 }
 
 /* A string literal and its length, NULs inside included. */
@@ -784,7 +837,7 @@ static void test_bad_input(VarlinkServer *s)
 	raw_exchange(s, S("{\"method\":\"io.rvisor.Test.Ping\"}\0{\"method\":\"io.rvisor.Test.Ping\"}\0x"), NULL, 0,
 		     true, &res);
 	ok(res.n_replies == 3 && res.closed, "pipelined calls answered in order, then the unterminated tail refused");
-	free(res.error);
+	raw_result_done(&res);
 
 	/* Just over the limit, and exactly at it. */
 	len = VARLINK_MESSAGE_MAX + 1;
@@ -796,12 +849,13 @@ static void test_bad_input(VarlinkServer *s)
 	raw_exchange(s, big, len + 1, NULL, 0, false, &res);
 	ok(res.error && strcmp(res.error, VARLINK_ERROR_PROTOCOL) == 0 && res.closed,
 	   "a message of 16 MiB + 1 byte: ProtocolError, closed");
-	free(res.error);
+	is_str(res.reason, "Message longer than 16 MiB", "the reason names the limit");
+	raw_result_done(&res);
 	is_int(varlink_server_connections(s), 0, "nothing left of it");
 	memcpy(big + len - 4, "\"}}", 4);
 	raw_exchange(s, big, len, NULL, 0, false, &res);
 	ok(!res.error && !res.closed && res.n_replies == 1, "a message of exactly 16 MiB is served");
-	free(res.error);
+	raw_result_done(&res);
 	free(big);
 	{
 		_cleanup_varlink_client_ VarlinkClient *c = connect_pair(s);
@@ -820,16 +874,16 @@ static void test_bad_input(VarlinkServer *s)
 	raw_exchange(s, S("{\"method\":\"io.rvisor.Test.CountFds\"}\0"), fds, 17, false, &res);
 	ok(res.error && strcmp(res.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && !res.closed,
 	   "17 fds: InvalidParameter, connection kept");
-	free(res.error);
+	raw_result_done(&res);
 	raw_exchange(s, S("{\"method\":\"io.rvisor.Test.CountFds\"}\0"), fds, 253, false, &res);
 	ok(res.error && strcmp(res.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && !res.closed,
 	   "253 fds: InvalidParameter, connection kept");
-	free(res.error);
+	raw_result_done(&res);
 	raw_exchange(s, S("{\"method\":\"io.rvisor.Test.CountFds\"}\0{\"method\":\"io.rvisor.Test.Ping\"}\0"), fds, 3,
 		     false, &res);
 	ok(res.n_replies == 2 && !res.error && res.first_n == 0,
 	   "fds sent with several messages at once go to the last one");
-	free(res.error);
+	raw_result_done(&res);
 	close(nullfd);
 
 	/* A client that does not read: buffered up to the cap, then dropped; others go on. */
@@ -975,6 +1029,533 @@ static void test_client_bad_replies(void)
 	}
 }
 
+/* Peers of other uids: what SO_PEERCRED reports is fixed when a socket is connected (or a
+ * socketpair made), so a child that switched uid makes the sockets and hands them back. */
+#define UID_X 65534U
+#define UID_Y 65533U
+
+static unsigned n_refused_calls;
+static uid_t refused_uid;
+static char refused_reason[64];
+
+static void on_refused(VarlinkServer *s, uid_t uid, const char *reason, void *userdata)
+{
+	n_refused_calls++;
+	refused_uid = uid;
+	snprintf(refused_reason, sizeof(refused_reason), "%s", reason);
+}
+
+/* A child becomes uid and makes a socketpair (path NULL: ret[0], ret[1]) or a socket connected
+ * to path (ret[0] only), which it passes back. 0 or -errno. */
+static int sockets_as(uid_t uid, const char *path, int *ret)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 2)];
+	} control;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+			     .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm;
+	int xfer[2], status, n = path ? 1 : 2;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, xfer) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(xfer[0]);
+		close(xfer[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fds[2];
+
+		if (setresuid(uid, uid, uid) < 0)
+			_exit(1);
+		if (path) {
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+			fds[0] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				_exit(1);
+		} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+			_exit(1);
+		memset(&control, 0, sizeof(control));
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
+		byte = 'x';
+		_exit(sendmsg(xfer[1], &mh, MSG_NOSIGNAL) == 1 ? 0 : 1);
+	}
+	close(xfer[1]);
+	n = (int)recvmsg(xfer[0], &mh, MSG_CMSG_CLOEXEC);
+	close(xfer[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || n != 1)
+		return -ECHILD;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int) * (path ? 1U : 2U)))
+		return -EBADMSG;
+	memcpy(ret, CMSG_DATA(cm), sizeof(int) * (path ? 1U : 2U));
+	return 0;
+}
+
+/* A connection of uid's: the server serves one end of a socketpair uid made, the other end is
+ * returned. -errno, -EDQUOT: refused. */
+static int pair_as(VarlinkServer *s, uid_t uid)
+{
+	int sv[2], r;
+
+	r = sockets_as(uid, NULL, sv);
+	if (r < 0)
+		return r;
+	r = varlink_server_add_connection(s, sv[0]);
+	if (r < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	return sv[1];
+}
+
+/* Sends one call without waiting for its answer. */
+static int send_call(VarlinkClient *c, const char *method, const char *params_json, unsigned flags)
+{
+	json_object *p = json_tokener_parse(params_json);
+	int r = varlink_client_call(c, method, p, NULL, 0, flags);
+
+	json_object_put(p);
+	return r;
+}
+
+static VarlinkClient *client_from_fd(int fd)
+{
+	VarlinkClient *c = NULL;
+
+	if (fd >= 0 && varlink_client_new_from_fd(&c, fd) < 0)
+		close(fd);
+	return c;
+}
+
+/* What uid holds now; connections -1 when it holds nothing. */
+static struct varlink_server_usage usage_of(VarlinkServer *s, uid_t uid)
+{
+	struct varlink_server_usage u = {};
+
+	if (varlink_server_usage(s, uid, &u) < 0)
+		u.connections = (unsigned)-1;
+	return u;
+}
+
+/* The server closed a raw client socket (after what it had to say). */
+static bool hung_up(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	pump();
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+static bool get_info_ok(VarlinkClient *c)
+{
+	json_object *p = NULL;
+	char *e = NULL;
+	bool good = c && call1(c, "org.varlink.service.GetInfo", NULL, 0, &p, &e) == 0 && !e &&
+		    strcmp(get_str(p, "product") ?: "", "test-varlink") == 0;
+
+	json_object_put(p);
+	free(e);
+	return good;
+}
+
+static void test_limits_api(void)
+{
+	_cleanup_varlink_server_ VarlinkServer *s = NULL;
+	struct varlink_server_usage u;
+
+	varlink_server_new(&s, event, &test_iface, NULL);
+	is_int(varlink_server_set_limits(s, NULL), -EINVAL, "set_limits(NULL): -EINVAL");
+	is_int(varlink_server_set_limits(s, &(struct varlink_server_limits){ .message_max = VARLINK_MESSAGE_MAX + 1 }),
+	       -EINVAL, "message_max may not raise the maximum: -EINVAL");
+	is_int(varlink_server_set_limits(s, &(struct varlink_server_limits){ .message_max = VARLINK_MESSAGE_MAX }), 0,
+	       "message_max at the maximum is fine");
+	is_int(varlink_server_set_limits(s, &(struct varlink_server_limits){}), 0, "all zero: no limits");
+	is_int(varlink_server_refused(s), 0, "nothing refused yet");
+	is_int(varlink_server_usage(s, UID_X, &u), -ENOENT, "usage of a uid without connections: -ENOENT");
+	is_int(varlink_server_usage(s, UID_X, NULL), -EINVAL, "usage without ret: -EINVAL");
+}
+
+/* connections_per_uid, through a listening socket in a directory everybody may enter. */
+static void test_limits_connections(void)
+{
+	_cleanup_varlink_server_ VarlinkServer *s = NULL;
+	char dir[] = "/tmp/test-varlink-XXXXXX", path[64];
+	int x[4] = { -1, -1, -1, -1 }, y = -1, sv[2];
+	VarlinkClient *root[3] = {}, *cy = NULL;
+	unsigned checks;
+
+	if (!ok(mkdtemp(dir) && chmod(dir, 0755) == 0, "directory for the socket"))
+		return;
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	varlink_server_new(&s, event, &test_iface, NULL);
+	varlink_server_set_limits(s, &(struct varlink_server_limits){ .connections_per_uid = 2 });
+	varlink_server_set_refused_callback(s, on_refused, NULL);
+	varlink_server_set_peer_check(s, peer_check, "io.rvisor.Test.PermissionDenied", NULL);
+	peer_allow = true;
+	n_peer_checks = 0;
+	n_refused_calls = 0;
+	is_int(varlink_server_listen_address(s, path, 0666), 0, "listening");
+
+	for (int i = 0; i < 2; i++)
+		sockets_as(UID_X, path, &x[i]);
+	pump();
+	is_int(varlink_server_connections(s), 2, "uid X: two connections accepted");
+	is_int(usage_of(s, UID_X).connections, 2, "usage: X has 2 connections");
+	checks = (unsigned)n_peer_checks;
+	sockets_as(UID_X, path, &x[2]);
+	pump();
+	is_int(varlink_server_connections(s), 2, "X's third connection is not kept");
+	ok(x[2] >= 0 && hung_up(x[2]), "it is closed at once");
+	is_int(varlink_server_refused(s), 1, "varlink_server_refused() counts it");
+	is_int(n_refused_calls, 1, "the refused callback ran once");
+	is_int(refused_uid, UID_X, "with X's uid");
+	is_str(refused_reason, "too many connections", "and the reason");
+	is_int(n_peer_checks, checks, "no other callback ran for it (not even the peer check)");
+
+	/* Accepting goes on for everybody else: pump() does not wait a second for a retry. */
+	sockets_as(UID_Y, path, &y);
+	cy = client_from_fd(y);
+	ok(get_info_ok(cy), "another uid still connects and is served");
+	for (int i = 0; i < 3; i++)
+		varlink_client_connect(&root[i], path);
+	ok(get_info_ok(root[2]), "root's third connection is served: root is exempt");
+	is_int(varlink_server_connections(s), 6, "2 of X, 1 of Y, 3 of root");
+	is_int(varlink_server_refused(s), 1, "nothing else refused");
+
+	/* varlink_server_add_connection() refuses the same way, leaving the fd to its caller. */
+	if (sockets_as(UID_X, NULL, sv) == 0) {
+		is_int(varlink_server_add_connection(s, sv[0]), -EDQUOT, "add_connection over the limit: -EDQUOT");
+		ok(fcntl(sv[0], F_GETFD) >= 0, "the fd is still ours");
+		close(sv[0]);
+		close(sv[1]);
+	}
+	is_int(varlink_server_refused(s), 2, "counted too");
+
+	/* One of X's closes: X may connect again. */
+	close(x[0]);
+	pump();
+	sockets_as(UID_X, path, &x[3]);
+	pump();
+	is_int(usage_of(s, UID_X).connections, 2, "after one of X's closed, a new one is accepted");
+	ok(!hung_up(x[3]), "and stays open");
+	close(x[1]);
+	close(x[2]);
+	close(x[3]);
+	varlink_client_free(cy);
+	for (int i = 0; i < 3; i++)
+		varlink_client_free(root[i]);
+	pump();
+	is_int(varlink_server_connections(s), 0, "all closed");
+	is_int(varlink_server_usage(s, UID_X, &(struct varlink_server_usage){}), -ENOENT, "X's entry is gone");
+	is_int(varlink_server_usage(s, 0, &(struct varlink_server_usage){}), -ENOENT, "root's too");
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A message of size bytes for Sink, unterminated when size is odd (its NUL missing). */
+static char *sink_message(size_t size)
+{
+	char *m = malloc(size);
+
+	memset(m, 'a', size);
+	memcpy(m, S("{\"method\":\"io.rvisor.Test.Sink\",\"parameters\":{\"data\":\""));
+	memcpy(m + size - 4, "\"}}", 4);
+	return m;
+}
+
+/* bytes_per_uid: in and out. */
+static void test_limits_bytes(void)
+{
+	_cleanup_varlink_server_ VarlinkServer *s = NULL;
+	_cleanup_free_ char *big = NULL;
+	struct varlink_server_usage u;
+	struct raw_result res;
+	VarlinkClient *xa, *cy;
+	json_object *p = NULL;
+	char *e = NULL;
+	int xb;
+	size_t sent;
+
+	varlink_server_new(&s, event, &test_iface, NULL);
+	varlink_server_set_limits(s, &(struct varlink_server_limits){ .bytes_per_uid = 1024 * 1024 });
+	varlink_server_set_refused_callback(s, on_refused, NULL);
+	n_refused_calls = 0;
+	xa = client_from_fd(pair_as(s, UID_X));
+	xb = pair_as(s, UID_X);
+	cy = client_from_fd(pair_as(s, UID_Y));
+	ok(xa && xb >= 0 && cy, "X has two connections, Y one");
+	u = usage_of(s, UID_X);
+	ok(u.connections == 2 && u.bytes == 0 && u.fds == 0, "X holds no buffers yet");
+
+	/* 2 MiB without its NUL, in two steps: under 1 MiB is buffered, more drops it. */
+	big = malloc(2 * 1024 * 1024);
+	memset(big, 'a', 2 * 1024 * 1024);
+	memcpy(big, S("{\"method\":\"io.rvisor.Test.Sink\",\"parameters\":{\"data\":\""));
+	sent = send_raw(xb, big, 600 * 1024, NULL, 0);
+	u = usage_of(s, UID_X);
+	ok(sent == 600 * 1024 && u.bytes >= 600 * 1024 && u.bytes <= 1024 * 1024,
+	   "600 KiB half-sent: X's buffers are accounted, within the limit");
+	if (!ok(!hung_up(xb), "and that connection is kept"))
+		printf("#   bytes=%zu\n", u.bytes);
+	/* Y's call goes out first and waits while X's bytes keep coming. */
+	send_call(cy, "io.rvisor.Test.Echo", "{\"text\":\"y\"}", 0);
+	send_raw(xb, big + sent, 2 * 1024 * 1024 - sent, NULL, 0);
+	raw_collect(xb, &res);
+	ok(res.closed && res.error && strcmp(res.error, VARLINK_ERROR_PROTOCOL) == 0,
+	   "past bytes_per_uid: ProtocolError, connection closed");
+	is_str(res.reason, "Too much data buffered", "its reason");
+	raw_result_done(&res);
+	close(xb);
+	ok(n_refused_calls == 1 && refused_uid == UID_X && strcmp(refused_reason, "too much buffered data") == 0,
+	   "the refused callback: X, too much buffered data");
+	is_int(varlink_server_refused(s), 0, "a dropped connection is no refused one");
+	ok(readable(varlink_client_fd(cy)) && varlink_client_read(cy, &p, &e, NULL) == 0 && !e &&
+		   strcmp(get_str(p, "text") ?: "", "y") == 0,
+	   "Y's call was answered normally meanwhile");
+	json_object_put(p);
+	p = NULL;
+	u = usage_of(s, UID_X);
+	ok(u.connections == 1 && u.bytes == 0 && u.fds == 0, "X's accounting is back to zero after the close");
+	ok(get_info_ok(xa), "X's other connection still works");
+
+	/* Output: a reply X does not have the room for drops the connection. */
+	big_enobufs = 0;
+	n_refused_calls = 0;
+	send_call(xa, "io.rvisor.Test.Big", "{\"count\":1,\"size\":2097152}", VARLINK_CALL_MORE);
+	pump();
+	is_int(big_enobufs, 1, "a 2 MiB reply past bytes_per_uid: notify fails with -ENOBUFS");
+	is_int(usage_of(s, UID_X).connections, (unsigned)-1, "and X's connection is dropped");
+	ok(n_refused_calls == 1 && refused_uid == UID_X && strcmp(refused_reason, "too much buffered data") == 0,
+	   "the refused callback says so");
+	ok(get_info_ok(cy), "Y is still served");
+	xa = varlink_client_free(xa);
+
+	/* Root is exempt: 2 MiB in, 2 MiB out. */
+	free(big);
+	big = sink_message(2 * 1024 * 1024);
+	raw_exchange(s, big, 2 * 1024 * 1024, NULL, 0, false, &res);
+	ok(!res.error && !res.closed && res.n_replies == 1, "root's 2 MiB message is served");
+	raw_result_done(&res);
+	big_enobufs = 0;
+	raw_exchange(s,
+		     S("{\"method\":\"io.rvisor.Test.Big\",\"parameters\":{\"count\":1,\"size\":2097152},"
+		       "\"more\":true}\0"),
+		     NULL, 0, false, &res);
+	ok(!res.error && !res.closed && res.n_replies == 2 && big_enobufs == 0, "root gets a 2 MiB reply");
+	raw_result_done(&res);
+	varlink_client_free(cy);
+	pump();
+	is_int(varlink_server_connections(s), 0, "all closed");
+	is_int(varlink_server_usage(s, UID_Y, &u), -ENOENT, "no usage left");
+}
+
+/* fds_per_uid and the per-connection queue. */
+static void test_limits_fds(void)
+{
+	_cleanup_varlink_server_ VarlinkServer *s = NULL;
+	struct varlink_server_usage u;
+	struct raw_result res;
+	int fds[16], nullfd, a, b, y, r1, r2;
+
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		fds[i] = nullfd;
+	varlink_server_new(&s, event, &test_iface, NULL);
+	varlink_server_set_limits(s, &(struct varlink_server_limits){ .fds_per_uid = 20 });
+	varlink_server_set_refused_callback(s, on_refused, NULL);
+	n_refused_calls = 0;
+
+	/* The fds wait for the rest of their message. */
+	a = pair_as(s, UID_X);
+	b = pair_as(s, UID_X);
+	y = pair_as(s, UID_Y);
+	send_raw(a, "{", 1, fds, 16);
+	send_raw(y, "{", 1, fds, 16);
+	is_int(usage_of(s, UID_X).fds, 16, "X holds 16 fds on one connection");
+	is_int(usage_of(s, UID_Y).fds, 16, "Y 16 on its own");
+	send_raw(b, "{", 1, fds, 8);
+	raw_collect(b, &res);
+	ok(res.closed && res.error && strcmp(res.error, VARLINK_ERROR_PROTOCOL) == 0,
+	   "X's next 8 on another connection: 24 > 20, ProtocolError, closed");
+	is_str(res.reason, "Too many file descriptors", "its reason");
+	raw_result_done(&res);
+	close(b);
+	ok(n_refused_calls == 1 && refused_uid == UID_X && strcmp(refused_reason, "too many file descriptors") == 0,
+	   "the refused callback: X, too many file descriptors");
+	u = usage_of(s, UID_X);
+	ok(u.connections == 1 && u.fds == 16, "X still holds its first 16");
+	send_raw(a, S("\"method\":\"io.rvisor.Test.CountFds\"}\0"), NULL, 0);
+	raw_collect(a, &res);
+	ok(!res.closed && !res.error && res.first_n == 16, "X's first connection is served, with its 16 fds");
+	raw_result_done(&res);
+	is_int(usage_of(s, UID_X).fds, 0, "fds handed to a call no longer count");
+	send_raw(y, S("\"method\":\"io.rvisor.Test.CountFds\"}\0"), NULL, 0);
+	raw_collect(y, &res);
+	ok(!res.closed && res.first_n == 16, "Y was never affected");
+	raw_result_done(&res);
+	close(a);
+	close(y);
+
+	/* Root is exempt from fds_per_uid... */
+	r1 = connect_pair_raw(s);
+	for (int i = 0; i < 3; i++)
+		send_raw(r1, " ", 1, fds, 16);
+	is_int(usage_of(s, 0).fds, 48, "root holds 48 fds, past fds_per_uid");
+	ok(!hung_up(r1), "and keeps its connection");
+	/* ...but not from the per-connection queue of 64. */
+	r2 = connect_pair_raw(s);
+	n_refused_calls = 0;
+	for (int i = 0; i < 5; i++)
+		send_raw(r2, " ", 1, fds, 16);
+	raw_collect(r2, &res);
+	ok(res.closed && res.reason && strcmp(res.reason, "Too many file descriptors") == 0,
+	   "80 fds held on one connection: dropped, for anybody");
+	ok(n_refused_calls == 1 && refused_uid == 0, "the refused callback runs for root's connection too");
+	raw_result_done(&res);
+	close(r2);
+	pump();
+	is_int(usage_of(s, 0).fds, 48, "root's other connection keeps its fds");
+	close(r1);
+	close(nullfd);
+	pump();
+	is_int(varlink_server_connections(s), 0, "all closed");
+}
+
+/* message_max. */
+static void test_limits_message_max(void)
+{
+	_cleanup_varlink_server_ VarlinkServer *s = NULL;
+	_cleanup_free_ char *m = NULL;
+	struct raw_result res;
+
+	varlink_server_new(&s, event, &test_iface, NULL);
+	is_int(varlink_server_set_limits(s, &(struct varlink_server_limits){ .message_max = 1024 }), 0,
+	       "message_max 1 KiB");
+	m = sink_message(1026);
+	raw_exchange(s, m, 1026, NULL, 0, false, &res);
+	ok(res.closed && res.error && strcmp(res.error, VARLINK_ERROR_PROTOCOL) == 0,
+	   "a message of 1025 bytes: ProtocolError, closed");
+	is_str(res.reason, "Message longer than 1 KiB", "the reason names the limit");
+	raw_result_done(&res);
+	memcpy(m + 1025 - 4, "\"}}", 4);
+	raw_exchange(s, m, 1025, NULL, 0, false, &res);
+	ok(!res.error && !res.closed && res.n_replies == 1, "one of exactly 1 KiB is served");
+	raw_result_done(&res);
+	memset(m, 'a', 1026);
+	raw_exchange(s, m, 1026, NULL, 0, false, &res);
+	ok(res.closed && res.reason && strcmp(res.reason, "Message longer than 1 KiB") == 0,
+	   "unterminated past it: the same");
+	raw_result_done(&res);
+	varlink_server_set_limits(s, &(struct varlink_server_limits){ .message_max = 1000 });
+	raw_exchange(s, m, 1026, NULL, 0, false, &res);
+	is_str(res.reason, "Message longer than 1000 bytes", "a limit that is no multiple of 1 KiB, in bytes");
+	raw_result_done(&res);
+	{
+		VarlinkClient *c = connect_pair(s);
+		json_object *p = NULL;
+		char *e = NULL;
+
+		ok(call1(c, "io.rvisor.Test.Big", "{\"count\":1,\"size\":2000}", VARLINK_CALL_MORE, &p, &e) == 0 && e &&
+			   strcmp(e, VARLINK_ERROR_INTERNAL) == 0 && get_int(p, "errno") == EMSGSIZE,
+		   "a reply longer than message_max is not sent: -EMSGSIZE");
+		json_object_put(p);
+		free(e);
+		varlink_client_free(c);
+	}
+	pump();
+}
+
+/* The daemon's case: a client holding 250 fds and a half-sent 16 MiB message does not delay
+ * another user's call. */
+static void test_limits_fair(void)
+{
+	_cleanup_varlink_server_ VarlinkServer *s = NULL;
+	_cleanup_free_ char *big = sink_message(VARLINK_MESSAGE_MAX + 1);
+	int fds[16], nullfd, a[6], b;
+	struct varlink_server_usage u;
+	VarlinkClient *cb;
+	size_t sent, more = 0;
+	int i, iterations;
+	bool answered = false;
+
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (size_t k = 0; k < ARRAY_SIZE(fds); k++)
+		fds[k] = nullfd;
+	varlink_server_new(&s, event, &test_iface, NULL);
+	varlink_server_set_limits(s, &(struct varlink_server_limits){
+		.connections_per_uid = 16, .bytes_per_uid = 64U * 1024 * 1024, .fds_per_uid = 256 });
+	for (i = 0; i < 6; i++)
+		a[i] = pair_as(s, UID_X);
+	/* 5 connections with 50 fds each, 16 per sendmsg() (more would fail their call at once). */
+	for (i = 0; i < 5; i++)
+		for (int k = 0; k < 50; k += 16)
+			send_raw(a[i], k == 0 ? "{" : " ", 1, fds, 50 - k < 16 ? (size_t)(50 - k) : 16);
+	sent = send_raw(a[5], big, VARLINK_MESSAGE_MAX / 2, NULL, 0);
+	u = usage_of(s, UID_X);
+	ok(u.connections == 6 && u.fds == 250 && sent == VARLINK_MESSAGE_MAX / 2,
+	   "A holds 250 fds on 5 connections and half of a 16 MiB message on a sixth");
+	if (!ok(u.bytes > VARLINK_MESSAGE_MAX / 2 && u.bytes <= 64U * 1024 * 1024, "within its 64 MiB"))
+		printf("#   bytes=%zu\n", u.bytes);
+	/* A keeps its socket full, so that it is always ready to be read. */
+	for (;;) {
+		ssize_t n = send(a[5], big + sent + more, VARLINK_MESSAGE_MAX / 2 - more, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		more += (size_t)n;
+	}
+	b = pair_as(s, UID_Y);
+	cb = client_from_fd(b);
+	varlink_client_call(cb, "org.varlink.service.GetInfo", NULL, NULL, 0, 0);
+	for (iterations = 0; iterations < 8 && !answered; iterations++) {
+		sd_event_run(event, 0);
+		answered = readable(varlink_client_fd(cb));
+	}
+	if (!ok(answered && more > 0, "B's GetInfo is answered within a few loop iterations, A's data waiting"))
+		printf("#   %d iterations, %zu bytes waiting\n", iterations, more);
+	ok(get_info_ok(cb), "and B is served again");
+	u = usage_of(s, UID_X);
+	ok(u.connections == 6 && u.fds == 250, "A was not dropped: it is within its limits");
+	for (i = 0; i < 6; i++)
+		close(a[i]);
+	varlink_client_free(cb);
+	close(nullfd);
+	pump();
+	is_int(varlink_server_connections(s), 0, "all closed");
+	is_int(varlink_server_usage(s, UID_X, &u), -ENOENT, "A's usage is gone with its connections");
+}
+
+static void test_limits(void)
+{
+	test_limits_api();
+	if (geteuid() != 0) {
+		ok(true, "# SKIP the per-uid tests need root (setresuid())");
+		return;
+	}
+	test_limits_connections();
+	test_limits_bytes();
+	test_limits_fds();
+	test_limits_message_max();
+	test_limits_fair();
+}
+
 int main(void)
 {
 	_cleanup_varlink_server_ VarlinkServer *s = NULL;
@@ -996,6 +1577,7 @@ int main(void)
 	test_bad_input(s);
 	test_listen();
 	test_client_bad_replies();
+	test_limits();
 
 	pump();
 	is_int(varlink_server_connections(s), 0, "every connection closed");

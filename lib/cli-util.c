@@ -195,6 +195,33 @@ int cli_env_entry(const char *arg, char **ret)
 	return 0;
 }
 
+int cli_read_text(int fd, size_t max, char **ret)
+{
+	_cleanup_free_ char *text = malloc(max + 1);
+	size_t len = 0;
+
+	if (!text)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, text + len, max + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	if (memchr(text, '\0', len))
+		return -EBADMSG;
+	text[len] = '\0';
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
 bool cli_name_valid(const char *name)
 {
 	size_t n;

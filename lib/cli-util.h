@@ -33,6 +33,10 @@ const char *cli_signal_name(int sig);
  * empty KEY. *ret is allocated. */
 int cli_env_entry(const char *arg, char **ret);
 
+/* Reads the rest of fd as text: at most max bytes (-EFBIG beyond), no NUL byte (-EBADMSG),
+ * NUL-terminated in *ret (allocated); other -errno from read(). */
+int cli_read_text(int fd, size_t max, char **ret);
+
 /* A sandbox name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, docker's rule. */
 bool cli_name_valid(const char *name);
 

@@ -215,9 +215,8 @@ static int policy_show_cmd(int argc, char *argv[])
 static int read_policy_file(const char *path, char **ret)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
 	struct stat st;
+	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -226,27 +225,14 @@ static int read_policy_file(const char *path, char **ret)
 		return log_error_errno(-errno, "Cannot read %s: %m", path);
 	if (S_ISDIR(st.st_mode))
 		return log_error_errno(-EISDIR, "Cannot read %s: %m: give a policy file", path);
-	text = malloc(POLICY_FILE_MAX + 1);
-	if (!text)
-		return log_oom();
-	for (;;) {
-		ssize_t n = read(fd, text + len, POLICY_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return log_error_errno(-errno, "Cannot read %s: %m", path);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > POLICY_FILE_MAX)
-			return log_error_errno(-EFBIG, "%s is larger than %d bytes: a policy is a small text file",
-					       path, POLICY_FILE_MAX);
-	}
-	if (memchr(text, '\0', len))
+	r = cli_read_text(fd, POLICY_FILE_MAX, ret);
+	if (r == -EFBIG)
+		return log_error_errno(r, "%s is larger than %d bytes: a policy is a small text file",
+				       path, POLICY_FILE_MAX);
+	if (r == -EBADMSG)
 		return log_error_errno(-EINVAL, "%s contains a NUL byte: a policy is a text file", path);
-	text[len] = '\0';
-	*ret = TAKE_PTR(text);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read %s: %m", path);
 	return 0;
 }
 

@@ -215,37 +215,23 @@ static json_object *string_array(char **strv, size_t n)
 /* Reads the bundle's config.json (already open as fd) whole into *ret. Logs failures. */
 static int read_bundle_config(int fd, const char *image, char **ret)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
 	struct stat st;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return log_error_errno(-errno, "Cannot read %s/config.json: %m", image);
 	if (!S_ISREG(st.st_mode))
 		return log_error_errno(-EINVAL, "%s/config.json is not a regular file: an OCI bundle's "
 				       "config.json must be one (else remove it)", image);
-	text = malloc(BUNDLE_CONFIG_MAX + 1);
-	if (!text)
-		return log_oom();
-	for (;;) {
-		ssize_t n = read(fd, text + len, BUNDLE_CONFIG_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return log_error_errno(-errno, "Cannot read %s/config.json: %m", image);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > BUNDLE_CONFIG_MAX)
-			return log_error_errno(-EFBIG, "%s/config.json is larger than %d bytes: is this an "
-					       "OCI bundle?", image, BUNDLE_CONFIG_MAX);
-	}
-	if (memchr(text, '\0', len))
+	r = cli_read_text(fd, BUNDLE_CONFIG_MAX, ret);
+	if (r == -EFBIG)
+		return log_error_errno(r, "%s/config.json is larger than %d bytes: is this an OCI bundle?",
+				       image, BUNDLE_CONFIG_MAX);
+	if (r == -EBADMSG)
 		return log_error_errno(-EINVAL, "%s/config.json contains a NUL byte: an OCI bundle's "
 				       "config.json is JSON text", image);
-	text[len] = '\0';
-	*ret = TAKE_PTR(text);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read %s/config.json: %m", image);
 	return 0;
 }
 

@@ -9,12 +9,13 @@
 #include <iniparser/iniparser.h>
 
 #include "config.h"
+#include "container.h"
 #include "log.h"
 #include "policy.h"
 
 static const char *const config_keys[] = {
 	"socket_path", "socket_group", "state_dir", "policy_dir", "default_policy",
-	"idle_timeout", "max_sandboxes", "max_sandboxes_per_user", "max_connections_per_user",
+	"idle_timeout", "setup_timeout", "max_sandboxes", "max_sandboxes_per_user", "max_connections_per_user",
 	"log_level",
 };
 
@@ -33,6 +34,7 @@ static int config_defaults(struct rvisord_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->idle_timeout_usec = 60 * 1000000ULL;
+	c->setup_timeout_usec = CONTAINER_SETUP_TIMEOUT_MS * 1000ULL;
 	c->max_sandboxes = 256;
 	c->max_sandboxes_per_user = 32;
 	c->max_connections_per_user = 64;
@@ -79,6 +81,11 @@ static int config_apply(struct rvisord_config *c, const char *path, const char *
 			why = "not a number of seconds (0 to 86400; 0: never exit)";
 		else
 			c->idle_timeout_usec = v * 1000000ULL;
+	} else if (strcmp(key, "setup_timeout") == 0) {
+		if (parse_uint(value, 3600, &v) < 0 || v == 0)
+			why = "not a number of seconds from 1 to 3600";
+		else
+			c->setup_timeout_usec = v * 1000000ULL;
 	} else if (strcmp(key, "max_sandboxes") == 0) {
 		if (parse_uint(value, RVISOR_MAX_SANDBOXES, &v) < 0 || v == 0)
 			why = "not a number from 1 to 1024";

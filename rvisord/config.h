@@ -14,6 +14,7 @@ struct rvisord_config {
 	char *policy_dir;
 	char *default_policy;
 	uint64_t idle_timeout_usec; /* exit after this long with no sandbox and no client; 0: never */
+	uint64_t setup_timeout_usec; /* a sandbox's init that takes longer for its setup is killed */
 	unsigned max_sandboxes;
 	unsigned max_sandboxes_per_user;   /* running or starting, per caller other than root */
 	unsigned max_connections_per_user; /* open varlink connections, per caller other than root */

@@ -190,7 +190,7 @@ static void setup_dev(const struct container_child *a)
 	ensure_dir(a, "/dev/pts", 0755);
 	/* A new devpts instance: the sandbox sees only ptys it opens itself, never the host's. */
 	do_mount(a, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		 "newinstance,ptmxmode=0666,mode=0620,gid=5");
+		 a->devpts_options);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlink(links[i].target, links[i].path) < 0)
 			fail(a, errno, "Cannot create %s in the sandbox", links[i].path);

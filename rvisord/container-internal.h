@@ -52,6 +52,7 @@ struct container_child {
 	const char *upper, *work, *merged; /* in state_dir: the overlay's directories */
 	const char *overlay_options; /* "lowerdir=/proc/self/fd/N,upperdir=...,workdir=..." */
 	const char *hostname;
+	const char *devpts_options; /* gid= the host's gid for the sandbox's tty group (5) */
 	char **argv;           /* NULL-terminated */
 	char **env;            /* NULL-terminated, the workload's whole environment */
 	const char *cwd;

@@ -26,6 +26,8 @@
 #include "policy.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* The group of terminals, as every distribution numbers it. */
+#define TTY_GID 5
 /* rm_rf() descends this deep, then moves what is deeper up to the top and goes on there:
  * a workload's deeply nested tree costs neither stack nor fds. */
 #define RM_RF_MAX_DEPTH 64
@@ -422,6 +424,7 @@ int container_stdio_check(int fd, const char **ret_reason)
 struct prepared {
 	char *overlay_options;
 	char *storage_options;
+	char *devpts_options;
 	char *upper, *work, *merged;
 	char **env;
 	cap_t no_caps, root_caps;
@@ -431,6 +434,7 @@ static void prepared_done(struct prepared *p)
 {
 	free(p->overlay_options);
 	free(p->storage_options);
+	free(p->devpts_options);
 	free(p->upper);
 	free(p->work);
 	free(p->merged);
@@ -617,6 +621,12 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	r = make_caps(spec->uid_map ? spec->capabilities : 0, &p);
 	if (r < 0)
 		return r;
+	/* Ptys belong to group tty (5) as the sandbox sees it: in a user namespace that is the
+	 * host gid it maps 5 to (unmapped: the plain 5, which shows as nogroup inside). */
+	if (asprintf(&p.devpts_options, "newinstance,ptmxmode=0666,mode=0620,gid=%" PRId64,
+		     spec->gid_map && idmap_outside(spec->gid_map, TTY_GID) >= 0 ?
+			     idmap_outside(spec->gid_map, TTY_GID) : TTY_GID) < 0)
+		return -ENOMEM;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -698,6 +708,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.merged = p.merged,
 		.overlay_options = p.overlay_options,
 		.hostname = hostname,
+		.devpts_options = p.devpts_options,
 		.argv = argv,
 		.env = p.env,
 		.cwd = cwd,

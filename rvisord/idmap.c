@@ -90,10 +90,15 @@ int idmap_for_caller(const char *subid_file, const char *name, uint32_t id, stru
 
 bool idmap_contains(const struct idmap *m, uint32_t id)
 {
+	return idmap_outside(m, id) >= 0;
+}
+
+int64_t idmap_outside(const struct idmap *m, uint32_t id)
+{
 	for (unsigned i = 0; i < m->n; i++)
 		if (id >= m->ranges[i].inside && id - m->ranges[i].inside < m->ranges[i].count)
-			return true;
-	return false;
+			return (int64_t)m->ranges[i].outside + (id - m->ranges[i].inside);
+	return -ENOENT;
 }
 
 uint64_t idmap_size(const struct idmap *m)

@@ -38,6 +38,9 @@ int idmap_for_caller(const char *subid_file, const char *name, uint32_t id, stru
 /* Whether inside id is mapped. */
 bool idmap_contains(const struct idmap *m, uint32_t id);
 
+/* The host's id for inside id, or -ENOENT when it is not mapped. */
+int64_t idmap_outside(const struct idmap *m, uint32_t id);
+
 /* The number of ids mapped (0..count-1 when the ranges are contiguous, which they are). */
 uint64_t idmap_size(const struct idmap *m);
 

@@ -344,10 +344,11 @@ static void setup_failed(struct sandbox *s, int r, const char *reason)
 static int on_setup_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct sandbox *s = userdata;
-	char reason[96];
+	char reason[128];
 
-	snprintf(reason, sizeof(reason), "The sandbox's init did not finish its setup in %d s.",
-		 CONTAINER_SETUP_TIMEOUT_MS / 1000);
+	snprintf(reason, sizeof(reason),
+		 "The sandbox's init did not finish its setup in %" PRIu64 " s (setup_timeout in rvisord.conf).",
+		 s->m->config->setup_timeout_usec / 1000000);
 	setup_failed(s, -ETIMEDOUT, reason);
 	return 0;
 }
@@ -618,7 +619,7 @@ static int sandbox_watch(struct manager *m, struct sandbox *s)
 		r = sd_event_source_set_priority(s->setup_io, SD_EVENT_PRIORITY_IMPORTANT);
 	if (r >= 0)
 		r = sd_event_add_time_relative(m->event, &s->setup_timer, CLOCK_MONOTONIC,
-					       CONTAINER_SETUP_TIMEOUT_MS * 1000ULL, 0, on_setup_timeout, s);
+					       m->config->setup_timeout_usec, 0, on_setup_timeout, s);
 	return r;
 }
 

@@ -1,9 +1,10 @@
 # Starting and stopping a private rvisord for a test file: its own socket, state directory
-# and policy directory under $BATS_FILE_TMPDIR, the seccomp platform (no module on the host).
+# and policy directory under $RVISOR_TEST_DIR (default $BATS_FILE_TMPDIR), the seccomp
+# platform (no module on the host).
 
 # start_daemon [EXTRA rvisord.conf LINES...]
 start_daemon() {
-	export D=$BATS_FILE_TMPDIR
+	export D=${RVISOR_TEST_DIR:-$BATS_FILE_TMPDIR}
 	export IMAGE=$D/image
 	export POLICIES=$D/policies
 	mkdir -p "$POLICIES"
@@ -19,6 +20,7 @@ start_daemon() {
 	} >"$D/rvisord.conf"
 	RVISOR_DEVICE=/nonexistent/rvisor "$RVISORD" --config "$D/rvisord.conf" >"$D/rvisord.log" 2>&1 &
 	echo $! >"$D/rvisord.pid"
+	DAEMON_PID=$!
 	for _ in $(seq 100); do
 		grep -q "ready" "$D/rvisord.log" && break
 		sleep 0.05
@@ -29,7 +31,7 @@ start_daemon() {
 
 stop_daemon() {
 	local pid
-	pid=$(cat "$BATS_FILE_TMPDIR/rvisord.pid" 2>/dev/null) || return 0
+	pid=$(cat "${RVISOR_TEST_DIR:-$BATS_FILE_TMPDIR}/rvisord.pid" 2>/dev/null) || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -40,8 +42,9 @@ stop_daemon() {
 
 # Nothing a sandbox needed may outlive it: state directories, mounts, processes.
 assert_nothing_left() {
-	[ -z "$(ls -A "$BATS_FILE_TMPDIR/state" 2>/dev/null)" ] || { ls -la "$BATS_FILE_TMPDIR/state"; false; }
-	! grep -q "$BATS_FILE_TMPDIR/state" /proc/self/mountinfo
+	local state=${RVISOR_TEST_DIR:-$BATS_FILE_TMPDIR}/state
+	[ -z "$(ls -A "$state" 2>/dev/null)" ] || { ls -la "$state"; false; }
+	! grep -q "$state" /proc/self/mountinfo
 }
 
 # rv ARGS...: rvisorctl run against the private daemon and image.

@@ -71,7 +71,10 @@ load lib
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"unknown section [other]"* ]]
 	for kv in "idle_timeout = soon" "idle_timeout = -1" "max_sandboxes = 0" "max_sandboxes = 5000" \
-		"default_policy = ../etc" "state_dir = relative/dir" "socket_path = sock" "socket_group ="; do
+		"default_policy = ../etc" "state_dir = relative/dir" "socket_path = sock" "socket_group =" \
+		"setup_timeout = 0" "setup_timeout = 3601" "setup_timeout = 1s" \
+		"max_sandboxes_per_user = 0" "max_sandboxes_per_user = 2000" "max_sandboxes_per_user = x" \
+		"max_connections_per_user = 1" "max_connections_per_user = 70000" "max_connections_per_user = -3"; do
 		printf '[rvisord]\n%s\n' "$kv" >"$c"
 		run "$RVISORD" --config "$c"
 		echo "$kv -> $status: $output"

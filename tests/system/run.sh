@@ -2,11 +2,14 @@
 # The full-system test: rvisor installed from its Debian packages on a real Debian 12 with
 # systemd, booted in QEMU, used the way a user uses it. Prints TAP (one plan, at the end).
 #   1. A Debian 12 tree (debootstrap minbase + systemd, kernel, headers, dkms, …) in
-#      build/system/base/, cached: rebuilt only when its recipe (the package list) changes.
+#      build/system/base/, and an image for a sandbox, Debian's nginx in a minbase tree of
+#      its own, in build/system/nginx-image/; each cached: rebuilt only when its recipe (the
+#      package list) changes.
 #   2. A per-run overlay of it: `apt install ./rvisor-dkms_*.deb ./rvisor_*.deb` in a chroot
 #      (DKMS builds rvisor.ko for the tree's kernel); a user alice in group rvisor, a user bob
-#      outside it, /srv/busybox, idle_timeout = 5, tests/system/guest-test.sh as a oneshot
-#      unit after multi-user.
+#      outside it, /srv/busybox, /home/alice/nginx (the nginx image re-owned to alice's ids
+#      and subordinate ids by tests/images/shift-ids.sh, as rootless podman stores images),
+#      idle_timeout = 5, tests/system/guest-test.sh as a oneshot unit after multi-user.
 #   3. An ext4 image made from the tree with `mke2fs -d` (no loop mounts), booted in the
 #      background with the tree's own kernel and initramfs-tools initrd (KVM when it works,
 #      else TCG).
@@ -15,7 +18,7 @@
 #   5. The guest's TAP comes back on ttyS1; the console is kept in build/system/console.log.
 #      The host adds: the guest reported, finished in time, and its kernel log is clean.
 #   tests/system/run.sh              the whole test
-#   tests/system/run.sh --base-only  only prepare the cached Debian tree (e.g. to warm a CI cache)
+#   tests/system/run.sh --base-only  only prepare the cached trees (e.g. to warm a CI cache)
 # Environment: RVISOR_SYSTEM_DEBS=DIR (use the rvisor_*.deb and rvisor-dkms_*.deb there instead
 # of running `make deb`), RVISOR_SYSTEM_TIMEOUT (guest seconds, default 420),
 # RVISOR_SYSTEM_ACCEL (auto, kvm or tcg), RVISOR_SYSTEM_MIRROR (default
@@ -52,6 +55,13 @@ BASE_PACKAGES="systemd systemd-sysv udev dbus kmod initramfs-tools zstd linux-im
 base_list=$(echo $BASE_PACKAGES)
 # Bump when the way the tree is built changes (it is part of the cache key).
 BASE_RECIPE=2
+
+# The image alice runs in a sandbox: Debian's nginx package with its configuration untouched,
+# in a minbase tree of its own (nginx is never installed in the system itself).
+nginx_image=$sysdir/nginx-image
+NGINX_PACKAGES="nginx"
+# Bump when the way the image is built changes (it is part of the cache key).
+NGINX_RECIPE=1
 
 n=0 failed=0 t0=$(date +%s)
 tap() { # tap OK|NOT DESCRIPTION
@@ -108,7 +118,7 @@ cleanup() {
 	# A console the run did not get to copy (interrupted) is still worth keeping.
 	[ ! -s "$rundir/console.raw" ] || [ -s "$console" ] || tr -d '\r' <"$rundir/console.raw" >"$console"
 	if [ "${RVISOR_SYSTEM_KEEP:-0}" != 1 ]; then
-		safe_rm "$rundir" "$base.new"
+		safe_rm "$rundir" "$base.new" "$nginx_image.new"
 	fi
 }
 # On a signal: the trap may run inside a function whose output is redirected to a log, so
@@ -225,6 +235,46 @@ kver=$(sed -n 's/^kernel: //p' "$base/.rvisor-system-base")
 second=$(sed -n 's/^second: //p' "$base/.rvisor-system-base")
 second_kver=${second#linux-headers-}
 tap OK "Debian $suite tree with systemd, kernel $kver and dkms ($base_how)"
+
+# The nginx image: from the suite's release (no -updates, no -security: it serves one page
+# on a loopback no one else reaches), without documentation, apt lists, caches or device
+# nodes (rvisord makes the sandbox's /dev).
+nginx_key=$(printf '%s\n' "recipe=$NGINX_RECIPE" "suite=$suite" "mirror=$mirror" \
+	"$NGINX_PACKAGES" | sha256sum | cut -c1-16)
+build_nginx_image() {
+	local new=$nginx_image.new version
+	safe_rm "$new" || return 1
+	mkdir -p "$new"
+	note "debootstrap $suite (minbase) with $NGINX_PACKAGES into $new"
+	debootstrap --variant=minbase --include="${NGINX_PACKAGES// /,}" "$suite" "$new" "$mirror" 2>&1 |
+		grep -vE '^I: (Retrieving|Validating|Extracting|Unpacking|Configuring)' | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	umount_under "$new"
+	in_tree "$new" apt-get clean
+	rm -rf "$new"/var/lib/apt/lists/* "$new"/var/cache/apt/*.bin "$new"/var/cache/debconf/*-old \
+		"$new"/usr/share/doc/* "$new"/usr/share/man/* "$new"/usr/share/info/* \
+		"$new"/usr/share/locale/* "${new:?}"/dev/*
+	version=$(in_tree "$new" dpkg-query -W -f '${Version}' nginx 2>/dev/null)
+	# The package's own page, which its postinst put in the default site's root.
+	[ -x "$new/usr/sbin/nginx" ] && [ -f "$new/etc/nginx/sites-available/default" ] &&
+		[ -L "$new/etc/nginx/sites-enabled/default" ] &&
+		grep -qs 'Welcome to nginx' "$new/var/www/html/index.nginx-debian.html" ||
+		{ note "no nginx, default site or welcome page in $new"; return 1; }
+	printf 'key: %s\nnginx: %s\npackages: %s\n' "$nginx_key" "$version" "$NGINX_PACKAGES" \
+		>"$new/.rvisor-system-nginx"
+	safe_rm "$nginx_image" || return 1
+	mv "$new" "$nginx_image"
+}
+if [ -f "$nginx_image/.rvisor-system-nginx" ] &&
+	grep -qxF "key: $nginx_key" "$nginx_image/.rvisor-system-nginx"; then
+	nginx_how="cached"
+else
+	s=$(date +%s)
+	build_nginx_image || fatal "nginx image built with debootstrap into $nginx_image"
+	nginx_how="built in $(($(date +%s) - s))s"
+fi
+tap OK "nginx $(sed -n 's/^nginx: //p' "$nginx_image/.rvisor-system-nginx") image, \
+$(du -smx "$nginx_image" | cut -f1) MiB, $(find "$nginx_image" | wc -l) files ($nginx_how)"
 [ "$base_only" = 0 ] || finish
 
 # --- 2. The packages -----------------------------------------------------------------------
@@ -297,6 +347,38 @@ check "the package created group rvisor" eval 'in_tree "$root" getent group rvis
 		printf '/dev/vda / ext4 rw 0 0\n' >"$root/etc/fstab"
 } 2>&1 | comment
 check "alice (group rvisor), bob, /srv/busybox, idle_timeout = 5 and the test unit set up" [ "${PIPESTATUS[0]}" -eq 0 ]
+
+# alice's nginx image, stored the way rootless podman stores hers: the sandbox of a user runs in
+# a user namespace whose 0 is the user's uid and whose 1..N are the user's /etc/subuid range
+# (likewise gids), so a file of uid k > 0 in the image belongs to subuid_start + k - 1.
+# Debian's passwd ships /etc/subuid and /etc/subgid (empty), and useradd gives each new user
+# SUB_UID_COUNT (65536) ids from SUB_UID_MIN (100000) when they exist; the ranges are made here
+# only if that ever stops being so.
+subid_range() { # subid_range FILE USER: "START COUNT" of the user's first range
+	awk -F: -v u="$2" '$1 == u { print $2, $3; exit }' "$1"
+}
+alice_image() {
+	local img=$root/home/alice/nginx uid gid su sg n sn
+	uid=$(in_tree "$root" id -u alice) && gid=$(in_tree "$root" id -g alice) || return 1
+	if [ -z "$(subid_range "$root/etc/subuid" alice)" ] || [ -z "$(subid_range "$root/etc/subgid" alice)" ]; then
+		echo "useradd gave alice no subordinate ids: adding 100000-165535"
+		in_tree "$root" usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice || return 1
+	fi
+	read -r su n < <(subid_range "$root/etc/subuid" alice)
+	read -r sg sn < <(subid_range "$root/etc/subgid" alice)
+	if [ "$sn" -lt "$n" ]; then n=$sn; fi
+	echo "alice: uid $uid, gid $gid, subuid $su (+$n), subgid $sg; $NGINX_PACKAGES image into /home/alice/nginx"
+	mkdir "$img" && cp -a "$nginx_image/." "$img/" && rm "$img/.rvisor-system-nginx" &&
+		tests/images/shift-ids.sh "$img" "$uid" "$gid" "$su" "$sg" $((n + 1)) &&
+		[ "$(stat -c %u:%g "$img" "$img/etc/nginx/nginx.conf" | sort -u)" = "$uid:$gid" ]
+}
+s=$(date +%s)
+alice_image 2>&1 | comment
+rc=${PIPESTATUS[0]}
+check "/home/alice/nginx: the nginx image owned by alice's uid and subordinate ids ($(($(date +%s) - s))s)" \
+	[ "$rc" -eq 0 ]
+check "nginx is not installed in the system itself (only in alice's image)" \
+	eval '[ ! -e "$root/usr/sbin/nginx" ] && ! in_tree "$root" dpkg -s nginx >/dev/null 2>&1'
 
 # The image gets the system as a user has it: no chroot mounts, no policy-rc.d, dpkg syncing.
 unmount_tree "$root"

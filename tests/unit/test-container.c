@@ -1083,6 +1083,16 @@ static void stop(struct container *c, int out_fd)
 		close(out_fd);
 }
 
+/* spec_init() for a sandbox in a user namespace with these maps and docker's capabilities. */
+static void spec_userns(struct container_spec *s, char **argv, const struct idmap *um,
+			const struct idmap *gm)
+{
+	spec_init(s, argv);
+	s->uid_map = um;
+	s->gid_map = gm;
+	s->capabilities = POLICY_CAPS_DEFAULT;
+}
+
 /* In a user namespace: root inside is the caller's uid outside (and so are its files), holds
  * docker's capabilities over what its namespace owns and nothing over the host's own files;
  * other users inside hold none and are subordinate ids outside. */
@@ -1104,10 +1114,7 @@ static void test_userns(void)
 
 	write_path(secret, "s3cret\n");
 	chmod(secret, 0600);
-	spec_init(&s, look);
-	s.uid_map = &um;
-	s.gid_map = &gm;
-	s.capabilities = POLICY_CAPS_DEFAULT;
+	spec_userns(&s, look, &um, &gm);
 	c = start_until_ready(&s, &out);
 	ok(c != NULL, "a sandbox in a user namespace starts");
 	if (c) {
@@ -1143,10 +1150,7 @@ static void test_userns(void)
 	look = sv("sh", "-c",
 		  "id -u; touch /tmp/www && chown 33:33 /tmp/www && echo chown-ok;"
 		  "cat /etc/rvisor-secret 2>&1; echo x >> /etc/motd 2>&1; cat /proc/self/uid_map", NULL);
-	spec_init(&s, look);
-	s.uid_map = &um;
-	s.gid_map = &gm;
-	s.capabilities = POLICY_CAPS_DEFAULT;
+	spec_userns(&s, look, &um, &gm);
 	run(&s, NULL, &res);
 	is_int(res.r, 0, "started again");
 	ok(contains(res.out, "0\nchown-ok\n"), "root inside, chown to a mapped id works");
@@ -1157,12 +1161,18 @@ static void test_userns(void)
 	   "uid_map as the daemon wrote it");
 	result_done(&res);
 
+	/* A pty opened inside belongs to its tty group (5) as the sandbox sees it. */
+	look = sv("sh", "-c", "exec 3<>/dev/ptmx; stat -c %u:%g /dev/pts/0", NULL);
+	spec_userns(&s, look, &um, &gm);
+	run(&s, NULL, &res);
+	ok(contains(res.out, "0:5"), "a pty's slave is owned by root:tty inside (devpts gid mapped)");
+	if (!contains(res.out, "0:5"))
+		printf("# %s\n", res.out);
+	result_done(&res);
+
 	/* Another user inside: no capabilities, its id a subordinate one. */
 	look = sv("sh", "-c", "id -u; grep -E '^CapEff' /proc/self/status; chown 0 /tmp 2>&1", NULL);
-	spec_init(&s, look);
-	s.uid_map = &um;
-	s.gid_map = &gm;
-	s.capabilities = POLICY_CAPS_DEFAULT;
+	spec_userns(&s, look, &um, &gm);
 	s.user_set = true;
 	s.uid = 1000;
 	s.gid = 1000;
@@ -1173,9 +1183,7 @@ static void test_userns(void)
 
 	/* A narrower set from the policy. */
 	look = sv("sh", "-c", "grep -E '^CapEff' /proc/self/status; chown 33 /tmp/ 2>&1", NULL);
-	spec_init(&s, look);
-	s.uid_map = &um;
-	s.gid_map = &gm;
+	spec_userns(&s, look, &um, &gm);
 	s.capabilities = 1ULL << CAP_KILL;
 	run(&s, NULL, &res);
 	ok(contains(res.out, "CapEff:\t0000000000000020\n"), "the policy's narrower set (KILL only)");

@@ -553,6 +553,39 @@ static void test_error_message(void)
 	}
 }
 
+static void test_read_text(void)
+{
+	char *text = NULL;
+	int p[2];
+
+	if (pipe(p) < 0)
+		abort();
+	if (write(p[1], "hello\n", 6) != 6)
+		abort();
+	close(p[1]);
+	is_int(cli_read_text(p[0], 6, &text), 0, "read_text: 6 bytes of 6 allowed");
+	is_str(text, "hello\n", "read_text: the text, NUL-terminated");
+	free(text);
+	text = NULL;
+	close(p[0]);
+	if (pipe(p) < 0)
+		abort();
+	if (write(p[1], "hello\n", 6) != 6)
+		abort();
+	close(p[1]);
+	is_int(cli_read_text(p[0], 5, &text), -EFBIG, "read_text: one byte over: -EFBIG");
+	close(p[0]);
+	if (pipe(p) < 0)
+		abort();
+	if (write(p[1], "a\0b", 3) != 3)
+		abort();
+	close(p[1]);
+	is_int(cli_read_text(p[0], 10, &text), -EBADMSG, "read_text: a NUL byte: -EBADMSG");
+	close(p[0]);
+	ok(!text, "read_text: *ret untouched on failure");
+	is_int(cli_read_text(-1, 10, &text), -EBADF, "read_text: a bad fd: -EBADF");
+}
+
 int main(void)
 {
 	test_size();
@@ -569,5 +602,6 @@ int main(void)
 	test_bundle_root_path();
 	test_open_beneath();
 	test_error_message();
+	test_read_text();
 	return tap_done();
 }

@@ -29,7 +29,9 @@ cp -r /usr/libexec/bats-core "$root/usr/libexec/"
 install -m755 build/rvisord "$root/usr/sbin/rvisord"
 install -m755 build/rvisorctl "$root/usr/bin/rvisorctl"
 install -m755 /usr/bin/jq "$root/usr/bin/jq" # the suites read rvisorctl's --json
-elfs=(build/rvisord build/rvisorctl /usr/bin/jq)
+# setpriv (util-linux): the privilege suite runs rvisorctl as ordinary users
+install -m755 /usr/bin/setpriv "$root/usr/bin/setpriv"
+elfs=(build/rvisord build/rvisorctl /usr/bin/jq /usr/bin/setpriv)
 # The startup benchmark's peers, from Debian's packages (scripts/install-deps.sh). One that is
 # missing here is left out; bench/run-vm.sh then reports it as n/a.
 for peer in bwrap crun firejail; do
@@ -86,8 +88,25 @@ RVISOR_ABI=$abi
 RVISOR_KVER=$kver
 EOT
 
-printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
-printf 'root:x:0:\nrvisor:x:990:\nnogroup:x:65534:\n' >"$root/etc/group"
+# Users for the privilege suite: alice and bob in group rvisor (alice with subordinate ids),
+# carol outside it.
+cat >"$root/etc/passwd" <<'EOT'
+root:x:0:0:root:/root:/bin/bash
+alice:x:1000:1000:alice:/nonexistent:/bin/sh
+bob:x:1001:1001:bob:/nonexistent:/bin/sh
+carol:x:1002:1002:carol:/nonexistent:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOT
+cat >"$root/etc/group" <<'EOT'
+root:x:0:
+rvisor:x:990:alice,bob
+alice:x:1000:
+bob:x:1001:
+carol:x:1002:
+nogroup:x:65534:
+EOT
+echo alice:200000:65536 >"$root/etc/subuid"
+echo alice:200000:65536 >"$root/etc/subgid"
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -170,6 +170,18 @@ start_bg() {
 	[[ "$output" == *'"exit_code":0'* ]]
 }
 
+@test "an image that only exists in the caller's own mount namespace is refused, not guessed" {
+	# root's here (unshare needs it); rvisord finds no such directory in its own namespace
+	run unshare -m bash -c 'mount -t tmpfs t /mnt && cp -a "$1/." /mnt/ && exec 5</mnt &&
+		"$2" --fd /dev/null --fd fd:1 --fd fd:2 --fd fd:5 "$3" < <(printf "%s\0" "$4")' _ \
+		"$IMAGE" "$ROOT/build/tools/varlink-raw" "$RVISOR_SOCKET" \
+		'{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"/mnt","argv":["true"]}}'
+	[[ "$output" == *io.rvisor.Manager.SandboxFailed* ]]
+	[[ "$output" == *"not reachable"* || "$output" == *"changed while the sandbox started"* ]]
+	[[ "$output" != *exit_code* ]]
+	assert_nothing_left
+}
+
 @test "a bundle's root.path cannot lead outside: rvisord uses the directory the caller sent" {
 	run raw "$A" --fd /dev/null --fd fd:1 --fd fd:2 --fd "dir:$D/img-a" \
 		'{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"/b","argv":["cat","/etc/motd"],"bundle_config":"{\"root\":{\"path\":\"/\"}}"}}'

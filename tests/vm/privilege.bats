@@ -93,6 +93,15 @@ assert_nothing_left() {
 	[[ "$output" == *served-from-80* ]]
 }
 
+@test "capabilities or not, the policy still refuses new namespaces and mounts to the sandbox's root" {
+	run as alice rvisorctl run --image "$IMAGE" -- sh -c '
+		unshare -U true 2>&1 && echo userns-made
+		unshare -n true 2>&1 && echo netns-made
+		mount -t proc p /proc 2>&1 && echo mounted
+		chroot / true 2>&1 && echo chrooted; true'
+	[[ "$output" != *made* && "$output" != *mounted* && "$output" != *chrooted* ]]
+}
+
 @test "bob (no subordinate ids) cannot run as another uid; alice can, inside her range only" {
 	run as bob rvisorctl run --user 1000 --image "$IMAGE" -- true
 	[ "$status" -eq 125 ]

@@ -5,6 +5,7 @@
 #   make demo            build everything, boot Debian's kernel in QEMU with rvisor.ko loaded
 #   make bench           the benchmarks, in the VM: ratios against native
 #   make system-test     the Debian packages on a booted Debian 12 with systemd
+#   make kernels-test    rvisor.ko built for and booted on Debian 13's 6.12 and sid's kernel
 #   make deps            install build and test dependencies with apt-get (needs root)
 #   make install         DESTDIR and PREFIX honoured
 #   make install-dkms    the module's source for DKMS, into $(DESTDIR)/usr/src/rvisor-$(VERSION)
@@ -60,7 +61,7 @@ HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h) 
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test system-test demo bench deps install
+.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test system-test kernels-test demo bench deps install
 all: userspace
 	@if [ -n "$(KDIR)" ] || scripts/kernel-version.sh >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory module; \
@@ -151,7 +152,8 @@ unit-test: $(UNIT_BIN)
 # VM suite: static helpers and the initramfs, rebuilt only when an input changed.
 VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm/helpers/%,$(wildcard tests/vm/helpers/*.c))
 VM_INPUTS := $(wildcard tests/vm/*.bats tests/vm/*.bash etc/rvisor/*.conf etc/rvisor/policies/*.conf) \
-	tests/vm/init tests/vm/mkinitramfs.sh tests/vm/kernel-log-problems.sh tests/images/make-busybox-image.sh
+	tests/vm/init tests/vm/mkinitramfs.sh tests/vm/kernel-log-problems.sh tests/images/make-busybox-image.sh \
+	tests/lib/kernel-modules.sh
 
 $(BUILD)/vm/helpers/%: tests/vm/helpers/%.c include/uapi/linux/rvisor.h
 	@mkdir -p $(dir $@)
@@ -159,14 +161,25 @@ $(BUILD)/vm/helpers/%: tests/vm/helpers/%.c include/uapi/linux/rvisor.h
 
 vm-helpers: $(VM_HELPERS)
 
-$(BUILD)/bench/syscall-bench: bench/syscall-bench.c include/uapi/linux/rvisor.h
+# Static, with the policy code rvisord uses (the layers table compiles a policy file and its
+# seccomp filter as rvisord does) and libseccomp's syscall names.
+BENCH_LIB_SRC := lib/policy.c lib/policy-names.c lib/policy-seccomp.c lib/device.c
+$(BUILD)/bench/syscall-bench: bench/syscall-bench.c $(BENCH_LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Iinclude/uapi -O2 -static -o $@ $<
+	$(CC) -std=gnu11 $(WARNINGS) $(CPPFLAGS_ALL) $(shell $(PKG_CONFIG) --cflags json-c libseccomp) \
+		-O2 -static -o $@ $< $(BENCH_LIB_SRC) -lseccomp
 
 vm-helpers: $(BUILD)/bench/syscall-bench
 
-$(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION
+VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION
+$(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(VM_USERSPACE)
 	tests/vm/mkinitramfs.sh $@ $(KVER)
+
+# Another kernel's initramfs: make VM_KERNEL=DIR build/vm/kernels/<release>/initramfs.cpio, DIR
+# prepared as tests/vm/run.sh describes (RVISOR_VM_KERNEL); its rvisor.ko, the host's user space.
+VM_KERNEL ?=
+$(BUILD)/vm/kernels/%/initramfs.cpio: $(VM_KERNEL)/rvisor.ko $(VM_KERNEL)/release $(VM_USERSPACE)
+	tests/vm/mkinitramfs.sh $@ $* $(VM_KERNEL)
 
 host-test: userspace $(ASAN_BIN) $(TEST_TOOLS) module
 	tests/run-all.sh host
@@ -181,6 +194,11 @@ demo:
 # The packages installed on a booted Debian 12 with systemd (tests/system/run.sh).
 system-test:
 	tests/run-all.sh system
+
+# rvisor.ko against Debian 13's and sid's own headers (in cached chroots of those suites), each
+# kernel booted in QEMU with a subset of the VM suites (tests/kernels/run.sh).
+kernels-test:
+	tests/run-all.sh kernels
 
 # Benchmarks in the VM: ratios against native, reported, never a test.
 bench:

@@ -1,9 +1,12 @@
 #!/bin/bash
 # The benchmarks, run inside the rvisor VM (tests/vm/init, rvisorvm=bench) as root: loads
-# rvisor.ko if needed and prints two Markdown tables.
+# rvisor.ko if needed and prints three Markdown tables.
 #  1. syscalls: rvisor against native, one row per comparison, each measured by
 #     `syscall-bench compare` (baseline and rvisor interleaved repetition by repetition).
-#  2. startup: `true` in a sandbox, end to end, natively and with rvisor (rvisorctl run
+#  2. layers: the default policy's two layers, rvisor.ko's gate and the seccomp filter, each
+#     alone and both, and the filter with the kernel's cache defeated, against native
+#     (`syscall-bench compare layers`, the five interleaved).
+#  3. startup: `true` in a sandbox, end to end, natively and with rvisor (rvisorctl run
 #     through an rvisord started here), bwrap, crun and firejail, measured by
 #     `syscall-bench exec` (the commands interleaved round by round).
 # A missed target is reported, never a failure, and so is a peer runtime that cannot run here
@@ -87,6 +90,55 @@ row "getppid from the host, a sandbox exists (host tax)" 1.10 host-tax getppid 2
 echo
 echo "rvisor-bench: $rows rows, $met met, $missed missed"
 
+# ---- the two layers: native, the gate, the seccomp filter, both -------------------------------
+policy=/etc/rvisor/policies/default.conf
+[ -r "$policy" ] || fail "$policy is missing"
+echo
+echo "rvisor layers benchmark: default.conf's table in rvisor.ko's gate and as the seccomp" \
+	"filter, each alone and both, and the filter with the kernel's cache defeated; each figure" \
+	"is the median of $reps repetitions, the five setups interleaved"
+echo
+echo "| benchmark | native ns | gate ns | filter ns | both ns | filter, uncached ns | gate | filter | both | filter, uncached | both / gate | target | |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+
+lrows=0 lmet=0 lmissed=0
+# layer_row LABEL TARGET BENCH ITERATIONS: TARGET bounds both / gate ("-": none, reported only)
+layer_row() {
+	local label=$1 target=$2 bench=$3 n=$(($4 * scale))
+	local out name native gate filter both nocache cells
+
+	out=$(syscall-bench -r "$reps" --policy "$policy" compare layers "$bench" "$n") ||
+		fail "$label: syscall-bench -r $reps --policy $policy compare layers $bench $n failed"
+	read -r name native gate filter both nocache <<<"$out"
+	if [ "$name" != "$bench" ] || ! [[ $native =~ ^[0-9]+\.[0-9]$ && $gate =~ ^[0-9]+\.[0-9]$ &&
+		$filter =~ ^[0-9]+\.[0-9]$ && $both =~ ^[0-9]+\.[0-9]$ && $nocache =~ ^[0-9]+\.[0-9]$ ]]; then
+		fail "$label: unexpected output from syscall-bench: '$out'"
+	fi
+	cells=$(awk -v n="$native" -v g="$gate" -v f="$filter" -v b="$both" -v u="$nocache" -v t="$target" 'BEGIN {
+		if (n <= 0 || g <= 0) { print "error"; exit }
+		v = t == "-" ? "" : (b / g <= t + 0 ? "met" : "missed")
+		printf "%.2fx | %.2fx | %.2fx | %.2fx | %.2fx | %s | %s\n", g / n, f / n, b / n, u / n, b / g,
+			(t == "-" ? "-" : "<= " t "x"), v
+	}')
+	[ "$cells" != error ] || fail "$label: native figure is $native ns"
+	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$native" "$gate" "$filter" "$both" "$nocache" "$cells"
+	lrows=$((lrows + 1))
+	case $cells in
+	*" met") lmet=$((lmet + 1)) ;;
+	*" missed") lmissed=$((lmissed + 1)) ;;
+	esac
+}
+
+# PASS syscalls without an argument rule: the kernel caches the filter's ALLOW, so the filter
+# should add next to nothing to the gate. ioctl has an argument rule: the filter runs each time.
+layer_row "getppid, PASS" 1.10 getppid 20000
+layer_row "open+close /dev/null, PASS" 1.10 openclose 3000
+layer_row "stat /rvisor, PASS" 1.10 stat 5000
+layer_row "ioctl FIONREAD, PASS with an argument rule (not cached)" - ioctl 20000
+
+echo
+echo "rvisor-bench layers: $lrows rows, $lmet met, $lmissed missed"
+
 # ---- startup: `true` in a sandbox, end to end -------------------------------------------------
 work=/tmp/rvisor-bench-startup
 image=$work/image
@@ -161,7 +213,7 @@ cmd[bwrap]="bwrap --ro-bind $image / --proc /proc --dev /dev --unshare-all --die
 cmd[crun]="crun run --bundle $bundle $crun_id"
 cmd[firejail]="firejail --noprofile --quiet --chroot=$fj_image /bin/true"
 what[native]="none: the reference"
-what[rvisor]="client -> rvisord (varlink); namespaces, overlay root, /dev, masked /proc, cgroup limits, dropped privileges, kernel gate (default policy)"
+what[rvisor]="client -> rvisord (varlink); namespaces, overlay root, /dev, masked /proc, cgroup limits, dropped privileges, kernel gate and seccomp filter (default policy)"
 what[bwrap]="all namespaces, the image bound read-only as /, new /proc and /dev; no overlay, cgroup or syscall filter"
 what[crun]="OCI bundle from crun spec: 5 namespaces, cgroup (device filter), masked paths, 3 capabilities, read-only root; no seccomp"
 what[firejail]="--noprofile --chroot: pid, ipc and mount namespaces, chroot, masked /proc and /sys; no network namespace, filter or cgroup"
@@ -196,7 +248,7 @@ for name in "${names[@]}"; do
 	[ ${#args[@]} -eq 0 ] || args+=(::)
 	args+=("$name" "${argv[@]}")
 done
-started_before=$(grep -c 'started: .*platform kernel' "$daemon_log" || true)
+started_before=$(grep -c 'started for uid [0-9]*: .*platform kernel, layers kernel+seccomp' "$daemon_log" || true)
 out=$(syscall-bench -r "$reps" exec "${args[@]}" 2>"$errors") ||
 	fail "syscall-bench -r $reps exec failed: $(tail -n 3 "$errors")"
 while read -r name a b; do
@@ -213,12 +265,12 @@ while read -r name a b; do
 	fi
 done <<<"$out"
 [ -n "${median[rvisor]:-}" ] || fail "syscall-bench exec reported no figure for rvisor: '$out'"
-# Every rvisor run went behind the kernel gate: rvisord logged each sandbox with platform
-# kernel, and none without it.
-started_after=$(grep -c 'started: .*platform kernel' "$daemon_log" || true)
+# Every rvisor run went behind both layers: rvisord logged each sandbox with the gate and the
+# filter, and none without the gate.
+started_after=$(grep -c 'started for uid [0-9]*: .*platform kernel, layers kernel+seccomp' "$daemon_log" || true)
 [ $((started_after - started_before)) -ge "$reps" ] ||
 	fail "rvisord logged $((started_after - started_before)) sandboxes on the kernel layer during $reps rvisor runs"
-! grep -q 'started: .*platform seccomp' "$daemon_log" ||
+! grep -q 'started for uid [0-9]*: .*platform seccomp' "$daemon_log" ||
 	fail "rvisord started sandboxes without the kernel layer: $(grep 'platform seccomp' "$daemon_log" | head -n 1)"
 
 echo

@@ -2,8 +2,9 @@
 # Host-side entry point of the benchmarks (`make bench`): boots the rvisor test VM exactly as
 # the VM suite does (tests/vm/run.sh --bench: same kernel, initramfs, accelerator choice and
 # kernel-log checks), where tests/vm/init runs bench/run-vm.sh instead of the bats suites.
-# Prints the guest's tables (syscalls, startup) and keeps them in build/bench/results.md. Exits
-# 1 when the VM or the benchmark failed, never because a target was missed.
+# Prints the guest's tables (syscalls, layers, startup) and keeps them in
+# build/bench/results.md. Exits 1 when the VM or the benchmark failed, never because a target
+# was missed.
 # Environment: as tests/vm/run.sh (RVISOR_KVER, RVISOR_VM_TIMEOUT, RVISOR_VM_ACCEL).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -20,6 +21,7 @@ if [ "$rc" -ne 0 ]; then
 fi
 # A run that printed no table never reads as a result.
 if ! grep -qE '^rvisor-bench: [0-9]+ rows, [0-9]+ met, [0-9]+ missed$' "$out.tmp" ||
+	! grep -qE '^rvisor-bench layers: [0-9]+ rows, [0-9]+ met, [0-9]+ missed$' "$out.tmp" ||
 	! grep -qE '^rvisor-bench startup: [0-9]+ rows, [0-9]+ measured, [0-9]+ n/a$' "$out.tmp"; then
 	echo "rvisor bench: the guest printed no complete tables; see build/vm/console.log" >&2
 	exit 1

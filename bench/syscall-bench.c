@@ -10,11 +10,15 @@
  *                                                       an idle child exists
  *   syscall-bench [-r REPS] compare pass|emulate|host-tax BENCH N
  *                                                       baseline and rvisor, interleaved
+ *   syscall-bench [-r REPS] [--policy FILE] compare layers BENCH N
+ *                                                       native, the gate, the seccomp filter
+ *                                                       and both, interleaved
  *   syscall-bench [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...
  *                                                       wall time of whole command lines
  *
  * BENCH: getppid, uname (raw syscalls, so that libc cannot cache them), openclose
- * (open("/dev/null") + close) or stat (stat("/rvisor")). One repetition times N calls with
+ * (open("/dev/null") + close), stat (stat("/rvisor")) or ioctl (FIONREAD on a pipe: a
+ * syscall with an argument rule, which the seccomp filter judges at every call). One repetition times N calls with
  * CLOCK_MONOTONIC after N/10 untimed warm-up calls; a figure is the median of REPS (default
  * 15) repetitions, in ns per call. Output: "BENCH NS", or for compare "BENCH BASELINE_NS
  * RVISOR_NS".
@@ -26,8 +30,18 @@
  *   emulate   as pass, but the policy emulates uname
  *   host-tax  this process while an idle child (init of a new pid namespace) exists and no
  *             sandbox does vs the same while that child is bound to a sandbox
+ *   layers    the syscall policy's two layers (docs/security.md) with a real policy, FILE
+ *             (default /etc/rvisor/policies/default.conf), five setups in turn, each
+ *             repetition starting one further on: native (a fresh child as for pass), the
+ *             gate (the child bound to a sandbox of FILE's table), the filter (the child
+ *             under FILE's seccomp filter, no sandbox), both (bound, and under the filter
+ *             built for behind the gate), as rvisord sets a sandbox up; and the filter with
+ *             the kernel's seccomp cache defeated (each program led by a load of an
+ *             argument), which shows what the cache saves. Output: "BENCH NATIVE_NS GATE_NS
+ *             FILTER_NS BOTH_NS UNCACHED_NS".
  * Every sandbox is checked after use: its counters must show the measured calls (gated, and
- * emulated where the policy says so), or for host-tax must not show this process's calls.
+ * emulated where the policy says so), or for host-tax must not show this process's calls. A
+ * child under the filter checks prctl(PR_GET_SECCOMP) says so before it measures.
  *
  * exec times whole command lines (the startup benchmark): each run forks, execs CMD (found
  * in PATH) with stdin and stdout on /dev/null and stderr inherited, and waits for it;
@@ -61,8 +75,16 @@
 #include <unistd.h>
 
 #include <linux/rvisor.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+
+#include "device.h"
+#include "policy.h"
 
 #define PROG "syscall-bench"
+#define DEFAULT_POLICY "/etc/rvisor/policies/default.conf"
 #define DEFAULT_REPS 15
 #define MAX_REPS 1001
 #define BENCH_NODENAME "bench"
@@ -70,12 +92,13 @@
 #define EXEC_MAX_CMDS 16
 #define EXEC_TIMEOUT_S 60
 
-enum bench { BENCH_GETPPID, BENCH_OPENCLOSE, BENCH_STAT, BENCH_UNAME };
+enum bench { BENCH_GETPPID, BENCH_OPENCLOSE, BENCH_STAT, BENCH_UNAME, BENCH_IOCTL };
 static const char *const bench_names[] = {
 	[BENCH_GETPPID] = "getppid",
 	[BENCH_OPENCLOSE] = "openclose",
 	[BENCH_STAT] = "stat",
 	[BENCH_UNAME] = "uname",
+	[BENCH_IOCTL] = "ioctl",
 };
 
 /* Where one repetition runs. */
@@ -86,9 +109,18 @@ enum setup {
 	SETUP_CHILD_EMULATE, /* that child bound to a sandbox: uname EMULATE, the rest PASS */
 	SETUP_HOST_IDLE,     /* this process while an idle child exists, no sandbox */
 	SETUP_HOST_TAX,      /* this process while that idle child is bound to a sandbox */
+	SETUP_CHILD_GATE,    /* a fresh child bound to a sandbox of the policy file's table */
+	SETUP_CHILD_FILTER,  /* a fresh child under the policy file's seccomp filter, no sandbox */
+	SETUP_CHILD_BOTH,    /* both: bound, and under the filter built for behind the gate */
+	SETUP_CHILD_NOCACHE, /* the filter with the kernel's cache defeated, no sandbox */
 };
 
 static int device_fd = -1;
+
+/* compare layers: the policy and its two filters, compiled before any child exists */
+static const char *policy_path = DEFAULT_POLICY;
+static struct rvisor_policy_config *layers_policy;
+static struct policy_seccomp *filter_alone, *filter_behind, filter_nocache;
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
@@ -109,8 +141,9 @@ __attribute__((noreturn)) static void usage(void)
 	      "       " PROG " [-r REPS] sandbox [--emulate-uname] BENCH N\n"
 	      "       " PROG " [-r REPS] host-tax BENCH N\n"
 	      "       " PROG " [-r REPS] compare pass|emulate|host-tax BENCH N\n"
+	      "       " PROG " [-r REPS] [--policy FILE] compare layers BENCH N\n"
 	      "       " PROG " [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...\n"
-	      "BENCH: getppid, openclose, stat, uname\n",
+	      "BENCH: getppid, openclose, stat, uname, ioctl\n",
 	      stderr);
 	exit(2);
 }
@@ -153,10 +186,19 @@ static double now_ns(void)
 /* n calls of the benchmark: 0, or -errno of the first call that failed. */
 static int run_calls(enum bench b, long n)
 {
+	static int pipe_fds[2] = { -1, -1 };
 	struct utsname u;
 	struct stat st;
+	int avail;
 
 	switch (b) {
+	case BENCH_IOCTL:
+		if (pipe_fds[0] < 0 && pipe2(pipe_fds, O_CLOEXEC) < 0)
+			return -errno;
+		for (long i = 0; i < n; i++)
+			if (ioctl(pipe_fds[0], FIONREAD, &avail) < 0)
+				return -errno;
+		return 0;
 	case BENCH_GETPPID:
 		for (long i = 0; i < n; i++)
 			if (syscall(SYS_getppid) < 0)
@@ -191,6 +233,8 @@ static const char *call_desc(enum bench b)
 		return "open+close /dev/null";
 	case BENCH_STAT:
 		return "stat " STAT_PATH;
+	case BENCH_IOCTL:
+		return "ioctl FIONREAD";
 	default:
 		return bench_names[b];
 	}
@@ -272,9 +316,21 @@ static void device_open(void)
 	if (v.abi_version != RVISOR_ABI_VERSION)
 		die("the loaded rvisor module speaks ABI %u, this program ABI %d: rebuild one of them",
 		    v.abi_version, RVISOR_ABI_VERSION);
+#ifdef RVISOR_IOC_SELFTEST
+	/* The module makes no sandbox until it has seen this kernel honour a skipped syscall. */
+	if (!(v.flags & RVISOR_VERSION_F_SKIP_VERIFIED)) {
+		int verdict, r = rvisor_device_selftest(device_fd, &verdict);
+
+		if (r < 0)
+			die("the module's skip self-test: %s", strerror(-r));
+		if (verdict != RVISOR_SELFTEST_HONOURED)
+			die("this kernel runs the syscalls rvisor.ko skips: no sandbox can be made here");
+	}
+#endif
 }
 
-static uint64_t sandbox_create(bool emulate_uname)
+/* A sandbox of table (NULL: everything PASS, uname EMULATE with emulate_uname). */
+static uint64_t sandbox_create(const struct rvisor_policy *table, bool emulate_uname)
 {
 	static struct rvisor_policy policy; /* 2.6 KiB: not on the stack */
 	struct rvisor_sandbox_spec spec;
@@ -283,8 +339,12 @@ static uint64_t sandbox_create(bool emulate_uname)
 	policy.default_action = RVISOR_ACTION_PASS;
 	for (int i = 0; i < RVISOR_NR_SYSCALLS; i++)
 		policy.syscalls[i].action = RVISOR_ACTION_PASS;
+	/* io_uring passes too: that must be said */
+	policy.flags = RVISOR_POLICY_UNGATED;
 	if (emulate_uname)
 		policy.syscalls[SYS_uname].action = RVISOR_ACTION_EMULATE;
+	if (table)
+		policy = *table;
 
 	memset(&spec, 0, sizeof(spec));
 	/* Should this program die, closing the device destroys the sandbox. */
@@ -354,6 +414,7 @@ struct job {
 	long n;
 	int reps;
 	bool expect_emulated_uname; /* check that uname answers with BENCH_NODENAME */
+	const struct policy_seccomp *filter; /* installed by the child before it waits */
 };
 
 __attribute__((noreturn)) static void child_fail(const char *what, int err)
@@ -368,6 +429,19 @@ __attribute__((noreturn)) static void child_main(int go, int result, const struc
 	char c;
 	ssize_t r;
 	int err;
+
+	/* As rvisord's workload does it: no_new_privs, then the prepared programs. */
+	if (job && job->filter) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			child_fail("PR_SET_NO_NEW_PRIVS", errno);
+		err = policy_seccomp_install(job->filter);
+		if (err < 0)
+			child_fail("installing the seccomp filter", -err);
+		if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2) {
+			fprintf(stderr, PROG ": in the child: PR_GET_SECCOMP does not say filter mode\n");
+			_exit(1);
+		}
+	}
 
 	do
 		r = read(go, &c, 1);
@@ -485,7 +559,8 @@ static void check_exit(int status, const char *who)
 
 static bool setup_sandboxed(enum setup s)
 {
-	return s == SETUP_CHILD_PASS || s == SETUP_CHILD_EMULATE || s == SETUP_HOST_TAX;
+	return s == SETUP_CHILD_PASS || s == SETUP_CHILD_EMULATE || s == SETUP_HOST_TAX ||
+	       s == SETUP_CHILD_GATE || s == SETUP_CHILD_BOTH;
 }
 
 /*
@@ -495,7 +570,7 @@ static bool setup_sandboxed(enum setup s)
  */
 static void run_setup(enum setup s, const struct job *job, double *ns)
 {
-	bool measuring_child = s == SETUP_CHILD || s == SETUP_CHILD_PASS || s == SETUP_CHILD_EMULATE;
+	bool measuring_child = s != SETUP_SELF && s != SETUP_HOST_IDLE && s != SETUP_HOST_TAX;
 	bool emulating = s == SETUP_CHILD_EMULATE && job->bench == BENCH_UNAME;
 	struct rvisor_sandbox_stats st;
 	uint64_t id = 0;
@@ -510,11 +585,14 @@ static void run_setup(enum setup s, const struct job *job, double *ns)
 	}
 
 	if (setup_sandboxed(s))
-		id = sandbox_create(s == SETUP_CHILD_EMULATE);
+		id = sandbox_create(s == SETUP_CHILD_GATE || s == SETUP_CHILD_BOTH ? &layers_policy->kernel : NULL,
+				    s == SETUP_CHILD_EMULATE);
 	if (measuring_child) {
 		struct job cj = *job;
 
 		cj.expect_emulated_uname = s == SETUP_CHILD_EMULATE;
+		cj.filter = s == SETUP_CHILD_FILTER ? filter_alone : s == SETUP_CHILD_BOTH ? filter_behind :
+			    s == SETUP_CHILD_NOCACHE ? &filter_nocache : NULL;
 		ch = child_spawn(&cj);
 	} else {
 		ch = child_spawn(NULL);
@@ -590,6 +668,60 @@ static void cmd_compare(enum setup base, enum setup rv, enum bench b, long n, in
 		run_setup(base_first ? rv : base, &job, base_first ? &rv_ns[i] : &base_ns[i]);
 	}
 	printf("%s %.1f %.1f\n", bench_names[b], median(base_ns, reps), median(rv_ns, reps));
+}
+
+/* The policy file and its filters, compiled as rvisord compiles them. */
+static void layers_prepare(void)
+{
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	r = policy_load_file(policy_path, &layers_policy, &err);
+	if (r < 0)
+		die("%s", err ?: strerror(-r));
+	r = policy_seccomp_compile(&layers_policy->kernel, 0, &filter_alone);
+	if (r >= 0)
+		r = policy_seccomp_compile(&layers_policy->kernel, POLICY_SECCOMP_WITH_GATE, &filter_behind);
+	if (r < 0)
+		die("cannot build %s's seccomp filter: %s", policy_path, strerror(-r));
+
+	/* The same programs, each led by a load of an argument that changes nothing: the
+	 * kernel's cache emulation gives up on it, so every syscall runs the BPF. What the
+	 * cache saves is the difference to the filter's figure. */
+	filter_nocache.n = filter_alone->n;
+	for (unsigned int i = 0; i < filter_alone->n; i++) {
+		const struct sock_fprog *from = &filter_alone->progs[i];
+		struct sock_filter *insns = calloc(from->len + 1U, sizeof(*insns));
+
+		if (!insns)
+			die("out of memory");
+		insns[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							 offsetof(struct seccomp_data, args));
+		memcpy(insns + 1, from->filter, from->len * sizeof(*insns));
+		filter_nocache.progs[i] = (struct sock_fprog){ .len = (unsigned short)(from->len + 1),
+								.filter = insns };
+	}
+}
+
+/* Native, the gate, the filter, both, the filter uncached: repetition i starts with setup
+ * i % 5 and goes round. */
+static void cmd_compare_layers(enum bench b, long n, int reps)
+{
+	static const enum setup setups[5] = { SETUP_CHILD, SETUP_CHILD_GATE, SETUP_CHILD_FILTER,
+					      SETUP_CHILD_BOTH, SETUP_CHILD_NOCACHE };
+	static double ns[5][MAX_REPS];
+	struct job job = { .bench = b, .n = n, .reps = 1 };
+
+	device_open();
+	layers_prepare();
+	for (int i = 0; i < reps; i++)
+		for (int k = 0; k < 5; k++) {
+			int which = (i + k) % 5;
+
+			run_setup(setups[which], &job, &ns[which][i]);
+		}
+	printf("%s %.1f %.1f %.1f %.1f %.1f\n", bench_names[b], median(ns[0], reps),
+	       median(ns[1], reps), median(ns[2], reps), median(ns[3], reps), median(ns[4], reps));
 }
 
 /* --- Whole command lines (exec) --------------------------------------------------------- */
@@ -725,6 +857,10 @@ int main(int argc, char *argv[])
 		reps = (int)parse_long(argv[i + 1], 1, MAX_REPS, "REPS");
 		i += 2;
 	}
+	if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) {
+		policy_path = argv[i + 1];
+		i += 2;
+	}
 	if (i >= argc)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -752,6 +888,12 @@ int main(int argc, char *argv[])
 
 		if (argc - i != 4)
 			usage();
+		if (strcmp(argv[i + 1], "layers") == 0) {
+			n = parse_long(argv[i + 3], 1, 1000000000L, "N");
+			pin_cpu();
+			cmd_compare_layers(parse_bench(argv[i + 2]), n, reps);
+			return 0;
+		}
 		if (strcmp(argv[i + 1], "pass") == 0) {
 			base = SETUP_CHILD;
 			rv = SETUP_CHILD_PASS;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "device.h"
 
@@ -46,6 +48,27 @@ int rvisor_version_check(const struct rvisor_version *v)
 	for (size_t i = 0; i < sizeof(v->reserved) / sizeof(v->reserved[0]); i++)
 		if (v->reserved[i] != 0)
 			return -EBADMSG;
+	return 0;
+}
+
+int rvisor_device_selftest(int fd, int *ret)
+{
+	struct rvisor_selftest t = { .op = RVISOR_SELFTEST_ARM };
+	long seen;
+
+	if (ioctl(fd, RVISOR_IOC_SELFTEST, &t) < 0)
+		return -errno;
+	/* The call the module skips: it answers RVISOR_SELFTEST_MAGIC if the kernel lets it. */
+	seen = syscall(SYS_getppid);
+	t = (struct rvisor_selftest){ .op = RVISOR_SELFTEST_CHECK };
+	if (ioctl(fd, RVISOR_IOC_SELFTEST, &t) < 0)
+		return -errno;
+	if (t.result != RVISOR_SELFTEST_HONOURED && t.result != RVISOR_SELFTEST_NOT_HONOURED)
+		return -EBADMSG;
+	/* The module's verdict and what this thread saw must agree. */
+	if ((t.result == RVISOR_SELFTEST_HONOURED) != (seen == RVISOR_SELFTEST_MAGIC))
+		return -EBADMSG;
+	*ret = (int)t.result;
 	return 0;
 }
 

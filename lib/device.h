@@ -20,6 +20,13 @@ int rvisor_device_version(int fd, struct rvisor_version *ret);
 /* Checks a VERSION answer is well formed: 0, or -EBADMSG. */
 int rvisor_version_check(const struct rvisor_version *v);
 
+/* Runs the module's skip self-test (RVISOR_IOC_SELFTEST) from the calling thread: arms it,
+ * calls getppid() directly, asks for the verdict. *ret: RVISOR_SELFTEST_HONOURED or
+ * _NOT_HONOURED. -EBUSY while sandboxes exist (the last verdict holds: see the VERSION
+ * flags). Call it with no other thread of the process in a syscall that matters: only this
+ * thread's getppid() is touched. */
+int rvisor_device_selftest(int fd, int *ret);
+
 /* Whether user space built against this header can talk to a module of that ABI. */
 bool rvisor_abi_compatible(unsigned int module_abi);
 

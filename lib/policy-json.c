@@ -121,6 +121,7 @@ static json_object *sandbox_json(const struct rvisor_policy_config *c)
 	     add(o, "kernel_layer",
 		 json_object_new_string(c->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED ? "required"
 											 : "preferred")) &&
+	     add(o, "layers", json_object_new_string(policy_layers_to_string(c->layers) ?: "both")) &&
 	     add(o, "storage", json_object_new_int64((int64_t)c->storage_max)) &&
 	     add(o, "userns",
 		 json_object_new_string(c->userns == POLICY_USERNS_ALWAYS ? "always" : "auto")) &&
@@ -186,7 +187,8 @@ json_object *policy_to_json(const struct rvisor_policy_config *c)
 	ok = add(compat, "ia32", json_object_new_boolean(!!(kp->flags & RVISOR_POLICY_ALLOW_COMPAT))) &&
 	     add(compat, "x32", json_object_new_boolean(!!(kp->flags & RVISOR_POLICY_ALLOW_X32))) &&
 	     add(compat, "namespaces",
-		 json_object_new_boolean(!!(kp->flags & RVISOR_POLICY_ALLOW_NAMESPACES)));
+		 json_object_new_boolean(!!(kp->flags & RVISOR_POLICY_ALLOW_NAMESPACES))) &&
+	     add(compat, "ungated", json_object_new_boolean(!!(kp->flags & RVISOR_POLICY_UNGATED)));
 	if (!ok) {
 		json_object_put(compat);
 		compat = NULL;

@@ -1,25 +1,45 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The seccomp fallback: a compiled struct rvisor_policy as libseccomp filters, for hosts
- * without rvisor.ko. Two filters, because libseccomp cannot say "allow ioctl for these
- * requests, EPERM for the others" in a filter whose default is something else (a syscall's
- * unconditional rule hides its conditional ones, and an unmatched condition falls through
- * to the filter's default):
+ * The policy's seccomp filter: a compiled struct rvisor_policy as libseccomp filters, built
+ * by the daemon before it clones a sandbox (exported to BPF, so that the child only has to
+ * install them) and installed by the workload just before its execve(). Without rvisor.ko it
+ * is the sandbox's syscall policy; with rvisor.ko it is the second layer under the gate.
+ * Seccomp runs first at syscall entry: what the filter refuses never reaches the gate, what
+ * it lets through (PASS, LOG, EMULATE) the gate judges again.
  *
- *   argument filter  default ERRNO(EPERM); every table syscall ALLOW, except those with an
- *                    argument rule, which are ALLOWed only for the listed values (clone3:
+ * Two filters, because libseccomp cannot say "allow ioctl for these requests, EPERM for the
+ * others" in a filter whose default is something else (a syscall's unconditional rule hides
+ * its conditional ones, and an unmatched condition falls through to the filter's default):
+ *
+ *   argument filter  only when an argument rule applies to a syscall that passes. Default
+ *                    ERRNO(EPERM); every table syscall ALLOW, except those with an argument
+ *                    rule, which are ALLOWed only for the listed values (clone3:
  *                    ERRNO(ENOSYS)); other architectures ALLOW (left to the main filter)
  *   main filter      the policy's action per syscall, its default for the rest, ENOSYS for
- *                    architectures the policy does not allow
+ *                    ia32 and x32 (libseccomp's bad-architecture action, and its check of
+ *                    the x32 bit on x86-64), as rvisor.ko refuses them
  *
  * The kernel runs every filter and keeps the most restrictive answer (KILL > ERRNO > LOG >
  * ALLOW), the newest filter's on a tie: so a PASS or LOG syscall is refused by a violated
  * argument rule, and a DENY, KILL or EMULATE one keeps its own action, as in rvisor.ko.
+ * tests/unit/test-policy.c runs the exported programs for every syscall number,
+ * architecture and ruled argument against rvisor.ko's decision.
+ *
+ * Speed: since Linux 5.11 the kernel emulates each filter once per syscall number when it is
+ * loaded and remembers the numbers every filter allows whatever the arguments; those skip
+ * the filters from then on. Only the syscalls with an argument rule (ioctl, socket,
+ * socketpair, prctl, clone, unshare) and what the policy refuses or logs run BPF each time.
  */
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
@@ -38,7 +58,7 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 
 #define _cleanup_seccomp_ _cleanup_(seccomp_releasep)
 
-static uint32_t scmp_action(unsigned int action, unsigned int error)
+static uint32_t scmp_action(unsigned int action, unsigned int error, unsigned int flags)
 {
 	switch (action) {
 	case RVISOR_ACTION_DENY:
@@ -46,10 +66,11 @@ static uint32_t scmp_action(unsigned int action, unsigned int error)
 	case RVISOR_ACTION_KILL:
 		return SCMP_ACT_KILL_PROCESS;
 	case RVISOR_ACTION_LOG:
-		return SCMP_ACT_LOG;
+		/* behind the gate, the gate logs it (as a record with the syscall's name) */
+		return flags & POLICY_SECCOMP_WITH_GATE ? SCMP_ACT_ALLOW : SCMP_ACT_LOG;
 	default:
-		/* PASS; EMULATE too: seccomp cannot emulate. The daemon gives the sandbox its own
-		 * UTS namespace, so uname and sethostname stay inside it. */
+		/* PASS; EMULATE too: seccomp cannot emulate. Behind the gate the call goes on to
+		 * it; alone, the sandbox's own UTS namespace keeps uname and sethostname inside. */
 		return SCMP_ACT_ALLOW;
 	}
 }
@@ -70,13 +91,13 @@ static int filter_new(uint32_t def, uint32_t badarch, scmp_filter_ctx *ret)
 	ctx = seccomp_init(def);
 	if (!ctx)
 		return -ENOMEM;
-	/* the caller sets no_new_privs: libseccomp's own prctl() could be filtered already */
+	/* the workload sets no_new_privs itself before it installs the filter */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (r >= 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch);
 	if (r < 0)
 		return r;
-	/* optional: the kernel's own errno from seccomp_load(); a binary tree over syscalls */
+	/* optional: the kernel's own errno; a binary tree over syscalls */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	*ret = TAKE_PTR(ctx);
@@ -162,30 +183,20 @@ static int args_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
 	return 0;
 }
 
-static int main_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
+/* The main filter: only x86-64, as rvisor.ko (libseccomp refuses the x32 bit on x86-64 with
+ * the bad-architecture action too). */
+static int main_filter_new(const struct rvisor_policy *p, unsigned int flags, scmp_filter_ctx *ret)
 {
 	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
-	uint32_t def = scmp_action(p->default_action, p->default_errno);
+	uint32_t def = scmp_action(p->default_action, p->default_errno, flags);
 	int r;
 
 	r = filter_new(def, SCMP_ACT_ERRNO(ENOSYS), &ctx);
 	if (r < 0)
 		return r;
-	/* rvisor.ko passes allowed ia32/x32 calls unexamined; here libseccomp applies the same
-	 * rules to them by syscall name, which is stricter */
-	if (p->flags & RVISOR_POLICY_ALLOW_COMPAT) {
-		r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
-		if (r < 0)
-			return r;
-	}
-	if (p->flags & RVISOR_POLICY_ALLOW_X32) {
-		r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
-		if (r < 0)
-			return r;
-	}
 	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
 		const struct rvisor_syscall_rule *rule = &p->syscalls[nr];
-		uint32_t a = scmp_action(rule->action, rule->error);
+		uint32_t a = scmp_action(rule->action, rule->error, flags);
 
 		if (a == def)
 			continue;
@@ -197,61 +208,122 @@ static int main_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
 	return 0;
 }
 
-/* Both filters, in load order; filters[0] may be NULL. */
-static int filters_new(const struct rvisor_policy *p, scmp_filter_ctx filters[2])
+/* ctx as a program of f's: libseccomp exports BPF to a descriptor only (2.5). */
+static int program_take(struct policy_seccomp *f, scmp_filter_ctx ctx)
 {
+	_cleanup_close_ int fd = memfd_create("rvisor-seccomp", MFD_CLOEXEC);
+	struct sock_filter *insns;
+	off_t size;
 	int r;
 
-	if (policy_kernel_validate(p) < 0)
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
+	insns = malloc((size_t)size);
+	if (!insns)
+		return -ENOMEM;
+	if (pread(fd, insns, (size_t)size, 0) != size) {
+		free(insns);
+		return -EIO;
+	}
+	f->progs[f->n].filter = insns;
+	f->progs[f->n].len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+	f->n++;
+	return 0;
+}
+
+int policy_seccomp_compile(const struct rvisor_policy *p, unsigned int flags,
+			   struct policy_seccomp **ret)
+{
+	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
+	_cleanup_seccomp_ scmp_filter_ctx args = NULL, main = NULL;
+	int r;
+
+	if (!ret || (flags & ~POLICY_SECCOMP_WITH_GATE) || policy_kernel_validate(p) < 0)
 		return -EINVAL;
 	/* the policy speaks x86-64 numbers */
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
 		return -EOPNOTSUPP;
-	r = args_filter_new(p, &filters[0]);
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	r = args_filter_new(p, &args);
+	if (r >= 0 && args)
+		r = program_take(f, args);
+	if (r >= 0)
+		r = main_filter_new(p, flags, &main);
+	if (r >= 0)
+		r = program_take(f, main);
 	if (r < 0)
 		return r;
-	r = main_filter_new(p, &filters[1]);
-	if (r < 0) {
-		seccomp_releasep(&filters[0]);
-		return r;
-	}
+	*ret = TAKE_PTR(f);
 	return 0;
 }
 
-static void filters_release(scmp_filter_ctx filters[2])
+int policy_seccomp_install(const struct policy_seccomp *f)
 {
-	seccomp_releasep(&filters[0]);
-	seccomp_releasep(&filters[1]);
+	for (unsigned int i = 0; i < f->n; i++)
+		/* no flags: one thread (no TSYNC), and no SPEC_ALLOW: the kernel's speculation
+		 * mitigation for filtered tasks stays as the host configured it */
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f->progs[i]) < 0)
+			return -errno;
+	return 0;
 }
 
-int policy_seccomp_load(const struct rvisor_policy *p)
+struct policy_seccomp *policy_seccomp_free(struct policy_seccomp *f)
 {
-	scmp_filter_ctx filters[2] = {};
+	if (f) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(f->progs); i++)
+			free(f->progs[i].filter);
+		free(f);
+	}
+	return NULL;
+}
+
+int policy_seccomp_load(const struct rvisor_policy *p, unsigned int flags)
+{
+	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
 	int r;
 
-	r = filters_new(p, filters);
+	r = policy_seccomp_compile(p, flags, &f);
 	if (r < 0)
 		return r;
-	for (int i = 0; i < 2 && r >= 0; i++)
-		if (filters[i])
-			r = seccomp_load(filters[i]);
-	filters_release(filters);
-	return r < 0 ? r : 0;
+	return policy_seccomp_install(f);
 }
 
-int policy_seccomp_export_bpf(const struct rvisor_policy *p, int fd)
+int policy_seccomp_write(const struct policy_seccomp *f, int fd)
 {
-	scmp_filter_ctx filters[2] = {};
-	int r, n = 0;
+	for (unsigned int i = 0; i < f->n; i++) {
+		const char *b = (const char *)f->progs[i].filter;
+		size_t left = f->progs[i].len * sizeof(struct sock_filter);
 
-	r = filters_new(p, filters);
+		while (left > 0) {
+			ssize_t k = write(fd, b, left);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -errno;
+			b += k;
+			left -= (size_t)k;
+		}
+	}
+	return (int)f->n;
+}
+
+int policy_seccomp_export_bpf(const struct rvisor_policy *p, unsigned int flags, int fd)
+{
+	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
+	int r;
+
+	r = policy_seccomp_compile(p, flags, &f);
 	if (r < 0)
 		return r;
-	for (int i = 0; i < 2 && r >= 0; i++)
-		if (filters[i]) {
-			r = seccomp_export_bpf(filters[i], fd);
-			n++;
-		}
-	filters_release(filters);
-	return r < 0 ? r : n;
+	return policy_seccomp_write(f, fd);
 }

@@ -50,7 +50,7 @@ struct key {
 	unsigned int arg; /* syscall lists: the action; compat: the flag */
 };
 
-#define N_KEYS 21
+#define N_KEYS 23
 
 struct parser {
 	const char *path;
@@ -353,6 +353,19 @@ static int parse_compat(struct parser *p, const struct key *k, char *value)
 	return parse_error(p, "%s = '%s': expected yes or no", k->name, value);
 }
 
+/* ia32 and x32: only "no". rvisor.ko's table and argument rules speak x86-64; it refuses
+ * other syscall ABIs whatever a policy says, rather than pass them unjudged. */
+static int parse_compat_abi(struct parser *p, const struct key *k, char *value)
+{
+	int r = parse_compat(p, k, value);
+
+	if (r == 0 && (p->c->kernel.flags & k->arg))
+		return parse_error(p, "%s = %s is not supported: rvisor cannot judge %s syscalls by the "
+				   "policy's table, so it always refuses them (ENOSYS)",
+				   k->name, value, k->name);
+	return r;
+}
+
 /* A number of bytes with an optional K, M, G or T (powers of 1024), more than 0; "max" gives
  * UINT64_MAX where max_ok. */
 static int parse_size(struct parser *p, const struct key *k, char *value, bool max_ok, uint64_t *ret)
@@ -433,6 +446,22 @@ static int parse_kernel_layer(struct parser *p, const struct key *k, char *value
 		p->c->kernel_layer = POLICY_KERNEL_LAYER_REQUIRED;
 	else
 		return parse_error(p, "kernel_layer = '%s': expected required or preferred", value);
+	return 0;
+}
+
+/* Which layers enforce the syscall policy: both (the default), or one of them alone, for
+ * tests and for debugging a policy with the gate's events (kernel) or without the module
+ * (seccomp). */
+static int parse_layers(struct parser *p, const struct key *k, char *value)
+{
+	if (strcmp(value, "both") == 0)
+		p->c->layers = POLICY_LAYERS_BOTH;
+	else if (strcmp(value, "kernel") == 0)
+		p->c->layers = POLICY_LAYER_KERNEL;
+	else if (strcmp(value, "seccomp") == 0)
+		p->c->layers = POLICY_LAYER_SECCOMP;
+	else
+		return parse_error(p, "layers = '%s': expected both, kernel or seccomp", value);
 	return 0;
 }
 
@@ -529,6 +558,7 @@ static const struct key keys[] = {
 	{ SECTION_SANDBOX, "network", false, parse_network, 0 },
 	{ SECTION_SANDBOX, "hostname", false, parse_hostname, 0 },
 	{ SECTION_SANDBOX, "kernel_layer", false, parse_kernel_layer, 0 },
+	{ SECTION_SANDBOX, "layers", false, parse_layers, 0 },
 	{ SECTION_SANDBOX, "user", false, parse_user, 0 },
 	{ SECTION_SANDBOX, "storage", false, parse_storage, 0 },
 	{ SECTION_SANDBOX, "userns", false, parse_userns, 0 },
@@ -542,9 +572,10 @@ static const struct key keys[] = {
 	{ SECTION_IOCTL, "allow", true, parse_ioctls, 0 },
 	{ SECTION_SOCKET, "families", true, parse_families, 0 },
 	{ SECTION_PRCTL, "allow", true, parse_prctls, 0 },
-	{ SECTION_COMPAT, "ia32", false, parse_compat, RVISOR_POLICY_ALLOW_COMPAT },
-	{ SECTION_COMPAT, "x32", false, parse_compat, RVISOR_POLICY_ALLOW_X32 },
+	{ SECTION_COMPAT, "ia32", false, parse_compat_abi, RVISOR_POLICY_ALLOW_COMPAT },
+	{ SECTION_COMPAT, "x32", false, parse_compat_abi, RVISOR_POLICY_ALLOW_X32 },
 	{ SECTION_COMPAT, "namespaces", false, parse_compat, RVISOR_POLICY_ALLOW_NAMESPACES },
+	{ SECTION_COMPAT, "ungated", false, parse_compat, RVISOR_POLICY_UNGATED },
 };
 _Static_assert(ARRAY_SIZE(keys) == N_KEYS, "N_KEYS sizes parser.key_line");
 
@@ -607,16 +638,72 @@ static int parse_line(struct parser *p, char *line)
 	return k->parse(p, k, value);
 }
 
+/* The line a key was set on, 0 if it was not. */
+static unsigned int key_line(const struct parser *p, enum section section, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i].section == section && strcmp(keys[i].name, name) == 0)
+			return p->key_line[i];
+	return 0;
+}
+
+/* A syscall the gate cannot see past may run only when the policy says ungated = yes: points
+ * at the line that lets it run (its allow/log line, or the default). */
+static int check_ungated(struct parser *p)
+{
+	const struct rvisor_policy *kp = &p->c->kernel;
+	const char *name;
+	int nr;
+
+	if (kp->flags & RVISOR_POLICY_UNGATED)
+		return 0;
+	for (size_t i = 0; (name = policy_ungated_syscall(i)); i++) {
+		uint16_t action;
+
+		nr = syscall_nr(name);
+		action = kp->syscalls[nr].action;
+		if (action != RVISOR_ACTION_PASS && action != RVISOR_ACTION_LOG)
+			continue;
+		p->line = p->syscall_line[nr] ?: key_line(p, SECTION_SYSCALLS, "default");
+		return parse_error(p, "%s may run, but its work (io_uring's operations) never passes "
+				   "rvisor's gate: deny it, or set ungated = yes in [compat] to accept that",
+				   name);
+	}
+	return 0;
+}
+
+/* layers = seccomp leaves rvisor.ko out, which kernel_layer = required insists on: said at
+ * the later of the two lines. */
+static int check_layers(struct parser *p)
+{
+	unsigned int layers_line = key_line(p, SECTION_SANDBOX, "layers"),
+		     required_line = key_line(p, SECTION_SANDBOX, "kernel_layer");
+
+	if (p->c->layers != POLICY_LAYER_SECCOMP || p->c->kernel_layer != POLICY_KERNEL_LAYER_REQUIRED)
+		return 0;
+	p->line = layers_line > required_line ? layers_line : required_line;
+	return parse_error(p, "layers = seccomp turns rvisor.ko's gate off, but kernel_layer = required "
+			      "(line %u) asks for it: drop one of them",
+			   required_line);
+}
+
 /* Unlisted syscalls get the default; the result must pass the module's own checks. */
 static int parse_finish(struct parser *p)
 {
 	struct rvisor_policy *kp = &p->c->kernel;
+	int r;
 
 	for (unsigned int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++)
 		if (!p->c->listed[nr]) {
 			kp->syscalls[nr].action = kp->default_action;
 			kp->syscalls[nr].error = kp->default_errno;
 		}
+	r = check_ungated(p);
+	if (r < 0)
+		return r;
+	r = check_layers(p);
+	if (r < 0)
+		return r;
 	if (policy_kernel_validate(kp) < 0)
 		return parse_error(p, "the compiled policy is not valid (a bug in rvisor)");
 	return 0;
@@ -647,6 +734,7 @@ static int config_new(const char *path, struct rvisor_policy_config **ret)
 	c->capabilities = POLICY_CAPS_DEFAULT;
 	c->network = POLICY_NETWORK_NONE;
 	c->kernel_layer = POLICY_KERNEL_LAYER_PREFERRED;
+	c->layers = POLICY_LAYERS_BOTH;
 	/* unknown syscalls get ENOSYS: what libc expects of a kernel too old for them */
 	c->kernel.default_action = RVISOR_ACTION_DENY;
 	c->kernel.default_errno = ENOSYS;
@@ -822,10 +910,55 @@ static bool rule_valid(unsigned int action, unsigned int error, bool in_table)
 	return error == 0;
 }
 
+const char *policy_layers_to_string(unsigned int layers)
+{
+	switch (layers) {
+	case POLICY_LAYERS_BOTH:
+		return "both";
+	case POLICY_LAYER_KERNEL:
+		return "kernel";
+	case POLICY_LAYER_SECCOMP:
+		return "seccomp";
+	default:
+		return NULL;
+	}
+}
+
+const char *policy_layers_to_display(unsigned int layers)
+{
+	switch (layers) {
+	case POLICY_LAYERS_BOTH:
+		return "kernel+seccomp";
+	case POLICY_LAYER_KERNEL:
+		return "kernel";
+	case POLICY_LAYER_SECCOMP:
+		return "seccomp";
+	default:
+		return "none";
+	}
+}
+
+const char *policy_ungated_syscall(size_t i)
+{
+	static const char *const names[] = { "io_uring_setup", "io_uring_enter", "io_uring_register" };
+
+	return i < ARRAY_SIZE(names) ? names[i] : NULL;
+}
+
 int policy_kernel_validate(const struct rvisor_policy *p)
 {
+	const char *name;
+
 	if (!p || (p->flags & ~RVISOR_POLICY_FLAGS_ALL))
 		return -EINVAL;
+	if (p->flags & (RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32))
+		return -EOPNOTSUPP;
+	for (size_t i = 0; !(p->flags & RVISOR_POLICY_UNGATED) && (name = policy_ungated_syscall(i)); i++) {
+		uint16_t action = p->syscalls[syscall_nr(name)].action;
+
+		if (action == RVISOR_ACTION_PASS || action == RVISOR_ACTION_LOG)
+			return -EPERM;
+	}
 	if (!rule_valid(p->default_action, p->default_errno, false))
 		return -EINVAL;
 	if (p->nr_ioctls > RVISOR_MAX_IOCTL_RULES || p->nr_prctls > RVISOR_MAX_PRCTL_RULES)

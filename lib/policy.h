@@ -9,11 +9,13 @@
 #define RVISOR_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include <json-c/json.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/rvisor.h>
 
 #include "macro.h"
@@ -37,6 +39,11 @@ enum policy_userns {
 	POLICY_USERNS_ALWAYS, /* for root's sandboxes too */
 };
 
+/* The layers that enforce a sandbox's syscall policy (bits; docs/security.md). */
+#define POLICY_LAYER_KERNEL  (1U << 0) /* rvisor.ko's gate (when the module is loaded) */
+#define POLICY_LAYER_SECCOMP (1U << 1) /* the policy's seccomp filter */
+#define POLICY_LAYERS_BOTH   (POLICY_LAYER_KERNEL | POLICY_LAYER_SECCOMP)
+
 /* Docker's default capability set: what the root of a sandbox in a user namespace holds over
  * that namespace (and the namespaces it owns), unless the policy narrows it. */
 #define POLICY_CAPS_DEFAULT                                                                    \
@@ -58,6 +65,8 @@ struct rvisor_policy_config {
 	enum policy_network network;
 	char *hostname;       /* uname's nodename inside, 1..POLICY_HOSTNAME_MAX bytes */
 	enum policy_kernel_layer kernel_layer;
+	unsigned int layers;  /* [sandbox] layers: POLICY_LAYERS_BOTH (default), _KERNEL or _SECCOMP;
+			       * without rvisor.ko a sandbox gets layers & POLICY_LAYER_SECCOMP */
 	uint64_t storage_max; /* bytes: the size of the sandbox's writable layer (a tmpfs) */
 	enum policy_userns userns;
 	uint64_t capabilities; /* bit N: capability N, kept by root in a user namespace; a subset
@@ -102,16 +111,28 @@ static inline void policy_names_freep(char ***names)
 #define _cleanup_policy_ _cleanup_(policy_freep)
 #define _cleanup_policy_names_ _cleanup_(policy_names_freep)
 
+/* Layers as a policy's layers key spells them: "both", "kernel", "seccomp"; NULL for 0. */
+const char *policy_layers_to_string(unsigned int layers);
+
+/* Layers as rvisord shows a sandbox's: "kernel+seccomp", "kernel", "seccomp" or "none". */
+const char *policy_layers_to_display(unsigned int layers);
+
 /* The name of capability cap without "CAP_" ("CHOWN"), or NULL for one rvisor does not know. */
 const char *policy_capability_name(unsigned cap);
 
+/* The syscalls whose work rvisor.ko's gate cannot see (io_uring's), i = 0, 1, ...; NULL
+ * after the last. A policy may let them run only with ungated = yes (RVISOR_POLICY_UNGATED). */
+const char *policy_ungated_syscall(size_t i);
+
 /* Checks a compiled policy the way rvisor.ko does before accepting it (flags, actions,
  * errnos, rule counts, unused entries and reserved fields zero, EMULATE only for uname,
- * sethostname, setdomainname, sysinfo): 0 or -EINVAL. */
+ * sethostname, setdomainname, sysinfo): 0 or -EINVAL; -EOPNOTSUPP for the ia32/x32 flags
+ * (always refused); -EPERM when an ungated syscall may run without RVISOR_POLICY_UNGATED. */
 int policy_kernel_validate(const struct rvisor_policy *p);
 
 /* The policy for the daemon's GetPolicy: {"name", "path", "sandbox": {"memory", "pids"
- * (numbers, or "max"), "storage" (bytes), "network", "hostname", "kernel_layer", "userns" ("auto"
+ * (numbers, or "max"), "storage" (bytes), "network", "hostname", "kernel_layer", "layers" ("both",
+ * "kernel" or "seccomp"), "userns" ("auto"
  * or "always"), "capabilities" (["CHOWN", ...]), "user": {"uid", "gid"} or absent}, "syscalls": {"default": "deny:ENOSYS", "allow": [names], "emulate", "deny"
  * (["mount:EPERM", ...]), "kill", "log"}, "ioctl": {"allow": [names or "0x..."]} or absent
  * when not filtered, "socket": {"families": [...]} or absent, "prctl": {"allow": [...]} or
@@ -119,19 +140,50 @@ int policy_kernel_validate(const struct rvisor_policy *p);
 json_object *policy_to_json(const struct rvisor_policy_config *c);
 
 /*
- * The seccomp fallback (lib/policy-seccomp.c). Builds filters equivalent to the kernel
- * policy as far as seccomp can express it and loads them into the calling thread (no TSYNC:
- * call it single-threaded, between fork and execve). Seccomp needs no_new_privs or
- * CAP_SYS_ADMIN; these functions never set it: call prctl(PR_SET_NO_NEW_PRIVS, 1) first, or
- * get -EACCES. Up to two filters are loaded, the argument filter and then the main one: on
- * failure the process may be left with the first only, so it must not go on to run the
- * workload. -EINVAL for a policy policy_kernel_validate() refuses, -EOPNOTSUPP on a host
- * that is not x86-64, else the -errno from libseccomp or the kernel.
+ * The policy's seccomp filter (lib/policy-seccomp.c): the compiled policy as classic BPF,
+ * equivalent to rvisor.ko's table as far as seccomp can express it (docs/policy.md). Alone it
+ * is the sandbox's syscall policy; with POLICY_SECCOMP_WITH_GATE it is the layer under
+ * rvisor.ko's gate, which then logs what the policy logs (LOG becomes ALLOW here).
+ * Every syscall without an argument rule is decided by its number alone, so the kernel's
+ * per-syscall cache of allowed calls (Linux 5.11+) skips the filter for it.
  */
-int policy_seccomp_load(const struct rvisor_policy *p);
+#define POLICY_SECCOMP_WITH_GATE (1U << 0)
 
-/* Writes the same filters as raw BPF (struct sock_filter[]) to fd, in the order
- * policy_seccomp_load() loads them. Returns how many programs it wrote (1 or 2), or -errno. */
-int policy_seccomp_export_bpf(const struct rvisor_policy *p, int fd);
+struct policy_seccomp {
+	unsigned int n;              /* programs, in load order: 1 or 2 */
+	struct sock_fprog progs[2];  /* [0] the argument filter when there is one, then the main
+				      * filter; each a malloc()ed BPF_MAXINSNS or fewer */
+};
+
+/* Builds the programs for p. -EINVAL for a policy policy_kernel_validate() refuses or an
+ * unknown flag, -EOPNOTSUPP on a host that is not x86-64, -ENOMEM. */
+int policy_seccomp_compile(const struct rvisor_policy *p, unsigned int flags,
+			   struct policy_seccomp **ret);
+
+/* Installs f into the calling thread (no TSYNC: call it single-threaded, between fork and
+ * execve). Allocates nothing and calls only seccomp(2), so a child of a raw clone() may use
+ * it. Seccomp needs no_new_privs or CAP_SYS_ADMIN; this never sets it: call
+ * prctl(PR_SET_NO_NEW_PRIVS, 1) first, or get -EACCES. On failure the thread may be left
+ * with the first program only: it must not go on to run the workload. */
+int policy_seccomp_install(const struct policy_seccomp *f);
+
+/* Frees f; NULL is fine; returns NULL. */
+struct policy_seccomp *policy_seccomp_free(struct policy_seccomp *f);
+
+static inline void policy_seccomp_freep(struct policy_seccomp **f)
+{
+	policy_seccomp_free(*f);
+}
+#define _cleanup_policy_seccomp_ _cleanup_(policy_seccomp_freep)
+
+/* policy_seccomp_compile(), then policy_seccomp_install(). */
+int policy_seccomp_load(const struct rvisor_policy *p, unsigned int flags);
+
+/* Writes f's programs as raw BPF (struct sock_filter[]) to fd, one after the other in load
+ * order. Returns how many programs it wrote (1 or 2), or -errno. */
+int policy_seccomp_write(const struct policy_seccomp *f, int fd);
+
+/* policy_seccomp_compile(), then policy_seccomp_write(). */
+int policy_seccomp_export_bpf(const struct rvisor_policy *p, unsigned int flags, int fd);
 
 #endif

@@ -33,11 +33,15 @@ static inline bool rvisor_kernel_honours_skip(void)
 	return false;
 }
 
-/* sched_process_exit gained a group_dead argument in newer kernels. */
+/* sched_process_exit gained a group_dead argument in newer kernels. Without it: do_exit()
+ * counted the thread out of signal->live before the tracepoint, so the last thread of a
+ * group sees 0 there (threads exiting together may all see it; the caller fires once). */
 #ifdef RVISOR_HAS_SCHED_EXIT_GROUP_DEAD
 #define RVISOR_EXIT_PROBE_PROTO(data, p) void *data, struct task_struct *p, bool group_dead
+#define RVISOR_EXIT_GROUP_DEAD(p) (group_dead)
 #else
 #define RVISOR_EXIT_PROBE_PROTO(data, p) void *data, struct task_struct *p
+#define RVISOR_EXIT_GROUP_DEAD(p) (atomic_read(&(p)->signal->live) == 0)
 #endif
 
 #endif

@@ -10,6 +10,7 @@
 #include <linux/miscdevice.h>
 #include <linux/poll.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/rvisor.h>
@@ -24,6 +25,8 @@ static long rvisor_ioctl_version(struct file *file, void __user *argp)
 
 	memset(&v, 0, sizeof(v));
 	v.abi_version = RVISOR_ABI_VERSION;
+	v.flags = (rvisor_selftest_verified() ? RVISOR_VERSION_F_SKIP_VERIFIED : 0) |
+		  (rvisor_selftest_broken() ? RVISOR_VERSION_F_SKIP_BROKEN : 0);
 	strscpy(v.module_version, RVISOR_VERSION, sizeof(v.module_version));
 
 	if (copy_to_user(argp, &v, sizeof(v)))
@@ -125,6 +128,19 @@ static long rvisor_ioctl_stats(struct file *file, void __user *argp)
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static long rvisor_ioctl_selftest(struct file *file, void __user *argp)
+{
+	struct rvisor_selftest t;
+	long r;
+
+	if (copy_from_user(&t, argp, sizeof(t)))
+		return -EFAULT;
+	r = rvisor_selftest_ioctl(&t);
+	if (r < 0)
+		return r;
+	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 struct rvisor_ioctl_entry {
 	unsigned int cmd;
 	long (*handler)(struct file *file, void __user *argp);
@@ -139,6 +155,7 @@ static const struct rvisor_ioctl_entry rvisor_ioctls[] = {
 	[_IOC_NR(RVISOR_IOC_SANDBOX_DESTROY)] = { RVISOR_IOC_SANDBOX_DESTROY, rvisor_ioctl_destroy },
 	[_IOC_NR(RVISOR_IOC_SANDBOX_LIST)] = { RVISOR_IOC_SANDBOX_LIST, rvisor_ioctl_list },
 	[_IOC_NR(RVISOR_IOC_SANDBOX_STATS)] = { RVISOR_IOC_SANDBOX_STATS, rvisor_ioctl_stats },
+	[_IOC_NR(RVISOR_IOC_SELFTEST)] = { RVISOR_IOC_SELFTEST, rvisor_ioctl_selftest },
 };
 
 /* A sandboxed task must not drive sandboxes, even through a descriptor it inherited. */
@@ -162,7 +179,7 @@ static long rvisor_control_ioctl(struct file *file, unsigned int cmd, unsigned l
 
 	if (_IOC_TYPE(cmd) != RVISOR_IOC_MAGIC || nr >= ARRAY_SIZE(rvisor_ioctls))
 		return -ENOTTY;
-	entry = &rvisor_ioctls[nr];
+	entry = &rvisor_ioctls[array_index_nospec(nr, ARRAY_SIZE(rvisor_ioctls))];
 	if (!entry->handler)
 		return -ENOTTY;
 	if (cmd != entry->cmd)
@@ -186,6 +203,7 @@ static int rvisor_control_open(struct inode *inode, struct file *file)
 static int rvisor_control_release(struct inode *inode, struct file *file)
 {
 	/* Sandboxes outlive their manager unless created to die with it. */
+	rvisor_selftest_release();
 	rvisor_sandbox_manager_closed();
 	atomic_set(&rvisor_manager_present, 0);
 	return 0;

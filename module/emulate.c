@@ -9,7 +9,9 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/nsproxy.h>
 #include <linux/module.h>
 #include <linux/sched/loadavg.h>
 #include <linux/sched/task_stack.h>
@@ -59,7 +61,9 @@ static long rvisor_emulate_set_uts(struct rvisor_sandbox *sb, const unsigned lon
 	char buf[RVISOR_UTS_LEN];
 	long len = (long)(int)args[1]; /* the syscall takes an int */
 
-	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+	/* What sethostname() itself asks: CAP_SYS_ADMIN over the owner of the UTS namespace
+	 * (rvisord's sandboxes: the initial user namespace, so never from inside). */
+	if (!ns_capable(current->nsproxy->uts_ns->user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (len < 0 || len > RVISOR_UTS_LEN - 1)
 		return -EINVAL;
@@ -73,16 +77,45 @@ static long rvisor_emulate_set_uts(struct rvisor_sandbox *sb, const unsigned lon
 	return 0;
 }
 
-/* sysinfo from the sandbox's own budget: its memory limit, its tasks, its age. */
+/*
+ * The memory still free for the sandbox: its limit minus its memory cgroup's usage (what
+ * memory.max limits: anonymous memory, page cache, its tmpfs), read from its init's cgroup in
+ * O(1). Without a cgroup of its own (a manager that gives none, a host without cgroup v2
+ * delegation) its usage is not known: then what the host has free, at most the limit.
+ */
+static u64 rvisor_sandbox_memory_free(struct rvisor_sandbox *sb, u64 total, const struct sysinfo *host)
+{
+	u64 free = min_t(u64, total, (u64)host->freeram * host->mem_unit);
+#ifdef CONFIG_MEMCG
+	struct task_struct *init;
+
+	rcu_read_lock();
+	init = pid_task(sb->init_pid, PIDTYPE_PID);
+	if (init) {
+		struct cgroup_subsys_state *css = task_css(init, memory_cgrp_id);
+
+		/* the root cgroup (no parent) counts the whole host, not the sandbox */
+		if (css && css->parent) {
+			u64 used = (u64)page_counter_read(&mem_cgroup_from_css(css)->memory) * PAGE_SIZE;
+
+			free = total > used ? total - used : 0;
+		}
+	}
+	rcu_read_unlock();
+#endif
+	return free;
+}
+
+/* sysinfo from the sandbox's own budget: its memory limit and use, its tasks, its age. All
+ * O(1): a sandbox's many threads calling it never walk the host's tasks. */
 static long rvisor_emulate_sysinfo(struct rvisor_sandbox *sb, const unsigned long *args)
 {
 	struct sysinfo si, host;
-	u64 total, rss, age;
+	u64 total, age;
 	int i;
 
 	si_meminfo(&host);
 	total = sb->memory_limit ? sb->memory_limit : (u64)host.totalram * host.mem_unit;
-	rss = rvisor_sandbox_rss_bytes(sb);
 	age = ktime_get_boottime_ns() - sb->start_time_ns;
 
 	memset(&si, 0, sizeof(si));
@@ -90,7 +123,7 @@ static long rvisor_emulate_sysinfo(struct rvisor_sandbox *sb, const unsigned lon
 	for (i = 0; i < 3; i++)
 		si.loads[i] = avenrun[i] << (SI_LOAD_SHIFT - FSHIFT);
 	si.totalram = total;
-	si.freeram = total > rss ? total - rss : 0;
+	si.freeram = test_bit(RVISOR_SB_BOUND, &sb->state) ? rvisor_sandbox_memory_free(sb, total, &host) : total;
 	si.procs = min_t(unsigned int, rvisor_sandbox_count_tasks(sb), U16_MAX);
 	si.mem_unit = 1;
 
@@ -144,7 +177,10 @@ static void rvisor_emulation_run(struct callback_head *work)
 
 	rvisor_sandbox_put(e->sb);
 	kfree(e);
-	module_put(THIS_MODULE); /* taken when queued: the module stays while work is pending */
+	/* Taken when queued: the module stays while work is pending. The few instructions left
+	 * after this put run in the module's text: rvisor_exit() waits for an RCU-tasks grace
+	 * period, which no task passes while it is (even preempted) still in here. */
+	module_put(THIS_MODULE);
 }
 
 /* From the gate, possibly atomic: the syscall is already skipped. 0 or -errno. */

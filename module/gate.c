@@ -2,18 +2,23 @@
 /*
  * The syscall gate: a probe on the sys_enter tracepoint decides each syscall of a sandboxed
  * task (PASS, DENY, KILL, EMULATE, LOG), plus fork and exit probes for bookkeeping. The
- * probes are registered only while a sandbox exists.
+ * probes are registered only while a sandbox (or a skip self-test) exists.
  *
- * Host tax: while any probe is attached to a syscall tracepoint, every task whose
- * SYSCALL_WORK_SYSCALL_TRACEPOINT bit is set takes the slow syscall path. The kernel sets
- * the bit on all threads when the first such probe appears; rvisor clears it again on tasks
- * outside sandboxes and sets it on a sandbox's tasks (at bind, and for children forked into a
- * sandbox from outside, e.g. after setns), so tasks outside sandboxes pay nothing. When
- * another user of syscall tracepoints (perf, bpftrace) was already there, the bits are left
- * alone; one that arrives later does not see tasks outside sandboxes until the last sandbox
- * is gone, when rvisor sets every bit again.
+ * Host monitoring and the host tax: while any probe is attached to a syscall tracepoint,
+ * every task whose SYSCALL_WORK_SYSCALL_TRACEPOINT bit is set takes the slow syscall path.
+ * The kernel sets the bit on all threads when the first such probe appears, and that is how
+ * rvisor leaves it by default: host tasks pay the slow path while sandboxes exist, and perf,
+ * bpftrace, Falco and every other user of raw_syscalls keep seeing every host syscall. With
+ * the module parameter spare_host_tasks=1 rvisor clears the bit on tasks outside sandboxes
+ * (and sets it on a sandbox's tasks at bind, and on children forked into a sandbox from
+ * outside, e.g. after setns), so that they pay nothing; then a syscall tracer attached
+ * after the first sandbox sees no host task until the last sandbox is gone, when rvisor
+ * sets every bit again. One attached before the first sandbox is noticed and the bits are
+ * left alone.
  */
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
@@ -24,6 +29,13 @@
 
 #include "compat.h"
 #include "internal.h"
+
+static bool spare_host_tasks;
+module_param(spare_host_tasks, bool, 0644);
+MODULE_PARM_DESC(spare_host_tasks,
+		 "Spare tasks outside sandboxes the slow syscall path while sandboxes exist. BLINDS "
+		 "syscall tracers (perf, bpftrace, Falco, auditing tools) attached later to every "
+		 "host task until the last sandbox is gone. Default: off");
 
 static struct tracepoint *rvisor_tp_sys_enter, *rvisor_tp_fork, *rvisor_tp_exit;
 static DEFINE_MUTEX(rvisor_gate_lock);
@@ -48,7 +60,7 @@ static void rvisor_event_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs
 	ev.nr = (s32)nr;
 	ev.value = value;
 	memcpy(ev.args, args, sizeof(ev.args));
-	rvisor_event_emit(&ev);
+	rvisor_event_emit(sb, &ev);
 }
 
 /* The syscall does not run; the task sees ret. */
@@ -72,26 +84,23 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 	const struct rvisor_policy *p = &rcu_dereference(sb->policy)->p;
 	unsigned int idx = RVISOR_NR_SYSCALLS; /* the "other" counters */
 	unsigned long args[6];
-	u32 flags = 0;
+	u32 flags;
 	u16 action, error;
 	int r;
 
-	/* Other numbering schemes: the table speaks x86-64 numbers only. */
+	/* Other numbering schemes and argument layouts: the table and the argument rules speak
+	 * x86-64 only, so these are refused whatever the policy says (it cannot say more). */
 	if (in_ia32_syscall() || (nr & __X32_SYSCALL_BIT)) {
-		bool ia32 = in_ia32_syscall();
-
-		flags = ia32 ? RVISOR_EVENT_F_COMPAT : RVISOR_EVENT_F_X32;
-		if (p->flags & (ia32 ? RVISOR_POLICY_ALLOW_COMPAT : RVISOR_POLICY_ALLOW_X32))
-			this_cpu_inc(sb->counters->c[idx].passed);
-		else
-			rvisor_deny(sb, regs, idx, nr, ENOSYS, flags);
+		flags = in_ia32_syscall() ? RVISOR_EVENT_F_COMPAT : RVISOR_EVENT_F_X32;
+		rvisor_deny(sb, regs, idx, nr, ENOSYS, flags);
 		return;
 	}
 
 	if (nr >= 0 && nr < RVISOR_NR_SYSCALLS) {
-		idx = nr;
-		action = p->syscalls[nr].action;
-		error = p->syscalls[nr].error;
+		/* The bounds check must hold under speculation too: nr is the caller's. */
+		idx = array_index_nospec((unsigned long)nr, RVISOR_NR_SYSCALLS);
+		action = p->syscalls[idx].action;
+		error = p->syscalls[idx].error;
 	} else {
 		action = p->default_action;
 		error = p->default_errno;
@@ -136,7 +145,10 @@ static void rvisor_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
 {
 	struct rvisor_sandbox *sb;
 
-	/* Host tasks (when their tracepoint bit could not be cleared) leave at once. */
+	/* The manager's skip self-test, the one host syscall rvisor ever touches. */
+	if (unlikely(rvisor_selftest_probe(regs, nr)))
+		return;
+	/* Host tasks leave at once. */
 	if (likely(rvisor_pid_ns(current) == &init_pid_ns))
 		return;
 	rcu_read_lock();
@@ -148,39 +160,68 @@ static void rvisor_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
 
 static void rvisor_fork_probe(void *data, struct task_struct *parent, struct task_struct *child)
 {
+	struct rvisor_sandbox *sb;
+
 	if (rvisor_pid_ns(child) == &init_pid_ns)
 		return;
-	/* A child forked into a sandbox by a task outside it (after setns) inherited a clear
-	 * bit: it must enter the gate before it first runs. */
 	rcu_read_lock();
-	if (rvisor_sandbox_of_task(child))
+	sb = rvisor_sandbox_of_task(child);
+	if (sb) {
+		atomic_inc(&sb->nr_tasks);
+		/* A child forked into a sandbox by a task outside it (after setns) inherited a
+		 * clear bit: it must enter the gate before it first runs. */
 		set_task_syscall_work(child, SYSCALL_TRACEPOINT);
+	}
 	rcu_read_unlock();
+}
+
+/* The wait status of a thread group whose last thread is exiting, as wait() reports it. */
+static int rvisor_group_exit_status(struct task_struct *p)
+{
+	if (p->signal->flags & SIGNAL_GROUP_EXIT)
+		return p->signal->group_exit_code;
+	return READ_ONCE(p->group_leader->exit_code);
+}
+
+/* The init's thread group is gone (not merely its first thread: a main() that ended with
+ * pthread_exit() leaves the others running): its exit is the sandbox's. */
+static void rvisor_init_group_exited(struct rvisor_sandbox *sb, struct task_struct *p)
+{
+	struct rvisor_event ev;
+	int status = rvisor_group_exit_status(p);
+
+	if (test_bit(RVISOR_SB_INIT_EXITED, &sb->state))
+		return;
+	/* The status before the bit that makes it valid; threads exiting together compute the
+	 * same status, and only the one that sets the bit reports it. */
+	WRITE_ONCE(sb->init_exit_status, status);
+	smp_mb__before_atomic();
+	if (test_and_set_bit(RVISOR_SB_INIT_EXITED, &sb->state))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RVISOR_EVENT_INIT_EXITED;
+	ev.sandbox_id = sb->id;
+	ev.time_ns = ktime_get_real_ns();
+	ev.host_pid = pid_nr(sb->init_pid);
+	ev.sandbox_pid = 1;
+	ev.nr = -1;
+	ev.value = status;
+	rvisor_event_init_exited(sb, &ev);
 }
 
 static void rvisor_exit_probe(RVISOR_EXIT_PROBE_PROTO(data, p))
 {
 	struct rvisor_sandbox *sb;
-	struct rvisor_event ev;
 
 	if (rvisor_pid_ns(p) == &init_pid_ns)
 		return;
 	rcu_read_lock();
 	sb = rvisor_sandbox_of_task(p);
-	if (sb && task_pid(p) == sb->init_pid && !test_bit(RVISOR_SB_INIT_EXITED, &sb->state)) {
-		WRITE_ONCE(sb->init_exit_status, p->exit_code);
-		smp_mb__before_atomic(); /* status before the bit that makes it valid */
-		set_bit(RVISOR_SB_INIT_EXITED, &sb->state);
-
-		memset(&ev, 0, sizeof(ev));
-		ev.type = RVISOR_EVENT_INIT_EXITED;
-		ev.sandbox_id = sb->id;
-		ev.time_ns = ktime_get_real_ns();
-		ev.host_pid = task_pid_nr(p);
-		ev.sandbox_pid = 1;
-		ev.nr = -1;
-		ev.value = p->exit_code;
-		rvisor_event_emit(&ev);
+	if (sb) {
+		if (atomic_dec_return(&sb->nr_tasks) < 0)
+			atomic_set(&sb->nr_tasks, 0); /* counted at bind while it forked: never below */
+		if (task_tgid(p) == sb->init_pid && RVISOR_EXIT_GROUP_DEAD(p))
+			rvisor_init_group_exited(sb, p);
 	}
 	rcu_read_unlock();
 }
@@ -220,7 +261,7 @@ int rvisor_gate_get(void)
 	r = tracepoint_probe_register(rvisor_tp_sys_enter, rvisor_sys_enter_probe, NULL);
 	if (r < 0)
 		goto fail_enter;
-	rvisor_gate_clears_bits = !others;
+	rvisor_gate_clears_bits = READ_ONCE(spare_host_tasks) && !others;
 	if (rvisor_gate_clears_bits)
 		rvisor_gate_set_bits(true);
 	goto out;

@@ -34,6 +34,21 @@ struct rvisor_counters {
 	struct rvisor_syscall_counts c[RVISOR_NR_SYSCALLS + 1];
 };
 
+/*
+ * A sandbox's events (events.c): its own small queue, a rate budget and what it could not
+ * queue, and its init's exit kept apart so that it is never lost. Under rvisor_event_lock.
+ */
+struct rvisor_sandbox_events {
+	struct rvisor_event ring[RVISOR_EVENTS_PER_SANDBOX];
+	unsigned int head, len;
+	u64 tokens_ns;              /* the rate budget, as time: one record costs 1 s / RATE */
+	u32 unreported;             /* not queued since the last SUPPRESSED record */
+	u64 suppressed;             /* not queued, in all */
+	bool exit_pending;
+	struct rvisor_event exit;
+	struct list_head ready;     /* on the reader's round while it has something to say */
+};
+
 /* Bits of rvisor_sandbox.state. */
 enum {
 	RVISOR_SB_BOUND,       /* ns and init_pid set; in the namespace table */
@@ -59,11 +74,14 @@ struct rvisor_sandbox {
 	struct rvisor_counters __percpu *counters;
 	u64 memory_limit;
 	u64 start_time_ns;                 /* CLOCK_BOOTTIME */
+	atomic_t nr_tasks;                 /* its threads: counted at bind, then by the fork
+					    * and exit probes (O(1) for sysinfo and STATS) */
 	int init_exit_status;
 	spinlock_t uts_lock;               /* nodename, domainname */
 	char nodename[RVISOR_UTS_LEN];
 	char domainname[RVISOR_UTS_LEN];
 	char name[RVISOR_NAME_LEN];
+	struct rvisor_sandbox_events events;
 	struct rcu_work free_work;         /* the last put frees after a grace period */
 };
 
@@ -85,9 +103,8 @@ void rvisor_sandbox_manager_closed(void);
 bool rvisor_sandbox_tryget(struct rvisor_sandbox *sb);  /* any context */
 void rvisor_sandbox_put(struct rvisor_sandbox *sb);     /* any context; frees after RCU */
 struct rvisor_sandbox *rvisor_sandbox_of_task(struct task_struct *t); /* under rcu_read_lock */
-unsigned int rvisor_sandbox_count_tasks(struct rvisor_sandbox *sb);
-u64 rvisor_sandbox_rss_bytes(struct rvisor_sandbox *sb);
-void rvisor_sandbox_mark_tasks(struct rvisor_sandbox *sb);
+unsigned int rvisor_sandbox_count_tasks(struct rvisor_sandbox *sb); /* O(1) */
+bool rvisor_sandboxes_exist(void);
 
 /* policy.c: copying, validating and applying policies */
 struct rvisor_kpolicy *rvisor_policy_from_user(u64 uptr);
@@ -103,9 +120,20 @@ void rvisor_gate_put(void); /* last user unregisters them */
 bool rvisor_emulates(long nr);
 int rvisor_emulate_queue(struct rvisor_sandbox *sb, long nr, const unsigned long *args);
 
-/* events.c: the event queue read by the manager */
-void rvisor_event_emit(const struct rvisor_event *ev);
+/* events.c: the sandboxes' event queues, read by the manager (any context but read) */
+void rvisor_events_init(struct rvisor_sandbox *sb);
+void rvisor_events_forget(struct rvisor_sandbox *sb); /* before it is freed */
+void rvisor_event_emit(struct rvisor_sandbox *sb, const struct rvisor_event *ev);
+void rvisor_event_init_exited(struct rvisor_sandbox *sb, const struct rvisor_event *ev);
+u64 rvisor_events_suppressed(struct rvisor_sandbox *sb);
 ssize_t rvisor_events_read(char __user *buf, size_t count, bool nonblock);
 __poll_t rvisor_events_poll(struct file *file, struct poll_table_struct *wait);
+
+/* selftest.c: whether this kernel honours a skipped syscall, by experiment */
+bool rvisor_selftest_verified(void);
+bool rvisor_selftest_broken(void);
+long rvisor_selftest_ioctl(struct rvisor_selftest *t);
+void rvisor_selftest_release(void);    /* the manager's file is closing */
+bool rvisor_selftest_probe(struct pt_regs *regs, long nr); /* from sys_enter: true if taken */
 
 #endif

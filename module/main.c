@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rvisor.ko entry points: brings the parts up in order and down in reverse. */
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/rcupdate_wait.h>
 #include <linux/stringify.h>
 #include <linux/tracepoint.h>
 #include <linux/rvisor.h>
@@ -33,6 +35,9 @@ static void __exit rvisor_exit(void)
 	rvisor_control_exit();
 	rvisor_sandbox_exit();
 	tracepoint_synchronize_unregister();
+	/* A queued emulation drops its module reference just before it returns (emulate.c):
+	 * wait until no task can still be between that put and its return, even preempted. */
+	synchronize_rcu_tasks();
 	pr_info(RVISOR_LOG_PREFIX "unloaded\n");
 }
 

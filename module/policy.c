@@ -29,12 +29,42 @@ static bool rvisor_rule_valid(u16 action, u16 error, bool in_table)
 	return error == 0;
 }
 
+/* The syscalls whose work the gate never sees (it runs in io_uring's own context). */
+static const unsigned int rvisor_ungated_syscalls[] = {
+	__NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register,
+};
+
+static bool rvisor_action_runs(u16 action)
+{
+	return action == RVISOR_ACTION_PASS || action == RVISOR_ACTION_LOG;
+}
+
+/* A policy that lets the gate be bypassed must say so (RVISOR_POLICY_UNGATED). */
+static int rvisor_policy_check_ungated(const struct rvisor_policy *p)
+{
+	unsigned int i;
+
+	if (p->flags & RVISOR_POLICY_UNGATED)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(rvisor_ungated_syscalls); i++) {
+		unsigned int nr = rvisor_ungated_syscalls[i];
+		u16 action = nr < RVISOR_NR_SYSCALLS ? p->syscalls[nr].action : p->default_action;
+
+		if (rvisor_action_runs(action))
+			return -EPERM;
+	}
+	return 0;
+}
+
 static int rvisor_policy_validate(const struct rvisor_policy *p)
 {
 	unsigned int i;
 
 	if (p->flags & ~RVISOR_POLICY_FLAGS_ALL)
 		return -EINVAL;
+	/* ABI 2 passed these without judging them; nothing can judge them now. */
+	if (p->flags & (RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32))
+		return -EOPNOTSUPP;
 	if (!rvisor_rule_valid(p->default_action, p->default_errno, false))
 		return -EINVAL;
 	if (p->nr_ioctls > RVISOR_MAX_IOCTL_RULES || p->nr_prctls > RVISOR_MAX_PRCTL_RULES)
@@ -56,7 +86,7 @@ static int rvisor_policy_validate(const struct rvisor_policy *p)
 		if (r->action == RVISOR_ACTION_EMULATE && !rvisor_emulates(i))
 			return -EINVAL;
 	}
-	return 0;
+	return rvisor_policy_check_ungated(p);
 }
 
 struct rvisor_kpolicy *rvisor_policy_from_user(u64 uptr)

@@ -39,6 +39,7 @@ static struct workqueue_struct *rvisor_free_wq; /* drained at unload: no free ru
 
 static void rvisor_sandbox_free_now(struct rvisor_sandbox *sb)
 {
+	rvisor_events_forget(sb);
 	if (sb->ns)
 		put_pid_ns(sb->ns);
 	put_pid(sb->init_pid);
@@ -139,8 +140,15 @@ static bool rvisor_ns_is_ancestor(const struct pid_namespace *anc, const struct 
 	return false;
 }
 
-/* Live (not exiting) threads in the sandbox. */
+/* Its threads, as the fork and exit probes counted them: O(1). */
 unsigned int rvisor_sandbox_count_tasks(struct rvisor_sandbox *sb)
+{
+	return test_bit(RVISOR_SB_BOUND, &sb->state) ? max(atomic_read(&sb->nr_tasks), 0) : 0;
+}
+
+/* Live (not exiting) threads in the sandbox, by walking every thread of the host: exact, for
+ * DESTROY, which must know that none is left. */
+static unsigned int rvisor_sandbox_walk_tasks(struct rvisor_sandbox *sb)
 {
 	struct task_struct *p, *t;
 	unsigned int n = 0;
@@ -155,26 +163,6 @@ unsigned int rvisor_sandbox_count_tasks(struct rvisor_sandbox *sb)
 	return n;
 }
 
-u64 rvisor_sandbox_rss_bytes(struct rvisor_sandbox *sb)
-{
-	struct task_struct *p;
-	u64 pages = 0;
-
-	if (!test_bit(RVISOR_SB_BOUND, &sb->state))
-		return 0;
-	rcu_read_lock();
-	for_each_process(p) {
-		if (!rvisor_task_in(p, sb))
-			continue;
-		task_lock(p); /* p->mm stays valid while it is held */
-		if (p->mm)
-			pages += get_mm_rss(p->mm);
-		task_unlock(p);
-	}
-	rcu_read_unlock();
-	return pages * PAGE_SIZE;
-}
-
 static void rvisor_sandbox_signal_all(struct rvisor_sandbox *sb, int sig)
 {
 	struct task_struct *p;
@@ -186,15 +174,27 @@ static void rvisor_sandbox_signal_all(struct rvisor_sandbox *sb, int sig)
 	rcu_read_unlock();
 }
 
-void rvisor_sandbox_mark_tasks(struct rvisor_sandbox *sb)
+/* At bind: every task of the namespace enters the gate, and is counted. */
+static void rvisor_sandbox_mark_tasks(struct rvisor_sandbox *sb)
 {
 	struct task_struct *p, *t;
+	int n = 0;
 
 	rcu_read_lock();
 	for_each_process_thread(p, t)
-		if (rvisor_task_in(t, sb))
+		if (rvisor_task_in(t, sb)) {
 			set_task_syscall_work(t, SYSCALL_TRACEPOINT);
+			n += !(t->flags & PF_EXITING);
+		}
 	rcu_read_unlock();
+	/* A task forked during the walk may be counted twice: by the walk and the fork probe.
+	 * Namespaces are bound while their init is alone (rvisord), so this is theory. */
+	atomic_add(n, &sb->nr_tasks);
+}
+
+bool rvisor_sandboxes_exist(void)
+{
+	return READ_ONCE(rvisor_nr_sandboxes) > 0;
 }
 
 static bool rvisor_string_ok(const char *s, size_t size)
@@ -216,10 +216,11 @@ long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 	    !rvisor_string_ok(spec->nodename, sizeof(spec->nodename)) ||
 	    !rvisor_string_ok(spec->domainname, sizeof(spec->domainname)))
 		return -EINVAL;
-	if (!rvisor_kernel_honours_skip()) {
-		pr_warn_once(RVISOR_LOG_PREFIX "this kernel (%s) runs syscalls a sys_enter probe skipped "
-			     "(fixed in 6.9, 6.8.4, 6.6.25, 6.1.84): refusing to create sandboxes\n",
-			     init_utsname()->release);
+	/* Decided by experiment (selftest.c), never by the kernel's version. */
+	if (!rvisor_selftest_verified()) {
+		if (!rvisor_selftest_broken())
+			pr_warn_once(RVISOR_LOG_PREFIX "no sandbox before the skip self-test "
+				     "(RVISOR_IOC_SELFTEST) has passed\n");
 		return -EOPNOTSUPP;
 	}
 
@@ -240,6 +241,7 @@ long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 	}
 	refcount_set(&sb->ref, 1); /* the registry's */
 	INIT_RCU_WORK(&sb->free_work, rvisor_sandbox_free_work);
+	rvisor_events_init(sb);
 	INIT_HLIST_NODE(&sb->ns_node);
 	spin_lock_init(&sb->uts_lock);
 	RCU_INIT_POINTER(sb->policy, kp);
@@ -395,7 +397,7 @@ long rvisor_sandbox_destroy(u64 id)
 	mutex_unlock(&rvisor_registry_lock);
 
 	/* Killing again on each round catches tasks forked while the first signal travelled. */
-	for (waited = 0; rvisor_sandbox_count_tasks(sb); waited += RVISOR_DESTROY_POLL_MS) {
+	for (waited = 0; rvisor_sandbox_walk_tasks(sb); waited += RVISOR_DESTROY_POLL_MS) {
 		if (waited >= RVISOR_DESTROY_WAIT_MS) {
 			r = -EBUSY;
 			goto out;
@@ -415,7 +417,10 @@ out:
 	return r;
 }
 
-void rvisor_sandbox_manager_closed(void)
+/* Destroys the sandboxes created to die with their manager. From rvisor_manager_wq: a
+ * manager killed with SIGKILL closes its file with a fatal signal pending, which would cut
+ * DESTROY's waits short in its own context. */
+static void rvisor_sandbox_manager_closed_work(struct work_struct *work)
 {
 	struct rvisor_sandbox *sb;
 	u64 id;
@@ -436,6 +441,14 @@ void rvisor_sandbox_manager_closed(void)
 		if (rvisor_sandbox_destroy(id) < 0)
 			pr_warn(RVISOR_LOG_PREFIX "sandbox %llu outlives its manager: tasks would not die\n", id);
 	}
+}
+
+static DECLARE_WORK(rvisor_manager_closed_work, rvisor_sandbox_manager_closed_work);
+
+void rvisor_sandbox_manager_closed(void)
+{
+	queue_work(rvisor_free_wq, &rvisor_manager_closed_work);
+	flush_work(&rvisor_manager_closed_work); /* uninterruptible: done before the next open */
 }
 
 long rvisor_sandbox_list(u64 __user *ids, u32 capacity, u32 *ret_count)
@@ -500,6 +513,7 @@ long rvisor_sandbox_stats(struct rvisor_sandbox_stats *st, struct rvisor_syscall
 		    (test_bit(RVISOR_SB_INIT_EXITED, &sb->state) ? RVISOR_SANDBOX_INIT_EXITED : 0);
 	st->flags = sb->flags;
 	st->nr_tasks = rvisor_sandbox_count_tasks(sb);
+	st->events_suppressed = rvisor_events_suppressed(sb);
 	st->init_pid = sb->init_pid ? pid_nr(sb->init_pid) : 0;
 	st->init_exit_status = READ_ONCE(sb->init_exit_status);
 	st->start_time_ns = sb->start_time_ns;

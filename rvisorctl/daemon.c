@@ -178,6 +178,49 @@ char *sandbox_owner(json_object *sandbox, bool with_uid)
 	return r < 0 ? NULL : s;
 }
 
+bool layers_valid(json_object *o)
+{
+	json_object *a;
+	int r = json_get_array(o, "layers", &a);
+
+	if (r == -ENOENT)
+		return true;
+	if (r < 0)
+		return false;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (!json_object_is_type(json_object_array_get_idx(a, i), json_type_string))
+			return false;
+	return true;
+}
+
+int layers_text(json_object *o, char **ret)
+{
+	json_object *a;
+	size_t len = 1;
+	char *s;
+	int r;
+
+	if (!layers_valid(o))
+		return -EBADMSG;
+	r = json_get_array(o, "layers", &a);
+	if (r == -ENOENT || json_object_array_length(a) == 0) {
+		*ret = strdup(r == -ENOENT ? "-" : "none");
+		return *ret ? 0 : -ENOMEM;
+	}
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		len += strlen(json_object_get_string(json_object_array_get_idx(a, i))) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		if (i > 0)
+			strcat(s, "+");
+		strcat(s, json_object_get_string(json_object_array_get_idx(a, i)));
+	}
+	*ret = s;
+	return 0;
+}
+
 int log_oom(void)
 {
 	return log_error_errno(-ENOMEM, "Out of memory");

@@ -53,6 +53,15 @@ int json_get_object(json_object *o, const char *key, json_object **ret);
  * (older than owner_uid). Allocated; NULL when out of memory. */
 char *sandbox_owner(json_object *sandbox, bool with_uid);
 
+/* A reply's layers (["kernel", "seccomp"]) as text: "kernel+seccomp", "kernel", "seccomp";
+ * "-" when the reply has none (an older daemon). Not escaped (the caller escapes what it
+ * prints). Allocated; NULL when out of memory. -EBADMSG (*ret untouched) when the field is
+ * not an array of strings: layers_valid() says so beforehand. */
+int layers_text(json_object *o, char **ret);
+
+/* Whether o's "layers", when present, is an array of strings. */
+bool layers_valid(json_object *o);
+
 /* Logs "Out of memory"; returns -ENOMEM. */
 int log_oom(void);
 

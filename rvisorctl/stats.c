@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rvisorctl stats: one sandbox's limits, usage and per-syscall counters. */
+/* rvisorctl stats: one sandbox's limits, usage, layers and per-syscall counters (rvisor.ko's
+ * gate counts; the seccomp filter keeps no counts). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -58,7 +59,8 @@ static bool reply_valid(json_object *reply)
 	if (json_get_object(reply, "sandbox", &sandbox) < 0 || json_get_array(reply, "syscalls", &syscalls) < 0)
 		return false;
 	/* Newer than some daemons: absent is fine, of another type is not. */
-	if (json_get_int(sandbox, "owner_uid", &uid) == -EBADMSG || json_get_bool(sandbox, "userns", &userns) == -EBADMSG)
+	if (json_get_int(sandbox, "owner_uid", &uid) == -EBADMSG || json_get_bool(sandbox, "userns", &userns) == -EBADMSG ||
+	    !layers_valid(sandbox))
 		return false;
 	if (!count_valid(reply, "passed", true) || !count_valid(reply, "emulated", true) ||
 	    !count_valid(reply, "denied", true) || !count_valid(reply, "memory_max", false) ||
@@ -75,6 +77,23 @@ static bool reply_valid(json_object *reply)
 			return false;
 	}
 	return true;
+}
+
+/* Whether the sandbox has layer ("kernel", "seccomp"); from platform for a daemon older than
+ * layers (one layer then: the platform's). */
+static bool has_layer(json_object *sandbox, const char *layer)
+{
+	const char *platform = NULL;
+	json_object *a;
+
+	if (json_get_array(sandbox, "layers", &a) < 0) {
+		json_get_string(sandbox, "platform", &platform);
+		return platform && strcmp(platform, layer) == 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), layer) == 0)
+			return true;
+	return false;
 }
 
 /* "12.5M (limit 512M)": current and limit, either of which may be unknown. */
@@ -107,7 +126,8 @@ static int print_text(json_object *reply)
 	json_object *sandbox = NULL, *syscalls = NULL, *argv = NULL;
 	/* What rvisord sends, some of it other users' words, reaches the terminal escaped. */
 	_cleanup_free_ char *command = NULL, *owner = NULL, *owner_e = NULL, *name_e = NULL,
-			    *policy_e = NULL, *platform_e = NULL, *image_e = NULL;
+			    *policy_e = NULL, *platform_e = NULL, *image_e = NULL, *layers = NULL,
+			    *layers_e = NULL;
 	int64_t id = -1, pid = 0, started = 0, passed = 0, emulated = 0, denied = 0;
 	bool userns;
 	char time[32];
@@ -136,7 +156,10 @@ static int print_text(json_object *reply)
 	policy_e = cli_escape(policy);
 	platform_e = cli_escape(platform);
 	image_e = cli_escape(image);
-	if (!command || !owner_e || !name_e || !policy_e || !platform_e || !image_e)
+	if (layers_text(sandbox, &layers) < 0) /* reply_valid() checked the type */
+		layers = NULL;
+	layers_e = layers ? cli_escape(layers) : NULL;
+	if (!command || !owner_e || !name_e || !policy_e || !platform_e || !image_e || !layers_e)
 		return log_oom();
 
 	printf("%-10s %" PRId64 "%s%s%s\n", "sandbox:", id, *name ? " (" : "", name_e, *name ? ")" : "");
@@ -150,8 +173,17 @@ static int print_text(json_object *reply)
 	printf("%-10s %s\n", "command:", *command ? command : "-");
 	print_usage("memory:", reply, "memory_current", "memory_max", true);
 	print_usage("pids:", reply, "pids_current", "pids_max", false);
-	printf("%-10s %" PRId64 " passed, %" PRId64 " emulated, %" PRId64 " denied\n", "syscalls:",
-	       passed, emulated, denied);
+	printf("%-10s %s\n", "layers:", layers_e);
+	/* The counters are rvisor.ko's gate's: none without it, and with the seccomp filter in
+	 * front of it, what the filter refused never reached it. */
+	if (!has_layer(sandbox, "kernel"))
+		printf("%-10s not counted (the seccomp filter keeps no counts; rvisor.ko's gate does)\n",
+		       "syscalls:");
+	else
+		printf("%-10s %" PRId64 " passed, %" PRId64 " emulated, %" PRId64 " denied%s\n", "syscalls:",
+		       passed, emulated, denied,
+		       has_layer(sandbox, "seccomp") ? " by the gate (the seccomp filter's refusals come "
+						       "first and are not counted)" : "");
 
 	json_object_array_sort(syscalls, compare_count);
 	for (size_t i = 0; i < json_object_array_length(syscalls); i++) {
@@ -175,9 +207,11 @@ static int print_text(json_object *reply)
 	}
 	for (size_t col = 1; col < ARRAY_SIZE(headers); col++)
 		table_align_right(t, col);
-	printf("\n");
-	if (table_print(t, stdout) < 0)
-		return log_oom();
+	if (has_layer(sandbox, "kernel")) {
+		printf("\n");
+		if (table_print(t, stdout) < 0)
+			return log_oom();
+	}
 	return flush_stdout() == EXIT_OK ? 0 : -EIO;
 }
 
@@ -198,8 +232,9 @@ int verb_stats(int argc, char *argv[])
 		switch (c) {
 		case 'h':
 			printf("Usage: %s stats ID [--json]\n\n"
-			       "Shows a sandbox's limits and usage (memory, tasks), its syscall totals and\n"
-			       "the per-syscall counters, busiest first. ID is from 'rvisorctl ps'.\n\n"
+			       "Shows a sandbox's limits and usage (memory, tasks), its layers, its syscall\n"
+			       "totals and the per-syscall counters of rvisor.ko's gate, busiest first. ID\n"
+			       "is from 'rvisorctl ps'.\n\n"
 			       "  -h --help  Show this help\n"
 			       "     --json  Print rvisord's Inspect reply as JSON\n",
 			       program_invocation_short_name);

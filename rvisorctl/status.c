@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rvisorctl status: is rvisord running, is rvisor.ko loaded, and do they speak our ABI? */
+/* rvisorctl status: is rvisord running, is rvisor.ko loaded, do they speak our ABI, and which
+ * layers (rvisor.ko's gate, the policy's seccomp filter) do new sandboxes get? */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -26,12 +27,15 @@ struct daemon_state {
 	char *message;             /* with other errors: what went wrong, one line */
 	json_object *reply;        /* Status's parameters when it answered */
 	const char *version, *platform;
+	json_object *layers;       /* borrowed from reply; NULL from a daemon older than layers */
+	char *layers_text;         /* "kernel+seccomp", or "-" */
 	int64_t abi, sandboxes;
 };
 
 static void daemon_state_done(struct daemon_state *d)
 {
 	free(d->message);
+	free(d->layers_text);
 	json_object_put(d->reply);
 }
 
@@ -109,10 +113,14 @@ static void daemon_state_query(struct daemon_state *d)
 	d->reply = reply;
 	if (json_get_string(reply, "version", &d->version) < 0 || json_get_int(reply, "abi", &d->abi) < 0 ||
 	    json_get_string(reply, "platform", &d->platform) < 0 ||
-	    json_get_int(reply, "sandboxes", &d->sandboxes) < 0) {
+	    json_get_int(reply, "sandboxes", &d->sandboxes) < 0 ||
+	    layers_text(reply, &d->layers_text) < 0) {
 		d->error = -EBADMSG;
 		d->message = strdup("malformed reply to Status: install the same version of rvisorctl and rvisord");
+		return;
 	}
+	if (json_get_array(reply, "layers", &d->layers) < 0)
+		d->layers = NULL;
 }
 
 static json_object *daemon_json(const struct daemon_state *d)
@@ -125,6 +133,8 @@ static json_object *daemon_json(const struct daemon_state *d)
 		json_object_object_add(o, "version", json_object_new_string(d->version));
 		json_object_object_add(o, "abi", json_object_new_int64(d->abi));
 		json_object_object_add(o, "platform", json_object_new_string(d->platform));
+		if (d->layers)
+			json_object_object_add(o, "layers", json_object_get(d->layers));
 		json_object_object_add(o, "sandboxes", json_object_new_int64(d->sandboxes));
 	} else if (!daemon_not_running(d)) {
 		json_object_object_add(o, "error", json_object_new_string(d->message ?: "out of memory"));
@@ -142,8 +152,11 @@ static int print_status_json(const struct daemon_state *d, const struct module_s
 	json_object_object_add(root, "abi", json_object_new_int(RVISOR_ABI_VERSION));
 	json_object_object_add(root, "device", json_object_new_string(rvisor_device_path()));
 	/* What new sandboxes run on; rvisord decides, so only when it answered. */
-	if (d->error == 0)
+	if (d->error == 0) {
 		json_object_object_add(root, "platform", json_object_new_string(d->platform));
+		if (d->layers)
+			json_object_object_add(root, "layers", json_object_get(d->layers));
+	}
 	json_object_object_add(root, "daemon", daemon_json(d));
 	json_object_object_add(module, "loaded", json_object_new_boolean(st->error != -ENOENT));
 	if (st->error == 0) {
@@ -169,21 +182,24 @@ static int print_status_text(const struct daemon_state *d, const struct module_s
 {
 	const char *dev = rvisor_device_path();
 	/* What rvisord says reaches the terminal escaped. */
-	_cleanup_free_ char *version = NULL, *platform = NULL, *module_version = cli_escape(st->version.module_version);
+	_cleanup_free_ char *version = NULL, *platform = NULL, *layers = NULL,
+			    *module_version = cli_escape(st->version.module_version);
 
 	if (d->error == 0) {
 		version = cli_escape(d->version);
 		platform = cli_escape(d->platform);
+		layers = cli_escape(d->layers_text ?: "-");
 	}
-	if (!module_version || (d->error == 0 && (!version || !platform))) {
+	if (!module_version || (d->error == 0 && (!version || !platform || !layers))) {
 		log_oom();
 		return EXIT_FAILED;
 	}
 
 	printf("rvisorctl: %s (ABI %d)\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
 	if (d->error == 0)
-		printf("daemon:    running, version %s, ABI %" PRId64 ", platform %s, %" PRId64 " sandbox%s\n",
-		       version, d->abi, platform, d->sandboxes, d->sandboxes == 1 ? "" : "es");
+		printf("daemon:    running, version %s, ABI %" PRId64 ", platform %s (layers %s), %" PRId64
+		       " sandbox%s\n",
+		       version, d->abi, platform, layers, d->sandboxes, d->sandboxes == 1 ? "" : "es");
 	else if (daemon_not_running(d))
 		printf("daemon:    not running\n");
 	else
@@ -250,8 +266,10 @@ int verb_status(int argc, char *argv[])
 		switch (c) {
 		case 'h':
 			printf("Usage: %s status [--json]\n\n"
-			       "Shows whether rvisord is running and rvisor.ko is loaded, and which versions\n"
-			       "and ABI they speak. Asks rvisord; when it is not running, asks %s directly.\n\n"
+			       "Shows whether rvisord is running and rvisor.ko is loaded, which versions\n"
+			       "and ABI they speak, and the layers new sandboxes get (kernel: rvisor.ko's\n"
+			       "gate, seccomp: the policy's seccomp filter). Asks rvisord; when it is not\n"
+			       "running, asks %s directly.\n\n"
 			       "  -h --help  Show this help\n"
 			       "     --json  Print JSON\n\n"
 			       "Exit status: 0 loaded and compatible, 3 not loaded, 1 otherwise.\n",

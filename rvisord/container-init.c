@@ -6,9 +6,10 @@
  * signals, reaps orphans, reports the workload's end).
  *
  * It runs in a copy of the daemon's memory made by a raw clone(): the init allocates nothing
- * (the daemon prepared everything), uses no stdio and always _exit()s; only the workload, a
- * fork() of it, allocates (libseccomp, execvp). Every step that fails is reported to the daemon with its errno and what
- * failed, and the child exits; the daemon then removes what was made.
+ * (the daemon prepared everything, the seccomp filter included), uses no stdio and always
+ * _exit()s; only the workload, a fork() of it, allocates (execvp). Every step that fails is
+ * reported to the daemon with its errno and what failed, and the child exits; the daemon
+ * then removes what was made.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -500,10 +501,12 @@ static _Noreturn void workload_main(const struct container_child *a, const int s
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS && errno != EINVAL)
 		workload_fail(err_fd, errno, false, "Cannot mark fds close-on-exec");
 
-	/* The fallback without rvisor.ko: the filter is the last thing before execve(), which the
-	 * policy must allow. no_new_privs was set by the init. */
-	if (a->seccomp_policy) {
-		int r = policy_seccomp_load(a->seccomp_policy);
+	/* The policy's seccomp filter, alone or under rvisor.ko's gate (which binds the whole
+	 * pid namespace, this process included, before the init forked it): the last thing
+	 * before execve(), which the policy must allow. no_new_privs was set by the init. Built
+	 * by the daemon: installing it only calls seccomp(2). */
+	if (a->seccomp) {
+		int r = policy_seccomp_install(a->seccomp);
 
 		if (r < 0)
 			workload_fail(err_fd, -r, false, "Cannot load the seccomp filter: %s",

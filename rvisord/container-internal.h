@@ -12,6 +12,8 @@
 
 #include <linux/rvisor.h>
 
+#include "policy.h"
+
 /* Records on the report pipe, init -> daemon. Each is written with one write() smaller than
  * PIPE_BUF, so it arrives whole. */
 enum init_msg_type {
@@ -60,7 +62,7 @@ struct container_child {
 	gid_t gid;
 	uint64_t keep_bounding; /* capabilities left in the bounding set (userns only) */
 	const struct rlimit *nofile; /* or NULL */
-	const struct rvisor_policy *seccomp_policy; /* loaded in the workload; NULL: none */
+	const struct policy_seccomp *seccomp; /* installed by the workload; NULL: none */
 	cap_t no_caps;         /* an empty capability set, for cap_set_proc() */
 	cap_t root_caps;       /* what uid 0 keeps in a user namespace */
 };

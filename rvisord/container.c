@@ -428,6 +428,8 @@ struct prepared {
 	char *upper, *work, *merged;
 	char **env;
 	cap_t no_caps, root_caps;
+	struct policy_seccomp *seccomp; /* the workload's filter: built here, the child must not
+					 * allocate */
 };
 
 static void prepared_done(struct prepared *p)
@@ -439,6 +441,7 @@ static void prepared_done(struct prepared *p)
 	free(p->work);
 	free(p->merged);
 	strv_free(p->env);
+	policy_seccomp_free(p->seccomp);
 	if (p->no_caps)
 		cap_free(p->no_caps);
 	if (p->root_caps)
@@ -569,6 +572,12 @@ static int check_spec(const struct container_spec *spec, char **ret_error)
 		return fail(ret_error, -EINVAL, "Invalid cgroup parent '%s'.", spec->cgroup_parent);
 	if (spec->policy && policy_kernel_validate(spec->policy) < 0)
 		return fail(ret_error, -EINVAL, "Invalid policy for sandbox '%s'.", spec->name);
+	if (spec->layers & ~POLICY_LAYERS_BOTH)
+		return fail(ret_error, -EINVAL, "Unknown layers 0x%x for sandbox '%s'.", spec->layers,
+			    spec->name);
+	if ((spec->layers & POLICY_LAYER_KERNEL) && spec->rvisor_fd < 0)
+		return fail(ret_error, -EINVAL,
+			    "The kernel layer was asked for, but there is no rvisor.ko device.");
 	if (!spec->uid_map != !spec->gid_map)
 		return fail(ret_error, -EINVAL, "A user namespace needs both a uid and a gid map.");
 	if (spec->storage_max < 4096)
@@ -633,6 +642,20 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		return -ENOMEM;
 	c->pidfd = c->status_fd = c->sync_fd = -1;
 	c->rvisor_fd = spec->rvisor_fd;
+	/* 0: every layer there is */
+	c->layers = spec->layers ?: spec->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP;
+	if (!spec->policy)
+		c->layers &= ~POLICY_LAYER_SECCOMP; /* nothing to filter */
+	/* Built before anything is made, so that a filter that cannot be built costs nothing;
+	 * behind the gate, LOG is the gate's to report. */
+	if (c->layers & POLICY_LAYER_SECCOMP) {
+		r = policy_seccomp_compile(spec->policy,
+					   c->layers & POLICY_LAYER_KERNEL ? POLICY_SECCOMP_WITH_GATE : 0,
+					   &p.seccomp);
+		if (r < 0)
+			return fail(ret_error, r, "Cannot build the policy's seccomp filter: %s",
+				    strerror(-r));
+	}
 	c->next_msg = spec->uid_map ? INIT_MSG_USERNS : INIT_MSG_PREPARED;
 	c->name = strdup(spec->name);
 	if (!c->name)
@@ -667,7 +690,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	}
 	/* The kernel sandbox exists before the init does; it is bound once the init has built
 	 * the sandbox, before the workload is forked. */
-	if (spec->rvisor_fd >= 0) {
+	if (c->layers & POLICY_LAYER_KERNEL) {
 		r = kernel_create(spec, hostname, &c->sandbox_id);
 		if (r < 0) {
 			fail(ret_error, r, "Cannot create the kernel sandbox: %s", strerror(-r));
@@ -695,7 +718,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.stdio = { spec->stdio[0], spec->stdio[1], spec->stdio[2] },
 		/* Without the kernel layer nobody could adopt an orphaned sandbox; with it, the
 		 * sandbox outlives the daemon unless it asked for the opposite. */
-		.die_with_daemon = spec->rvisor_fd < 0 ||
+		.die_with_daemon = !(c->layers & POLICY_LAYER_KERNEL) ||
 				   (spec->sandbox_flags & RVISOR_SANDBOX_DIE_WITH_MANAGER),
 		.tty = spec->tty,
 		.new_net = !spec->network_host,
@@ -716,7 +739,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.gid = gid,
 		.keep_bounding = spec->uid_map ? spec->capabilities : 0,
 		.nofile = spec->nofile,
-		.seccomp_policy = spec->rvisor_fd < 0 ? spec->policy : NULL,
+		.seccomp = p.seccomp,
 		.no_caps = p.no_caps,
 		.root_caps = p.root_caps,
 	};

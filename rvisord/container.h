@@ -3,8 +3,9 @@
  * Sandboxes as processes: container_spawn() turns a root filesystem the caller opened (an
  * image directory, or an OCI bundle's root.path) and a policy into a workload running in its
  * own namespaces, on an overlay of the image whose writable layer is a tmpfs of its own, in its
- * own cgroup, gated by rvisor.ko (or the seccomp fallback), optionally in a user namespace
- * mapped to its caller's ids; container_destroy() removes every trace of it. Returns -errno
+ * own cgroup, its syscalls judged by rvisor.ko's gate and the policy's seccomp filter (or
+ * either alone), optionally in a user namespace mapped to its caller's ids;
+ * container_destroy() removes every trace of it. Returns -errno
  * and never logs, like lib/; errors meant for the user come back as text. How it works, and
  * what the daemon must do: docs/sandbox.md.
  *
@@ -38,6 +39,7 @@
 #include "idmap.h"
 #include "macro.h"
 #include "oci.h"
+#include "policy.h"
 
 /* How long a sandbox's init may take for its setup (container_start() waits that long; the
  * daemon kills a sandbox that takes longer). */
@@ -73,8 +75,14 @@ struct container_spec {
 	const char *state_root; /* absolute; state_root/name is the writable layer's mount point */
 	const char *cgroup_parent; /* from cgroup_setup(), or NULL: no cgroup (no limits) */
 	int rvisor_fd;          /* the manager's /dev/rvisor (borrowed: must stay open as long
-				 * as the container exists), or -1: the seccomp fallback */
-	const struct rvisor_policy *policy; /* NULL: nothing filtered (kernel layer: all PASS) */
+				 * as the container exists), or -1: no kernel layer */
+	unsigned int layers;    /* what enforces the policy: POLICY_LAYER_KERNEL (rvisor.ko's gate;
+				 * needs rvisor_fd, else -EINVAL) and/or POLICY_LAYER_SECCOMP (the
+				 * policy's seccomp filter, installed by the workload just before
+				 * execve()); 0: every layer there is (both with rvisor_fd, else the
+				 * filter). Without the kernel layer rvisor_fd is not used. */
+	const struct rvisor_policy *policy; /* NULL: nothing filtered (kernel layer: all PASS, no
+				 * seccomp filter) */
 	uint32_t sandbox_flags; /* RVISOR_SANDBOX_* for SANDBOX_CREATE */
 };
 
@@ -84,6 +92,8 @@ struct container {
 	pid_t pid;           /* host pid of the sandbox's init; 0 once reaped */
 	int pidfd;           /* pidfd of the init: signals never reach a recycled pid */
 	uint64_t sandbox_id; /* the kernel sandbox; 0 without the kernel layer or once destroyed */
+	unsigned int layers; /* the layers it has: POLICY_LAYER_KERNEL, POLICY_LAYER_SECCOMP (only
+			      * with a policy) */
 	int status_fd;       /* the init's reports: during the setup, each step (see
 			      * container_setup_step()); once started, readable (or EOF) when the
 			      * workload has exited or the init died: then call

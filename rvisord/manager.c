@@ -51,7 +51,8 @@ struct sandbox {
 	char **argv;
 	uid_t owner;                 /* the caller that started it (SO_PEERCRED) */
 	bool userns;                 /* in a user namespace mapped to the owner's ids */
-	bool kernel;                 /* gated by rvisor.ko, else by the seccomp filter */
+	unsigned int layers;         /* POLICY_LAYER_KERNEL (rvisor.ko's gate), _SECCOMP (the
+				      * policy's seccomp filter), or both */
 	uint64_t started_usec;
 	uint64_t memory_max, pids_max;
 	struct container *c;
@@ -220,6 +221,24 @@ static void sandbox_unlink_and_free(struct sandbox *s)
 		m->idle_since_usec = 1; /* becomes a real time at the next idle check */
 }
 
+/* "kernel" when rvisor.ko gates the sandbox (alone or with the filter), else "seccomp". */
+static const char *layers_platform(unsigned int layers)
+{
+	return layers & POLICY_LAYER_KERNEL ? "kernel" : "seccomp";
+}
+
+/* ["kernel", "seccomp"], or one of them. */
+static json_object *layers_json(unsigned int layers)
+{
+	json_object *a = json_object_new_array();
+
+	if (layers & POLICY_LAYER_KERNEL)
+		json_object_array_add(a, json_object_new_string("kernel"));
+	if (layers & POLICY_LAYER_SECCOMP)
+		json_object_array_add(a, json_object_new_string("seccomp"));
+	return a;
+}
+
 static json_object *sandbox_json(const struct sandbox *s)
 {
 	json_object *o = json_object_new_object();
@@ -229,7 +248,8 @@ static json_object *sandbox_json(const struct sandbox *s)
 	json_object_object_add(o, "policy", json_object_new_string(s->policy));
 	json_object_object_add(o, "image", json_object_new_string(s->image));
 	json_object_object_add(o, "pid", json_object_new_int(s->c ? (int)s->c->pid : 0));
-	json_object_object_add(o, "platform", json_object_new_string(s->kernel ? "kernel" : "seccomp"));
+	json_object_object_add(o, "platform", json_object_new_string(layers_platform(s->layers)));
+	json_object_object_add(o, "layers", layers_json(s->layers));
 	json_object_object_add(o, "started_usec", json_object_new_int64((int64_t)s->started_usec));
 	json_object_object_add(o, "command", json_command(s->argv));
 	json_object_object_add(o, "owner_uid", json_object_new_int64((int64_t)s->owner));
@@ -372,15 +392,17 @@ static int on_setup_report(sd_event_source *src, int fd, uint32_t revents, void 
 	s->setup_timer = sd_event_source_disable_unref(s->setup_timer);
 	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
 	journal_sandbox(LOG_INFO, journal_fields(s),
-			"sandbox %" PRIu64 " (%s) started for uid %u: image %s, policy %s, platform %s%s, pid %d",
-			s->id, s->name, (unsigned)s->owner, s->image, s->policy,
-			s->kernel ? "kernel" : "seccomp", s->userns ? ", user namespace" : "",
+			"sandbox %" PRIu64 " (%s) started for uid %u: image %s, policy %s, platform %s, "
+			"layers %s%s, pid %d",
+			s->id, s->name, (unsigned)s->owner, s->image, s->policy, layers_platform(s->layers),
+			policy_layers_to_display(s->layers), s->userns ? ", user namespace" : "",
 			(int)s->c->pid);
 	started = json_object_new_object();
 	json_object_object_add(started, "state", json_object_new_string("started"));
 	json_object_object_add(started, "id", json_object_new_int64((int64_t)s->id));
 	json_object_object_add(started, "pid", json_object_new_int((int)s->c->pid));
-	json_object_object_add(started, "platform", json_object_new_string(s->kernel ? "kernel" : "seccomp"));
+	json_object_object_add(started, "platform", json_object_new_string(layers_platform(s->layers)));
+	json_object_object_add(started, "layers", layers_json(s->layers));
 	if (s->call)
 		(void)varlink_call_notify(s->call, started);
 	else
@@ -560,6 +582,11 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	if (m->rvisor_fd < 0 && q->policy->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED)
 		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
 					  "policy requires rvisor.ko (kernel_layer = required), which is not loaded");
+	/* Nothing to fall back to: the policy turned the filter off. */
+	if (m->rvisor_fd < 0 && q->policy->layers == POLICY_LAYER_KERNEL)
+		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+					  "policy asks for rvisor.ko's gate alone (layers = kernel; layers = both "
+					  "or seccomp run without it), and rvisor.ko is not loaded");
 	if (m->n_sandboxes >= m->config->max_sandboxes)
 		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
 					  "too many sandboxes (max_sandboxes in rvisord.conf)");
@@ -630,7 +657,6 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	_cleanup_free_ char *cerr = NULL;
 	struct container_spec spec = { .rvisor_fd = -1 };
 	const char *image = json_get_string(params, "image"), *name = json_get_string(params, "name");
-	struct rlimit nofile = { .rlim_cur = m->sandbox_nofile.rlim_cur, .rlim_max = m->sandbox_nofile.rlim_max };
 	struct sandbox *s;
 	json_object *v;
 	char namebuf[64];
@@ -669,7 +695,9 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	s->name = strdup(name ?: namebuf);
 	s->policy = strdup(q.policy->name);
 	s->image = strdup(image);
-	s->kernel = m->rvisor_fd >= 0;
+	/* The policy's layers, less the gate when rvisor.ko is not there (run_check() refused
+	 * what cannot do without it). */
+	s->layers = q.policy->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
 	s->memory_max = spec.memory_max;
 	s->pids_max = q.policy->pids_max;
 	s->argv = TAKE_PTR(q.argv);
@@ -695,10 +723,12 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		spec.gid_map = &q.gid_map;
 		spec.capabilities = q.policy->capabilities;
 	}
-	spec.nofile = &nofile;
+	/* rlim_max 0: getrlimit() failed at start; the sandbox inherits then */
+	spec.nofile = m->sandbox_nofile.rlim_max > 0 ? &m->sandbox_nofile : NULL;
 	spec.state_root = m->config->state_dir;
 	spec.cgroup_parent = m->cgroup_parent;
 	spec.rvisor_fd = m->rvisor_fd;
+	spec.layers = s->layers;
 	spec.policy = &q.policy->kernel;
 	spec.sandbox_flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
 
@@ -807,7 +837,9 @@ static int method_inspect(VarlinkCall *call, json_object *params, void *userdata
 	}
 
 	memset(&st, 0, sizeof(st));
-	if (s->kernel && s->c->sandbox_id) {
+	/* The gate's counters: with the seccomp filter in front, calls it refused never reached
+	 * the gate and are not among them. */
+	if ((s->layers & POLICY_LAYER_KERNEL) && s->c->sandbox_id) {
 		counts = calloc(RVISOR_NR_SYSCALLS + 1, sizeof(*counts));
 		st.id = s->c->sandbox_id;
 		st.counts = (uintptr_t)counts;
@@ -880,6 +912,9 @@ static int method_status(VarlinkCall *call, json_object *params, void *userdata)
 		json_object_object_add(p, "module_abi", json_object_new_int((int)m->module.abi_version));
 	}
 	json_object_object_add(p, "platform", json_object_new_string(m->rvisor_fd >= 0 ? "kernel" : "seccomp"));
+	/* What a sandbox gets unless its policy's layers = narrows it. */
+	json_object_object_add(p, "layers",
+			       layers_json(m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP));
 	json_object_object_add(p, "sandboxes", json_object_new_int((int)m->n_sandboxes));
 	return varlink_call_reply(call, p);
 }
@@ -1017,6 +1052,14 @@ static bool peer_allowed(VarlinkServer *server, const struct ucred *peer, void *
 	return false;
 }
 
+static struct sandbox *sandbox_of_kernel_id(struct manager *m, uint64_t id)
+{
+	for (struct sandbox *s = m->sandboxes; s; s = s->next)
+		if (s->c && s->c->sandbox_id == id)
+			return s;
+	return NULL;
+}
+
 /* Denials and the inits' exits from rvisor.ko, into the journal with syscall names. */
 static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
@@ -1030,19 +1073,21 @@ static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void
 	for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
 		const struct rvisor_event *e = &ev[i];
 		_cleanup_free_ char *sys = NULL;
+		struct sandbox *s = sandbox_of_kernel_id(m, e->sandbox_id);
 
+		if (!s)
+			continue;
 		switch (e->type) {
 		case RVISOR_EVENT_DENIED:
 			if (!(e->flags & (RVISOR_EVENT_F_COMPAT | RVISOR_EVENT_F_X32)))
 				sys = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, e->nr);
-			for (struct sandbox *s = m->sandboxes; s; s = s->next)
-				if (s->c && s->c->sandbox_id == e->sandbox_id) {
-					journal_denial(e, sys, journal_fields(s));
-					break;
-				}
+			journal_denial(e, sys, journal_fields(s));
 			break;
-		case RVISOR_EVENT_DROPPED:
-			log_warning("rvisor.ko dropped %d event records: the daemon read too slowly", e->value);
+		case RVISOR_EVENT_SUPPRESSED:
+			/* The sandbox produced records faster than its share: counted, not each. */
+			journal_sandbox(LOG_NOTICE, journal_fields(s),
+					"sandbox %" PRIu64 " (%s): %d more denial records not shown (rate limit)",
+					s->id, s->name, e->value);
 			break;
 		default:
 			break;
@@ -1090,6 +1135,29 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Whether this kernel honours a syscall that rvisor.ko skips, as the module's self-test
+ * finds (once per module load: a daemon restarted later finds the verdict in VERSION's
+ * flags). Without that, rvisor.ko refuses sandboxes: the kernel layer is unavailable. */
+static bool module_skips_syscalls(struct manager *m, int fd)
+{
+	int result, r;
+
+	if (m->module.flags & RVISOR_VERSION_F_SKIP_VERIFIED)
+		return true;
+	r = rvisor_device_selftest(fd, &result);
+	if (r < 0) {
+		log_warning_errno(r, "rvisor.ko's skip self-test did not run (%m): kernel layer unavailable");
+		return false;
+	}
+	if (result != RVISOR_SELFTEST_HONOURED) {
+		log_warning("This kernel runs syscalls that rvisor.ko skips (rvisor.ko's self-test; fixed "
+			    "upstream in Linux 6.9, stable 6.1.84): kernel layer unavailable");
+		return false;
+	}
+	log_debug("rvisor.ko's skip self-test passed");
+	return true;
+}
+
 /* Opens /dev/rvisor, asking modprobe when it is missing. -ENOENT: no kernel layer here. */
 static int manager_open_module(struct manager *m)
 {
@@ -1110,6 +1178,10 @@ static int manager_open_module(struct manager *m)
 	if (r < 0 || !rvisor_abi_compatible(m->module.abi_version)) {
 		log_warning("rvisor.ko speaks ABI %u, rvisord ABI %d: kernel layer unavailable",
 			    r < 0 ? 0 : m->module.abi_version, RVISOR_ABI_VERSION);
+		close(fd);
+		return 0;
+	}
+	if (!module_skips_syscalls(m, fd)) {
 		close(fd);
 		return 0;
 	}

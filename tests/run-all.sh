@@ -2,7 +2,8 @@
 # Runs rvisor's test suites, keeps each one's TAP output in build/test-results/ and ends with
 # the line "N passed, N failed" summed over all of them.
 #   tests/run-all.sh            unit, fuzz, host, vm, system (the packages on a booted Debian)
-#                               and kernels (compile against other kernels)
+#                               and kernels (rvisor.ko built for Debian 13's and sid's kernels,
+#                               which boot with it and run a subset of the VM suites)
 #   tests/run-all.sh unit host  only those
 # A suite that exits non-zero without a failed test, or runs fewer tests than it planned,
 # counts as failed too: a crash must never read as green.

@@ -36,7 +36,7 @@ setup_file() {
 	start_daemon "socket_group = $GROUP" "max_sandboxes_per_user = 3" "max_connections_per_user = 8" \
 		"setup_timeout = 5"
 	chmod 0755 "$D"
-	printf '[sandbox]\nstorage = 2M\n[syscalls]\ndefault = pass\n' >"$POLICIES/tiny.conf"
+	printf '[sandbox]\nstorage = 2M\n[syscalls]\ndefault = pass\n[compat]\nungated = yes\n' >"$POLICIES/tiny.conf"
 
 	# A's image, owned the rootless way (its root files are A's); B's private directory.
 	cp -a "$IMAGE" "$D/img-a"

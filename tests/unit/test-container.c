@@ -208,6 +208,7 @@ struct result {
 	char *out;        /* stdout and stderr */
 	int status, exec_errno;
 	char *state_dir;  /* where it lived */
+	unsigned int layers; /* the container's layers */
 };
 
 static void result_done(struct result *res)
@@ -248,6 +249,7 @@ static void run(struct container_spec *s, const char *input, struct result *res)
 	res->out = read_fd_all(out[0], 10000);
 	close(out[0]);
 	res->state_dir = strdup(c->state_dir);
+	res->layers = c->layers;
 	if (wait_exit(c, &res->status, &res->exec_errno) < 0)
 		res->status = -1;
 	if (container_destroy(c) < 0)
@@ -775,15 +777,54 @@ static void test_sandboxes(void)
 	/* The seccomp fallback with a policy: mkdir refused. */
 	{
 		static struct rvisor_policy pol;
-		char **w = sv("sh", "-c", "mkdir /tmp/x 2>&1; echo rc=$?", NULL);
+		char **w = sv("sh", "-c", "mkdir /tmp/x 2>&1; echo rc=$?; grep -E '^Seccomp' /proc/self/status",
+			      NULL);
 
 		pol.syscalls[SYS_mkdir] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
 		pol.syscalls[SYS_mkdirat] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
+		/* everything else passes, io_uring too: a policy must say so */
+		pol.flags = RVISOR_POLICY_UNGATED;
 		spec_init(&s, w);
 		s.policy = &pol;
 		run(&s, NULL, &res);
 		ok(contains(res.out, "Operation not permitted") && contains(res.out, "rc=1"),
 		   "seccomp fallback: the policy's DENY applies to the workload");
+		is_int(res.layers, POLICY_LAYER_SECCOMP, "without rvisor.ko the filter is the one layer");
+		/* the argument filter (clone and unshare: no namespaces) and the main filter */
+		ok(contains(res.out, "Seccomp:\t2\n") && contains(res.out, "Seccomp_filters:\t2\n"),
+		   "the workload runs under the policy's two seccomp programs");
+		result_done(&res);
+
+		/* asked for explicitly: the same */
+		spec_init(&s, w);
+		s.policy = &pol;
+		s.layers = POLICY_LAYER_SECCOMP;
+		run(&s, NULL, &res);
+		ok(res.r == 0 && res.layers == POLICY_LAYER_SECCOMP && contains(res.out, "rc=1"),
+		   "layers = seccomp: the filter alone");
+		result_done(&res);
+
+		/* no policy, nothing to filter */
+		spec_init(&s, w);
+		run(&s, NULL, &res);
+		ok(res.r == 0 && res.layers == 0 && contains(res.out, "rc=0") &&
+			   contains(res.out, "Seccomp:\t0\n"),
+		   "no policy: no filter, no layer");
+		result_done(&res);
+
+		/* the gate without a device, an unknown layer: refused before anything is made */
+		spec_init(&s, w);
+		s.policy = &pol;
+		s.layers = POLICY_LAYER_KERNEL;
+		run(&s, NULL, &res);
+		ok(res.r == -EINVAL && res.error && strstr(res.error, "kernel layer"),
+		   "layers = kernel without rvisor.ko: -EINVAL");
+		result_done(&res);
+		spec_init(&s, w);
+		s.policy = &pol;
+		s.layers = 0x10;
+		run(&s, NULL, &res);
+		is_int(res.r, -EINVAL, "an unknown layer: -EINVAL");
 		result_done(&res);
 	}
 }

@@ -23,6 +23,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 
 #include "policy-names.h"
@@ -176,6 +179,7 @@ static void test_default_conf(void)
 	is_int(c->network, POLICY_NETWORK_NONE, "network none");
 	is_str(c->hostname, "sandbox", "hostname sandbox");
 	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_PREFERRED, "kernel_layer preferred");
+	is_int(c->layers, POLICY_LAYERS_BOTH, "layers both: the gate and the seccomp filter");
 	ok(!c->has_user, "no default user");
 	is_int(c->storage_max, 256ULL << 20, "storage 256M");
 	is_int(c->userns, POLICY_USERNS_AUTO, "userns auto");
@@ -253,6 +257,7 @@ static void test_good_conf(void)
 	is_int(c->network, POLICY_NETWORK_HOST, "network host");
 	is_str(c->hostname, "box.example", "hostname");
 	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_REQUIRED, "kernel_layer required");
+	is_int(c->layers, POLICY_LAYER_KERNEL, "layers kernel");
 	ok(c->has_user && c->uid == 1000 && c->gid == 100, "user 1000:100");
 	is_int(c->storage_max, 64ULL << 20, "storage 64M");
 	is_int(c->userns, POLICY_USERNS_ALWAYS, "userns always");
@@ -279,7 +284,7 @@ static void test_good_conf(void)
 		   !c->listed[seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "fork")],
 	   "listed[] tells named from defaulted");
 
-	is_int(k->flags, RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_NAMESPACES |
+	is_int(k->flags, RVISOR_POLICY_UNGATED | RVISOR_POLICY_ALLOW_NAMESPACES |
 				 RVISOR_POLICY_FILTER_IOCTL | RVISOR_POLICY_FILTER_SOCKET |
 				 RVISOR_POLICY_FILTER_PRCTL,
 	       "flags");
@@ -325,6 +330,22 @@ static void test_errors(void)
 	check_error(write_tmp("e.conf", "[sandbox]\npids = 0\n"), 2, "pids = '0'", "pids 0");
 	check_error(write_tmp("e.conf", "[sandbox]\nnetwork = bridge\n"), 2, "expected none or host", "bad network");
 	check_error(write_tmp("e.conf", "[sandbox]\nkernel_layer = maybe\n"), 2, "expected required or preferred", "bad kernel_layer");
+	check_error(write_tmp("e.conf", "[sandbox]\nlayers = Both\n"), 2, "layers = 'Both': expected both, kernel or seccomp",
+		    "bad layers (values are case-sensitive)");
+	check_error(write_tmp("e.conf", "[sandbox]\nlayers = kernel\nlayers = seccomp\n"), 3, "'layers' is set twice",
+		    "layers twice");
+	check_error(write_tmp("e.conf", "[sandbox]\nlayers = seccomp\n# x\nkernel_layer = required\n"), 4,
+		    "layers = seccomp turns rvisor.ko's gate off, but kernel_layer = required (line 4)",
+		    "layers = seccomp with kernel_layer = required: refused at the later line");
+	check_error(write_tmp("e.conf", "[sandbox]\nkernel_layer = required\nlayers = seccomp\n"), 3,
+		    "kernel_layer = required (line 2) asks for it", "... whichever comes first");
+	is_int(policy_load_file(write_tmp("ok.conf", "[sandbox]\nkernel_layer = preferred\nlayers = seccomp\n"
+						     "[syscalls]\ndeny = io_uring_setup\n"),
+				&c, &err),
+	       0, "layers = seccomp with kernel_layer = preferred: fine");
+	is_int(c->layers, POLICY_LAYER_SECCOMP, "... the filter only");
+	c = policy_free(c);
+	c = SENTINEL;
 	check_error(write_tmp("e.conf", "[sandbox]\nhostname = a_b\n"), 2, "hostname 'a_b'", "bad hostname");
 	snprintf(content, sizeof(content), "[sandbox]\nhostname = %065d\n", 0);
 	check_error(write_tmp("e.conf", content), 2, "longer than 64", "hostname too long");
@@ -361,8 +382,21 @@ static void test_errors(void)
 		check_error(write_tmp("e.conf", big), 2, "more than 32 prctl options", "too many prctl options");
 	}
 	check_error(write_tmp("e.conf", "[compat]\nia32 = maybe\n"), 2, "expected yes or no", "bad boolean");
-	check_error(write_tmp("e.conf", "[compat]\nx32 = yes\nnamespace = yes\n"), 3, "unknown key 'namespace' in [compat]",
+	check_error(write_tmp("e.conf", "[compat]\nx32 = no\nnamespace = yes\n"), 3, "unknown key 'namespace' in [compat]",
 		    "unknown key in [compat]");
+	check_error(write_tmp("e.conf", "[compat]\nia32 = yes\n"), 2, "ia32 = yes is not supported",
+		    "ia32 = yes: refused (the gate cannot judge ia32 syscalls)");
+	check_error(write_tmp("e.conf", "[compat]\nx32 = on\n"), 2, "x32 = on is not supported", "x32 = on: refused");
+	check_error(write_tmp("e.conf", "[syscalls]\ndefault = deny\nallow = read io_uring_enter\n"), 3,
+		    "io_uring_enter may run, but its work", "io_uring allowed without ungated: refused at its line");
+	check_error(write_tmp("e.conf", "[syscalls]\n# comment\ndefault = pass\n"), 3,
+		    "io_uring_setup may run", "io_uring passed by the default: refused at the default's line");
+	check_error(write_tmp("e.conf", "[syscalls]\nlog = io_uring_register\n[compat]\nungated = no\n"), 2,
+		    "io_uring_register may run", "LOG counts as running too");
+	is_int(policy_load_file(write_tmp("ok.conf", "[syscalls]\ndefault = pass\n[compat]\nungated = yes\n"), &c, &err),
+	       0, "default = pass with ungated = yes: accepted");
+	c = policy_free(c);
+	c = SENTINEL;
 	check_error(write_tmp("e.conf", "[Sandbox]\n"), 1, "unknown section [Sandbox]", "section names are case-sensitive");
 
 	is_int(policy_load_file("/nonexistent/x.conf", &c, &err), -ENOENT, "missing file: -ENOENT");
@@ -484,7 +518,7 @@ static void test_json(void)
 	json_object *j;
 
 	if (policy_load_file(fixture("good.conf"), &c, NULL) < 0 ||
-	    policy_load_file(write_tmp("ok.conf", "[syscalls]\ndefault = pass\n"), &e, NULL) < 0) {
+	    policy_load_file(write_tmp("ok.conf", "[syscalls]\ndefault = pass\n[compat]\nungated = yes\n"), &e, NULL) < 0) {
 		ok(false, "JSON: fixtures load");
 		return;
 	}
@@ -495,6 +529,7 @@ static void test_json(void)
 	is_int(json_object_get_int(get(j, "sandbox.pids")), 512, "JSON pids");
 	is_str(json_object_get_string(get(j, "sandbox.network")), "host", "JSON network");
 	is_str(json_object_get_string(get(j, "sandbox.kernel_layer")), "required", "JSON kernel_layer");
+	is_str(json_object_get_string(get(j, "sandbox.layers")), "kernel", "JSON layers");
 	is_int(json_object_get_int(get(j, "sandbox.user.gid")), 100, "JSON user");
 	is_int(json_object_get_int64(get(j, "sandbox.storage")), 64LL << 20, "JSON storage");
 	is_str(json_object_get_string(get(j, "sandbox.userns")), "always", "JSON userns");
@@ -503,7 +538,7 @@ static void test_json(void)
 	   "JSON capabilities");
 	is_str(json_object_get_string(get(j, "syscalls.default")), "deny:EACCES", "JSON default");
 	ok(array_has(get(j, "syscalls.allow"), "read") && array_has(get(j, "syscalls.allow"), "exit_group") &&
-		   json_object_array_length(get(j, "syscalls.allow")) == 5,
+		   json_object_array_length(get(j, "syscalls.allow")) == 6,
 	   "JSON allow list");
 	ok(array_has(get(j, "syscalls.deny"), "mount:EPERM") &&
 		   array_has(get(j, "syscalls.deny"), "umount2:EACCES"),
@@ -521,7 +556,7 @@ static void test_json(void)
 	is_str(json_object_to_json_string_ext(get(j, "prctl.allow"), JSON_C_TO_STRING_PLAIN),
 	       "[\"PR_SET_NAME\",\"PR_GET_NAME\"]", "JSON prctls");
 	is_str(json_object_to_json_string_ext(get(j, "compat"), JSON_C_TO_STRING_PLAIN),
-	       "{\"ia32\":true,\"x32\":false,\"namespaces\":true}", "JSON compat");
+	       "{\"ia32\":false,\"x32\":false,\"namespaces\":true,\"ungated\":true}", "JSON compat");
 	json_object_put(j);
 
 	j = policy_to_json(e);
@@ -560,7 +595,7 @@ static void test_validate(void)
 	p = c->kernel;
 	p.flags |= 0x100;
 	is_int(policy_kernel_validate(&p), -EINVAL, "unknown flag refused");
-	is_int(policy_seccomp_load(&p), -EINVAL, "seccomp: invalid policy refused before loading");
+	is_int(policy_seccomp_load(&p, 0), -EINVAL, "seccomp: invalid policy refused before loading");
 }
 
 /* Runs body in a child that set no_new_privs and loaded p; returns its wait status. */
@@ -580,7 +615,7 @@ static int in_child(const struct rvisor_policy *p, int (*body)(void))
 		(void)setrlimit(RLIMIT_CORE, &no_core); /* SIGSYS would dump core */
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(90);
-		r = policy_seccomp_load(p);
+		r = policy_seccomp_load(p, 0);
 		if (r < 0) {
 			fprintf(stderr, "policy_seccomp_load: %s\n", strerror(-r));
 			_exit(91);
@@ -695,22 +730,20 @@ static void test_seccomp(void)
 	if (policy_load_file(fixture("seccomp.conf"), &small, NULL) < 0 ||
 	    policy_load(policies_dir(), "default", &def, NULL) < 0 ||
 	    policy_load_file(write_tmp("ok.conf", "[syscalls]\ndefault = pass\nkill = getppid\n"
-						  "[compat]\nnamespaces = yes\n"),
+						  "[compat]\nnamespaces = yes\nungated = yes\n"),
 			     &plain, NULL) < 0) {
 		ok(false, "seccomp: policies load");
 		return;
 	}
 
 	fd = memfd_create("bpf", MFD_CLOEXEC);
-	r = policy_seccomp_export_bpf(&small->kernel, fd);
+	r = policy_seccomp_export_bpf(&small->kernel, 0, fd);
 	is_int(r, 2, "export: argument filter and main filter");
 	ok(lseek(fd, 0, SEEK_END) > 0 && lseek(fd, 0, SEEK_END) % 8 == 0, "export: whole BPF instructions");
-	is_int(policy_seccomp_export_bpf(&plain->kernel, fd), 1, "export: no argument rule, one filter");
+	is_int(policy_seccomp_export_bpf(&plain->kernel, 0, fd), 1, "export: no argument rule, one filter");
 	plain->kernel.flags |= RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32;
-	is_int(policy_seccomp_export_bpf(&plain->kernel, fd), 1, "export: with ia32 and x32");
-	def->kernel.flags |= RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32;
-	is_int(policy_seccomp_export_bpf(&def->kernel, fd), 2, "export: default.conf with ia32 and x32");
-	def->kernel.flags &= ~(RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32);
+	is_int(policy_seccomp_export_bpf(&plain->kernel, 0, fd), -EINVAL,
+	       "export: the ia32 and x32 flags are refused, as rvisor.ko refuses them");
 	plain->kernel.flags &= ~(RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32);
 
 	status = in_child(&small->kernel, body_small);
@@ -729,6 +762,476 @@ static void test_seccomp(void)
 	if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		"seccomp: default.conf refuses escapes and runs a shell pipeline, ls, id, sort, busybox"))
 		printf("#   wait status 0x%x (exit code = failed check)\n", (unsigned int)status);
+}
+
+/* ---- The filter against rvisor.ko's table, instruction by instruction ------------------- */
+
+/* Classic BPF as the kernel runs a seccomp program (the instructions libseccomp and
+ * lib/policy-seccomp.c emit and a few more); an instruction it does not know fails the test
+ * through *ret_bad. */
+static uint32_t bpf_run(const struct sock_fprog *prog, const struct seccomp_data *d, bool *ret_bad)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
+
+	for (unsigned int pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *f = &prog->filter[pc];
+		uint32_t k = f->k, src = BPF_SRC(f->code) == BPF_X ? x : k;
+		bool cond;
+
+		switch (BPF_CLASS(f->code)) {
+		case BPF_LD:
+			if (f->code == (BPF_LD | BPF_W | BPF_ABS) && k % 4 == 0 && k < sizeof(*d))
+				memcpy(&a, (const char *)d + k, 4);
+			else if (f->code == (BPF_LD | BPF_IMM))
+				a = k;
+			else if (f->code == (BPF_LD | BPF_MEM) && k < BPF_MEMWORDS)
+				a = mem[k];
+			else
+				goto bad;
+			break;
+		case BPF_LDX:
+			if (f->code == (BPF_LDX | BPF_IMM))
+				x = k;
+			else if (f->code == (BPF_LDX | BPF_MEM) && k < BPF_MEMWORDS)
+				x = mem[k];
+			else
+				goto bad;
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			if (k >= BPF_MEMWORDS)
+				goto bad;
+			mem[k] = BPF_CLASS(f->code) == BPF_ST ? a : x;
+			break;
+		case BPF_ALU:
+			switch (BPF_OP(f->code)) {
+			case BPF_ADD: a += src; break;
+			case BPF_SUB: a -= src; break;
+			case BPF_AND: a &= src; break;
+			case BPF_OR: a |= src; break;
+			case BPF_XOR: a ^= src; break;
+			case BPF_LSH: a = src < 32 ? a << src : 0; break;
+			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+			case BPF_NEG: a = -a; break;
+			default: goto bad;
+			}
+			break;
+		case BPF_JMP:
+			if (BPF_OP(f->code) == BPF_JA) {
+				pc += k;
+				break;
+			}
+			switch (BPF_OP(f->code)) {
+			case BPF_JEQ: cond = a == src; break;
+			case BPF_JGT: cond = a > src; break;
+			case BPF_JGE: cond = a >= src; break;
+			case BPF_JSET: cond = (a & src) != 0; break;
+			default: goto bad;
+			}
+			pc += cond ? f->jt : f->jf;
+			break;
+		case BPF_RET:
+			if (BPF_RVAL(f->code) == BPF_K)
+				return k;
+			if (BPF_RVAL(f->code) == BPF_A)
+				return a;
+			goto bad;
+		case BPF_MISC:
+			if (BPF_MISCOP(f->code) == BPF_TAX)
+				x = a;
+			else
+				a = x;
+			break;
+		default:
+			goto bad;
+		}
+	}
+bad:
+	*ret_bad = true;
+	return SECCOMP_RET_KILL_PROCESS;
+}
+
+/* What the kernel answers with every program of f installed: each runs, the most
+ * restrictive action wins, the newest program's on a tie (kernel/seccomp.c). */
+static uint32_t filters_run(const struct policy_seccomp *f, const struct seccomp_data *d, bool *ret_bad)
+{
+	uint32_t ret = SECCOMP_RET_ALLOW;
+
+	for (int i = (int)f->n - 1; i >= 0; i--) {
+		uint32_t cur = bpf_run(&f->progs[i], d, ret_bad);
+
+		if ((int32_t)(cur & SECCOMP_RET_ACTION_FULL) < (int32_t)(ret & SECCOMP_RET_ACTION_FULL))
+			ret = cur;
+	}
+	return ret;
+}
+
+static bool u32_listed(const uint32_t *list, uint32_t n, uint32_t v)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+/* rvisor.ko's decision (module/gate.c, module/policy.c) as the seccomp answer that has the
+ * same effect: ALLOW where the call reaches the host or the gate's emulation (LOG: SECCOMP_
+ * RET_LOG when the filter works alone, ALLOW when the gate does the logging), ERRNO with the
+ * gate's errno, KILL_PROCESS for KILL. */
+static uint32_t gate_model(const struct rvisor_policy *p, const struct seccomp_data *d, unsigned int flags)
+{
+	const uint32_t ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+				  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
+	bool ns_ok = p->flags & RVISOR_POLICY_ALLOW_NAMESPACES;
+	int nr = d->nr;
+	unsigned int action, error;
+	bool refused = false;
+	int e = EPERM;
+
+	if (d->arch != AUDIT_ARCH_X86_64 || (nr & __X32_SYSCALL_BIT))
+		return SECCOMP_RET_ERRNO | ENOSYS; /* compat, x32: always refused */
+	if (nr >= 0 && nr < RVISOR_NR_SYSCALLS) {
+		action = p->syscalls[nr].action;
+		error = p->syscalls[nr].error;
+	} else {
+		action = p->default_action;
+		error = p->default_errno;
+	}
+	switch (action) {
+	case RVISOR_ACTION_DENY:
+		return SECCOMP_RET_ERRNO | error;
+	case RVISOR_ACTION_KILL:
+		return SECCOMP_RET_KILL_PROCESS;
+	case RVISOR_ACTION_EMULATE:
+		return SECCOMP_RET_ALLOW;
+	default:
+		break;
+	}
+	switch (nr) {
+	case __NR_ioctl:
+		refused = (p->flags & RVISOR_POLICY_FILTER_IOCTL) &&
+			  !u32_listed(p->ioctls, p->nr_ioctls, (uint32_t)d->args[1]);
+		break;
+	case __NR_socket:
+	case __NR_socketpair: {
+		int family = (int)d->args[0];
+
+		refused = (p->flags & RVISOR_POLICY_FILTER_SOCKET) &&
+			  (family < 0 || family >= 64 || !(p->socket_families & (UINT64_C(1) << family)));
+		break;
+	}
+	case __NR_prctl:
+		refused = (p->flags & RVISOR_POLICY_FILTER_PRCTL) &&
+			  !u32_listed(p->prctls, p->nr_prctls, (uint32_t)d->args[0]);
+		break;
+	case __NR_clone:
+		refused = !ns_ok && (d->args[0] & ns_flags);
+		break;
+	case __NR_unshare:
+		refused = !ns_ok && (d->args[0] & (ns_flags | CLONE_NEWTIME));
+		break;
+	case __NR_clone3:
+		refused = !ns_ok;
+		e = ENOSYS;
+		break;
+	}
+	if (refused)
+		return SECCOMP_RET_ERRNO | (uint32_t)e;
+	if (action == RVISOR_ACTION_LOG && !(flags & POLICY_SECCOMP_WITH_GATE))
+		return SECCOMP_RET_LOG;
+	return SECCOMP_RET_ALLOW;
+}
+
+/* Argument values worth trying for syscall nr: the listed ones, their sign-extended forms,
+ * neighbours, every namespace flag. Returns how many went into v[] (at most 256). */
+static size_t probe_values(const struct rvisor_policy *p, int nr, uint64_t v[256])
+{
+	size_t n = 0;
+
+	v[n++] = 0;
+	v[n++] = 1;
+	v[n++] = UINT64_MAX;
+	v[n++] = 0x100000001ULL;
+	v[n++] = 0xdeadbeef;
+	if (nr == __NR_ioctl || nr == __NR_prctl) {
+		const uint32_t *list = nr == __NR_ioctl ? p->ioctls : p->prctls;
+		uint32_t count = nr == __NR_ioctl ? p->nr_ioctls : p->nr_prctls;
+
+		for (uint32_t i = 0; i < count && n < 250; i++) {
+			v[n++] = list[i];
+			v[n++] = 0xffffffff00000000ULL | list[i]; /* musl's sign extension */
+			v[n++] = list[i] + 1;
+		}
+		v[n++] = TCGETS;
+		v[n++] = TIOCSTI;
+		v[n++] = PR_SET_NAME;
+	} else if (nr == __NR_socket || nr == __NR_socketpair) {
+		for (uint64_t f = 0; f <= 65; f++)
+			v[n++] = f;
+		v[n++] = 0x100000000ULL | AF_UNIX;
+		v[n++] = (uint64_t)-(int64_t)AF_INET;
+	} else if (nr == __NR_clone || nr == __NR_unshare || nr == __NR_clone3) {
+		for (int bit = 0; bit < 64; bit++)
+			v[n++] = 1ULL << bit;
+		v[n++] = SIGCHLD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+		v[n++] = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
+	}
+	return n;
+}
+
+/* Numbers that are no x86-64 syscall (beyond the table without the x32 bit, and -1, a
+ * tracer's skipped call): libseccomp refuses them in its own way (the argument filter's
+ * EPERM, the filter's default) where rvisor.ko gives the default or ENOSYS. The kernel has
+ * nothing to run for them either way; what matters is that the filter never lets through
+ * what the gate refuses. */
+static bool beyond_table(const struct seccomp_data *d)
+{
+	return d->arch == AUDIT_ARCH_X86_64 && (d->nr >= RVISOR_NR_SYSCALLS || d->nr == -1) &&
+	       (d->nr == -1 || !(d->nr & __X32_SYSCALL_BIT));
+}
+
+static bool refuses(uint32_t action)
+{
+	uint32_t a = action & SECCOMP_RET_ACTION_FULL;
+
+	return a == SECCOMP_RET_ERRNO || a == SECCOMP_RET_KILL_PROCESS || a == SECCOMP_RET_KILL_THREAD;
+}
+
+/* Every syscall number of the table and around it, each architecture, the ruled syscalls
+ * with their interesting arguments: the filter must answer what the gate decides. */
+static bool filter_agrees(const struct rvisor_policy *p, unsigned int flags, const char *what)
+{
+	static const int extra[] = { RVISOR_NR_SYSCALLS, RVISOR_NR_SYSCALLS + 1, 547, 548, 1000,
+				     0x3fffffff, -1, -2, __X32_SYSCALL_BIT | 0, __X32_SYSCALL_BIT | 16,
+				     __X32_SYSCALL_BIT | 514, INT32_MAX };
+	static const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0x12345678 };
+	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
+	unsigned int checked = 0, mismatches = 0;
+	bool bad = false;
+
+	if (policy_seccomp_compile(p, flags, &f) < 0) {
+		printf("#   %s: policy_seccomp_compile failed\n", what);
+		return false;
+	}
+	for (size_t ai = 0; ai < ARRAY_SIZE(arches); ai++)
+		for (int i = 0; i < RVISOR_NR_SYSCALLS + (int)ARRAY_SIZE(extra); i++) {
+			int nr = i < RVISOR_NR_SYSCALLS ? i : extra[i - RVISOR_NR_SYSCALLS];
+			uint64_t values[256];
+			size_t nv = probe_values(p, nr, values);
+
+			for (size_t vi = 0; vi < nv; vi++)
+				for (unsigned int argi = 0; argi < 2; argi++) {
+					struct seccomp_data d = { .nr = nr, .arch = arches[ai] };
+					uint32_t got, want;
+
+					d.args[argi] = values[vi];
+					d.args[1 - argi] = 0x5a5a5a5a5a5a5a5aULL;
+					got = filters_run(f, &d, &bad);
+					want = gate_model(p, &d, flags);
+					checked++;
+					if (got != want && beyond_table(&d) && refuses(got) &&
+					    (refuses(want) || want == SECCOMP_RET_ALLOW ||
+					     want == SECCOMP_RET_LOG))
+						continue; /* libseccomp's answer to a number that is no syscall */
+					if (got != want && mismatches++ < 5)
+						printf("#   %s: nr %d arch 0x%x arg%u=0x%llx: filter 0x%08x, gate 0x%08x\n",
+						       what, nr, d.arch, argi, (unsigned long long)values[vi], got, want);
+				}
+		}
+	if (bad)
+		printf("#   %s: an instruction the interpreter does not know\n", what);
+	if (mismatches)
+		printf("#   %s: %u of %u cases differ\n", what, mismatches, checked);
+	return !bad && mismatches == 0;
+}
+
+/* kernel/seccomp.c's seccomp_is_const_allow() (5.11+): whether prog allows syscall nr of
+ * x86-64 without reading anything but the number and the architecture, which is when the
+ * kernel caches the answer and skips the filter for it. */
+static bool const_allow(const struct sock_fprog *prog, int nr)
+{
+	uint32_t reg = 0;
+
+	for (unsigned int pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *insn = &prog->filter[pc];
+		bool res;
+
+		switch (insn->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (insn->k == offsetof(struct seccomp_data, nr))
+				reg = (uint32_t)nr;
+			else if (insn->k == offsetof(struct seccomp_data, arch))
+				reg = AUDIT_ARCH_X86_64;
+			else
+				return false;
+			break;
+		case BPF_RET | BPF_K:
+			return insn->k == SECCOMP_RET_ALLOW;
+		case BPF_JMP | BPF_JA:
+			pc += insn->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+		case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JSET | BPF_K:
+			switch (BPF_OP(insn->code)) {
+			case BPF_JEQ: res = reg == insn->k; break;
+			case BPF_JGE: res = reg >= insn->k; break;
+			case BPF_JGT: res = reg > insn->k; break;
+			default: res = (reg & insn->k) != 0; break;
+			}
+			pc += res ? insn->jt : insn->jf;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			reg &= insn->k;
+			break;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+/* Whether the kernel caches syscall nr as allowed with every program of f installed. */
+static bool cached(const struct policy_seccomp *f, int nr)
+{
+	for (unsigned int i = 0; i < f->n; i++)
+		if (!const_allow(&f->progs[i], nr))
+			return false;
+	return true;
+}
+
+static bool has_arg_rule(const struct rvisor_policy *p, int nr)
+{
+	bool ns = p->flags & RVISOR_POLICY_ALLOW_NAMESPACES;
+
+	switch (nr) {
+	case __NR_ioctl:
+		return p->flags & RVISOR_POLICY_FILTER_IOCTL;
+	case __NR_socket:
+	case __NR_socketpair:
+		return p->flags & RVISOR_POLICY_FILTER_SOCKET;
+	case __NR_prctl:
+		return p->flags & RVISOR_POLICY_FILTER_PRCTL;
+	case __NR_clone:
+	case __NR_unshare:
+	case __NR_clone3:
+		return !ns;
+	default:
+		return false;
+	}
+}
+
+/* Every syscall that passes without an argument rule is cached, nothing else is (a refused,
+ * logged or argument-checked one runs the filter at each call). Lists the passing syscalls
+ * that are not cached into uncached (names, space-separated). */
+static bool cache_as_expected(const struct rvisor_policy *p, unsigned int flags, const char *what,
+			      char *uncached, size_t size)
+{
+	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
+	unsigned int wrong = 0;
+
+	if (uncached)
+		uncached[0] = '\0';
+	if (policy_seccomp_compile(p, flags, &f) < 0)
+		return false;
+	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
+		unsigned int a = p->syscalls[nr].action;
+		bool allowed = a == RVISOR_ACTION_PASS || a == RVISOR_ACTION_EMULATE ||
+			       (a == RVISOR_ACTION_LOG && (flags & POLICY_SECCOMP_WITH_GATE));
+		bool want = allowed && !has_arg_rule(p, nr), got = cached(f, nr);
+
+		if (allowed && !got && uncached) {
+			_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+			size_t len = strlen(uncached);
+
+			snprintf(uncached + len, size - len, "%s%s", len ? " " : "", name ?: "?");
+		}
+		if (got != want && wrong++ < 5)
+			printf("#   %s: syscall %d: cached %d, expected %d\n", what, nr, got, want);
+	}
+	return wrong == 0;
+}
+
+static void test_seccomp_agreement(void)
+{
+	_cleanup_policy_ struct rvisor_policy_config *def = NULL, *perm = NULL, *small = NULL,
+						     *good = NULL, *logkill = NULL, *passall = NULL;
+	struct {
+		const char *name;
+		struct rvisor_policy_config **c;
+	} all[] = {
+		{ "default.conf", &def }, { "permissive.conf", &perm }, { "seccomp.conf", &small },
+		{ "good.conf", &good }, { "log, kill, default log", &logkill },
+		{ "default pass, ungated", &passall },
+	};
+	char uncached[512], name[128];
+
+	if (policy_load(policies_dir(), "default", &def, NULL) < 0 ||
+	    policy_load(policies_dir(), "permissive", &perm, NULL) < 0 ||
+	    policy_load_file(fixture("seccomp.conf"), &small, NULL) < 0 ||
+	    policy_load_file(fixture("good.conf"), &good, NULL) < 0 ||
+	    policy_load_file(write_tmp("lk.conf", "[syscalls]\ndefault = log\nkill = getppid mkdir\n"
+						 "deny = mount:EACCES io_uring_setup io_uring_enter io_uring_register\n"
+						 "allow = read write\nemulate = uname\n"
+						 "[ioctl]\nallow = TCGETS\n[prctl]\nallow =\n"),
+			     &logkill, NULL) < 0 ||
+	    policy_load_file(write_tmp("pa.conf", "[syscalls]\ndefault = pass\n[socket]\nfamilies =\n"
+						 "[compat]\nungated = yes\n"),
+			     &passall, NULL) < 0) {
+		ok(false, "agreement: policies load");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		for (unsigned int flags = 0; flags <= POLICY_SECCOMP_WITH_GATE; flags += POLICY_SECCOMP_WITH_GATE) {
+			snprintf(name, sizeof(name), "%s%s: the filter answers every syscall, architecture "
+				 "and ruled argument as rvisor.ko's table does", all[i].name,
+				 flags ? " (behind the gate)" : "");
+			ok(filter_agrees(&(*all[i].c)->kernel, flags, all[i].name), name);
+			snprintf(name, sizeof(name), "%s%s: the kernel caches exactly the syscalls that pass "
+				 "without an argument rule", all[i].name, flags ? " (behind the gate)" : "");
+			ok(cache_as_expected(&(*all[i].c)->kernel, flags, all[i].name, NULL, 0), name);
+		}
+
+	/* What docs/policy.md says of default.conf: these pass but run the filter each time. */
+	ok(cache_as_expected(&def->kernel, POLICY_SECCOMP_WITH_GATE, "default.conf", uncached,
+			     sizeof(uncached)),
+	   "default.conf: cache computed");
+	is_str(uncached, "ioctl socket socketpair clone prctl unshare",
+	       "default.conf: only ioctl, socket, socketpair, clone, prctl, unshare miss the cache");
+	{
+		_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
+		static const char *const hot[] = { "getppid", "read", "write", "openat", "close",
+						   "newfstatat", "fstat", "futex", "mmap", "uname" };
+		bool all_cached = true;
+
+		is_int(policy_seccomp_compile(&def->kernel, POLICY_SECCOMP_WITH_GATE, &f), 0,
+		       "default.conf compiles behind the gate");
+		is_int(f ? f->n : 0, 2, "default.conf: an argument filter and the main filter");
+		for (size_t i = 0; f && i < ARRAY_SIZE(hot); i++)
+			if (!cached(f, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, hot[i]))) {
+				printf("#   %s is not cached\n", hot[i]);
+				all_cached = false;
+			}
+		ok(f && all_cached, "default.conf: getppid, read, write, openat, close, newfstatat, fstat, "
+				    "futex, mmap and the emulated uname hit the cache");
+	}
+	{
+		_cleanup_policy_seccomp_ struct policy_seccomp *alone = NULL, *behind = NULL;
+		int getpid_nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "getpid");
+
+		/* good.conf logs getpid: alone the kernel's audit log says so, behind the gate the
+		 * gate's event does, and the filter lets it pass (cached) */
+		ok(policy_seccomp_compile(&good->kernel, 0, &alone) == 0 &&
+			   policy_seccomp_compile(&good->kernel, POLICY_SECCOMP_WITH_GATE, &behind) == 0 &&
+			   !cached(alone, getpid_nr) && cached(behind, getpid_nr),
+		   "LOG: SECCOMP_RET_LOG alone, ALLOW (and cached) behind the gate");
+	}
+	{
+		_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
+
+		is_int(policy_seccomp_compile(&def->kernel, 0x80, &f), -EINVAL, "compile: unknown flag refused");
+	}
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -752,6 +1255,7 @@ int main(void)
 	test_json();
 	test_validate();
 	test_seccomp();
+	test_seccomp_agreement();
 
 	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();

@@ -146,16 +146,29 @@ teardown() {
 	[ -z "$(kv "$T/s" syscall.writev)" ] # ia32 20 is getpid, not x86-64 20 (writev)
 }
 
-@test "--allow-compat passes int 0x80 to the host without consulting the table" {
-	run rvisor-run --stats "$T/s" --events "$T/e" --allow-compat \
-		--rule getpid=deny:EACCES --rule writev=deny:EACCES -- sc int80-getpid
-	[ "$status" -eq 0 ]
-	[ "$output" = "ok 1" ] # pid 1 of its namespace
-	[ "$(kv "$T/s" syscall.other)" = 1,0,0 ]
-	[ "$(events_count "$T/e" type=denied)" = 0 ]
+@test "int 0x80 unshare(CLONE_NEWUSER) cannot get around namespaces = no: refused, no namespace made" {
+	run rvisor-run --stats "$T/s" --events "$T/e" -- sh -c 'sc int80-unshare NEWUSER; readlink /proc/self/ns/user'
+	echo "$output"
+	[ "${lines[0]}" = ENOSYS ]
+	[ "${lines[1]}" = "$(readlink /proc/self/ns/user)" ] # still the host's user namespace
+	[ "$(events_count "$T/e" type=denied nr=310 value=38 flags=4)" = 1 ]
 }
 
-@test "an x32 syscall is refused with ENOSYS and an X32 event; --allow-x32 leaves it to the host" {
+@test "a policy asking to pass ia32 or x32 syscalls is refused (EOPNOTSUPP): nothing passes unjudged" {
+	run rvisor-run --allow-compat -- sc int80-unshare NEWUSER
+	[ "$status" -eq 125 ]
+	[[ "$output" == *RVISOR_IOC_SANDBOX_CREATE*EOPNOTSUPP* ]]
+	run rvisor-run --allow-x32 -- sc x32-getpid
+	[ "$status" -eq 125 ]
+	[[ "$output" == *RVISOR_IOC_SANDBOX_CREATE*EOPNOTSUPP* ]]
+	id=$(rvisor-run --no-bind)
+	run rvisor-run ctl set-policy "$id" --allow-compat
+	[ "$status" -eq 1 ]
+	[[ "$output" == *EOPNOTSUPP* ]]
+	rvisor-run ctl destroy "$id"
+}
+
+@test "an x32 syscall is refused with ENOSYS and an X32 event" {
 	run rvisor-run --stats "$T/s" --events "$T/e" -- sc x32-getpid
 	[ "$output" = ENOSYS ]
 	line=$(events_grep "$T/e" type=denied value=38 flags=8 sandbox_pid=1)
@@ -165,16 +178,24 @@ teardown() {
 	[[ "$(field "$line" nr)" =~ ^(39|1073741863)$ ]]
 	[ "$(kv "$T/s" syscall.other)" = 0,0,1 ]
 	[ -z "$(kv "$T/s" syscall.getpid)" ]
+}
 
-	# Debian's kernels ship x32 disabled (syscall.x32=y enables it): whatever the host
-	# answers, the sandbox gets, with no denial.
-	host=$(sc x32-getpid) || true
-	want="ok 1"
-	[ "$host" != ENOSYS ] || want=ENOSYS
-	run rvisor-run --stats "$T/s" --events "$T/e" --allow-x32 -- sc x32-getpid
-	[ "$output" = "$want" ]
-	[ "$(events_count "$T/e" type=denied)" = 0 ]
-	[ "$(kv "$T/s" syscall.other)" = 1,0,0 ]
+@test "a policy that lets io_uring run is refused (EPERM) unless it says ungated" {
+	run rvisor-run --rule io_uring_setup=deny:EPERM --rule io_uring_enter=deny:EPERM \
+		--rule io_uring_register=deny:EPERM -- sc getpid
+	[ "$status" -eq 0 ]
+	for sys in io_uring_setup io_uring_enter io_uring_register; do
+		run rvisor-run --rule io_uring_setup=deny --rule io_uring_enter=deny \
+			--rule io_uring_register=deny --rule "$sys=pass" -- sc getpid
+		[ "$status" -eq 125 ]
+		[[ "$output" == *RVISOR_IOC_SANDBOX_CREATE*EPERM* ]]
+	done
+	run rvisor-run --rule '*=pass' -- sc getpid # every table entry, io_uring_* included
+	[ "$status" -eq 125 ]
+	run rvisor-run --rule io_uring_setup=log --rule io_uring_enter=deny --rule io_uring_register=deny -- sc getpid
+	[ "$status" -eq 125 ]
+	run rvisor-run --ungated --rule io_uring_setup=pass -- sc getpid
+	[ "$status" -eq 0 ]
 }
 
 @test "the kernel log stayed clean (gate-args.bats)" {

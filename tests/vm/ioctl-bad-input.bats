@@ -30,7 +30,7 @@ expect() {
 }
 
 @test "each sandbox ioctl with a short, oversized or wrongly directed size is EINVAL" {
-	for i in create bind set-policy kill destroy list stats; do
+	for i in create bind set-policy kill destroy list stats selftest; do
 		expect EINVAL "$i-short" "$i-oversized" "$i-max-size" "$i-wrong-dir"
 	done
 	expect ENOTTY unknown-next-nr
@@ -56,6 +56,10 @@ expect() {
 		policy-pass-errno policy-kill-errno policy-log-errno
 	expect EINVAL policy-default-emulate policy-default-action-max policy-default-deny-errno0 \
 		policy-default-deny-errno5000 policy-default-pass-errno
+	# ia32 and x32 cannot be judged by the table: asking to pass them is refused (ABI 3)
+	expect EOPNOTSUPP policy-compat policy-x32 set-policy-compat set-policy-x32
+	# io_uring's work never passes the gate: letting it run must be said (RVISOR_POLICY_UNGATED)
+	expect EPERM policy-io-uring-gated set-policy-io-uring-gated
 }
 
 @test "policy: at most 64 ioctl and 32 prctl rules" {
@@ -131,6 +135,13 @@ expect() {
 	expect EINVAL events-read-short # and the record is still there for the next read
 	expect EAGAIN events-read-empty
 	expect ok events-poll-idle events-poll-wakes events-read-blocks
+}
+
+@test "SELFTEST: known ops only, reserved zero, one armed test, CHECK only after ARM and getppid" {
+	expect ok selftest-ok
+	expect EINVAL selftest-op0 selftest-op3 selftest-reserved selftest-result-in
+	expect ESRCH selftest-check-unarmed selftest-check-without-call
+	expect EBUSY selftest-arm-twice selftest-arm-with-sandbox
 }
 
 @test "the kernel log stayed clean (ioctl-bad-input.bats)" {

@@ -116,6 +116,49 @@ teardown() {
 	rvisor-run ctl destroy "$keep"
 }
 
+@test "--die-with-manager holds when the manager is killed with SIGKILL (a fatal signal pending at close)" {
+	keep=$(rvisor-run --no-bind --name keep)
+	rvisor-run --die-with-manager --pid-file "$T/init.pid" -- sc sleep 300 </dev/null >/dev/null 2>&1 3>&- &
+	manager=$!
+	wait_for test -s "$T/init.pid"
+	init=$(cat "$T/init.pid")
+	pid_alive "$init"
+	kill -KILL "$manager"
+	wait "$manager" || true
+	wait_for pid_gone "$init" # destroyed: its tasks are gone
+	wait_for list_is "$keep"  # and it is no longer listed; the other one stays
+	rvisor-run ctl destroy "$keep"
+}
+
+@test "the init's exit is its thread group's: a main() ending in pthread_exit() is not the end" {
+	run rvisor-run --stats "$T/s" --events "$T/e" -- sc main-exits-first 1 5
+	[ "$status" -eq 5 ]
+	[ "$(events_count "$T/e" type=init_exited value=1280)" = 1 ] # exit 5, when the last thread ends
+	[ "$(events_count "$T/e" type=init_exited)" = 1 ]
+	[ "$(kv "$T/s" init_exit_status)" = 1280 ]
+	# execve() from a second thread: the old leader goes, the process (pid 1) lives on
+	run rvisor-run --events "$T/e" -- sc thread-exec /bin/sh -c 'sleep 1; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$(events_count "$T/e" type=init_exited)" = 1 ]
+	[ "$(events_count "$T/e" type=init_exited value=768)" = 1 ]
+}
+
+@test "unload right after emulated calls in flight: no task returns into freed module text" {
+	unload_module
+	kernel_log_mark
+	for i in $(seq 5); do
+		insmod "$RVISOR_KO"
+		rv_detach --rule uname=emulate --rule sysinfo=emulate -- sh -c \
+			'sc loop 100000000 uname & sc loop 100000000 sysinfo & sc loop 100000000 uname'
+		sleep 0.3
+		rvisor-run ctl destroy "$ID"
+		rmmod rvisor
+	done
+	[ ! -d /sys/module/rvisor ]
+	kernel_log_clean
+	load_module
+}
+
 @test "only one manager at a time: a second open is EBUSY until the first closes" {
 	exec 7<>/dev/rvisor # bats keeps fd 3 for itself
 	run rvisor-probe open

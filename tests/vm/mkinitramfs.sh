@@ -2,12 +2,18 @@
 # Packs the initramfs the VM suite boots: busybox, bash, bats, rvisor.ko, rvisord, rvisorctl
 # (with their shared libraries), the static test helpers, the VM bats suites and the
 # benchmark with the peer runtimes it compares against (bwrap, crun, firejail).
-#   tests/vm/mkinitramfs.sh OUTPUT.cpio KERNEL_VERSION
+#   tests/vm/mkinitramfs.sh OUTPUT.cpio KERNEL_VERSION [KERNEL_DIR]
+# Only rvisor.ko and the kernel modules the guest loads depend on the kernel: without
+# KERNEL_DIR they are module/rvisor.ko and /lib/modules/KERNEL_VERSION's; with it (another
+# kernel, see RVISOR_VM_KERNEL in tests/vm/run.sh) KERNEL_DIR/rvisor.ko and KERNEL_DIR/modules/.
+# User space always comes from the host. The tree is staged in root/ next to OUTPUT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-out=$1 kver=$2
-root=build/vm/root
+out=$1 kver=$2 kdir=${3:-}
+# Modules the guest loads (tests/vm/init): the daemon's sandboxes need overlayfs.
+guest_modules=(overlay)
+root=$(dirname "$out")/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,lib,etc,proc,sys,dev,tmp,run,root,rvisor}
 
@@ -68,9 +74,15 @@ done
 install -m755 build/bench/syscall-bench "$root/usr/local/bin/syscall-bench"
 install -D -m755 bench/run-vm.sh "$root/rvisor/bench/run-vm.sh"
 
-install -m644 module/rvisor.ko "$root/rvisor/rvisor.ko"
-# The daemon's sandboxes need overlayfs, a module in Debian's kernel.
-install -D -m644 "/lib/modules/$kver/kernel/fs/overlayfs/overlay.ko" "$root/rvisor/modules/overlay.ko"
+if [ -n "$kdir" ]; then
+	install -m644 "$kdir/rvisor.ko" "$root/rvisor/rvisor.ko"
+	modtree=$kdir/modules
+else
+	install -m644 module/rvisor.ko "$root/rvisor/rvisor.ko"
+	modtree=/lib/modules/$kver
+fi
+# /rvisor/modules/: the modules, uncompressed, and load-order, which init follows.
+tests/lib/kernel-modules.sh "$modtree" "$root/rvisor/modules" "${guest_modules[@]}"
 # rvisord's configuration and policies, as the package installs them; the image builder.
 mkdir -p "$root/etc/rvisor"
 cp -r etc/rvisor/. "$root/etc/rvisor/"

@@ -28,9 +28,56 @@ setup() {
 }
 
 @test "VERSION ioctl answers the ABI and module version, zeroes the rest" {
+	unload_module
+	load_module # fresh: no skip self-test has run
 	run rvisor-probe version
 	[ "$status" -eq 0 ]
 	[ "$output" = "abi=$RVISOR_ABI version=$RVISOR_VERSION flags=0 reserved=0,0,0,0 tail_zero=1" ]
+}
+
+@test "the skip self-test decides by experiment: no sandbox before it, none after it fails" {
+	unload_module
+	load_module
+	kernel_log_mark
+	run rvisor-probe --no-selftest ioctl create-ok # a manager that skips the self-test
+	[ "$output" = EOPNOTSUPP ]
+	run rvisor-run ctl selftest
+	[ "$output" = honoured ]
+	[[ "$(rvisor-probe version)" == *" flags=1 "* ]] # RVISOR_VERSION_F_SKIP_VERIFIED
+	dmesg | grep -q "rvisor: this kernel honours skipped syscalls"
+	run rvisor-run --rule getppid=deny:EACCES -- sc getppid
+	[ "$output" = EACCES ]
+
+	# A kernel that runs skipped syscalls, as the test sees it when the probe leaves the
+	# syscall alone: sandboxes are refused, with a log line saying why.
+	echo 1 >/sys/module/rvisor/parameters/selftest_force_fail
+	run rvisor-run ctl selftest
+	echo 0 >/sys/module/rvisor/parameters/selftest_force_fail
+	[ "$output" = not_honoured ]
+	[[ "$(rvisor-probe version)" == *" flags=2 "* ]] # RVISOR_VERSION_F_SKIP_BROKEN
+	dmesg | grep -q "rvisor: this kernel .* runs syscalls a sys_enter probe skipped"
+	run rvisor-probe --no-selftest ioctl create-ok
+	[ "$output" = EOPNOTSUPP ]
+
+	# rvisord on such a kernel falls back to seccomp and says why.
+	echo 1 >/sys/module/rvisor/parameters/selftest_force_fail
+	rvisord >"$BATS_TEST_TMPDIR/log" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/log" && break; sleep 0.1; done
+	run rvisorctl status --json
+	kill -TERM "$pid"
+	wait "$pid"
+	echo 0 >/sys/module/rvisor/parameters/selftest_force_fail
+	cat "$BATS_TEST_TMPDIR/log"
+	grep -q "runs syscalls that rvisor.ko skips" "$BATS_TEST_TMPDIR/log"
+	[[ "$output" == *'"platform":"seccomp"'* ]]
+
+	# Passing again: sandboxes again.
+	run rvisor-run ctl selftest
+	[ "$output" = honoured ]
+	run rvisor-run --rule getppid=deny:EACCES -- sc getppid
+	[ "$output" = EACCES ]
+	kernel_log_clean
 }
 
 @test "rvisorctl status reports the loaded module and its ABI" {

@@ -6,8 +6,18 @@
 #   tests/vm/run.sh          the suites
 #   tests/vm/run.sh --demo   load the module, show 'rvisorctl status', unload
 #   tests/vm/run.sh --bench  run bench/run-vm.sh; its output on stdout, the console on stderr
-# Environment: RVISOR_KVER (kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 600),
-# RVISOR_VM_ACCEL (auto, kvm or tcg), RVISOR_VM_SUITES (e.g. "gate lifecycle": only those files).
+# Environment: RVISOR_KVER (installed kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 600),
+# RVISOR_VM_ACCEL (auto, kvm or tcg), RVISOR_VM_SUITES (e.g. "gate lifecycle": only those files),
+# RVISOR_VM_APPEND (more kernel command line, e.g. "preempt=full"), and RVISOR_VM_KERNEL=DIR:
+# boot another kernel than an installed one, from a directory holding
+#   DIR/vmlinuz     the kernel image
+#   DIR/release     its release (uname -r), one line
+#   DIR/rvisor.ko   rvisor.ko built against that kernel's own headers (vermagic checked here)
+#   DIR/modules/    its module tree, as /lib/modules/<release> (the guest's overlay.ko is taken
+#                   from it; compressed modules are fine)
+# tests/kernels/run.sh prepares such directories for Debian 13 and sid in build/kernels/<release>/.
+# The user space in the initramfs is the host's either way. With RVISOR_VM_KERNEL the
+# initramfs, console and results live in build/vm/kernels/<release>/ instead of build/vm/.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/lib/qemu-accel.bash
@@ -19,9 +29,8 @@ case "${1:-}" in
 --bench) mode=bench ;;
 esac
 timeout_s=${RVISOR_VM_TIMEOUT:-600}
+kdir=${RVISOR_VM_KERNEL:-}
 vmdir=build/vm
-console=$vmdir/console.log
-results=$vmdir/results.log
 
 # The harness's own failures still speak TAP so that run-all counts them.
 bail() {
@@ -32,24 +41,45 @@ bail() {
 
 comment() { sed -u 's/\r$//; s/^/# /'; }
 
-kver=$(scripts/kernel-version.sh --bootable) || bail "no bootable kernel with headers (run 'make deps')"
-mkdir -p "$vmdir"
-make -s KVER="$kver" module userspace vm-helpers 2>&1 | comment
-[ "${PIPESTATUS[0]}" -eq 0 ] || bail "building rvisor for $kver"
-make -s KVER="$kver" "$vmdir/initramfs.cpio" 2>&1 | comment
-[ "${PIPESTATUS[0]}" -eq 0 ] || bail "packing the initramfs"
+if [ -z "$kdir" ]; then
+	kver=$(scripts/kernel-version.sh --bootable) || bail "no bootable kernel with headers (run 'make deps')"
+	kernel=/boot/vmlinuz-$kver
+	mkdir -p "$vmdir"
+	make -s KVER="$kver" module userspace vm-helpers 2>&1 | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || bail "building rvisor for $kver"
+	make -s KVER="$kver" "$vmdir/initramfs.cpio" 2>&1 | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || bail "packing the initramfs"
+else
+	kdir=${kdir%/}
+	for f in vmlinuz release rvisor.ko modules; do
+		[ -e "$kdir/$f" ] || bail "RVISOR_VM_KERNEL=$kdir has no $f"
+	done
+	kver=$(cat "$kdir/release")
+	kernel=$kdir/vmlinuz
+	vermagic=$(modinfo -F vermagic "$kdir/rvisor.ko" 2>&1)
+	[ "${vermagic%% *}" = "$kver" ] || bail "$kdir/rvisor.ko was not built for $kver (vermagic: $vermagic)"
+	vmdir=build/vm/kernels/$kver
+	mkdir -p "$vmdir"
+	make -s userspace vm-helpers 2>&1 | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || bail "building rvisor's user space"
+	make -s VM_KERNEL="$kdir" "$vmdir/initramfs.cpio" 2>&1 | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || bail "packing the initramfs for $kver"
+fi
+console=$vmdir/console.log
+results=$vmdir/results.log
 
-qemu_accel "${RVISOR_VM_ACCEL:-auto}" "$vmdir" "/boot/vmlinuz-$kver"
+qemu_accel "${RVISOR_VM_ACCEL:-auto}" "$vmdir" "$kernel"
 accel=("${qemu_accel_args[@]}")
 
 append="console=ttyS0 loglevel=5 oops=panic panic=-1 rvisorvm=$mode"
 [ -z "${RVISOR_VM_SUITES:-}" ] || append="$append rvisorvm_suites=$(tr ' ' , <<<"$RVISOR_VM_SUITES")"
+[ -z "${RVISOR_VM_APPEND:-}" ] || append="$append $RVISOR_VM_APPEND"
 rm -f "$console" "$results"
 start=$(date +%s)
 echo "# booting $kver (${accel[1]}), console in $console"
 timeout -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1024 \
 	-nodefaults -no-reboot -display none -monitor none \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$vmdir/initramfs.cpio" -append "$append" \
+	-kernel "$kernel" -initrd "$vmdir/initramfs.cpio" -append "$append" \
 	-serial stdio -serial "file:$results" </dev/null 2>&1 | tr -d '\r' | tee "$console" |
 	case "$mode" in
 	demo) cat ;;

@@ -14,7 +14,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define RVISOR_ABI_VERSION 2
+#define RVISOR_ABI_VERSION 3
 
 /* The control device, created by the module as a misc device (mode 0600, root). Opening it
  * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY.
@@ -34,9 +34,12 @@
 #define RVISOR_MAX_SANDBOXES 1024
 
 /* RVISOR_IOC_VERSION: which module is loaded and which ABI it speaks. Output only. */
+#define RVISOR_VERSION_F_SKIP_VERIFIED (1U << 0) /* the skip self-test passed: sandboxes allowed */
+#define RVISOR_VERSION_F_SKIP_BROKEN   (1U << 1) /* it failed: this kernel runs skipped syscalls */
+
 struct rvisor_version {
 	__u32 abi_version;                              /* RVISOR_ABI_VERSION of the module */
-	__u32 flags;                                    /* none defined yet: zero */
+	__u32 flags;                                    /* RVISOR_VERSION_F_* */
 	char module_version[RVISOR_MODULE_VERSION_LEN]; /* NUL-terminated, e.g. "0.1.0" */
 	__u64 reserved[4];                              /* zero */
 };
@@ -62,8 +65,15 @@ struct rvisor_version {
  *                              returns ENOSYS (libc falls back to clone) unless
  *                              RVISOR_POLICY_ALLOW_NAMESPACES
  * Compat (ia32: int 0x80, sysenter, 32-bit processes) and x32 syscalls use other numbers
- * and are refused with ENOSYS unless RVISOR_POLICY_ALLOW_COMPAT / _ALLOW_X32; when allowed
- * they are passed without consulting the table (it speaks x86-64 numbers only).
+ * than the table (which speaks x86-64 numbers only) and other argument layouts: they are
+ * always refused with ENOSYS. A policy with RVISOR_POLICY_ALLOW_COMPAT or _ALLOW_X32 (which
+ * ABI 2 passed without judging them) is refused with -EOPNOTSUPP.
+ *
+ * Some syscalls start work the gate never sees: io_uring_setup, io_uring_enter and
+ * io_uring_register run operations (open, read, connect, ...) in the kernel's own context,
+ * without passing sys_enter. A policy that lets one of them run (PASS or LOG, in its table
+ * or by default) is refused with -EPERM unless it sets RVISOR_POLICY_UNGATED, which says so
+ * deliberately.
  */
 enum rvisor_action {
 	RVISOR_ACTION_PASS = 0,
@@ -79,13 +89,14 @@ struct rvisor_syscall_rule {
 	__u16 error;  /* DENY: the errno, 1..4095; otherwise 0 */
 };
 
-#define RVISOR_POLICY_ALLOW_COMPAT     (1U << 0)
-#define RVISOR_POLICY_ALLOW_X32        (1U << 1)
+#define RVISOR_POLICY_ALLOW_COMPAT     (1U << 0) /* refused since ABI 3 (-EOPNOTSUPP) */
+#define RVISOR_POLICY_ALLOW_X32        (1U << 1) /* refused since ABI 3 (-EOPNOTSUPP) */
 #define RVISOR_POLICY_ALLOW_NAMESPACES (1U << 2)
 #define RVISOR_POLICY_FILTER_IOCTL     (1U << 3)
 #define RVISOR_POLICY_FILTER_SOCKET    (1U << 4)
 #define RVISOR_POLICY_FILTER_PRCTL     (1U << 5)
-#define RVISOR_POLICY_FLAGS_ALL        0x3fU
+#define RVISOR_POLICY_UNGATED          (1U << 6) /* may pass syscalls the gate cannot see */
+#define RVISOR_POLICY_FLAGS_ALL        0x7fU
 
 struct rvisor_policy {
 	__u32 flags;          /* RVISOR_POLICY_* */
@@ -100,7 +111,10 @@ struct rvisor_policy {
 	struct rvisor_syscall_rule syscalls[RVISOR_NR_SYSCALLS]; /* indexed by x86-64 number */
 };
 
-/* RVISOR_IOC_SANDBOX_CREATE: a new, unbound sandbox. In: everything but id; out: id. */
+/* RVISOR_IOC_SANDBOX_CREATE: a new, unbound sandbox. In: everything but id; out: id.
+ * -EOPNOTSUPP until the skip self-test (RVISOR_IOC_SELFTEST) has shown that this kernel
+ * honours a syscall skipped by a sys_enter probe: where it does not, DENY, KILL and EMULATE
+ * would run the syscall anyway, so no sandbox is ever created there. */
 #define RVISOR_SANDBOX_DIE_WITH_MANAGER (1U << 0) /* destroyed when the manager closes the fd */
 #define RVISOR_SANDBOX_FLAGS_ALL        0x1U
 
@@ -169,7 +183,7 @@ struct rvisor_syscall_counts {
 };
 
 #define RVISOR_SANDBOX_BOUND       (1U << 0)
-#define RVISOR_SANDBOX_INIT_EXITED (1U << 1)
+#define RVISOR_SANDBOX_INIT_EXITED (1U << 1) /* the init's whole thread group has exited */
 
 /* RVISOR_IOC_SANDBOX_STATS: state and counters of one sandbox. In: id, counts and
  * nr_counts (capacity of counts, may be 0); out: everything else, nr_counts = entries
@@ -190,20 +204,59 @@ struct rvisor_sandbox_stats {
 	char nodename[RVISOR_UTS_LEN];
 	char domainname[RVISOR_UTS_LEN];
 	__u8 reserved1[6];
-	__u64 reserved[4];
+	__u64 events_suppressed; /* denial and log records not queued (rate or queue limit) */
+	__u64 reserved[3];
+};
+
+/*
+ * RVISOR_IOC_SELFTEST: whether this kernel honours a syscall that a sys_enter probe skipped
+ * (set orig_ax to -1 and the result in ax; upstream since v6.9, backported to some stable
+ * series, and to vendor kernels whose version says nothing about it). Decided by experiment
+ * on the caller's own syscall, never by the kernel's version:
+ *   1. op = RVISOR_SELFTEST_ARM: the module watches the calling thread;
+ *   2. the thread calls getppid() directly (syscall(SYS_getppid)): the module skips it and
+ *      answers RVISOR_SELFTEST_MAGIC; a kernel that runs it anyway returns the parent's pid;
+ *   3. op = RVISOR_SELFTEST_CHECK: out result, what the module saw at that syscall's exit.
+ * The verdict holds until the next test (allowed only while no sandbox exists) and is in
+ * RVISOR_IOC_VERSION's flags. -EBUSY: a test is armed by another thread, or sandboxes exist;
+ * -ESRCH on CHECK: no armed test of this thread, or its getppid() never came.
+ */
+#define RVISOR_SELFTEST_ARM   1
+#define RVISOR_SELFTEST_CHECK 2
+#define RVISOR_SELFTEST_MAGIC 0x52564953L /* "RVIS": no pid is this large */
+
+enum rvisor_selftest_result {
+	RVISOR_SELFTEST_HONOURED = 1,     /* the skipped syscall did not run: gating works */
+	RVISOR_SELFTEST_NOT_HONOURED = 2, /* it ran: SANDBOX_CREATE is refused */
+};
+
+struct rvisor_selftest {
+	__u32 op;     /* RVISOR_SELFTEST_ARM or _CHECK */
+	__u32 result; /* out, CHECK: enum rvisor_selftest_result */
+	__u64 reserved[2];
 };
 
 /*
  * Events: read() on the manager's fd returns whole records (a buffer smaller than one is
- * -EINVAL), blocking unless O_NONBLOCK (-EAGAIN); poll() signals EPOLLIN. The queue is
- * bounded: when it overflows, records are dropped and the next read starts with a
- * RVISOR_EVENT_DROPPED record whose value is how many.
+ * -EINVAL), blocking unless O_NONBLOCK (-EAGAIN); poll() signals EPOLLIN. Each sandbox has a
+ * queue of its own (RVISOR_EVENTS_PER_SANDBOX records) and a rate (RVISOR_EVENTS_RATE records
+ * a second, in bursts up to the queue's size); read() takes one record from each sandbox with
+ * something to say in turn, so no sandbox can crowd out another's. A denial or log record
+ * past its sandbox's queue or rate is not queued but counted; the count comes as one
+ * RVISOR_EVENT_SUPPRESSED record once the queue has room again (and in
+ * rvisor_sandbox_stats.events_suppressed). RVISOR_EVENT_INIT_EXITED is kept apart from the
+ * queue and never lost while the sandbox exists; it comes after the sandbox's other records.
  */
+#define RVISOR_EVENTS_PER_SANDBOX 32
+#define RVISOR_EVENTS_RATE 100
+
 enum rvisor_event_type {
 	RVISOR_EVENT_DENIED = 1,      /* DENY, argument rule, compat/x32: value = errno; KILL: 0 */
 	RVISOR_EVENT_LOGGED = 2,      /* LOG action: value = 0 */
-	RVISOR_EVENT_INIT_EXITED = 3, /* init exited, the sandbox is emptying: value = wait status */
-	RVISOR_EVENT_DROPPED = 4,     /* value = records dropped */
+	RVISOR_EVENT_INIT_EXITED = 3, /* init's thread group exited, the sandbox is emptying:
+				       * value = its wait status */
+	RVISOR_EVENT_SUPPRESSED = 4,  /* value = records of this sandbox not queued since the last
+				       * such report */
 };
 
 #define RVISOR_EVENT_F_KILLED   (1U << 0) /* the KILL action killed the caller */
@@ -232,5 +285,6 @@ struct rvisor_event {
 #define RVISOR_IOC_SANDBOX_DESTROY     _IOW(RVISOR_IOC_MAGIC, 0x05, struct rvisor_sandbox_id)
 #define RVISOR_IOC_SANDBOX_LIST        _IOWR(RVISOR_IOC_MAGIC, 0x06, struct rvisor_sandbox_list)
 #define RVISOR_IOC_SANDBOX_STATS       _IOWR(RVISOR_IOC_MAGIC, 0x07, struct rvisor_sandbox_stats)
+#define RVISOR_IOC_SELFTEST            _IOWR(RVISOR_IOC_MAGIC, 0x08, struct rvisor_selftest)
 
 #endif /* _UAPI_LINUX_RVISOR_H */

@@ -7,6 +7,7 @@
  *   rvisor-probe [--as UID] [--drop-cap] open
  *   rvisor-probe version
  *   rvisor-probe ioctl CASE   (CASE: see cmd_ioctl for VERSION, sandbox_case for the rest)
+ *   --no-selftest             before CASE: do not run the skip self-test a manager runs first
  *   rvisor-probe churn N      N sandboxes created and destroyed, ids checked
  *
  * A sandbox case prints "ok", the errno's name, or "mismatch:WHAT" when the call succeeded
@@ -79,6 +80,25 @@ static int open_device(void)
 	return fd < 0 ? -1 : fd;
 }
 
+/* The skip self-test SANDBOX_CREATE waits for, as a manager runs it (when the module has no
+ * verdict yet). */
+static bool no_selftest; /* --no-selftest: a manager that never runs it */
+
+static void ensure_selftest(int fd)
+{
+	struct rvisor_version v = {};
+	struct rvisor_selftest t = { .op = RVISOR_SELFTEST_ARM };
+
+	if (no_selftest || ioctl(fd, RVISOR_IOC_VERSION, &v) < 0 ||
+	    (v.flags & RVISOR_VERSION_F_SKIP_VERIFIED))
+		return;
+	if (ioctl(fd, RVISOR_IOC_SELFTEST, &t) < 0)
+		return;
+	(void)syscall(SYS_getppid);
+	t = (struct rvisor_selftest){ .op = RVISOR_SELFTEST_CHECK };
+	(void)ioctl(fd, RVISOR_IOC_SELFTEST, &t);
+}
+
 static int cmd_version(void)
 {
 	struct rvisor_version v;
@@ -111,7 +131,8 @@ static __u64 created[32];    /* sandboxes to destroy at exit */
 static unsigned int nr_created;
 static pid_t spawned[8];     /* children to kill and reap at exit */
 static unsigned int nr_spawned;
-static struct rvisor_policy pass_policy; /* all zero: every syscall PASS */
+/* Every syscall PASS; io_uring's too, which a policy must call ungated. */
+static struct rvisor_policy pass_policy = { .flags = RVISOR_POLICY_UNGATED };
 
 /* No sandbox and no task outlives a case: tasks first (we are their parent and reap them, so
  * DESTROY never waits on our zombies), then the sandboxes. */
@@ -360,6 +381,7 @@ static bool mutate_policy(const char *m, struct rvisor_policy *p)
 	};
 
 	memset(p, 0, sizeof(*p));
+	p->flags = RVISOR_POLICY_UNGATED; /* everything passes, io_uring included */
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (strcmp(m, rules[i].name) == 0) {
 			*mk = (struct rvisor_syscall_rule){ rules[i].action, rules[i].error };
@@ -378,7 +400,13 @@ static bool mutate_policy(const char *m, struct rvisor_policy *p)
 	else if (strcmp(m, "flags-high") == 0)
 		p->flags = 1U << 31;
 	else if (strcmp(m, "all-flags") == 0)
-		p->flags = RVISOR_POLICY_FLAGS_ALL;
+		p->flags = RVISOR_POLICY_FLAGS_ALL & ~(RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32);
+	else if (strcmp(m, "compat") == 0)
+		p->flags |= RVISOR_POLICY_ALLOW_COMPAT;
+	else if (strcmp(m, "x32") == 0)
+		p->flags |= RVISOR_POLICY_ALLOW_X32;
+	else if (strcmp(m, "io-uring-gated") == 0)
+		p->flags = 0; /* io_uring_* pass without RVISOR_POLICY_UNGATED */
 	else if (strcmp(m, "reserved") == 0)
 		p->reserved[3] = 1;
 	else if (strcmp(m, "emulate-getppid") == 0)
@@ -393,19 +421,19 @@ static bool mutate_policy(const char *m, struct rvisor_policy *p)
 		p->syscalls[SYS_setdomainname].action = RVISOR_ACTION_EMULATE;
 		p->syscalls[SYS_sysinfo].action = RVISOR_ACTION_EMULATE;
 	} else if (strcmp(m, "nr-ioctls-64") == 0) {
-		p->flags = RVISOR_POLICY_FILTER_IOCTL;
+		p->flags |= RVISOR_POLICY_FILTER_IOCTL;
 		p->nr_ioctls = RVISOR_MAX_IOCTL_RULES;
 	} else if (strcmp(m, "nr-ioctls-65") == 0) {
-		p->flags = RVISOR_POLICY_FILTER_IOCTL;
+		p->flags |= RVISOR_POLICY_FILTER_IOCTL;
 		p->nr_ioctls = RVISOR_MAX_IOCTL_RULES + 1;
 	} else if (strcmp(m, "nr-ioctls-huge") == 0) {
-		p->flags = RVISOR_POLICY_FILTER_IOCTL;
+		p->flags |= RVISOR_POLICY_FILTER_IOCTL;
 		p->nr_ioctls = 0xffffffffU;
 	} else if (strcmp(m, "nr-prctls-32") == 0) {
-		p->flags = RVISOR_POLICY_FILTER_PRCTL;
+		p->flags |= RVISOR_POLICY_FILTER_PRCTL;
 		p->nr_prctls = RVISOR_MAX_PRCTL_RULES;
 	} else if (strcmp(m, "nr-prctls-33") == 0) {
-		p->flags = RVISOR_POLICY_FILTER_PRCTL;
+		p->flags |= RVISOR_POLICY_FILTER_PRCTL;
 		p->nr_prctls = RVISOR_MAX_PRCTL_RULES + 1;
 	} else
 		return false;
@@ -422,7 +450,7 @@ static bool request_case(const char *name, unsigned long *req)
 		{ "create", RVISOR_IOC_SANDBOX_CREATE },   { "bind", RVISOR_IOC_SANDBOX_BIND },
 		{ "set-policy", RVISOR_IOC_SANDBOX_SET_POLICY }, { "kill", RVISOR_IOC_SANDBOX_KILL },
 		{ "destroy", RVISOR_IOC_SANDBOX_DESTROY }, { "list", RVISOR_IOC_SANDBOX_LIST },
-		{ "stats", RVISOR_IOC_SANDBOX_STATS },
+		{ "stats", RVISOR_IOC_SANDBOX_STATS },     { "selftest", RVISOR_IOC_SELFTEST },
 	};
 
 	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
@@ -901,7 +929,7 @@ static void drain_stale(void)
 /* A bound sandbox whose init denies itself getppid (EPERM) 100 ms after *go_fd is written. */
 static __u64 getppid_sandbox(pid_t *pid, int *go_fd)
 {
-	static struct rvisor_policy p;
+	static struct rvisor_policy p = { .flags = RVISOR_POLICY_UNGATED };
 	__u64 id;
 	int e;
 
@@ -1050,6 +1078,8 @@ static int cmd_churn(const char *arg)
 	if (!ids)
 		die("calloc");
 	dev = open_device();
+	if (dev >= 0)
+		ensure_selftest(dev);
 	if (dev < 0)
 		return report(errno);
 	atexit(cleanup);
@@ -1080,6 +1110,50 @@ static int cmd_churn(const char *arg)
 	return report(0);
 }
 
+/* SELFTEST with one thing wrong (or right): op, reserved, result on input, order. */
+static int case_selftest(const char *c)
+{
+	struct rvisor_selftest t = { .op = RVISOR_SELFTEST_ARM };
+	int e;
+
+	if (strcmp(c, "op0") == 0)
+		t.op = 0;
+	else if (strcmp(c, "op3") == 0)
+		t.op = 3;
+	else if (strcmp(c, "reserved") == 0)
+		t.reserved[1] = 1;
+	else if (strcmp(c, "result-in") == 0)
+		t.result = RVISOR_SELFTEST_HONOURED;
+	else if (strcmp(c, "check-unarmed") == 0)
+		t.op = RVISOR_SELFTEST_CHECK;
+	else if (strcmp(c, "check-without-call") == 0) {
+		e = call(RVISOR_IOC_SELFTEST, &t);
+		if (e)
+			setup_failed("SELFTEST ARM", e);
+		t = (struct rvisor_selftest){ .op = RVISOR_SELFTEST_CHECK };
+	} else if (strcmp(c, "arm-twice") == 0) {
+		e = call(RVISOR_IOC_SELFTEST, &t);
+		if (e)
+			setup_failed("SELFTEST ARM", e);
+	} else if (strcmp(c, "arm-with-sandbox") == 0)
+		create_sandbox(&pass_policy);
+	else if (strcmp(c, "ok") == 0) {
+		long seen;
+
+		e = call(RVISOR_IOC_SELFTEST, &t);
+		if (e)
+			return e;
+		seen = syscall(SYS_getppid);
+		t = (struct rvisor_selftest){ .op = RVISOR_SELFTEST_CHECK };
+		e = call(RVISOR_IOC_SELFTEST, &t);
+		if (!e && (t.result != RVISOR_SELFTEST_HONOURED || seen != RVISOR_SELFTEST_MAGIC))
+			mismatch("selftest result");
+		return e;
+	} else
+		return -1;
+	return call(RVISOR_IOC_SELFTEST, &t);
+}
+
 /* `rvisor-probe ioctl CASE` for the sandbox ioctls: see the case_* functions. */
 static int sandbox_case(const char *name)
 {
@@ -1091,19 +1165,21 @@ static int sandbox_case(const char *name)
 		{ "kill-", case_kill },       { "destroy-", case_destroy },
 		{ "set-policy-", case_set_policy }, { "policy-", case_policy },
 		{ "list-", case_list },       { "stats-", case_stats },
-		{ "events-", case_events },
+		{ "events-", case_events },   { "selftest-", case_selftest },
 	};
 	static char zero[_IOC_SIZEMASK + 1];
 	unsigned long req;
 
 	dev = open_device();
+	if (dev >= 0)
+		ensure_selftest(dev);
 	if (dev < 0)
 		return report(errno);
 	atexit(cleanup);
 	if (request_case(name, &req))
 		return report(call(req, zero));
 	if (strcmp(name, "unknown-next-nr") == 0)
-		return report(call(_IOW(RVISOR_IOC_MAGIC, 0x08, struct rvisor_sandbox_id), zero));
+		return report(call(_IOW(RVISOR_IOC_MAGIC, 0x09, struct rvisor_sandbox_id), zero));
 	if (strcmp(name, "inherited-fd") == 0)
 		return report(case_inherited_fd());
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
@@ -1181,6 +1257,7 @@ int main(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "as", required_argument, NULL, 'u' },
 		{ "drop-cap", no_argument, NULL, 'd' },
+		{ "no-selftest", no_argument, NULL, 'n' },
 		{},
 	};
 	bool drop_cap = false;
@@ -1194,6 +1271,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'd':
 			drop_cap = true;
+			break;
+		case 'n':
+			no_selftest = true;
 			break;
 		default:
 			return 2;

@@ -13,27 +13,32 @@
  *   rvisor-run ctl set-policy ID [POLICY OPTIONS]   a whole new policy built from the options
  *   rvisor-run ctl bind ID PID
  *   rvisor-run ctl events                      pending events, without waiting
+ *   rvisor-run ctl selftest                    the skip self-test: prints honoured or
+ *                                              not_honoured (the launcher and every other verb
+ *                                              run it first when the module has no verdict)
  *
  * Policy options: --default pass|deny[:ERRNO]|kill|log (numbers beyond the table)
  *   --rule NAME=pass|deny[:ERRNO]|kill|log|emulate  (NAME: a syscall name, number or '*' for
  *   every table entry; applied in order; ERRNO a name or number, deny alone is EPERM)
  *   --allow-ioctl REQ, --allow-family AF, --allow-prctl OPT (repeatable; each sets its filter)
  *   --filter-ioctl, --filter-socket, --filter-prctl (the filter with an empty list)
- *   --allow-namespaces, --allow-compat, --allow-x32
+ *   --allow-namespaces, --ungated, --allow-compat, --allow-x32 (refused by the module)
+ *   io_uring_setup, io_uring_enter and io_uring_register are DENY EPERM unless a --rule says
+ *   otherwise (which then needs --ungated)
  * Sandbox options: --name N, --hostname H, --domainname D, --memory BYTES[K|M|G],
  *   --die-with-manager
  * Launcher options: --count N (N sandboxes, one COMMAND each, run at once), --stats FILE,
- *   --events FILE (ours only, plus DROPPED), --pid-file FILE (host pids of the inits),
+ *   --events FILE (ours only), --pid-file FILE (host pids of the inits),
  *   --output FILE (the command's stdout and stderr), --detach (bind, start, print the ids and
  *   exit: the sandboxes stay; stdio of the command goes to /dev/null unless --output),
- *   --no-drain (read events only after the commands exited, to let the queue overflow)
+ *   --no-drain (read events only after the commands exited, to let the queues fill)
  *
  * STATS: key=value lines (id, state, flags, nr_tasks, init_pid, init_exit_status,
  * start_time_ns, memory_limit, total.passed/emulated/denied, name, nodename, domainname,
- * reserved_zero, nr_counts) and syscall.NAME=passed,emulated,denied for each non-zero entry
+ * events_suppressed, reserved_zero, nr_counts) and syscall.NAME=passed,emulated,denied for each non-zero entry
  * (syscall.other for entry RVISOR_NR_SYSCALLS). Events: one line each, "type=denied
  * sandbox_id=1 nr=83 sys=mkdir value=13 flags=0 sandbox_pid=1 host_pid=123 time_ns=...
- * arg0=... arg5=... reserved=0,0" (type: denied, logged, init_exited, dropped).
+ * arg0=... arg5=... reserved=0,0" (type: denied, logged, init_exited, suppressed).
  *
  * Exit status: the command's (128+signal when killed; with --count the first non-zero one);
  * 125 for rvisor-run's own failures. ctl: 0, 1 when the module refused, 125 on usage errors.
@@ -181,6 +186,7 @@ static const char *ioctl_name(unsigned long req)
 	switch (req) {
 	case RVISOR_IOC_VERSION: return "RVISOR_IOC_VERSION";
 	case RVISOR_IOC_SANDBOX_CREATE: return "RVISOR_IOC_SANDBOX_CREATE";
+	case RVISOR_IOC_SELFTEST: return "RVISOR_IOC_SELFTEST";
 	case RVISOR_IOC_SANDBOX_BIND: return "RVISOR_IOC_SANDBOX_BIND";
 	case RVISOR_IOC_SANDBOX_SET_POLICY: return "RVISOR_IOC_SANDBOX_SET_POLICY";
 	case RVISOR_IOC_SANDBOX_KILL: return "RVISOR_IOC_SANDBOX_KILL";
@@ -204,13 +210,46 @@ static int xioctl(int fd, unsigned long req, void *arg, __u64 id)
 	return e;
 }
 
+/* The module's skip self-test, as a manager runs it: 0 with *ret the verdict
+ * (RVISOR_SELFTEST_*), or the errno (reported). */
+static int selftest(int fd, __u32 *ret)
+{
+	struct rvisor_selftest t = { .op = RVISOR_SELFTEST_ARM };
+	long seen;
+	int e;
+
+	e = xioctl(fd, RVISOR_IOC_SELFTEST, &t, 0);
+	if (e)
+		return e;
+	seen = syscall(SYS_getppid); /* skipped: RVISOR_SELFTEST_MAGIC, where it is honoured */
+	t = (struct rvisor_selftest){ .op = RVISOR_SELFTEST_CHECK };
+	e = xioctl(fd, RVISOR_IOC_SELFTEST, &t, 0);
+	if (e)
+		return e;
+	if ((t.result == RVISOR_SELFTEST_HONOURED) != (seen == RVISOR_SELFTEST_MAGIC)) {
+		fprintf(stderr, "rvisor-run: self-test: the module says %u, getppid() returned %ld\n",
+			t.result, seen);
+		return EPROTO;
+	}
+	*ret = t.result;
+	return 0;
+}
+
+/* Opens the device and, when the module has no verdict yet, runs the self-test that
+ * SANDBOX_CREATE waits for. */
 static int open_device(void)
 {
 	int fd = open(RVISOR_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	struct rvisor_version v = {};
+	__u32 result;
 
-	if (fd < 0)
+	if (fd < 0) {
 		fprintf(stderr, "rvisor-run: open %s: %s (%s)\n", RVISOR_DEVICE_PATH,
 			errno_name(errno), strerror(errno));
+		return fd;
+	}
+	if (ioctl(fd, RVISOR_IOC_VERSION, &v) == 0 && !(v.flags & RVISOR_VERSION_F_SKIP_VERIFIED))
+		(void)selftest(fd, &result); /* -EBUSY with sandboxes left: their verdict holds */
 	return fd;
 }
 
@@ -385,7 +424,7 @@ struct options {
 
 enum {
 	OPT_DEFAULT = 0x100, OPT_RULE, OPT_ALLOW_IOCTL, OPT_ALLOW_FAMILY, OPT_ALLOW_PRCTL,
-	OPT_FILTER_IOCTL, OPT_FILTER_SOCKET, OPT_FILTER_PRCTL, OPT_ALLOW_NAMESPACES,
+	OPT_FILTER_IOCTL, OPT_FILTER_SOCKET, OPT_FILTER_PRCTL, OPT_ALLOW_NAMESPACES, OPT_UNGATED,
 	OPT_ALLOW_COMPAT, OPT_ALLOW_X32,
 	/* Sandbox and launcher options: not for ctl set-policy. */
 	OPT_SPEC_FIRST, OPT_HOSTNAME = OPT_SPEC_FIRST, OPT_DOMAINNAME, OPT_MEMORY, OPT_NAME,
@@ -403,6 +442,7 @@ static const struct option long_options[] = {
 	{ "filter-socket", no_argument, NULL, OPT_FILTER_SOCKET },
 	{ "filter-prctl", no_argument, NULL, OPT_FILTER_PRCTL },
 	{ "allow-namespaces", no_argument, NULL, OPT_ALLOW_NAMESPACES },
+	{ "ungated", no_argument, NULL, OPT_UNGATED },
 	{ "allow-compat", no_argument, NULL, OPT_ALLOW_COMPAT },
 	{ "allow-x32", no_argument, NULL, OPT_ALLOW_X32 },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
@@ -436,6 +476,11 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 	struct rvisor_policy *p = &o->policy;
 	int c;
 
+	/* Everything passes but io_uring, whose work the gate cannot see: a policy must say
+	 * ungated to let it run (--ungated, then --rule io_uring_setup=pass ...). */
+	p->syscalls[SYS_io_uring_setup] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
+	p->syscalls[SYS_io_uring_enter] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
+	p->syscalls[SYS_io_uring_register] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
 		if (c == '?' || c == ':')
@@ -491,6 +536,7 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 		case OPT_FILTER_SOCKET: p->flags |= RVISOR_POLICY_FILTER_SOCKET; break;
 		case OPT_FILTER_PRCTL: p->flags |= RVISOR_POLICY_FILTER_PRCTL; break;
 		case OPT_ALLOW_NAMESPACES: p->flags |= RVISOR_POLICY_ALLOW_NAMESPACES; break;
+		case OPT_UNGATED: p->flags |= RVISOR_POLICY_UNGATED; break;
 		case OPT_ALLOW_COMPAT: p->flags |= RVISOR_POLICY_ALLOW_COMPAT; break;
 		case OPT_ALLOW_X32: p->flags |= RVISOR_POLICY_ALLOW_X32; break;
 		case OPT_HOSTNAME:
@@ -556,6 +602,7 @@ static void print_stats(FILE *f, const struct rvisor_sandbox_stats *st,
 	print_field(f, "name", st->name, sizeof(st->name));
 	print_field(f, "nodename", st->nodename, sizeof(st->nodename));
 	print_field(f, "domainname", st->domainname, sizeof(st->domainname));
+	fprintf(f, "events_suppressed=%llu\n", (unsigned long long)st->events_suppressed);
 	fprintf(f, "reserved_zero=%d\n", reserved_zero);
 	fprintf(f, "nr_counts=%u\n", st->nr_counts);
 	for (unsigned int i = 0; i < st->nr_counts && i <= RVISOR_NR_SYSCALLS; i++) {
@@ -593,7 +640,7 @@ static const char *event_type_name(__u32 type)
 	case RVISOR_EVENT_DENIED: return "denied";
 	case RVISOR_EVENT_LOGGED: return "logged";
 	case RVISOR_EVENT_INIT_EXITED: return "init_exited";
-	case RVISOR_EVENT_DROPPED: return "dropped";
+	case RVISOR_EVENT_SUPPRESSED: return "suppressed";
 	default: return NULL;
 	}
 }
@@ -667,7 +714,6 @@ static struct child *children;
 static unsigned int nr_children;   /* sandboxes created */
 static int dev_fd = -1;
 static FILE *events_out, *stats_out;
-static bool saw_dropped;
 static bool own_failure;
 
 /* On our own failure: no sandbox and no child may outlive us. */
@@ -696,14 +742,12 @@ static struct child *child_by_id(__u64 id)
 	return NULL;
 }
 
-/* Records ours (and DROPPED, which belongs to nobody) in the events file. */
+/* Records ours in the events file. */
 static void launcher_event(const struct rvisor_event *ev, void *data)
 {
 	struct child *c = child_by_id(ev->sandbox_id);
 
-	if (ev->type == RVISOR_EVENT_DROPPED)
-		saw_dropped = true;
-	else if (!c)
+	if (!c)
 		return; /* another manager's sandbox, left from an earlier session */
 	if (c && ev->type == RVISOR_EVENT_INIT_EXITED)
 		c->init_exited_event = true;
@@ -900,8 +944,8 @@ static void wait_children(void)
 	}
 	free(pfds);
 
-	/* INIT_EXITED is queued as each init exits; give it a moment to arrive so the events
-	 * file is complete (unless records were being dropped). */
+	/* INIT_EXITED is queued as each init exits (never lost); give it a moment to arrive so
+	 * the events file is complete. */
 	for (int tries = 0; tries < 100; tries++) {
 		bool all = true;
 		struct pollfd p = { .fd = dev_fd, .events = POLLIN };
@@ -909,7 +953,7 @@ static void wait_children(void)
 		launcher_drain();
 		for (unsigned int i = 0; i < nr_children; i++)
 			all = all && children[i].init_exited_event;
-		if (all || saw_dropped)
+		if (all)
 			break;
 		poll(&p, 1, 10);
 	}
@@ -1143,6 +1187,12 @@ static int ctl(int argc, char **argv)
 		b.id = need_id(argv[1]);
 		b.pid = (__s32)pid;
 		e = xioctl(fd, RVISOR_IOC_SANDBOX_BIND, &b, b.id);
+	} else if (strcmp(verb, "selftest") == 0 && argc == 1) {
+		__u32 result = 0;
+
+		e = selftest(fd, &result);
+		if (!e)
+			puts(result == RVISOR_SELFTEST_HONOURED ? "honoured" : "not_honoured");
 	} else if (strcmp(verb, "events") == 0 && argc == 1) {
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		if (drain_events(fd, ctl_event, NULL) < 0)

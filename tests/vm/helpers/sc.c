@@ -11,6 +11,11 @@
  *                             (a child killed by a signal prints "killed SIGNAME", exit 3)
  *   sc loop N [OP [ARGS...]]  run OP (default getppid) N times quietly; prints "ok N" when all
  *                             succeeded, else "ERRNO FAILURES" (the first failure's errno)
+ *   sc threads N OP [ARGS...]  start N more threads (they sleep), then run OP in the main one
+ *   sc main-exits-first SECS CODE  the main thread ends with pthread_exit(); a second thread
+ *                             lives SECS seconds more, then exit(CODE) ends the process
+ *   sc thread-exec PROGRAM [ARGS...]  a second thread execve()s PROGRAM (the kernel makes it
+ *                             the group's leader, with the process's pid)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +41,7 @@
 #include <unistd.h>
 
 #define IA32_NR_GETPID 20              /* arch/x86/entry/syscalls/syscall_32.tbl */
+#define IA32_NR_UNSHARE 310            /* the same table */
 #define X32_SYSCALL_BIT 0x40000000L
 
 /* The outcome of one op: ret >= 0 with err == 0, or err set. detail is printed after it. */
@@ -349,6 +355,17 @@ static void op_int80_getpid(int argc, char **argv, struct result *r)
 	from_raw(r, (long)(int)ret); /* an ia32 result: 32 bits */
 }
 
+/* ia32 unshare(FLAGS) through int $0x80 (eax = 310): the classic way around a filter that
+ * only knows x86-64 numbers. */
+static void op_int80_unshare(int argc, char **argv, struct result *r)
+{
+	long flags = parse_flags(argv[0], clone_flags, "CLONE_"), ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"((long)IA32_NR_UNSHARE), "b"(flags)
+			 : "r8", "r9", "r10", "r11", "memory", "cc");
+	from_raw(r, (long)(int)ret);
+}
+
 /* x32 getpid: the syscall instruction with 39 | __X32_SYSCALL_BIT. */
 static void op_x32_getpid(int argc, char **argv, struct result *r)
 {
@@ -432,6 +449,7 @@ static const struct op ops[] = {
 	{ "clone-newns", 0, 0, op_clone_newns, "" },
 	{ "clone3", 0, 1, op_clone3, "[FLAGS]" },
 	{ "int80-getpid", 0, 0, op_int80_getpid, "" },
+	{ "int80-unshare", 1, 1, op_int80_unshare, "FLAGS" },
 	{ "x32-getpid", 0, 0, op_x32_getpid, "" },
 	{ "open", 1, 2, op_open, "PATH [creat]" },
 	{ "stat", 1, 1, op_stat, "PATH" },
@@ -568,6 +586,80 @@ static int run_loop(int argc, char **argv)
 	return 0;
 }
 
+static void *sleeper_main(void *p)
+{
+	for (;;)
+		pause();
+	return p;
+}
+
+static int run_threads(int argc, char **argv)
+{
+	unsigned long n;
+	pthread_t t;
+
+	if (argc < 2)
+		usage_error("threads N OP [ARGS...]");
+	n = parse_number(argv[0]);
+	for (unsigned long i = 0; i < n; i++)
+		if (pthread_create(&t, NULL, sleeper_main, NULL) != 0) {
+			fprintf(stderr, "sc: pthread_create: %s\n", strerror(errno));
+			return 2;
+		}
+	return run(argc - 1, argv + 1); /* exit_group() ends the sleepers */
+}
+
+struct late_exit {
+	unsigned int secs;
+	int code;
+};
+
+static void *late_exit_main(void *p)
+{
+	const struct late_exit *l = p;
+
+	sleep(l->secs);
+	exit(l->code);
+}
+
+/* The process outlives its main thread: for the "init exited" bookkeeping, which must wait
+ * for the whole thread group. */
+static int run_main_exits_first(int argc, char **argv)
+{
+	static struct late_exit l;
+	pthread_t t;
+
+	if (argc != 2)
+		usage_error("main-exits-first SECS CODE");
+	l.secs = (unsigned int)parse_number(argv[0]);
+	l.code = (int)parse_number(argv[1]);
+	if (pthread_create(&t, NULL, late_exit_main, &l) != 0)
+		return 2;
+	pthread_exit(NULL);
+}
+
+static void *exec_main(void *p)
+{
+	char **argv = p;
+
+	execv(argv[0], argv);
+	fprintf(stderr, "sc: execv %s: %s\n", argv[0], strerror(errno));
+	exit(2);
+}
+
+static int run_thread_exec(int argc, char **argv)
+{
+	pthread_t t;
+
+	if (argc < 1)
+		usage_error("thread-exec PROGRAM [ARGS...]");
+	fflush(stdout);
+	if (pthread_create(&t, NULL, exec_main, argv) != 0)
+		return 2;
+	for (;;)
+		pause(); /* until the exec ends this thread */
+}
+
 static int run(int argc, char **argv)
 {
 	const struct op *op;
@@ -579,6 +671,12 @@ static int run(int argc, char **argv)
 		return run_fork(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "loop") == 0)
 		return run_loop(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "threads") == 0)
+		return run_threads(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "main-exits-first") == 0)
+		return run_main_exits_first(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "thread-exec") == 0)
+		return run_thread_exec(argc - 1, argv + 1);
 	op = find_op(argc, argv);
 	op->fn(argc - 1, argv + 1, &r);
 	return print_result(&r);

@@ -61,7 +61,7 @@ HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h) 
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all userspace module vm-helpers clean check unit-test host-test vm-test system-test kernels-test demo bench deps install
+.PHONY: FORCE all userspace module vm-helpers clean check unit-test host-test vm-test system-test kernels-test demo bench deps install
 all: userspace
 	@if [ -n "$(KDIR)" ] || scripts/kernel-version.sh >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory module; \
@@ -171,7 +171,16 @@ $(BUILD)/bench/syscall-bench: bench/syscall-bench.c $(BENCH_LIB_SRC) $(HEADERS)
 
 vm-helpers: $(BUILD)/bench/syscall-bench
 
-VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION
+VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION \
+	$(BUILD)/vm/inputs.list
+
+# The list of inputs, rewritten only when it changes: a suite removed from tests/vm/ must leave
+# the initramfs too.
+$(BUILD)/vm/inputs.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(sort $(VM_INPUTS) $(VM_HELPERS))' | cmp -s - $@ || echo '$(sort $(VM_INPUTS) $(VM_HELPERS))' >$@
+
+FORCE:
 $(BUILD)/vm/initramfs.cpio: module/rvisor.ko $(VM_USERSPACE)
 	tests/vm/mkinitramfs.sh $@ $(KVER)
 
@@ -181,7 +190,7 @@ VM_KERNEL ?=
 $(BUILD)/vm/kernels/%/initramfs.cpio: $(VM_KERNEL)/rvisor.ko $(VM_KERNEL)/release $(VM_USERSPACE)
 	tests/vm/mkinitramfs.sh $@ $* $(VM_KERNEL)
 
-host-test: userspace $(ASAN_BIN) $(TEST_TOOLS) module
+host-test: userspace $(ASAN_BIN) $(TEST_TOOLS) $(BUILD)/bench/syscall-bench module
 	tests/run-all.sh host
 
 # tests/vm/run.sh builds what the guest needs itself, for the kernel it boots.
@@ -204,7 +213,7 @@ kernels-test:
 bench:
 	bench/run.sh
 
-check: $(UNIT_BIN) $(FUZZ_BIN) $(ASAN_BIN) $(TEST_TOOLS) userspace module
+check: $(UNIT_BIN) $(FUZZ_BIN) $(ASAN_BIN) $(TEST_TOOLS) $(BUILD)/bench/syscall-bench userspace module
 	tests/run-all.sh
 
 deps:

@@ -52,13 +52,13 @@ echo "| benchmark | native ns | rvisor ns | ratio | target | |"
 echo "| --- | ---: | ---: | ---: | ---: | --- |"
 
 rows=0 met=0 missed=0
-# row LABEL TARGET COMPARISON BENCH ITERATIONS
+# row LABEL TARGET COMPARISON BENCH ITERATIONS [SYSCALL-BENCH OPTION...]
 row() {
 	local label=$1 target=$2 kind=$3 bench=$4 n=$(($5 * scale))
-	local out name native rvisor verdict
+	local opts=("${@:6}") out name native rvisor verdict
 
-	out=$(syscall-bench -r "$reps" compare "$kind" "$bench" "$n") ||
-		fail "$label: syscall-bench -r $reps compare $kind $bench $n failed"
+	out=$(syscall-bench -r "$reps" "${opts[@]}" compare "$kind" "$bench" "$n") ||
+		fail "$label: syscall-bench -r $reps ${opts[*]} compare $kind $bench $n failed"
 	read -r name native rvisor <<<"$out"
 	if [ "$name" != "$bench" ] ||
 		! [[ $native =~ ^[0-9]+\.[0-9]$ && $rvisor =~ ^[0-9]+\.[0-9]$ ]]; then
@@ -85,7 +85,16 @@ row "open+close /dev/null, PASS" 1.15 pass openclose 3000
 row "stat /rvisor, PASS" 1.15 pass stat 5000
 row "uname, PASS" 1.15 pass uname 20000
 row "uname, EMULATE" 3 emulate uname 20000
-row "getppid from the host, a sandbox exists (host tax)" 1.10 host-tax getppid 20000
+# sysinfo is O(1): its cost must not grow with the sandbox's threads (nor the host's)
+row "sysinfo, EMULATE" 3 emulate sysinfo 20000
+row "sysinfo, EMULATE, 64 threads in the sandbox" 3 emulate sysinfo 20000 --threads 64
+# Host tasks take the slow syscall path while sandboxes exist, so that syscall tracers keep
+# seeing them (docs/kernel.md); spare_host_tasks=1 spares them, and blinds those tracers.
+row "getppid from the host, a sandbox exists (host tax)" 1.50 host-tax getppid 20000
+spare=/sys/module/rvisor/parameters/spare_host_tasks
+echo 1 >"$spare" || fail "cannot set $spare"
+row "getppid from the host, a sandbox exists, spare_host_tasks=1" 1.10 host-tax getppid 20000
+echo 0 >"$spare" || fail "cannot reset $spare"
 
 echo
 echo "rvisor-bench: $rows rows, $met met, $missed missed"

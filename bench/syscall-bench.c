@@ -16,7 +16,7 @@
  *   syscall-bench [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...
  *                                                       wall time of whole command lines
  *
- * BENCH: getppid, uname (raw syscalls, so that libc cannot cache them), openclose
+ * BENCH: getppid, uname, sysinfo (raw syscalls, so that libc cannot cache them), openclose
  * (open("/dev/null") + close), stat (stat("/rvisor")) or ioctl (FIONREAD on a pipe: a
  * syscall with an argument rule, which the seccomp filter judges at every call). One repetition times N calls with
  * CLOCK_MONOTONIC after N/10 untimed warm-up calls; a figure is the median of REPS (default
@@ -27,7 +27,7 @@
  * fresh setup, so that drift hits both alike:
  *   pass      a fresh child that is the init of a new pid namespace; no sandbox exists
  *             vs the same child bound to a sandbox whose policy passes everything
- *   emulate   as pass, but the policy emulates uname
+ *   emulate   as pass, but the policy emulates uname and sysinfo
  *   host-tax  this process while an idle child (init of a new pid namespace) exists and no
  *             sandbox does vs the same while that child is bound to a sandbox
  *   layers    the syscall policy's two layers (docs/security.md) with a real policy, FILE
@@ -39,6 +39,8 @@
  *             the kernel's seccomp cache defeated (each program led by a load of an
  *             argument), which shows what the cache saves. Output: "BENCH NATIVE_NS GATE_NS
  *             FILTER_NS BOTH_NS UNCACHED_NS".
+ * --threads T gives each measuring child T - 1 idle threads (before it is bound), so that a
+ * figure shows whether a syscall's cost grows with the sandbox's task count (sysinfo must not).
  * Every sandbox is checked after use: its counters must show the measured calls (gated, and
  * emulated where the policy says so), or for host-tax must not show this process's calls. A
  * child under the filter checks prctl(PR_GET_SECCOMP) says so before it measures.
@@ -68,6 +70,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -91,14 +94,17 @@
 #define STAT_PATH "/rvisor"
 #define EXEC_MAX_CMDS 16
 #define EXEC_TIMEOUT_S 60
+#define MAX_THREADS 1024
+#define MODULE_REFCNT_PATH "/sys/module/rvisor/refcnt"
 
-enum bench { BENCH_GETPPID, BENCH_OPENCLOSE, BENCH_STAT, BENCH_UNAME, BENCH_IOCTL };
+enum bench { BENCH_GETPPID, BENCH_OPENCLOSE, BENCH_STAT, BENCH_UNAME, BENCH_IOCTL, BENCH_SYSINFO };
 static const char *const bench_names[] = {
 	[BENCH_GETPPID] = "getppid",
 	[BENCH_OPENCLOSE] = "openclose",
 	[BENCH_STAT] = "stat",
 	[BENCH_UNAME] = "uname",
 	[BENCH_IOCTL] = "ioctl",
+	[BENCH_SYSINFO] = "sysinfo",
 };
 
 /* Where one repetition runs. */
@@ -106,7 +112,7 @@ enum setup {
 	SETUP_SELF,          /* this process, nothing else */
 	SETUP_CHILD,         /* a fresh child, init of a new pid namespace, no sandbox */
 	SETUP_CHILD_PASS,    /* that child bound to a sandbox: everything PASS */
-	SETUP_CHILD_EMULATE, /* that child bound to a sandbox: uname EMULATE, the rest PASS */
+	SETUP_CHILD_EMULATE, /* that child bound to a sandbox: uname, sysinfo EMULATE, the rest PASS */
 	SETUP_HOST_IDLE,     /* this process while an idle child exists, no sandbox */
 	SETUP_HOST_TAX,      /* this process while that idle child is bound to a sandbox */
 	SETUP_CHILD_GATE,    /* a fresh child bound to a sandbox of the policy file's table */
@@ -116,6 +122,8 @@ enum setup {
 };
 
 static int device_fd = -1;
+static long module_refs_idle; /* rvisor.ko's reference count with our device open, no sandbox */
+static long child_threads = 1; /* --threads: a measuring child's threads, all but one idle */
 
 /* compare layers: the policy and its two filters, compiled before any child exists */
 static const char *policy_path = DEFAULT_POLICY;
@@ -143,7 +151,9 @@ __attribute__((noreturn)) static void usage(void)
 	      "       " PROG " [-r REPS] compare pass|emulate|host-tax BENCH N\n"
 	      "       " PROG " [-r REPS] [--policy FILE] compare layers BENCH N\n"
 	      "       " PROG " [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...\n"
-	      "BENCH: getppid, openclose, stat, uname, ioctl\n",
+	      "Options before the command: -r REPS, --policy FILE, --threads T (a measuring child\n"
+	      "has T threads, T - 1 of them idle)\n"
+	      "BENCH: getppid, openclose, stat, uname, ioctl, sysinfo\n",
 	      stderr);
 	exit(2);
 }
@@ -187,6 +197,7 @@ static double now_ns(void)
 static int run_calls(enum bench b, long n)
 {
 	static int pipe_fds[2] = { -1, -1 };
+	struct sysinfo si;
 	struct utsname u;
 	struct stat st;
 	int avail;
@@ -220,6 +231,11 @@ static int run_calls(enum bench b, long n)
 	case BENCH_UNAME:
 		for (long i = 0; i < n; i++)
 			if (syscall(SYS_uname, &u) < 0)
+				return -errno;
+		return 0;
+	case BENCH_SYSINFO:
+		for (long i = 0; i < n; i++)
+			if (syscall(SYS_sysinfo, &si) < 0)
 				return -errno;
 		return 0;
 	}
@@ -289,6 +305,37 @@ static void pin_cpu(void)
 
 /* --- The rvisor device ------------------------------------------------------------------- */
 
+/* rvisor.ko's reference count: each sandbox holds one until it is freed. */
+static long module_refs(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(MODULE_REFCNT_PATH, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("%s: %s", MODULE_REFCNT_PATH, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		die("reading %s failed", MODULE_REFCNT_PATH);
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * A destroyed sandbox is freed, and the gate detached with the last one, after an RCU grace
+ * period: a baseline measured before that would pay the gate's cost too.
+ */
+static void wait_sandboxes_freed(void)
+{
+	for (int ms = 0; module_refs() != module_refs_idle; ms++) {
+		if (ms >= 10000)
+			die("a destroyed sandbox was not freed within 10 s (%s: %ld, %ld before any "
+			    "sandbox)", MODULE_REFCNT_PATH, module_refs(), module_refs_idle);
+		usleep(1000);
+	}
+}
+
 static void device_open(void)
 {
 	struct rvisor_version v;
@@ -316,7 +363,6 @@ static void device_open(void)
 	if (v.abi_version != RVISOR_ABI_VERSION)
 		die("the loaded rvisor module speaks ABI %u, this program ABI %d: rebuild one of them",
 		    v.abi_version, RVISOR_ABI_VERSION);
-#ifdef RVISOR_IOC_SELFTEST
 	/* The module makes no sandbox until it has seen this kernel honour a skipped syscall. */
 	if (!(v.flags & RVISOR_VERSION_F_SKIP_VERIFIED)) {
 		int verdict, r = rvisor_device_selftest(device_fd, &verdict);
@@ -326,11 +372,11 @@ static void device_open(void)
 		if (verdict != RVISOR_SELFTEST_HONOURED)
 			die("this kernel runs the syscalls rvisor.ko skips: no sandbox can be made here");
 	}
-#endif
+	module_refs_idle = module_refs();
 }
 
-/* A sandbox of table (NULL: everything PASS, uname EMULATE with emulate_uname). */
-static uint64_t sandbox_create(const struct rvisor_policy *table, bool emulate_uname)
+/* A sandbox of table (NULL: everything PASS, uname and sysinfo EMULATE with emulate). */
+static uint64_t sandbox_create(const struct rvisor_policy *table, bool emulate)
 {
 	static struct rvisor_policy policy; /* 2.6 KiB: not on the stack */
 	struct rvisor_sandbox_spec spec;
@@ -341,8 +387,10 @@ static uint64_t sandbox_create(const struct rvisor_policy *table, bool emulate_u
 		policy.syscalls[i].action = RVISOR_ACTION_PASS;
 	/* io_uring passes too: that must be said */
 	policy.flags = RVISOR_POLICY_UNGATED;
-	if (emulate_uname)
+	if (emulate) {
 		policy.syscalls[SYS_uname].action = RVISOR_ACTION_EMULATE;
+		policy.syscalls[SYS_sysinfo].action = RVISOR_ACTION_EMULATE;
+	}
 	if (table)
 		policy = *table;
 
@@ -388,8 +436,10 @@ static void sandbox_destroy(uint64_t id)
 	memset(&sid, 0, sizeof(sid));
 	sid.id = id;
 	for (int tries = 0;; tries++) {
-		if (ioctl(device_fd, RVISOR_IOC_SANDBOX_DESTROY, &sid) == 0)
+		if (ioctl(device_fd, RVISOR_IOC_SANDBOX_DESTROY, &sid) == 0) {
+			wait_sandboxes_freed();
 			return;
+		}
 		if ((errno != EINTR && errno != EBUSY) || tries >= 3)
 			die("RVISOR_IOC_SANDBOX_DESTROY(sandbox %llu): %s", (unsigned long long)id,
 			    strerror(errno));
@@ -423,6 +473,32 @@ __attribute__((noreturn)) static void child_fail(const char *what, int err)
 	_exit(1);
 }
 
+static int idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		syscall(SYS_pause); /* until the process exits */
+	return 0;
+}
+
+/* --threads: the idle threads of a measuring child, so that it measures among many. */
+static void spawn_idle_threads(long n)
+{
+	const size_t stack_size = 64 * 1024;
+
+	for (long i = 0; i < n; i++) {
+		char *stack = malloc(stack_size);
+
+		if (!stack)
+			child_fail("allocating a thread stack", ENOMEM);
+		if (clone(idle_thread, stack + stack_size,
+			  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				  CLONE_SYSVSEM,
+			  NULL) < 0)
+			child_fail("clone(CLONE_THREAD)", errno);
+	}
+}
+
 __attribute__((noreturn)) static void child_main(int go, int result, const struct job *job)
 {
 	static double ns[MAX_REPS];
@@ -443,6 +519,8 @@ __attribute__((noreturn)) static void child_main(int go, int result, const struc
 		}
 	}
 
+	if (job)
+		spawn_idle_threads(child_threads - 1);
 	do
 		r = read(go, &c, 1);
 	while (r < 0 && errno == EINTR);
@@ -571,7 +649,8 @@ static bool setup_sandboxed(enum setup s)
 static void run_setup(enum setup s, const struct job *job, double *ns)
 {
 	bool measuring_child = s != SETUP_SELF && s != SETUP_HOST_IDLE && s != SETUP_HOST_TAX;
-	bool emulating = s == SETUP_CHILD_EMULATE && job->bench == BENCH_UNAME;
+	bool emulating = s == SETUP_CHILD_EMULATE &&
+			 (job->bench == BENCH_UNAME || job->bench == BENCH_SYSINFO);
 	struct rvisor_sandbox_stats st;
 	uint64_t id = 0;
 	struct child ch;
@@ -859,6 +938,10 @@ int main(int argc, char *argv[])
 	}
 	if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) {
 		policy_path = argv[i + 1];
+		i += 2;
+	}
+	if (i + 1 < argc && strcmp(argv[i], "--threads") == 0) {
+		child_threads = parse_long(argv[i + 1], 1, MAX_THREADS, "T");
 		i += 2;
 	}
 	if (i >= argc)

@@ -68,7 +68,7 @@ void rvisor_sandbox_put(struct rvisor_sandbox *sb)
 
 int rvisor_sandbox_init(void)
 {
-	rvisor_free_wq = alloc_workqueue("rvisor_free", 0, 0);
+	rvisor_free_wq = alloc_workqueue("rvisor_free", WQ_UNBOUND, 0);
 	return rvisor_free_wq ? 0 : -ENOMEM;
 }
 

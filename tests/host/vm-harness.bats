@@ -51,3 +51,36 @@ problems() {
 	[[ "$output" == *"not ok "*" - guest reported its results (it never did"* ]]
 	[[ "$output" == *$'\n1..'* ]]
 }
+
+@test "RVISOR_VM_KERNEL: an incomplete kernel directory is refused before anything boots" {
+	local k=$BATS_TEST_TMPDIR/kernel
+	mkdir -p "$k/modules"
+	echo 9.9.9-test >"$k/release"
+	RVISOR_VM_KERNEL=$k run "$ROOT/tests/vm/run.sh"
+	[ "$status" -eq 1 ]
+	[ "$output" = "1..1"$'\n'"not ok 1 - RVISOR_VM_KERNEL=$k has no vmlinuz" ]
+	touch "$k/vmlinuz"
+	RVISOR_VM_KERNEL=$k/ run "$ROOT/tests/vm/run.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not ok 1 - RVISOR_VM_KERNEL=$k has no rvisor.ko" ]]
+}
+
+@test "RVISOR_VM_KERNEL: an rvisor.ko built for another kernel is refused (vermagic)" {
+	local k=$BATS_TEST_TMPDIR/kernel
+	mkdir -p "$k/modules"
+	echo 9.9.9-test >"$k/release"
+	touch "$k/vmlinuz"
+	cp "$ROOT/module/rvisor.ko" "$k/rvisor.ko" # built for the host's Debian kernel
+	RVISOR_VM_KERNEL=$k run "$ROOT/tests/vm/run.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not ok 1 - $k/rvisor.ko was not built for 9.9.9-test (vermagic: "* ]]
+	[ ! -e "$ROOT/build/vm/kernels/9.9.9-test" ]
+}
+
+@test "TCG runs single-threaded; kvm and tcg can be forced" {
+	source "$ROOT/tests/lib/qemu-accel.bash"
+	qemu_accel tcg "$BATS_TEST_TMPDIR" /nonexistent
+	[ "${qemu_accel_args[*]}" = "-accel tcg,thread=single -cpu max" ]
+	qemu_accel kvm "$BATS_TEST_TMPDIR" /nonexistent
+	[ "${qemu_accel_args[*]}" = "-accel kvm -cpu host" ]
+}

@@ -24,8 +24,8 @@
 # Environment:
 #   RVISOR_DEBIAN_MIRROR      the archive (default http://deb.debian.org/debian)
 #   RVISOR_KERNELS            the suites to test (default "trixie sid")
-#   RVISOR_KERNELS_VM_SUITES  the VM suites each kernel boots into (default "gate emulate daemon
-#                             privilege lifecycle membership"); empty: compile only
+#   RVISOR_KERNELS_VM_SUITES  the VM suites each kernel boots into (default "module gate emulate daemon
+#                             privilege lifecycle membership monitoring layers"); empty: compile only
 #   RVISOR_VM_TIMEOUT, RVISOR_VM_ACCEL  passed on to tests/vm/run.sh
 set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -33,7 +33,7 @@ top=$PWD
 
 mirror=${RVISOR_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suites=${RVISOR_KERNELS:-trixie sid}
-vm_suites=${RVISOR_KERNELS_VM_SUITES-gate emulate daemon privilege lifecycle membership}
+vm_suites=${RVISOR_KERNELS_VM_SUITES-module gate emulate daemon privilege lifecycle membership monitoring layers}
 declare -A label=([trixie]="Debian 13" [sid]="Debian sid")
 # Extra kernel command line per suite. sid's kernel probes syscall tracepoints preemptible:
 # full preemption (Debian's kernels are PREEMPT_DYNAMIC) makes a probe that wrongly assumes
@@ -135,11 +135,6 @@ make_chroot() {
 	# Only a complete new chroot replaces the old one (a failed attempt leaves the cache alone).
 	if [ -e "$root" ]; then
 		echo "# replacing the outdated chroot $root"
-		# The caches of a kernel the suite no longer has go with it.
-		for rel in $(headers_in "$root"); do
-			[ -e "$root.new/lib/modules/$rel/build" ] ||
-				rm -rf "${kernels:?}/$rel" "$kernels/debs/$rel" "$kernels"/*-"$rel".log "$top/build/vm/kernels/$rel"
-		done
 		unmount_under "$root"
 		rm -rf --one-file-system "$root" || return 1
 	fi
@@ -310,6 +305,19 @@ boot() {
 	fi
 }
 
+# prune: the caches of a kernel no chroot holds any more (a suite that moved on) go.
+prune() {
+	local d rel
+	for d in "$kernels"/debs/* "$kernels"/*/release; do
+		[ -e "$d" ] || continue
+		rel=${d%/release}
+		rel=${rel##*/}
+		compgen -G "$kernels/*-root/lib/modules/$rel/build" >/dev/null && continue
+		echo "# removing the caches of $rel: no chroot has its headers any more"
+		rm -rf "${kernels:?}/$rel" "$kernels/debs/$rel" "$kernels"/*-"$rel".log "$top/build/vm/kernels/$rel"
+	done
+}
+
 # --- each suite in turn --------------------------------------------------------------------------
 for suite in $suites; do
 	s0=$(date +%s)
@@ -343,6 +351,7 @@ for suite in $suites; do
 	done
 done
 
+prune
 echo "# kernels: $(elapsed)"
 echo "1..$n"
 [ "$failed" -eq 0 ]

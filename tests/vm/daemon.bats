@@ -91,7 +91,8 @@ assert_nothing_left() {
 
 @test "sysinfo (emulated): the sandbox's memory limit, and its own cgroup's usage" {
 	cp /usr/local/bin/sc "$IMAGE/bin/sc" # static: runs in the busybox image
-	run rv --policy small -- sh -c 'sc sysinfo; x=$(head -c 12000000 /dev/zero | tr "\\0" a); sc sysinfo'
+	# (the shell lives on after the second sysinfo: were it replaced by sc, the string would go)
+	run rv --policy small -- sh -c 'sc sysinfo; x=$(head -c 12000000 /dev/zero | tr "\\0" a); sc sysinfo; echo ${#x}'
 	rm -f "$IMAGE/bin/sc"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -99,6 +100,7 @@ assert_nothing_left() {
 	read -r _ _ total2 free2 _ <<<"${lines[1]}"
 	[ "$total1" = totalram=33554432 ] # the policy's 32M
 	[ "$total2" = totalram=33554432 ]
+	[ "${lines[2]}" = 12000000 ]
 	free1=${free1#freeram=} free2=${free2#freeram=}
 	[ "$free1" -lt 33554432 ] # the sandbox's own usage counts, from the start
 	[ "$free2" -lt $((free1 - 8000000)) ] # the 12 MB string counts: its cgroup's usage

@@ -1,0 +1,41 @@
+#!/usr/bin/env bats
+# syscall-bench, the benchmarks' measuring tool (bench/README.md), on the build host: its
+# command line refuses bad input with a usage error, and without rvisor.ko it says so. What it
+# measures in the VM is bench/run-vm.sh's business, not a test's.
+bats_require_minimum_version 1.5.0
+
+load lib
+
+BENCH=$ROOT/build/bench/syscall-bench
+
+@test "syscall-bench measures a syscall of its own process, natively" {
+	run -0 "$BENCH" -r 3 sysinfo 100
+	[[ "$output" =~ ^sysinfo\ [0-9]+\.[0-9]$ ]]
+	run -0 "$BENCH" -r 3 getppid 100
+	[[ "$output" =~ ^getppid\ [0-9]+\.[0-9]$ ]]
+}
+
+@test "syscall-bench refuses bad numbers, names and comparisons with a usage error" {
+	run -2 "$BENCH" -r 0 getppid 10
+	[[ "$output" == *"REPS must be an integer from 1 to 1001, not '0'"* ]]
+	run -2 "$BENCH" --threads 0 compare emulate sysinfo 10
+	[[ "$output" == *"T must be an integer from 1 to 1024, not '0'"* ]]
+	run -2 "$BENCH" --threads 64x compare emulate sysinfo 10
+	[[ "$output" == *"not '64x'"* ]]
+	run -2 "$BENCH" getppid -5
+	[[ "$output" == *"N must be an integer"* ]]
+	run -2 "$BENCH" nosuchcall 10
+	[[ "$output" == *"unknown benchmark 'nosuchcall'"* ]]
+	run -2 "$BENCH" compare nosuch getppid 10
+	[[ "$output" == *"unknown comparison 'nosuch'"* ]]
+	run -2 "$BENCH" compare pass getppid
+	[[ "$output" == usage:* ]]
+	run -2 "$BENCH"
+	[[ "$output" == usage:* ]]
+}
+
+@test "syscall-bench without rvisor.ko says the module is not loaded" {
+	[ ! -e /dev/rvisor ] || skip "/dev/rvisor exists on this host"
+	run -1 "$BENCH" -r 1 compare pass getppid 10
+	[[ "$output" == *"/dev/rvisor does not exist: the rvisor module is not loaded"* ]]
+}

@@ -79,9 +79,27 @@ static void rvisor_deny(struct rvisor_sandbox *sb, struct pt_regs *regs, unsigne
 	this_cpu_inc(sb->counters->c[idx].denied);
 }
 
+/*
+ * A sandbox bound with RVISOR_BIND_ARM_AT_EXEC lets its tasks' syscalls pass unjudged (the
+ * runtime's own set-up code) until an x86-64 execve or execveat: that call arms it, whether
+ * it then succeeds or not (fail closed), and is the first one judged. Compat and x32 calls
+ * never reach here unjudged, so no other exec can run before the sandbox is armed.
+ */
+static bool rvisor_gate_armed(struct rvisor_sandbox *sb, long nr)
+{
+	if (likely(test_bit(RVISOR_SB_ARMED, &sb->state)))
+		return true;
+	if (nr != __NR_execve && nr != __NR_execveat)
+		return false;
+	/* Fully ordered: whoever sees anything this exec does afterwards sees the sandbox
+	 * armed. The bit is all there is to publish. */
+	test_and_set_bit(RVISOR_SB_ARMED, &sb->state);
+	return true;
+}
+
 static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs, long nr)
 {
-	const struct rvisor_policy *p = &rcu_dereference(sb->policy)->p;
+	const struct rvisor_policy *p;
 	unsigned int idx = RVISOR_NR_SYSCALLS; /* the "other" counters */
 	unsigned long args[6];
 	u32 flags;
@@ -89,13 +107,17 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 	int r;
 
 	/* Other numbering schemes and argument layouts: the table and the argument rules speak
-	 * x86-64 only, so these are refused whatever the policy says (it cannot say more). */
+	 * x86-64 only, so these are refused whatever the policy says (it cannot say more), also
+	 * before the sandbox is armed: an ia32 or x32 execve must not run unjudged. */
 	if (in_ia32_syscall() || (nr & __X32_SYSCALL_BIT)) {
 		flags = in_ia32_syscall() ? RVISOR_EVENT_F_COMPAT : RVISOR_EVENT_F_X32;
 		rvisor_deny(sb, regs, idx, nr, ENOSYS, flags);
 		return;
 	}
+	if (!rvisor_gate_armed(sb, nr))
+		return; /* not yet armed: untouched, uncounted, no event */
 
+	p = &rcu_dereference(sb->policy)->p;
 	if (nr >= 0 && nr < RVISOR_NR_SYSCALLS) {
 		/* The bounds check must hold under speculation too: nr is the caller's. */
 		idx = array_index_nospec((unsigned long)nr, RVISOR_NR_SYSCALLS);

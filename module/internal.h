@@ -54,6 +54,8 @@ enum {
 	RVISOR_SB_BOUND,       /* ns and init_pid set; in the namespace table */
 	RVISOR_SB_INIT_EXITED, /* init_exit_status valid */
 	RVISOR_SB_DESTROYING,  /* DESTROY began: no more binds, policy changes or kills */
+	RVISOR_SB_ARMED,       /* the gate judges its syscalls: set at bind, or by the first
+				* execve/execveat with RVISOR_BIND_ARM_AT_EXEC; never cleared */
 };
 
 /*

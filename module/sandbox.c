@@ -284,7 +284,8 @@ long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b)
 	struct pid *pid;
 	long r;
 
-	if (b->flags || memchr_inv(b->reserved, 0, sizeof(b->reserved)) || b->pid <= 0)
+	if (b->flags & ~RVISOR_BIND_FLAGS_ALL || memchr_inv(b->reserved, 0, sizeof(b->reserved)) ||
+	    b->pid <= 0)
 		return -EINVAL;
 	pid = find_get_pid(b->pid); /* in the caller's pid namespace */
 	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
@@ -321,6 +322,10 @@ long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b)
 	sb->ns = get_pid_ns(ns);
 	sb->init_pid = pid;
 	pid = NULL;
+	/* Armed before the gate can find it (hash_add_rcu publishes with release semantics):
+	 * a sandbox bound without the flag never lets a syscall pass unjudged. */
+	if (!(b->flags & RVISOR_BIND_ARM_AT_EXEC))
+		set_bit(RVISOR_SB_ARMED, &sb->state);
 	set_bit(RVISOR_SB_BOUND, &sb->state);
 	hash_add_rcu(rvisor_ns_table, &sb->ns_node, (unsigned long)sb->ns);
 	/* Published before the walk: a task forked meanwhile is seen by the walk or the fork
@@ -510,7 +515,8 @@ long rvisor_sandbox_stats(struct rvisor_sandbox_stats *st, struct rvisor_syscall
 		st->total.denied += sum[i].denied;
 	}
 	st->state = (test_bit(RVISOR_SB_BOUND, &sb->state) ? RVISOR_SANDBOX_BOUND : 0) |
-		    (test_bit(RVISOR_SB_INIT_EXITED, &sb->state) ? RVISOR_SANDBOX_INIT_EXITED : 0);
+		    (test_bit(RVISOR_SB_INIT_EXITED, &sb->state) ? RVISOR_SANDBOX_INIT_EXITED : 0) |
+		    (test_bit(RVISOR_SB_ARMED, &sb->state) ? RVISOR_SANDBOX_ARMED : 0);
 	st->flags = sb->flags;
 	st->nr_tasks = rvisor_sandbox_count_tasks(sb);
 	st->events_suppressed = rvisor_events_suppressed(sb);

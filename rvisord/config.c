@@ -14,7 +14,7 @@
 #include "policy.h"
 
 static const char *const config_keys[] = {
-	"socket_path", "socket_group", "state_dir", "policy_dir", "default_policy",
+	"socket_path", "socket_group", "state_dir", "policy_dir", "default_policy", "container_policy",
 	"idle_timeout", "setup_timeout", "max_sandboxes", "max_sandboxes_per_user", "max_connections_per_user",
 	"log_level",
 };
@@ -101,10 +101,12 @@ static int config_apply(struct rvisord_config *c, const char *path, const char *
 			why = "not a number from 2 to 65536 (a run needs two: one streams, one signals)";
 		else
 			c->max_connections_per_user = (unsigned)v;
-	} else if (strcmp(key, "default_policy") == 0) {
+	} else if (strcmp(key, "default_policy") == 0 || strcmp(key, "container_policy") == 0) {
+		char **field = key[0] == 'd' ? &c->default_policy : &c->container_policy;
+
 		if (!policy_name_valid(value))
 			why = "not a policy name ([A-Za-z0-9_-], at most 64)";
-		else if (config_set_string(&c->default_policy, value) < 0)
+		else if (config_set_string(field, value) < 0)
 			return -ENOMEM;
 	} else if (strcmp(key, "socket_group") == 0) {
 		if (!*value)
@@ -201,5 +203,6 @@ void config_done(struct rvisord_config *c)
 	free(c->state_dir);
 	free(c->policy_dir);
 	free(c->default_policy);
+	free(c->container_policy);
 	memset(c, 0, sizeof(*c));
 }

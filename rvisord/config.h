@@ -13,6 +13,7 @@ struct rvisord_config {
 	char *state_dir;      /* per-sandbox state (mount points of the writable layers) */
 	char *policy_dir;
 	char *default_policy;
+	char *container_policy; /* for OCI containers without io.rvisor.policy; NULL: default_policy */
 	uint64_t idle_timeout_usec; /* exit after this long with no sandbox and no client; 0: never */
 	uint64_t setup_timeout_usec; /* a sandbox's init that takes longer for its setup is killed */
 	unsigned max_sandboxes;

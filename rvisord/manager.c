@@ -20,12 +20,16 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
+#include <linux/filter.h>
 #include <unistd.h>
 
 #include <seccomp.h>
 #include <systemd/sd-daemon.h>
 
+#include "base64.h"
 #include "cgroup.h"
 #include "cli-util.h"
 #include "container.h"
@@ -34,6 +38,7 @@
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
+#include "oci-bind.h"
 #include "policy.h"
 
 #define ERROR_PREFIX "io.rvisor.Manager."
@@ -55,7 +60,11 @@ struct sandbox {
 				      * policy's seccomp filter), or both */
 	uint64_t started_usec;
 	uint64_t memory_max, pids_max;
-	struct container *c;
+	struct container *c;         /* a sandbox Run started, else NULL: */
+	char *container;             /* an OCI container BindContainer bound: its OCI id, */
+	uint64_t kernel_id;          /* its kernel sandbox, */
+	pid_t pid;                   /* its init and */
+	char *cgroup_dir;            /* its cgroup (the runtime's), or NULL */
 	sd_event_source *child;      /* the init's exit */
 	sd_event_source *setup_io, *setup_timer; /* while the init builds the sandbox */
 	VarlinkCall *call;           /* the Run call until its final reply */
@@ -185,6 +194,38 @@ static struct journal_sandbox_fields journal_fields(const struct sandbox *s)
 	};
 }
 
+static uint64_t sandbox_kernel_id(const struct sandbox *s)
+{
+	return s->c ? s->c->sandbox_id : s->kernel_id;
+}
+
+static pid_t sandbox_pid(const struct sandbox *s)
+{
+	return s->c ? s->c->pid : s->pid;
+}
+
+static const char *sandbox_cgroup_dir(const struct sandbox *s)
+{
+	return s->c ? s->c->cgroup_dir : s->cgroup_dir;
+}
+
+/* A bound OCI container's kernel sandbox goes (killing what is left in it) with its record;
+ * while rvisord stops, both stay for the next rvisord to adopt. */
+static void container_release(struct sandbox *s)
+{
+	struct rvisor_sandbox_id d = { .id = s->kernel_id };
+
+	if (s->m->stopping || !s->kernel_id)
+		return;
+	if (ioctl(s->m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d) < 0 && errno != ENOENT) {
+		log_warning_errno(errno, "container %s: cannot destroy kernel sandbox %" PRIu64 ": %m",
+				  s->container, s->kernel_id);
+		return; /* the record stays: the next rvisord tries again */
+	}
+	if (oci_record_remove(s->m->oci_dir, s->kernel_id) < 0)
+		log_warning_errno(errno, "container %s: cannot remove its record: %m", s->container);
+}
+
 /* Destroys what the sandbox has (container, child watch, pending call) and frees it. */
 static void sandbox_free(struct sandbox *s)
 {
@@ -198,7 +239,11 @@ static void sandbox_free(struct sandbox *s)
 			log_warning_errno(r, "sandbox %" PRIu64 ": cleanup incomplete: %m", s->id);
 		container_free(s->c);
 	}
+	if (s->container)
+		container_release(s);
 	varlink_call_unref(s->call);
+	free(s->container);
+	free(s->cgroup_dir);
 	free(s->name);
 	free(s->policy);
 	free(s->image);
@@ -247,13 +292,15 @@ static json_object *sandbox_json(const struct sandbox *s)
 	json_object_object_add(o, "name", json_object_new_string(s->name));
 	json_object_object_add(o, "policy", json_object_new_string(s->policy));
 	json_object_object_add(o, "image", json_object_new_string(s->image));
-	json_object_object_add(o, "pid", json_object_new_int(s->c ? (int)s->c->pid : 0));
+	json_object_object_add(o, "pid", json_object_new_int((int)sandbox_pid(s)));
 	json_object_object_add(o, "platform", json_object_new_string(layers_platform(s->layers)));
 	json_object_object_add(o, "layers", layers_json(s->layers));
 	json_object_object_add(o, "started_usec", json_object_new_int64((int64_t)s->started_usec));
 	json_object_object_add(o, "command", json_command(s->argv));
 	json_object_object_add(o, "owner_uid", json_object_new_int64((int64_t)s->owner));
 	json_object_object_add(o, "userns", json_object_new_boolean(s->userns));
+	if (s->container)
+		json_object_object_add(o, "container", json_object_new_string(s->container));
 	return o;
 }
 
@@ -557,6 +604,49 @@ static int run_fds(VarlinkCall *call, struct run_request *q)
 	return 1;
 }
 
+/* The policy by name, and whether it can run here: 1 and *ret, else the reply's result. */
+static int policy_for_call(struct manager *m, VarlinkCall *call, const char *name,
+			   struct rvisor_policy_config **ret)
+{
+	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
+	_cleanup_free_ char *perr = NULL;
+	int r;
+
+	r = policy_load(m->config->policy_dir, name, &pol, &perr);
+	if (r == -ENOENT || (r == -EINVAL && !perr)) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "policy", json_object_new_string(name));
+		return varlink_call_error(call, ERROR_PREFIX "PolicyNotFound", p);
+	}
+	if (r < 0)
+		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", perr ?: strerror(-r));
+	if (m->rvisor_fd < 0 && pol->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED)
+		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+					  "policy requires rvisor.ko (kernel_layer = required), which is not loaded");
+	/* Nothing to fall back to: the policy turned the filter off. */
+	if (m->rvisor_fd < 0 && pol->layers == POLICY_LAYER_KERNEL)
+		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+					  "policy asks for rvisor.ko's gate alone (layers = kernel; layers = both "
+					  "or seccomp run without it), and rvisor.ko is not loaded");
+	*ret = TAKE_PTR(pol);
+	return 1;
+}
+
+/* Room for one more sandbox of the caller: 1, else the reply's result. */
+static int quota_check(struct manager *m, VarlinkCall *call)
+{
+	uid_t uid = caller_uid(call);
+
+	if (m->n_sandboxes >= m->config->max_sandboxes)
+		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+					  "too many sandboxes (max_sandboxes in rvisord.conf)");
+	if (uid != 0 && sandboxes_of(m, uid) >= m->config->max_sandboxes_per_user)
+		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+					  "you have as many sandboxes as you may (max_sandboxes_per_user in rvisord.conf)");
+	return 1;
+}
+
 /* What Run's parameters and the caller are allowed: policy, quota, name, user namespace,
  * bundle, command line. Returns 1 to go on, else the reply's result. */
 static int run_check(struct manager *m, VarlinkCall *call, json_object *params, struct run_request *q)
@@ -564,35 +654,17 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	const struct ucred *peer = varlink_call_peer(call);
 	const char *policy_name = json_get_string(params, "policy") ?: m->config->default_policy;
 	const char *name = json_get_string(params, "name"), *config = json_get_string(params, "bundle_config");
-	_cleanup_free_ char *perr = NULL;
 	const char *why;
 	json_object *v;
 	size_t size = 0;
 	int r;
 
-	r = policy_load(m->config->policy_dir, policy_name, &q->policy, &perr);
-	if (r == -ENOENT || (r == -EINVAL && !perr)) {
-		json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "policy", json_object_new_string(policy_name));
-		return varlink_call_error(call, ERROR_PREFIX "PolicyNotFound", p);
-	}
-	if (r < 0)
-		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", perr ?: strerror(-r));
-	if (m->rvisor_fd < 0 && q->policy->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED)
-		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
-					  "policy requires rvisor.ko (kernel_layer = required), which is not loaded");
-	/* Nothing to fall back to: the policy turned the filter off. */
-	if (m->rvisor_fd < 0 && q->policy->layers == POLICY_LAYER_KERNEL)
-		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
-					  "policy asks for rvisor.ko's gate alone (layers = kernel; layers = both "
-					  "or seccomp run without it), and rvisor.ko is not loaded");
-	if (m->n_sandboxes >= m->config->max_sandboxes)
-		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
-					  "too many sandboxes (max_sandboxes in rvisord.conf)");
-	if (peer->uid != 0 && sandboxes_of(m, peer->uid) >= m->config->max_sandboxes_per_user)
-		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
-					  "you have as many sandboxes as you may (max_sandboxes_per_user in rvisord.conf)");
+	r = policy_for_call(m, call, policy_name, &q->policy);
+	if (r <= 0)
+		return r;
+	r = quota_check(m, call);
+	if (r <= 0)
+		return r;
 	/* Validated here, not only by rvisorctl: names reach other people's terminals. */
 	if (name && !cli_name_valid(name))
 		return varlink_call_error_invalid_parameter(call, "name");
@@ -829,19 +901,19 @@ static int method_inspect(VarlinkCall *call, json_object *params, void *userdata
 	json_object_object_add(p, "sandbox", sandbox_json(s));
 	add_uint_or_null(p, "memory_max", s->memory_max);
 	add_uint_or_null(p, "pids_max", s->pids_max);
-	if (s->c->cgroup_dir) {
-		if (read_cgroup_uint(s->c->cgroup_dir, "memory.current", &mem) >= 0)
+	if (sandbox_cgroup_dir(s)) {
+		if (read_cgroup_uint(sandbox_cgroup_dir(s), "memory.current", &mem) >= 0)
 			add_uint_or_null(p, "memory_current", mem);
-		if (read_cgroup_uint(s->c->cgroup_dir, "pids.current", &pids) >= 0)
+		if (read_cgroup_uint(sandbox_cgroup_dir(s), "pids.current", &pids) >= 0)
 			add_uint_or_null(p, "pids_current", pids);
 	}
 
 	memset(&st, 0, sizeof(st));
 	/* The gate's counters: with the seccomp filter in front, calls it refused never reached
 	 * the gate and are not among them. */
-	if ((s->layers & POLICY_LAYER_KERNEL) && s->c->sandbox_id) {
+	if ((s->layers & POLICY_LAYER_KERNEL) && sandbox_kernel_id(s)) {
 		counts = calloc(RVISOR_NR_SYSCALLS + 1, sizeof(*counts));
-		st.id = s->c->sandbox_id;
+		st.id = sandbox_kernel_id(s);
 		st.counts = (uintptr_t)counts;
 		st.nr_counts = counts ? RVISOR_NR_SYSCALLS + 1 : 0;
 		if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_STATS, &st) < 0)
@@ -890,8 +962,16 @@ static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
 			sig = (int)n;
 		else
 			sig = signal_from_string(name);
-		if (sig <= 0 || sig >= NSIG || (sig != SIGKILL && !container_signal_forwarded(sig)))
+		if (sig <= 0 || sig >= NSIG || (sig != SIGKILL && !s->container && !container_signal_forwarded(sig)))
 			return varlink_call_error_invalid_parameter(call, "signal");
+	}
+	if (s->container) {
+		struct rvisor_sandbox_kill k = { .id = s->kernel_id, .signal = sig };
+
+		/* Every task of the container, as the runtime's kill --all. */
+		if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_KILL, &k) < 0 && errno != ENOENT)
+			return -errno;
+		return varlink_call_reply(call, NULL);
 	}
 	r = container_kill(s->c, sig);
 	if (r < 0 && r != -ESRCH)
@@ -989,6 +1069,389 @@ static int method_check_policy(VarlinkCall *call, json_object *params, void *use
 	return varlink_call_reply(call, NULL);
 }
 
+
+/* ---- OCI containers (rvisor-runc): PrepareContainer, BindContainer, ReleaseContainer ---- */
+
+static struct sandbox *sandbox_of_kernel_id(struct manager *m, uint64_t id)
+{
+	for (struct sandbox *s = m->sandboxes; s; s = s->next)
+		if (sandbox_kernel_id(s) == id)
+			return s;
+	return NULL;
+}
+
+
+static const char *container_policy_name(const struct manager *m)
+{
+	return m->config->container_policy ?: m->config->default_policy;
+}
+
+/* The layers rvisor adds to a container of this policy here: the gate only with rvisor.ko;
+ * two layers, the gate and a seccomp filter, the engine's where it brings one (the call's
+ * engine_seccomp). */
+static unsigned int container_layers(const struct manager *m, const struct rvisor_policy_config *pol,
+				     json_object *params)
+{
+	unsigned int layers = pol->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
+	json_object *v;
+
+	if ((layers & POLICY_LAYER_KERNEL) && json_object_object_get_ex(params, "engine_seccomp", &v) &&
+	    json_object_get_boolean(v))
+		layers &= ~POLICY_LAYER_SECCOMP;
+	return layers;
+}
+
+/* The policy's seccomp programs as base64 strings, for the runtime to chain after the
+ * engine's own profile (with the gate, the filter is the layer under it). */
+static int seccomp_programs_json(const struct rvisor_policy_config *pol, unsigned int layers,
+				 json_object **ret)
+{
+	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
+	json_object *a;
+	int r;
+
+	r = policy_seccomp_compile(&pol->kernel, layers & POLICY_LAYER_KERNEL ? POLICY_SECCOMP_WITH_GATE : 0, &f);
+	if (r < 0)
+		return r;
+	a = json_object_new_array();
+	for (unsigned i = 0; i < f->n; i++) {
+		_cleanup_free_ char *text = NULL;
+
+		r = base64_encode(f->progs[i].filter, f->progs[i].len * sizeof(struct sock_filter), &text);
+		if (r < 0) {
+			json_object_put(a);
+			return r;
+		}
+		json_object_array_add(a, json_object_new_string(text));
+	}
+	*ret = a;
+	return 0;
+}
+
+static int method_prepare_container(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
+	const char *name = json_get_string(params, "policy") ?: container_policy_name(m);
+	json_object *p, *bpf = NULL;
+	unsigned int layers;
+	int r;
+
+	r = policy_for_call(m, call, name, &pol);
+	if (r <= 0)
+		return r;
+	layers = container_layers(m, pol, params);
+	if (layers & POLICY_LAYER_SECCOMP) {
+		r = seccomp_programs_json(pol, layers, &bpf);
+		if (r < 0)
+			return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason",
+						  "the policy cannot be compiled to a seccomp filter");
+	}
+	p = json_object_new_object();
+	json_object_object_add(p, "policy", json_object_new_string(pol->name));
+	json_object_object_add(p, "layers", layers_json(layers));
+	add_uint_or_null(p, "memory_max", pol->memory_max);
+	add_uint_or_null(p, "pids_max", pol->pids_max);
+	if (bpf)
+		json_object_object_add(p, "seccomp_bpf", bpf);
+	return varlink_call_reply(call, p);
+}
+
+static struct sandbox *container_find(struct manager *m, uid_t owner, const char *container)
+{
+	for (struct sandbox *s = m->sandboxes; s; s = s->next)
+		if (s->container && s->owner == owner && strcmp(s->container, container) == 0)
+			return s;
+	return NULL;
+}
+
+static int reply_container_error(VarlinkCall *call, const char *error, const char *container)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "container", json_object_new_string(container));
+	return varlink_call_error(call, error, p);
+}
+
+/* The container's init, from the call's fd 0: 1 and its pid once it is known to be the
+ * caller's, else the reply's result. */
+static int bind_target(VarlinkCall *call, int pidfd, pid_t *ret_pid)
+{
+	int r;
+
+	if (pidfd < 0)
+		return reply_bad_fd(call, 0, "no pidfd of the container's init was sent");
+	r = pidfd_to_pid(pidfd, ret_pid);
+	if (r == -EBADF)
+		return reply_bad_fd(call, 0, "not a pidfd");
+	if (r == 0)
+		r = oci_namespace_owned_by(pidfd, *ret_pid, caller_uid(call));
+	if (r == -ESRCH)
+		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+					  "the container's init has exited (or is in a pid namespace rvisord cannot see)");
+	if (r == -EPERM)
+		return varlink_call_error(call, ERROR_PREFIX "PermissionDenied", NULL);
+	return r < 0 ? r : 1;
+}
+
+/* A kernel sandbox for the container, bound to the namespace of pid and armed at its first
+ * execve: 0 and *ret_id, else -errno with *ret_reason. */
+static int bind_kernel_sandbox(struct manager *m, const struct rvisor_policy_config *pol, const char *name,
+			       json_object *params, pid_t pid, int pidfd, uint64_t *ret_id, const char **ret_reason)
+{
+	const char *hostname = json_get_string(params, "hostname"), *domainname = json_get_string(params, "domainname");
+	struct rvisor_sandbox_spec spec = { .policy = (uintptr_t)&pol->kernel };
+	struct rvisor_sandbox_bind b = { .pid = pid, .flags = RVISOR_BIND_ARM_AT_EXEC };
+	struct rvisor_sandbox_id d;
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	if (pol->memory_max != UINT64_MAX)
+		spec.memory_limit = pol->memory_max;
+	snprintf(spec.name, sizeof(spec.name), "%s", name);
+	snprintf(spec.nodename, sizeof(spec.nodename), "%s", hostname ?: u.nodename);
+	snprintf(spec.domainname, sizeof(spec.domainname), "%s", domainname ?: u.domainname);
+	if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_CREATE, &spec) < 0) {
+		*ret_reason = "rvisor.ko refused the sandbox (SANDBOX_CREATE)";
+		return -errno;
+	}
+	b.id = d.id = spec.id;
+	if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_BIND, &b) < 0) {
+		int r = -errno;
+
+		*ret_reason = r == -EINVAL ? "the container's init is not the pid 1 of a pid namespace of its own "
+					     "(an OCI container under rvisor needs its own pid namespace)" :
+			      r == -EBUSY  ? "the container's pid namespace is bound to a sandbox already" :
+					     "rvisor.ko could not bind the container's pid namespace";
+		(void)ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d);
+		return r;
+	}
+	/* Bound while the pidfd's process lived: then pid named it, not a recycled one. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+		*ret_reason = "the container's init exited while it was being bound";
+		(void)ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d);
+		return -ESRCH;
+	}
+	*ret_id = spec.id;
+	return 0;
+}
+
+/* Whether pid lives in a user namespace other than rvisord's. */
+static bool in_own_userns(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino;
+}
+
+static struct oci_record sandbox_record(const struct sandbox *s)
+{
+	return (struct oci_record){
+		.kernel_id = s->kernel_id, .owner = s->owner, .pid = s->pid,
+		.started_usec = s->started_usec, .layers = s->layers, .container = s->container,
+		.policy = s->policy, .bundle = s->image, .command = s->argv,
+	};
+}
+
+static void sandbox_link(struct manager *m, struct sandbox *s)
+{
+	s->next = m->sandboxes;
+	m->sandboxes = s;
+	m->n_sandboxes++;
+	m->idle_since_usec = 0;
+}
+
+/* A struct sandbox for a bound container; takes nothing from the caller. NULL: no memory. */
+static struct sandbox *container_sandbox_new(struct manager *m, const char *container, uid_t owner,
+					     const char *policy, const char *bundle)
+{
+	struct sandbox *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->m = m;
+	s->id = m->next_id++;
+	s->owner = owner;
+	s->container = strdup(container);
+	s->name = strndup(container, 12); /* as docker shortens ids */
+	s->policy = strdup(policy);
+	s->image = strdup(bundle);
+	if (!s->container || !s->name || !s->policy || !s->image) {
+		sandbox_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int method_bind_container(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
+	const char *container = json_get_string(params, "container"), *bundle = json_get_string(params, "bundle");
+	const char *name = json_get_string(params, "policy") ?: container_policy_name(m), *reason = NULL;
+	_cleanup_close_ int pidfd = varlink_call_take_fd(call, 0);
+	struct oci_record rec;
+	struct sandbox *s;
+	json_object *v;
+	size_t size = 0;
+	pid_t pid = 0;
+	int r;
+
+	if (!oci_container_id_valid(container))
+		return varlink_call_error_invalid_parameter(call, "container");
+	if (bundle[0] != '/' || strlen(bundle) >= PATH_MAX)
+		return varlink_call_error_invalid_parameter(call, "bundle");
+	if (strlen(json_get_string(params, "hostname") ?: "") >= RVISOR_UTS_LEN)
+		return varlink_call_error_invalid_parameter(call, "hostname");
+	if (strlen(json_get_string(params, "domainname") ?: "") >= RVISOR_UTS_LEN)
+		return varlink_call_error_invalid_parameter(call, "domainname");
+	if (m->rvisor_fd < 0)
+		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+					  "rvisor.ko is not loaded: nothing to bind a container to");
+	r = policy_for_call(m, call, name, &pol);
+	if (r <= 0)
+		return r;
+	if (!(container_layers(m, pol, params) & POLICY_LAYER_KERNEL))
+		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+					  "the policy has no kernel layer (layers = seccomp): there is nothing to bind");
+	r = quota_check(m, call);
+	if (r <= 0)
+		return r;
+	if (container_find(m, caller_uid(call), container))
+		return reply_container_error(call, ERROR_PREFIX "ContainerExists", container);
+	r = bind_target(call, pidfd, &pid);
+	if (r <= 0)
+		return r;
+
+	s = container_sandbox_new(m, container, caller_uid(call), pol->name, bundle);
+	if (!s)
+		return -ENOMEM;
+	r = strv_from_json(json_object_object_get_ex(params, "command", &v) ? v : NULL, &s->argv, &size);
+	if (r < 0 || size > RUN_ARGS_MAX) {
+		sandbox_free(s);
+		return r < 0 ? r : varlink_call_error_invalid_parameter(call, "command");
+	}
+	s->pid = pid;
+	s->layers = container_layers(m, pol, params);
+	s->userns = in_own_userns(pid);
+	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
+	(void)process_cgroup_dir(pid, &s->cgroup_dir);
+	r = bind_kernel_sandbox(m, pol, s->name, params, pid, pidfd, &s->kernel_id, &reason);
+	if (r < 0) {
+		journal_sandbox(LOG_WARNING, journal_fields(s), "container %s (uid %u): %s: %s", container,
+				(unsigned)s->owner, reason, strerror(-r));
+		sandbox_free(s);
+		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
+	}
+	rec = sandbox_record(s);
+	r = oci_record_save(m->oci_dir, &rec);
+	if (r < 0) {
+		log_error_errno(r, "container %s: cannot save its record in %s: %m", container, m->oci_dir);
+		sandbox_free(s); /* destroys the kernel sandbox */
+		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+					  "rvisord cannot keep a record of the container");
+	}
+	sandbox_link(m, s);
+	journal_sandbox(LOG_INFO, journal_fields(s),
+			"container %s bound for uid %u: sandbox %" PRIu64 ", kernel sandbox %" PRIu64
+			", policy %s, layers %s, pid %d, bundle %s",
+			container, (unsigned)s->owner, s->id, s->kernel_id, s->policy,
+			policy_layers_to_display(s->layers), (int)pid, bundle);
+	v = json_object_new_object();
+	json_object_object_add(v, "id", json_object_new_int64((int64_t)s->id));
+	json_object_object_add(v, "layers", layers_json(s->layers));
+	return varlink_call_reply(call, v);
+}
+
+static int method_release_container(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	const char *container = json_get_string(params, "container");
+	struct sandbox *s;
+
+	if (!oci_container_id_valid(container))
+		return varlink_call_error_invalid_parameter(call, "container");
+	s = container_find(m, caller_uid(call), container);
+	if (!s)
+		return reply_container_error(call, ERROR_PREFIX "ContainerNotFound", container);
+	journal_sandbox(LOG_INFO, journal_fields(s), "container %s (sandbox %" PRIu64 ") released",
+			container, s->id);
+	sandbox_unlink_and_free(s);
+	return varlink_call_reply(call, NULL);
+}
+
+/* Kernel sandboxes that outlived an earlier rvisord but are no one's (no record, not made
+ * to die with their manager): destroyed, so that nothing stays gated or counted forever. */
+static void destroy_orphans(struct manager *m)
+{
+	uint64_t ids[RVISOR_MAX_SANDBOXES];
+	struct rvisor_sandbox_list l = { .ids = (uintptr_t)ids, .capacity = RVISOR_MAX_SANDBOXES };
+
+	if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_LIST, &l) < 0)
+		return;
+	for (uint32_t i = 0; i < l.count && i < l.capacity; i++) {
+		struct rvisor_sandbox_id d = { .id = ids[i] };
+
+		if (sandbox_of_kernel_id(m, ids[i]))
+			continue;
+		if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d) == 0)
+			log_notice("Destroyed kernel sandbox %" PRIu64 ": no record says whose it is", ids[i]);
+	}
+}
+
+/* A restarted rvisord takes over the containers an earlier one bound, from their records;
+ * records of containers that are gone, and kernel sandboxes nobody can own, are removed. */
+static void containers_adopt(struct manager *m)
+{
+	struct oci_record *recs = NULL;
+	size_t n = 0;
+	int r;
+
+	r = oci_records_load(m->oci_dir, &recs, &n);
+	if (r < 0) {
+		log_warning_errno(r, "Cannot read the records of bound containers in %s: %m", m->oci_dir);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct oci_record *rec = &recs[i];
+		struct rvisor_sandbox_stats st = { .id = rec->kernel_id };
+		struct rvisor_sandbox_id d = { .id = rec->kernel_id };
+		struct sandbox *s;
+		bool alive = m->rvisor_fd >= 0 && ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_STATS, &st) == 0 &&
+			     !(st.state & RVISOR_SANDBOX_INIT_EXITED) && st.init_pid == rec->pid;
+
+		if (!alive) {
+			if (m->rvisor_fd >= 0)
+				(void)ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d);
+			(void)oci_record_remove(m->oci_dir, rec->kernel_id);
+			log_info("Container %s of uid %u has ended while rvisord was away", rec->container,
+				 (unsigned)rec->owner);
+			continue;
+		}
+		s = container_sandbox_new(m, rec->container, rec->owner, rec->policy, rec->bundle);
+		if (!s)
+			break;
+		s->argv = TAKE_PTR(rec->command);
+		s->kernel_id = rec->kernel_id;
+		s->pid = rec->pid;
+		s->layers = rec->layers;
+		s->started_usec = rec->started_usec;
+		s->userns = in_own_userns(rec->pid);
+		(void)process_cgroup_dir(rec->pid, &s->cgroup_dir);
+		sandbox_link(m, s);
+		log_info("Adopted container %s of uid %u (kernel sandbox %" PRIu64 ")", rec->container,
+			 (unsigned)rec->owner, rec->kernel_id);
+	}
+	for (size_t i = 0; i < n; i++)
+		oci_record_done(&recs[i]);
+	free(recs);
+	if (m->rvisor_fd >= 0)
+		destroy_orphans(m);
+}
+
 static const struct varlink_param params_run[] = {
 	{ "image", VARLINK_STRING, true },   { "argv", VARLINK_STRING_ARRAY, false },
 	{ "policy", VARLINK_STRING, false }, { "name", VARLINK_STRING, false },
@@ -1002,6 +1465,16 @@ static const struct varlink_param params_kill[] = {
 	{ "id", VARLINK_INT, true }, { "signal", VARLINK_STRING, false }, {},
 };
 static const struct varlink_param params_name[] = { { "name", VARLINK_STRING, true }, {} };
+static const struct varlink_param params_prepare[] = {
+	{ "policy", VARLINK_STRING, false }, { "engine_seccomp", VARLINK_BOOL, false }, {},
+};
+static const struct varlink_param params_bind[] = {
+	{ "container", VARLINK_STRING, true }, { "policy", VARLINK_STRING, false },
+	{ "bundle", VARLINK_STRING, true },    { "command", VARLINK_STRING_ARRAY, true },
+	{ "hostname", VARLINK_STRING, false }, { "domainname", VARLINK_STRING, false },
+	{ "engine_seccomp", VARLINK_BOOL, false }, {},
+};
+static const struct varlink_param params_container[] = { { "container", VARLINK_STRING, true }, {} };
 static const struct varlink_param params_check[] = {
 	{ "name", VARLINK_STRING, true }, { "text", VARLINK_STRING, true }, {},
 };
@@ -1015,6 +1488,9 @@ static const struct varlink_method manager_methods[] = {
 	{ "Policies", method_policies, NULL },
 	{ "GetPolicy", method_get_policy, params_name },
 	{ "CheckPolicy", method_check_policy, params_check },
+	{ "PrepareContainer", method_prepare_container, params_prepare },
+	{ "BindContainer", method_bind_container, params_bind },
+	{ "ReleaseContainer", method_release_container, params_container },
 	{},
 };
 
@@ -1052,14 +1528,6 @@ static bool peer_allowed(VarlinkServer *server, const struct ucred *peer, void *
 	return false;
 }
 
-static struct sandbox *sandbox_of_kernel_id(struct manager *m, uint64_t id)
-{
-	for (struct sandbox *s = m->sandboxes; s; s = s->next)
-		if (s->c && s->c->sandbox_id == id)
-			return s;
-	return NULL;
-}
-
 /* Denials and the inits' exits from rvisor.ko, into the journal with syscall names. */
 static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
@@ -1082,6 +1550,14 @@ static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void
 			if (!(e->flags & (RVISOR_EVENT_F_COMPAT | RVISOR_EVENT_F_X32)))
 				sys = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, e->nr);
 			journal_denial(e, sys, journal_fields(s));
+			break;
+		case RVISOR_EVENT_INIT_EXITED:
+			/* A bound container's init is gone, and with it its pid namespace. */
+			if (s->container) {
+				journal_sandbox(LOG_INFO, journal_fields(s), "container %s (sandbox %" PRIu64
+						") exited: wait status 0x%x", s->container, s->id, (unsigned)e->value);
+				sandbox_unlink_and_free(s);
+			}
 			break;
 		case RVISOR_EVENT_SUPPRESSED:
 			/* The sandbox produced records faster than its share: counted, not each. */
@@ -1281,6 +1757,11 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 		goto fail;
 	}
 
+	if (asprintf(&m->oci_dir, "%s/.containers", config->state_dir) < 0) {
+		r = log_error_errno(ENOMEM, "Out of memory");
+		goto fail;
+	}
+
 	r = varlink_server_new(&m->server, event, &manager_interface, m);
 	if (r < 0) {
 		log_error_errno(r, "Cannot set up the varlink server: %m");
@@ -1351,6 +1832,7 @@ int manager_listen(struct manager *m)
 		if (removed)
 			log_notice("Removed %u sandbox leftovers of an earlier rvisord", removed);
 	}
+	containers_adopt(m);
 
 	if (m->exit_on_idle) {
 		uint64_t now;
@@ -1369,6 +1851,7 @@ struct manager *manager_free(struct manager *m)
 {
 	if (!m)
 		return NULL;
+	m->stopping = true; /* bound containers outlive rvisord */
 	while (m->sandboxes) {
 		struct sandbox *s = m->sandboxes;
 
@@ -1386,6 +1869,7 @@ struct manager *manager_free(struct manager *m)
 	if (m->rvisor_fd >= 0)
 		close(m->rvisor_fd);
 	free(m->cgroup_parent);
+	free(m->oci_dir);
 	sd_event_unref(m->event);
 	free(m);
 	return NULL;

@@ -30,6 +30,8 @@ struct manager {
 	sd_event_source *idle_timer;
 	uint64_t idle_since_usec;      /* 0: busy */
 	bool exit_on_idle;
+	char *oci_dir;                 /* records of bound OCI containers (state_dir/.containers) */
+	bool stopping;                 /* manager_free(): bound containers stay for the next one */
 	bool bound_socket;             /* bound config->socket_path itself: unlink it at exit */
 	uid_t refused_uid;             /* the last user whose connection was dropped, and when */
 	uint64_t refused_usec;

@@ -4,8 +4,8 @@
  * tests that feed a server malformed or hostile input.
  *   varlink-raw [--fd SPEC]... SOCKET < bytes
  * Each --fd opens a file and sends it with the first bytes (SCM_RIGHTS), in order: SPEC is
- * PATH (O_RDONLY), dir:PATH (O_RDONLY|O_DIRECTORY), path:PATH (O_PATH), rw:PATH (O_RDWR) or
- * fd:N (this process's descriptor N).
+ * PATH (O_RDONLY), dir:PATH (O_RDONLY|O_DIRECTORY), path:PATH (O_PATH), rw:PATH (O_RDWR),
+ * fd:N (this process's descriptor N) or pidfd:PID (a pidfd of process PID).
  *   varlink-raw --hog N BYTES SOCKET
  * sends N descriptors (of /dev/null) and BYTES bytes of an unterminated message, then keeps
  * the connection open until killed: a client that holds what it may.
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -36,6 +37,8 @@ static int open_spec(const char *spec)
 
 	if (strncmp(spec, "fd:", 3) == 0)
 		return atoi(spec + 3);
+	if (strncmp(spec, "pidfd:", 6) == 0)
+		return (int)syscall(SYS_pidfd_open, atoi(spec + 6), 0);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strncmp(spec, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
 			return open(spec + strlen(kinds[i].prefix), kinds[i].flags | O_CLOEXEC);

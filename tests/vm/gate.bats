@@ -173,7 +173,7 @@ teardown() {
 	[ "$status" -eq 3 ]
 	[ "$(events_count "$T/e" type=init_exited nr=-1 value=768)" = 1 ]
 	[ "$(kv "$T/s" init_exit_status)" = 768 ]
-	[ "$(kv "$T/s" state)" = 3 ] # BOUND | INIT_EXITED
+	[ "$(kv "$T/s" state)" = 7 ] # BOUND | INIT_EXITED | ARMED
 	[ "$(kv "$T/s" nr_tasks)" = 0 ]
 	[ "$(kv "$T/s" reserved_zero)" = 1 ]
 }
@@ -224,7 +224,7 @@ teardown() {
 @test "a sandbox flooding denials blinds no other: their denials and exits still arrive" {
 	rv_detach --rule getppid=deny:EPERM -- sc loop 100000000
 	flooder=$ID
-	wait_for stat_is "$flooder" state 1 # bound, flooding
+	wait_for stat_is "$flooder" state 5 # bound (and armed), flooding
 	sleep 1
 	run rvisor-run --stats "$T/s" --events "$T/e" --rule mkdir=deny:EACCES -- \
 		sh -c 'sc mkdir /x; sc mkdir /y; exit 7'

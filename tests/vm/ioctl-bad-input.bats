@@ -94,9 +94,11 @@ expect() {
 }
 
 @test "BIND: unknown ids are ENOENT, flags and reserved EINVAL, pids ESRCH or EINVAL" {
-	expect ok bind-ok
+	# bound: the init alone, ARMED unless RVISOR_BIND_ARM_AT_EXEC (ABI 4)
+	expect ok bind-ok bind-arm-at-exec
 	expect ENOENT bind-id0 bind-unknown-id bind-destroyed
-	expect EINVAL bind-flags bind-reserved
+	# refused: the sandbox stays unbound and the namespace free
+	expect EINVAL bind-flags bind-flags-high bind-flags-arm-at-exec-and-unknown bind-reserved
 	expect ESRCH bind-nonexistent
 	# pid 1 of the guest and the probe itself: the initial namespace; pid 2 of a namespace
 	expect EINVAL bind-pid1 bind-self bind-non-init

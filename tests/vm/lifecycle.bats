@@ -25,7 +25,7 @@ teardown() {
 	[ "$output" = "$ID" ]
 	run rvisor-run ctl stats "$ID"
 	echo "$output"
-	[[ "$output" == *$'\nstate=1\n'* ]]
+	[[ "$output" == *$'\nstate=5\n'* ]] # BOUND | ARMED
 	[[ "$output" == *$'\nnr_tasks=1\n'* ]]
 	[[ "$output" == *$'\ninit_pid='"$INIT_PID"$'\n'* ]]
 	[[ "$output" == *$'\nname=keep\n'* ]]
@@ -58,7 +58,7 @@ teardown() {
 	wait_for stat_is "$ID" nr_tasks 2
 	sleeper=$(child_of "$INIT_PID")
 	rvisor-run ctl kill "$ID" TERM
-	wait_for stat_is "$ID" state 3
+	wait_for stat_is "$ID" state 7 # BOUND | INIT_EXITED | ARMED
 	[ "$(ctl_stat "$ID" init_exit_status)" = 1792 ] # exit 7
 	[ "$(cat "$T/out")" = term ]
 	pid_gone "$sleeper"
@@ -69,7 +69,7 @@ teardown() {
 
 	rv_detach -- sleep 30
 	rvisor-run ctl kill "$ID" 9
-	wait_for stat_is "$ID" state 3
+	wait_for stat_is "$ID" state 7 # BOUND | INIT_EXITED | ARMED
 	[ "$(ctl_stat "$ID" init_exit_status)" = 9 ]
 	rvisor-run ctl destroy "$ID"
 }

@@ -84,7 +84,7 @@ teardown() {
 	id=$(rvisor-run --no-bind --rule mkdir=deny:EACCES)
 	rvisor-run ctl bind "$id" "$nsinit"
 	[ "$(ctl_stat "$id" init_pid)" = "$nsinit" ]
-	[ "$(ctl_stat "$id" state)" = 1 ]
+	[ "$(ctl_stat "$id" state)" = 5 ] # BOUND | ARMED
 	n=$(wc -l <"$T/log")
 	wait_for lines_ge "$T/log" $((n + 3))
 	touch "$T/stop"

@@ -14,7 +14,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define RVISOR_ABI_VERSION 3
+#define RVISOR_ABI_VERSION 4
 
 /* The control device, created by the module as a misc device (mode 0600, root). Opening it
  * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY.
@@ -133,12 +133,24 @@ struct rvisor_sandbox_spec {
 
 /* RVISOR_IOC_SANDBOX_BIND: gate every task of the pid namespace whose init (pid 1) is the
  * task `pid` (as seen from the caller's pid namespace), and of namespaces nested in it.
- * -ESRCH: no such task; -EINVAL: not the init of its namespace, or the initial namespace;
- * -EBUSY: sandbox already bound, or the namespace (or an ancestor) bound to a sandbox. */
+ * -ESRCH: no such task; -EINVAL: not the init of its namespace, or the initial namespace,
+ * or an unknown flag; -EBUSY: sandbox already bound, or the namespace (or an ancestor)
+ * bound to a sandbox.
+ *
+ * RVISOR_BIND_ARM_AT_EXEC (ABI 4), for an OCI runtime whose own set-up code runs inside the
+ * namespace before the container's program: the namespace is bound at once (membership,
+ * task count, INIT_EXITED, KILL and DESTROY work as usual) but its syscalls are not judged
+ * until the first execve() or execveat() by any of its tasks. That call is the first one
+ * the policy judges, and every syscall of every task of the namespace after it; nothing
+ * disarms a sandbox. Until then the gate counts nothing and queues no event, except that
+ * ia32 and x32 syscalls are refused (and counted, and reported) as always. */
+#define RVISOR_BIND_ARM_AT_EXEC (1U << 0)
+#define RVISOR_BIND_FLAGS_ALL   0x1U
+
 struct rvisor_sandbox_bind {
 	__u64 id;
 	__s32 pid;
-	__u32 flags; /* none defined: zero */
+	__u32 flags; /* RVISOR_BIND_* */
 	__u64 reserved[2];
 };
 
@@ -184,6 +196,8 @@ struct rvisor_syscall_counts {
 
 #define RVISOR_SANDBOX_BOUND       (1U << 0)
 #define RVISOR_SANDBOX_INIT_EXITED (1U << 1) /* the init's whole thread group has exited */
+#define RVISOR_SANDBOX_ARMED       (1U << 2) /* its syscalls are judged: bound without
+					       * RVISOR_BIND_ARM_AT_EXEC, or since that execve */
 
 /* RVISOR_IOC_SANDBOX_STATS: state and counters of one sandbox. In: id, counts and
  * nr_counts (capacity of counts, may be 0); out: everything else, nr_counts = entries
@@ -192,7 +206,7 @@ struct rvisor_sandbox_stats {
 	__u64 id;
 	__u64 counts;          /* user pointer to struct rvisor_syscall_counts[], or 0 */
 	__u32 nr_counts;
-	__u32 state;           /* RVISOR_SANDBOX_BOUND | RVISOR_SANDBOX_INIT_EXITED */
+	__u32 state;           /* RVISOR_SANDBOX_BOUND, _INIT_EXITED, _ARMED */
 	__u32 flags;           /* the flags it was created with */
 	__u32 nr_tasks;        /* live tasks (threads) in the sandbox */
 	__s32 init_pid;        /* host pid of the init it is bound to, 0 if unbound */

@@ -535,14 +535,55 @@ static int case_create(const char *c)
 	return try_create(&s);
 }
 
+/* BIND of a fresh init with these flags and reserved[1]: its errno. A bound sandbox must
+ * report its init alone and ARMED unless RVISOR_BIND_ARM_AT_EXEC; a refused BIND must leave
+ * the sandbox unbound and the namespace free (a plain BIND of it then works). */
+static int bind_checked(__u64 id, __u32 flags, __u64 reserved)
+{
+	struct rvisor_sandbox_bind b = { .id = id, .flags = flags };
+	struct rvisor_sandbox_stats st = { .id = id };
+	__u32 want = RVISOR_SANDBOX_BOUND;
+	int e, se;
+
+	b.pid = spawn_init(SPAWN_PAUSE, NULL, NULL);
+	b.reserved[1] = reserved;
+	e = call(RVISOR_IOC_SANDBOX_BIND, &b);
+	se = call(RVISOR_IOC_SANDBOX_STATS, &st);
+	if (se)
+		setup_failed("STATS", se);
+	if (e) {
+		if (st.state || st.init_pid || st.nr_tasks)
+			mismatch("refused-bind-left-state");
+		if (bind_pid(id, b.pid))
+			mismatch("refused-bind-left-namespace-taken");
+		return e;
+	}
+	if (!(flags & RVISOR_BIND_ARM_AT_EXEC))
+		want |= RVISOR_SANDBOX_ARMED;
+	if (st.state != want)
+		mismatch("state");
+	if (st.init_pid != b.pid || st.nr_tasks != 1)
+		mismatch("init-or-tasks");
+	return 0;
+}
+
 static int case_bind(const char *c)
 {
 	__u64 id = create_sandbox(&pass_policy);
-	struct rvisor_sandbox_bind b = { .id = id };
 	pid_t extra = 0;
 
 	if (strcmp(c, "ok") == 0)
-		return bind_pid(id, spawn_init(SPAWN_PAUSE, NULL, NULL));
+		return bind_checked(id, 0, 0);
+	if (strcmp(c, "arm-at-exec") == 0)
+		return bind_checked(id, RVISOR_BIND_ARM_AT_EXEC, 0);
+	if (strcmp(c, "flags") == 0) /* the lowest unknown bit */
+		return bind_checked(id, RVISOR_BIND_FLAGS_ALL + 1, 0);
+	if (strcmp(c, "flags-high") == 0)
+		return bind_checked(id, 1U << 31, 0);
+	if (strcmp(c, "flags-arm-at-exec-and-unknown") == 0)
+		return bind_checked(id, RVISOR_BIND_ARM_AT_EXEC | (RVISOR_BIND_FLAGS_ALL + 1), 0);
+	if (strcmp(c, "reserved") == 0)
+		return bind_checked(id, 0, 1);
 	if (strcmp(c, "id0") == 0)
 		return bind_pid(0, spawn_init(SPAWN_PAUSE, NULL, NULL));
 	if (strcmp(c, "unknown-id") == 0)
@@ -553,14 +594,6 @@ static int case_bind(const char *c)
 		if (e)
 			setup_failed("DESTROY", e);
 		return bind_pid(id, spawn_init(SPAWN_PAUSE, NULL, NULL));
-	}
-	if (strcmp(c, "flags") == 0 || strcmp(c, "reserved") == 0) {
-		b.pid = spawn_init(SPAWN_PAUSE, NULL, NULL);
-		if (c[0] == 'f')
-			b.flags = 1;
-		else
-			b.reserved[1] = 1;
-		return call(RVISOR_IOC_SANDBOX_BIND, &b);
 	}
 	if (strcmp(c, "pid1") == 0)
 		return bind_pid(id, 1);

@@ -11,7 +11,7 @@
  *   rvisor-run ctl kill ID SIGNAL              SIGNAL: a number or a name (TERM, SIGKILL)
  *   rvisor-run ctl destroy ID | destroy-all
  *   rvisor-run ctl set-policy ID [POLICY OPTIONS]   a whole new policy built from the options
- *   rvisor-run ctl bind ID PID
+ *   rvisor-run ctl bind ID PID [FLAGS]         FLAGS: arm-at-exec or a number (raw)
  *   rvisor-run ctl events                      pending events, without waiting
  *   rvisor-run ctl selftest                    the skip self-test: prints honoured or
  *                                              not_honoured (the launcher and every other verb
@@ -32,8 +32,18 @@
  *   --output FILE (the command's stdout and stderr), --detach (bind, start, print the ids and
  *   exit: the sandboxes stay; stdio of the command goes to /dev/null unless --output),
  *   --no-drain (read events only after the commands exited, to let the queues fill)
+ * Arming at exec (ABI 4): --arm-at-exec binds with RVISOR_BIND_ARM_AT_EXEC; the init is bound
+ *   before it runs its steps (--pre-exec STEP, repeatable, in order) and then execs COMMAND
+ *   (with execveat(AT_FDCWD, ...) under --exec-at). Each STEP prints one line on stdout,
+ *   "pre-exec STEP: ok VALUE [DETAILS]" or "pre-exec STEP: ERRNO":
+ *     NAME or NUMBER  that syscall, raw, every argument 0
+ *     uname           uname(2) with a buffer; prints nodename=...
+ *     int80-getpid    ia32 getpid (int $0x80, eax 20); x32-getpid: x32 getpid (39 | x32 bit)
+ *     exec-enoent     execve() of a path that does not exist
+ *     wait:PATH       waits (polling, 20 ms) until PATH exists; prints nothing
+ *     exit:CODE       the init exits with CODE without ever exec'ing
  *
- * STATS: key=value lines (id, state, flags, nr_tasks, init_pid, init_exit_status,
+ * STATS: key=value lines (id, state, armed, flags, nr_tasks, init_pid, init_exit_status,
  * start_time_ns, memory_limit, total.passed/emulated/denied, name, nodename, domainname,
  * events_suppressed, reserved_zero, nr_counts) and syscall.NAME=passed,emulated,denied for each non-zero entry
  * (syscall.other for entry RVISOR_NR_SYSCALLS). Events: one line each, "type=denied
@@ -61,6 +71,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -76,6 +87,7 @@
 #define EXIT_REFUSED 1      /* ctl: the module refused the request */
 #define MAX_COUNT RVISOR_MAX_SANDBOXES
 #define EVENT_BATCH 64      /* records per read() */
+#define MAX_PRE_EXEC 16     /* --pre-exec steps */
 
 /* x86-64 syscall names, from <sys/syscall.h>. */
 struct syscall_name {
@@ -420,6 +432,9 @@ struct options {
 	unsigned int count;
 	const char *stats_file, *events_file, *pid_file, *output_file;
 	bool detach, no_bind, no_drain;
+	bool arm_at_exec, exec_at;
+	const char *pre_exec[MAX_PRE_EXEC];
+	unsigned int nr_pre_exec;
 };
 
 enum {
@@ -429,7 +444,7 @@ enum {
 	/* Sandbox and launcher options: not for ctl set-policy. */
 	OPT_SPEC_FIRST, OPT_HOSTNAME = OPT_SPEC_FIRST, OPT_DOMAINNAME, OPT_MEMORY, OPT_NAME,
 	OPT_DIE_WITH_MANAGER, OPT_COUNT, OPT_STATS, OPT_EVENTS, OPT_DETACH, OPT_NO_BIND,
-	OPT_PID_FILE, OPT_OUTPUT, OPT_NO_DRAIN,
+	OPT_PID_FILE, OPT_OUTPUT, OPT_NO_DRAIN, OPT_ARM_AT_EXEC, OPT_PRE_EXEC, OPT_EXEC_AT,
 };
 
 static const struct option long_options[] = {
@@ -458,6 +473,9 @@ static const struct option long_options[] = {
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "no-drain", no_argument, NULL, OPT_NO_DRAIN },
+	{ "arm-at-exec", no_argument, NULL, OPT_ARM_AT_EXEC },
+	{ "pre-exec", required_argument, NULL, OPT_PRE_EXEC },
+	{ "exec-at", no_argument, NULL, OPT_EXEC_AT },
 	{},
 };
 
@@ -561,6 +579,13 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 		case OPT_PID_FILE: o->pid_file = optarg; break;
 		case OPT_OUTPUT: o->output_file = optarg; break;
 		case OPT_NO_DRAIN: o->no_drain = true; break;
+		case OPT_ARM_AT_EXEC: o->arm_at_exec = true; break;
+		case OPT_PRE_EXEC:
+			if (o->nr_pre_exec >= MAX_PRE_EXEC)
+				usage_fail("more than %d --pre-exec", MAX_PRE_EXEC);
+			o->pre_exec[o->nr_pre_exec++] = optarg;
+			break;
+		case OPT_EXEC_AT: o->exec_at = true; break;
 		default: usage_fail("bad option");
 		}
 	}
@@ -590,6 +615,7 @@ static void print_stats(FILE *f, const struct rvisor_sandbox_stats *st,
 
 	fprintf(f, "id=%llu\n", (unsigned long long)st->id);
 	fprintf(f, "state=%u\n", st->state);
+	fprintf(f, "armed=%d\n", !!(st->state & RVISOR_SANDBOX_ARMED));
 	fprintf(f, "flags=%u\n", st->flags);
 	fprintf(f, "nr_tasks=%u\n", st->nr_tasks);
 	fprintf(f, "init_pid=%d\n", st->init_pid);
@@ -800,9 +826,105 @@ static char *resolve_command(const char *name)
 
 static char *command_path; /* resolve_command(COMMAND), or NULL */
 
+/* Each --pre-exec step is known before anything is created: a bad one is a usage error of
+ * the launcher, not a failure inside a sandbox. */
+static void check_pre_exec(void)
+{
+	for (unsigned int i = 0; i < opts.nr_pre_exec; i++) {
+		const char *step = opts.pre_exec[i];
+
+		if (strncmp(step, "wait:", 5) == 0 || strcmp(step, "exec-enoent") == 0 ||
+		    strcmp(step, "uname") == 0 || strcmp(step, "int80-getpid") == 0 ||
+		    strcmp(step, "x32-getpid") == 0)
+			continue;
+		if (strncmp(step, "exit:", 5) == 0)
+			need_u64(step + 5, "--pre-exec exit:CODE");
+		else
+			parse_syscall(step);
+	}
+}
+
+/* The other entry points, which no syscall() reaches: -1 with errno set, or the value. */
+static long raw_result(long ret)
+{
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+static long int80_getpid(void)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) /* ia32 getpid */
+			 : "r8", "r9", "r10", "r11", "memory", "cc");
+	return raw_result((long)(int)ret); /* an ia32 result: 32 bits */
+}
+
+static long x32_getpid(void)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(SYS_getpid | 0x40000000L)
+			 : "rcx", "r11", "memory", "cc");
+	return raw_result(ret);
+}
+
+/* One --pre-exec step of the init, reported on stdout unbuffered (it may exit or exec
+ * next). */
+static void pre_exec_step(const char *step)
+{
+	static char enoent_name[] = "rvisor-run-enoent";
+	char *const enoent_argv[] = { enoent_name, NULL };
+	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+	char detail[128] = "";
+	struct utsname u;
+	long ret;
+	int e;
+
+	if (strncmp(step, "wait:", 5) == 0) {
+		while (access(step + 5, F_OK) != 0)
+			nanosleep(&tick, NULL);
+		return;
+	}
+	if (strncmp(step, "exit:", 5) == 0)
+		_exit((int)strtol(step + 5, NULL, 0));
+	if (strcmp(step, "exec-enoent") == 0) {
+		ret = execve("/nonexistent/rvisor-run-enoent", enoent_argv, environ);
+	} else if (strcmp(step, "int80-getpid") == 0) {
+		ret = int80_getpid();
+	} else if (strcmp(step, "x32-getpid") == 0) {
+		ret = x32_getpid();
+	} else if (strcmp(step, "uname") == 0) {
+		ret = uname(&u);
+		if (ret == 0)
+			snprintf(detail, sizeof(detail), " nodename=%s", u.nodename);
+	} else {
+		ret = syscall(parse_syscall(step), 0L, 0L, 0L, 0L, 0L, 0L);
+	}
+	e = errno;
+	if (ret < 0)
+		dprintf(STDOUT_FILENO, "pre-exec %s: %s\n", step, errno_name(e));
+	else
+		dprintf(STDOUT_FILENO, "pre-exec %s: ok %ld%s\n", step, ret, detail);
+}
+
+static void exec_command(char **cmd)
+{
+	if (opts.exec_at)
+		syscall(SYS_execveat, (long)AT_FDCWD, command_path ? command_path : cmd[0], cmd,
+			environ, 0L);
+	else if (command_path)
+		execv(command_path, cmd);
+	else
+		execvp(cmd[0], cmd);
+}
+
 /* The sandbox's init: pid 1 of a new pid namespace. It drops the manager's fd (so that the
  * device is never held by a sandbox task), says it is ready, waits to be bound and released,
- * then execs the command. */
+ * runs its --pre-exec steps, then execs the command. */
 static void child_main(char **cmd, int ready_fd, int go_fd)
 {
 	char b;
@@ -827,10 +949,10 @@ static void child_main(char **cmd, int ready_fd, int go_fd)
 	if (read(go_fd, &b, 1) != 1)
 		_exit(EXIT_OWN); /* the manager gave up */
 	close(go_fd);
-	if (command_path)
-		execv(command_path, cmd);
-	else
-		execvp(cmd[0], cmd);
+	/* Bound now: with --arm-at-exec, not yet armed until the exec below (or a step's). */
+	for (unsigned int i = 0; i < opts.nr_pre_exec; i++)
+		pre_exec_step(opts.pre_exec[i]);
+	exec_command(cmd);
 	fprintf(stderr, "rvisor-run: exec %s: %s\n", cmd[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
 }
@@ -990,6 +1112,7 @@ static int launcher(int argc, char **argv)
 
 	if (!opts.no_bind && first >= argc)
 		usage_fail("no command (rvisor-run [OPTIONS] -- COMMAND [ARGS...])");
+	check_pre_exec();
 	if (opts.count == 0)
 		opts.count = 1;
 	children = calloc(opts.count, sizeof(*children));
@@ -1028,6 +1151,7 @@ static int launcher(int argc, char **argv)
 		memset(&bind, 0, sizeof(bind));
 		bind.id = c->id;
 		bind.pid = c->pid;
+		bind.flags = opts.arm_at_exec ? RVISOR_BIND_ARM_AT_EXEC : 0;
 		if (xioctl(dev_fd, RVISOR_IOC_SANDBOX_BIND, &bind, c->id))
 			launcher_fail();
 	}
@@ -1179,13 +1303,16 @@ static int ctl(int argc, char **argv)
 		sp.id = need_id(argv[1]);
 		sp.policy = (__u64)(uintptr_t)&opts.policy;
 		e = xioctl(fd, RVISOR_IOC_SANDBOX_SET_POLICY, &sp, sp.id);
-	} else if (strcmp(verb, "bind") == 0 && argc == 3) {
+	} else if (strcmp(verb, "bind") == 0 && (argc == 3 || argc == 4)) {
 		struct rvisor_sandbox_bind b;
 		unsigned long long pid = need_u64(argv[2], "pid");
 
 		memset(&b, 0, sizeof(b));
 		b.id = need_id(argv[1]);
 		b.pid = (__s32)pid;
+		if (argc == 4)
+			b.flags = strcmp(argv[3], "arm-at-exec") == 0 ?
+				  RVISOR_BIND_ARM_AT_EXEC : (__u32)need_u64(argv[3], "bind flags");
 		e = xioctl(fd, RVISOR_IOC_SANDBOX_BIND, &b, b.id);
 	} else if (strcmp(verb, "selftest") == 0 && argc == 1) {
 		__u32 result = 0;

@@ -97,6 +97,70 @@ static bool rvisor_gate_armed(struct rvisor_sandbox *sb, long nr)
 	return true;
 }
 
+/*
+ * Joiners (RVISOR_BIND_ARM_AT_EXEC only): a task forked into the namespace by a task outside
+ * it, as an OCI runtime's exec does after setns, runs the runtime's set-up code (capabilities,
+ * no_new_privs, seccomp, ...) before it execs the program it was asked to run; it and what it
+ * forks meanwhile stay unjudged until their own first execve or execveat, which is judged.
+ * Only a task outside the sandbox can make a joiner; a full table judges the newcomer at
+ * once (fail closed).
+ */
+static int rvisor_joiner_slot(struct rvisor_sandbox *sb, struct task_struct *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < RVISOR_MAX_JOINERS; i++)
+		if (READ_ONCE(sb->joiners[i]) == t)
+			return i;
+	return -1;
+}
+
+static bool rvisor_is_joiner(struct rvisor_sandbox *sb, struct task_struct *t)
+{
+	return unlikely(atomic_read(&sb->nr_joiners)) && rvisor_joiner_slot(sb, t) >= 0;
+}
+
+static void rvisor_joiner_add(struct rvisor_sandbox *sb, struct task_struct *t)
+{
+	unsigned long flags;
+	int i;
+
+	raw_spin_lock_irqsave(&sb->joiners_lock, flags);
+	i = rvisor_joiner_slot(sb, NULL);
+	if (i >= 0) {
+		WRITE_ONCE(sb->joiners[i], t);
+		atomic_inc(&sb->nr_joiners);
+	}
+	raw_spin_unlock_irqrestore(&sb->joiners_lock, flags);
+}
+
+static void rvisor_joiner_remove(struct rvisor_sandbox *sb, struct task_struct *t)
+{
+	unsigned long flags;
+	int i;
+
+	if (likely(!atomic_read(&sb->nr_joiners)))
+		return;
+	raw_spin_lock_irqsave(&sb->joiners_lock, flags);
+	i = rvisor_joiner_slot(sb, t);
+	if (i >= 0) {
+		WRITE_ONCE(sb->joiners[i], NULL);
+		atomic_dec(&sb->nr_joiners);
+	}
+	raw_spin_unlock_irqrestore(&sb->joiners_lock, flags);
+}
+
+/* Whether the calling joiner's syscall passes unjudged; its exec ends that and is judged. */
+static bool rvisor_gate_joining(struct rvisor_sandbox *sb, long nr)
+{
+	if (!rvisor_is_joiner(sb, current))
+		return false;
+	if (nr != __NR_execve && nr != __NR_execveat)
+		return true;
+	rvisor_joiner_remove(sb, current);
+	return false;
+}
+
 static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs, long nr)
 {
 	const struct rvisor_policy *p;
@@ -114,8 +178,8 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 		rvisor_deny(sb, regs, idx, nr, ENOSYS, flags);
 		return;
 	}
-	if (!rvisor_gate_armed(sb, nr))
-		return; /* not yet armed: untouched, uncounted, no event */
+	if (!rvisor_gate_armed(sb, nr) || rvisor_gate_joining(sb, nr))
+		return; /* not yet armed, or a joiner before its exec: untouched, uncounted */
 
 	p = &rcu_dereference(sb->policy)->p;
 	if (nr >= 0 && nr < RVISOR_NR_SYSCALLS) {
@@ -193,6 +257,9 @@ static void rvisor_fork_probe(void *data, struct task_struct *parent, struct tas
 		/* A child forked into a sandbox by a task outside it (after setns) inherited a
 		 * clear bit: it must enter the gate before it first runs. */
 		set_task_syscall_work(child, SYSCALL_TRACEPOINT);
+		if ((sb->bind_flags & RVISOR_BIND_ARM_AT_EXEC) &&
+		    (rvisor_sandbox_of_task(parent) != sb || rvisor_is_joiner(sb, parent)))
+			rvisor_joiner_add(sb, child);
 	}
 	rcu_read_unlock();
 }
@@ -242,6 +309,7 @@ static void rvisor_exit_probe(RVISOR_EXIT_PROBE_PROTO(data, p))
 	if (sb) {
 		if (atomic_dec_return(&sb->nr_tasks) < 0)
 			atomic_set(&sb->nr_tasks, 0); /* counted at bind while it forked: never below */
+		rvisor_joiner_remove(sb, p);
 		if (task_tgid(p) == sb->init_pid && RVISOR_EXIT_GROUP_DEAD(p))
 			rvisor_init_group_exited(sb, p);
 	}

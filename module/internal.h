@@ -16,6 +16,7 @@
 #include <linux/rvisor.h>
 
 #define RVISOR_LOG_PREFIX "rvisor: "
+#define RVISOR_MAX_JOINERS 32 /* per sandbox at a time; more are judged from the start */
 
 /* task_active_pid_ns() without the call: this runs on every syscall of a gated task. */
 static inline struct pid_namespace *rvisor_pid_ns(struct task_struct *t)
@@ -83,6 +84,14 @@ struct rvisor_sandbox {
 	char nodename[RVISOR_UTS_LEN];
 	char domainname[RVISOR_UTS_LEN];
 	char name[RVISOR_NAME_LEN];
+	u32 bind_flags;                    /* RVISOR_BIND_* it was bound with */
+	/* With RVISOR_BIND_ARM_AT_EXEC: tasks that joined the namespace from outside it (an OCI
+	 * runtime's exec, after setns) and what they fork, unjudged until their own execve
+	 * (gate.c). Task pointers without a reference: a task leaves its slot in the exit probe,
+	 * before it can be freed. Written under joiners_lock, read without it. */
+	raw_spinlock_t joiners_lock;
+	atomic_t nr_joiners;
+	struct task_struct *joiners[RVISOR_MAX_JOINERS];
 	struct rvisor_sandbox_events events;
 	struct rcu_work free_work;         /* the last put frees after a grace period */
 };

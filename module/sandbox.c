@@ -244,6 +244,7 @@ long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 	rvisor_events_init(sb);
 	INIT_HLIST_NODE(&sb->ns_node);
 	spin_lock_init(&sb->uts_lock);
+	raw_spin_lock_init(&sb->joiners_lock);
 	RCU_INIT_POINTER(sb->policy, kp);
 	sb->flags = spec->flags;
 	sb->memory_limit = spec->memory_limit;
@@ -324,6 +325,7 @@ long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b)
 	pid = NULL;
 	/* Armed before the gate can find it (hash_add_rcu publishes with release semantics):
 	 * a sandbox bound without the flag never lets a syscall pass unjudged. */
+	sb->bind_flags = b->flags;
 	if (!(b->flags & RVISOR_BIND_ARM_AT_EXEC))
 		set_bit(RVISOR_SB_ARMED, &sb->state);
 	set_bit(RVISOR_SB_BOUND, &sb->state);

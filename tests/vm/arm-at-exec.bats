@@ -136,18 +136,19 @@ no_syscall_counts() {
 	[ "$(events_count "$T/e" type=denied value=38 flags=8)" = 1 ]
 }
 
-@test "a task that joins with setns and forks before the exec is a member, gated once armed" {
+@test "a task that joins with setns before the exec is a member, unjudged until its own exec" {
 	mkfifo "$T/f" "$T/f2" # one each: a reopened fifo may still have the last writer
 	rv_detach --arm-at-exec --rule chdir=deny:EACCES --pre-exec wait:"$T/go" -- sleep 30
 	ns=$(readlink "/proc/$INIT_PID/ns/pid")
 	# nsenter -F: bash itself stays outside; the one child it forks (the background group)
-	# is in the namespace and never execs (cd, echo and read are builtins), so it cannot arm
-	# the sandbox itself. (cd -P: one chdir; bash's logical cd tries again after a failure.)
+	# is in the namespace, a joiner: cd, echo and read are builtins, so it runs unjudged
+	# until it execs busybox sh, whose cd is then judged. (cd -P: one chdir; bash's logical
+	# cd tries again after a failure.)
 	rv_bg nsenter -t "$INIT_PID" -p -F -- bash -c "{
 		cd -P / && echo before=ok >$T/j
 		read -r x <$T/f
 		if cd -P /; then echo after=ok; else echo after=denied; fi >>$T/j 2>/dev/null
-		read -r x <$T/f2
+		exec /bin/busybox sh -c 'if cd -P /; then echo exec=ok; else echo exec=denied; fi >>$T/j 2>/dev/null; read -r x <$T/f2'
 	} & wait"
 	wait_for grep -qx before=ok "$T/j"
 	sub=$(ns_tasks "$ns" | grep -vx "$INIT_PID")
@@ -163,8 +164,10 @@ no_syscall_counts() {
 	touch "$T/go" # the init execs sleep: armed
 	wait_for stat_is "$ID" armed 1
 	timeout 10 sh -c "echo >$T/f"
-	wait_for grep -q '^after=' "$T/j"
-	[ "$(grep '^after=' "$T/j")" = after=denied ]
+	wait_for grep -q '^exec=' "$T/j"
+	cat "$T/j"
+	[ "$(grep '^after=' "$T/j")" = after=ok ]
+	[ "$(grep '^exec=' "$T/j")" = exec=denied ]
 	[ "$(ctl_stat "$ID" syscall.chdir)" = 0,0,1 ]
 	rvisor-run ctl events >"$T/e"
 	line=$(events_grep "$T/e" type=denied sandbox_id="$ID" nr=80 value=13)
@@ -176,6 +179,47 @@ no_syscall_counts() {
 	wait_for stat_is "$ID" nr_tasks 1
 	rvisor-run ctl destroy "$ID"
 	[ -z "$(ns_tasks "$ns")" ]
+}
+
+@test "a task that joins after the exec (an OCI runtime's exec) and its children are unjudged until their exec" {
+	rv_detach --arm-at-exec --rule chdir=deny:EACCES -- sleep 30
+	wait_for stat_is "$ID" armed 1
+	run nsenter -t "$INIT_PID" -p -F -- bash -c "{
+		cd -P / && echo joiner=ok
+		(cd -P / && echo child=ok)
+		exec /bin/busybox sh -c 'cd -P / 2>/dev/null && echo exec=ok || echo exec=denied'
+	} & wait"
+	echo "$output"
+	[ "$output" = "$(printf 'joiner=ok\nchild=ok\nexec=denied')" ]
+	[ "$(ctl_stat "$ID" syscall.chdir)" = 0,0,1 ]
+	rvisor-run ctl destroy "$ID"
+}
+
+@test "without arm-at-exec a joiner is judged from its first syscall" {
+	rv_detach --rule chdir=deny:EACCES -- sleep 30
+	run nsenter -t "$INIT_PID" -p -F -- bash -c "{ cd -P / 2>/dev/null && echo joiner=ok || echo joiner=denied; } & wait"
+	[ "$output" = joiner=denied ]
+	[ "$(ctl_stat "$ID" syscall.chdir)" = 0,0,1 ]
+	rvisor-run ctl destroy "$ID"
+}
+
+@test "joiners past the table's 32 slots are judged from the start (fail closed)" {
+	rv_detach --arm-at-exec --rule chdir=deny:EACCES -- sleep 30
+	wait_for stat_is "$ID" armed 1
+	mkfifo "$T/go"
+	# 33 joiners wait together, then each tries one chdir: the 33rd found no slot.
+	rv_bg nsenter -t "$INIT_PID" -p -F -- bash -c "
+		for i in \$(seq 33); do
+			{ read -r x <$T/go; cd -P / 2>/dev/null && echo ok >>$T/r || echo denied >>$T/r; sleep 5; } &
+		done
+		wait"
+	wait_for stat_is "$ID" nr_tasks 34
+	timeout 10 sh -c "exec 3>$T/go; sleep 1"
+	wait_for lines_ge "$T/r" 33
+	[ "$(grep -cx ok "$T/r")" = 32 ]
+	[ "$(grep -cx denied "$T/r")" = 1 ]
+	[ "$(ctl_stat "$ID" syscall.chdir)" = 0,0,1 ]
+	rvisor-run ctl destroy "$ID"
 }
 
 @test "KILL before the exec reaches the init, INIT_EXITED reports it, DESTROY leaves nothing" {

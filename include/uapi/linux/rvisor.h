@@ -143,7 +143,12 @@ struct rvisor_sandbox_spec {
  * until the first execve() or execveat() by any of its tasks. That call is the first one
  * the policy judges, and every syscall of every task of the namespace after it; nothing
  * disarms a sandbox. Until then the gate counts nothing and queues no event, except that
- * ia32 and x32 syscalls are refused (and counted, and reported) as always. */
+ * ia32 and x32 syscalls are refused (and counted, and reported) as always. Likewise, at any
+ * time, for a task that joins the namespace from outside it (forked into it by a task that
+ * is not in the sandbox, as an OCI runtime's exec does after setns) and what it forks before
+ * its own first execve or execveat: unjudged until then (the runtime's set-up code), judged
+ * from that call on; at most 32 such tasks at a time per sandbox, more are judged from the
+ * start. */
 #define RVISOR_BIND_ARM_AT_EXEC (1U << 0)
 #define RVISOR_BIND_FLAGS_ALL   0x1U
 

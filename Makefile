@@ -1,5 +1,5 @@
 # rvisor top-level build.
-#   make                 rvisord, rvisorctl and (when kernel headers are found) rvisor.ko
+#   make                 rvisord, rvisorctl, rvisor-runc and (when kernel headers are found) rvisor.ko
 #   make module KDIR=…   the module for another kernel's build tree
 #   make check           every test suite: C unit tests (ASan/UBSan), host bats, VM bats
 #   make demo            build everything, boot Debian's kernel in QEMU with rvisor.ko loaded
@@ -24,6 +24,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+MANDIR ?= $(PREFIX)/share/man
 # DKMS looks for module sources here, whatever the prefix.
 DKMSSRCDIR ?= /usr/src
 
@@ -57,7 +58,10 @@ CFLAGS_ALL = -std=gnu11 $(WARNINGS) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 LIB_SRC := $(wildcard lib/*.c)
 RVISORD_SRC := $(wildcard rvisord/*.c)
 RVISORCTL_SRC := $(wildcard rvisorctl/*.c)
-HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h) VERSION
+# rvisor-runc, the OCI runtime (runtime/); its unit test links all of it but main.c.
+RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_LIB_SRC := $(filter-out runtime/main.c,$(RUNTIME_SRC))
+HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h runtime/*.h) VERSION
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -69,7 +73,7 @@ all: userspace
 		echo "No kernel headers found: rvisor.ko not built (make deps installs them)"; \
 	fi
 
-userspace: $(BUILD)/rvisord $(BUILD)/rvisorctl
+userspace: $(BUILD)/rvisord $(BUILD)/rvisorctl $(BUILD)/rvisor-runc
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -94,6 +98,9 @@ $(BUILD)/rvisord: $(call obj,$(RVISORD_SRC) $(LIB_SRC)) $(BUILD)/obj/gen/manager
 $(BUILD)/rvisorctl: $(call obj,$(RVISORCTL_SRC) $(LIB_SRC))
 	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
 
+$(BUILD)/rvisor-runc: $(call obj,$(RUNTIME_SRC) $(LIB_SRC))
+	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
+
 module:
 	@kdir='$(KDIR)'; \
 	if [ -z "$$kdir" ]; then kver=$$(scripts/kernel-version.sh) || exit 1; kdir=/lib/modules/$$kver/build; fi; \
@@ -110,6 +117,11 @@ UNIT_LINKED := $(LIB_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC)) $(IDL_C)
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -o $@ $< $(UNIT_LINKED) $(PKG_LIBS)
+
+# rvisor-runc's unit test: lib/ and the runtime's own files (not the daemon's).
+$(BUILD)/unit/test-runtime: tests/unit/test-runtime.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Iruntime -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)
 
 # Fuzzing: tests/fuzz/fuzz-NAME.c against lib/ under ASan/UBSan. The plain build replays
 # tests/fuzz/corpus/NAME/ plus deterministic mutations and prints TAP (a `make check` suite);
@@ -138,7 +150,11 @@ $(BUILD)/asan/%: $(LIB_SRC) $(HEADERS) $$(wildcard %/*.c) $(IDL_C)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Irvisord -o $@ $(wildcard $*/*.c) $(LIB_SRC) \
 		$(if $(filter rvisord,$*),$(IDL_C)) $(PKG_LIBS)
 
-ASAN_BIN := $(BUILD)/asan/rvisord $(BUILD)/asan/rvisorctl
+$(BUILD)/asan/rvisor-runc: $(RUNTIME_SRC) $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -o $@ $(RUNTIME_SRC) $(LIB_SRC) $(PKG_LIBS)
+
+ASAN_BIN := $(BUILD)/asan/rvisord $(BUILD)/asan/rvisorctl $(BUILD)/asan/rvisor-runc
 
 # Small tools the host suites use (one .c file each).
 TEST_TOOLS := $(patsubst tests/helpers/%.c,$(BUILD)/tools/%,$(wildcard tests/helpers/*.c))
@@ -171,7 +187,7 @@ $(BUILD)/bench/syscall-bench: bench/syscall-bench.c $(BENCH_LIB_SRC) $(HEADERS)
 
 vm-helpers: $(BUILD)/bench/syscall-bench
 
-VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION \
+VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(BUILD)/rvisor-runc $(BUILD)/tools/varlink-raw $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION \
 	$(BUILD)/vm/inputs.list
 
 # The list of inputs, rewritten only when it changes: a suite removed from tests/vm/ must leave
@@ -222,6 +238,8 @@ deps:
 install: userspace
 	install -Dm755 $(BUILD)/rvisord $(DESTDIR)$(SBINDIR)/rvisord
 	install -Dm755 $(BUILD)/rvisorctl $(DESTDIR)$(BINDIR)/rvisorctl
+	install -Dm755 $(BUILD)/rvisor-runc $(DESTDIR)$(BINDIR)/rvisor-runc
+	install -Dm644 docs/man/rvisor-runc.1 $(DESTDIR)$(MANDIR)/man1/rvisor-runc.1
 	install -Dm644 etc/rvisor/rvisord.conf $(DESTDIR)$(SYSCONFDIR)/rvisor/rvisord.conf
 	install -Dm644 -t $(DESTDIR)$(SYSCONFDIR)/rvisor/policies etc/rvisor/policies/*.conf
 	install -Dm644 include/uapi/linux/rvisor.h $(DESTDIR)$(PREFIX)/include/linux/rvisor.h

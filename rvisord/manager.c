@@ -1202,7 +1202,7 @@ static int bind_kernel_sandbox(struct manager *m, const struct rvisor_policy_con
 	const char *hostname = json_get_string(params, "hostname"), *domainname = json_get_string(params, "domainname");
 	struct rvisor_sandbox_spec spec = { .policy = (uintptr_t)&pol->kernel };
 	struct rvisor_sandbox_bind b = { .pid = pid, .flags = RVISOR_BIND_ARM_AT_EXEC };
-	struct rvisor_sandbox_id d;
+	struct rvisor_sandbox_id d = { 0 }; /* reserved fields must be zero */
 	struct utsname u;
 
 	if (uname(&u) < 0)

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Packs the initramfs the VM suite boots: busybox, bash, bats, rvisor.ko, rvisord, rvisorctl
-# (with their shared libraries), the static test helpers, the VM bats suites and the
+# Packs the initramfs the VM suite boots: busybox, bash, bats, rvisor.ko, rvisord, rvisorctl,
+# rvisor-runc (with their shared libraries), the static test helpers, the VM bats suites and the
 # benchmark with the peer runtimes it compares against (bwrap, crun, firejail), and perf.
 #   tests/vm/mkinitramfs.sh OUTPUT.cpio KERNEL_VERSION [KERNEL_DIR]
 # Only rvisor.ko and the kernel modules the guest loads depend on the kernel: without
@@ -34,12 +34,15 @@ cp -r /usr/libexec/bats-core "$root/usr/libexec/"
 # The project's programs and every shared library they load.
 install -m755 build/rvisord "$root/usr/sbin/rvisord"
 install -m755 build/rvisorctl "$root/usr/bin/rvisorctl"
+install -m755 build/rvisor-runc "$root/usr/bin/rvisor-runc"
+# varlink-raw (tests/helpers): the oci suite calls rvisord's methods with chosen descriptors
+install -m755 build/tools/varlink-raw "$root/usr/local/bin/varlink-raw"
 install -m755 /usr/bin/jq "$root/usr/bin/jq" # the suites read rvisorctl's --json
 # setpriv (util-linux): the privilege suite runs rvisorctl as ordinary users
 install -m755 /usr/bin/setpriv "$root/usr/bin/setpriv"
 # perf (linux-perf): the monitoring suite traces host syscalls while sandboxes exist
 install -m755 /usr/bin/perf "$root/usr/bin/perf"
-elfs=(build/rvisord build/rvisorctl /usr/bin/jq /usr/bin/setpriv /usr/bin/perf)
+elfs=(build/rvisord build/rvisorctl build/rvisor-runc build/tools/varlink-raw /usr/bin/jq /usr/bin/setpriv /usr/bin/perf)
 # The startup benchmark's peers, from Debian's packages (scripts/install-deps.sh). One that is
 # missing here is left out; bench/run-vm.sh then reports it as n/a.
 for peer in bwrap crun firejail; do

@@ -155,7 +155,7 @@ const struct runc_command runc_commands[] = {
 	{ "list", ACTION_PASS, NULL, "list the containers" },
 	{ "pause", ACTION_CONTAINER, only_help, "pause every process in the container" },
 	{ "ps", ACTION_CONTAINER, ps_options, "the container's processes" },
-	{ "restore", ACTION_PASS, NULL, "restore a container from a checkpoint (crun, with CRIU)" },
+	{ "restore", ACTION_REFUSE, NULL, "refused: a restored container would run without rvisor's layers" },
 	{ "resume", ACTION_CONTAINER, only_help, "resume a paused container" },
 	{ "run", ACTION_CREATE, run_options, "create and start a container under rvisor's policy" },
 	{ "spec", ACTION_PASS, NULL, "write a template config.json" },

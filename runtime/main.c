@@ -77,6 +77,13 @@ int main(int argc, char *argv[])
 	case ACTION_CONTAINER:
 		r = runc_cmd_container(&g, cmd, argc, argv);
 		break;
+	case ACTION_REFUSE:
+		/* crun would restore the processes as they were dumped, with no sandbox bound to
+		 * their namespace and no policy filter: fail closed. */
+		runc_error("%s is not supported: the container would run without rvisor's layers",
+			   cmd->name);
+		r = 1;
+		break;
 	case ACTION_PASS:
 	default:
 		(void)runc_crun_exec(argv);

@@ -126,6 +126,7 @@ enum runc_action {
 	ACTION_DELETE,
 	ACTION_FEATURES,
 	ACTION_HOOK,      /* rvisor-runc's own createRuntime hook */
+	ACTION_REFUSE,    /* refused: it would make a container without rvisor's layers */
 	_ACTION_MAX,
 	_ACTION_INVALID = -1,
 };

@@ -455,6 +455,14 @@ assert_nothing_left() {
 	assert_nothing_left rt-ids
 }
 
+@test "restore is refused: it would bring a container back without rvisor's layers" {
+	mkdir -p "$BATS_TEST_TMPDIR/img"
+	run rr restore --image-path "$BATS_TEST_TMPDIR/img" rt-restored
+	[ "$status" -eq 1 ]
+	[ "$output" = "rvisor-runc: restore is not supported: the container would run without rvisor's layers" ]
+	assert_nothing_left rt-restored
+}
+
 @test "start, kill, delete, state, exec, ps of a container that does not exist: runc's exit 1 and message" {
 	for cmd in start state kill delete exec ps pause resume; do
 		args=(rt-none)

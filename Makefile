@@ -114,7 +114,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Unit tests may call the daemon's own modules too (everything but its main.c).
 UNIT_LINKED := $(LIB_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC)) $(IDL_C)
 
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h tests/unit/bpf-run.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -o $@ $< $(UNIT_LINKED) $(PKG_LIBS)
 
@@ -138,6 +138,16 @@ $(BUILD)/fuzz/libfuzzer/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -DRVISOR_LIBFUZZER \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+# fuzz-oci-config fuzzes rvisor-runc's config rewrite: the runtime's own files too.
+$(BUILD)/fuzz/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Iruntime -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)
+
+$(BUILD)/fuzz/libfuzzer/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -Iruntime -DRVISOR_LIBFUZZER \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)
 
 .PHONY: fuzz-test fuzz-libfuzzer
 fuzz-test: $(FUZZ_BIN)

@@ -2,6 +2,7 @@
 /* The OCI config rewrite: what rvisord's PrepareContainer asks of a container, written into its
  * config.json for crun. Pure (no logging, no I/O), so the unit tests reach every case. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,6 +123,46 @@ const char *runc_layers_annotation(unsigned layers)
 	}
 }
 
+/* strspn() over the first n bytes only: the text need not be NUL-terminated. */
+static size_t strspn_n(const char *s, size_t n, const char *accept)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] && strchr(accept, s[i]))
+		i++;
+	return i;
+}
+
+/* json-c's strict mode still takes NaN, Infinity and "1." and would write them back as they
+ * were, which crun cannot read: every number must be one JSON has. */
+static bool numbers_valid(json_object *o)
+{
+	const char *text;
+	size_t n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		n = strlen(text);
+		return isfinite(json_object_get_double(o)) && n > 0 && text[n - 1] >= '0' && text[n - 1] <= '9';
+	case json_type_object: {
+		json_object_object_foreach(o, key, v) {
+			(void)key;
+			if (!numbers_valid(v))
+				return false;
+		}
+		return true;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!numbers_valid(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
 int runc_config_parse(const char *text, size_t len, json_object **ret, char **ret_msg)
 {
 	json_tokener *tok;
@@ -156,9 +197,13 @@ int runc_config_parse(const char *text, size_t len, json_object **ret, char **re
 		json_object_put(o);
 		return fail(-EBADMSG, ret_msg, "it is not a JSON object");
 	}
-	if (strspn(text + used, " \t\r\n") != len - used) {
+	if (used > len || strspn_n(text + used, len - used, " \t\r\n") != len - used) {
 		json_object_put(o);
 		return fail(-EBADMSG, ret_msg, "trailing data at byte %zu", used);
+	}
+	if (!numbers_valid(o)) {
+		json_object_put(o);
+		return fail(-EBADMSG, ret_msg, "a number that JSON does not have (NaN, Infinity, \"1.\")");
 	}
 	*ret = o;
 	return 0;

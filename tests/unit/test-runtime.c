@@ -314,6 +314,10 @@ static void test_parse(void)
 		{ "{} {}", "two objects" },
 		{ "{} x", "trailing garbage" },
 		{ "{\"a\":\"\xff\"}", "invalid UTF-8" },
+		{ "{\"a\":NaN}", "NaN (json-c takes it even when strict)" },
+		{ "{\"a\":[Infinity]}", "Infinity in an array" },
+		{ "{\"a\":{\"b\":-Infinity}}", "-Infinity in an object" },
+		{ "{\"a\":1.}", "1. (no digit after the point)" },
 	};
 	json_object *o = NULL;
 	char *msg = NULL;
@@ -328,6 +332,20 @@ static void test_parse(void)
 	}
 	is_int(runc_config_parse("{}\0{}", 5, &o, &msg), -EBADMSG, "parse: a NUL byte");
 	msg = mfree(msg);
+	{
+		char unterminated[] = { '{', '}', ' ', ' ' }; /* no NUL after it: only len counts */
+
+		is_int(runc_config_parse(unterminated, 2, &o, &msg), 0, "parse: a buffer without a NUL");
+		json_object_put(o);
+		o = NULL;
+	}
+	{
+		const char *numbers = "{\"a\":1.5,\"b\":-2e3,\"c\":0.0}";
+
+		is_int(runc_config_parse(numbers, strlen(numbers), &o, &msg), 0, "parse: JSON's numbers");
+	}
+	json_object_put(o);
+	o = NULL;
 	is_int(runc_config_parse("{", 1, &o, &msg), -EBADMSG, "parse: cut short");
 	is_str(msg, "unexpected end of file", "parse: says the file ended");
 	msg = mfree(msg);

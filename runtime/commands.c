@@ -263,10 +263,11 @@ int runc_cmd_delete(const struct runc_global *g, const struct runc_command *cmd,
 		return r < 0 ? 1 : status;
 	}
 	if (runc_container_id_valid(id)) {
-		/* With layers known and no kernel layer there is nothing to release; unknown (crun had
-		 * no state for it), a sandbox left from a crash is released if there is one. */
-		if (layers < 0 || (layers & RUNC_LAYER_KERNEL))
-			(void)rvisord_release(id, layers > 0, &had);
+		/* Only a container crun knew with the kernel layer has a sandbox to release. One crun
+		 * never made (a failed create the engine cleans up after) or lost has no init left,
+		 * and rvisord releases a sandbox whose init has exited by itself. */
+		if (layers > 0 && (layers & RUNC_LAYER_KERNEL))
+			(void)rvisord_release(id, true, &had);
 		remove_leftovers(g, id);
 	}
 	runc_args_done(&a);

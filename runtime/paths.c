@@ -68,13 +68,28 @@ const char *runc_root_key(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* Whether this process is in the initial user namespace (its uid_map maps every id to
+ * itself): uid 0 in another one is a rootless engine's (podman's), not root. */
+static bool initial_userns(void)
+{
+	unsigned long inside, outside, count;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	int n;
+
+	if (!f)
+		return false;
+	n = fscanf(f, "%lu %lu %lu", &inside, &outside, &count);
+	fclose(f);
+	return n == 3 && inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
 int runc_state_dir(const char *crun_root, char **ret)
 {
 	_cleanup_free_ char *base = NULL, *abs = NULL;
 	const char *dir = env_nonempty("RVISOR_RUNC_STATE_DIR"), *xdg = env_nonempty("XDG_RUNTIME_DIR");
 	char key[32];
 
-	if (!dir && geteuid() == 0)
+	if (!dir && geteuid() == 0 && initial_userns())
 		dir = RUNC_STATE_DIR_ROOT;
 	if (!dir && !xdg)
 		return -ENXIO;

@@ -1,15 +1,18 @@
 #!/bin/bash
 # The full-system test: rvisor installed from its Debian packages on a real Debian 12 with
 # systemd, booted in QEMU, used the way a user uses it. Prints TAP (one plan, at the end).
-#   1. A Debian 12 tree (debootstrap minbase + systemd, kernel, headers, dkms, …) in
-#      build/system/base/, and an image for a sandbox, Debian's nginx in a minbase tree of
-#      its own, in build/system/nginx-image/; each cached: rebuilt only when its recipe (the
-#      package list) changes.
+#   1. A Debian 12 tree (debootstrap minbase + systemd, kernel, headers, dkms, the container
+#      engines podman, containerd, docker.io with crun and runc, …) in build/system/base/, an
+#      image for a sandbox, Debian's nginx in a minbase tree of its own, in
+#      build/system/nginx-image/, and an image for the engines, busybox as a docker-archive
+#      (tests/system/make-engine-image.sh), in build/system/engine-image/; each cached:
+#      rebuilt only when its recipe (the package list, the scripts) changes.
 #   2. A per-run overlay of it: `apt install ./rvisor-dkms_*.deb ./rvisor_*.deb` in a chroot
 #      (DKMS builds rvisor.ko for the tree's kernel); a user alice in group rvisor, a user bob
 #      outside it, /srv/busybox, /home/alice/nginx (the nginx image re-owned to alice's ids
 #      and subordinate ids by tests/images/shift-ids.sh, as rootless podman stores images),
-#      idle_timeout = 5, tests/system/guest-test.sh as a oneshot unit after multi-user.
+#      /srv/engine-image.tar, idle_timeout = 5, tests/system/guest-test.sh as a oneshot unit
+#      after multi-user; docker, containerd and apparmor.service do not start at boot.
 #   3. An ext4 image made from the tree with `mke2fs -d` (no loop mounts), booted in the
 #      background with the tree's own kernel and initramfs-tools initrd (KVM when it works,
 #      else TCG).
@@ -20,7 +23,7 @@
 #   tests/system/run.sh              the whole test
 #   tests/system/run.sh --base-only  only prepare the cached trees (e.g. to warm a CI cache)
 # Environment: RVISOR_SYSTEM_DEBS=DIR (use the rvisor_*.deb and rvisor-dkms_*.deb there instead
-# of running `make deb`), RVISOR_SYSTEM_TIMEOUT (guest seconds, default 420),
+# of running `make deb`), RVISOR_SYSTEM_TIMEOUT (guest seconds, default 720),
 # RVISOR_SYSTEM_ACCEL (auto, kvm or tcg), RVISOR_SYSTEM_MIRROR (default
 # http://deb.debian.org/debian), RVISOR_SYSTEM_SECURITY (security mirror, default
 # http://deb.debian.org/debian-security; empty: none), RVISOR_SYSTEM_KEEP=1 (keep the image
@@ -39,22 +42,36 @@ root=$rundir/root
 image=$rundir/image.raw
 console=$sysdir/console.log
 results=$sysdir/results.log
-timeout_s=${RVISOR_SYSTEM_TIMEOUT:-420}
+timeout_s=${RVISOR_SYSTEM_TIMEOUT:-720}
 mirror=${RVISOR_SYSTEM_MIRROR:-http://deb.debian.org/debian}
 security=${RVISOR_SYSTEM_SECURITY-http://deb.debian.org/debian-security}
 suite=bookworm
 base_only=0
 [ "${1:-}" = --base-only ] && base_only=1
 
+# The container engines the engine section of the guest test drives (docker.io pulls
+# containerd, runc, tini and iptables; podman conmon and containers-common), crun (what
+# rvisor-runc wraps) and uidmap (newuidmap for alice's rootless podman). netavark is the
+# network stack podman's containers-common asks for (either it or the CNI plugins), named so
+# that apt need not choose; no slirp4netns or fuse-overlayfs: every run uses --network none,
+# and kernel 6.1 mounts overlayfs in a user namespace itself. apparmor (a docker.io
+# recommendation, and on every Debian install): Debian's kernel enables AppArmor, and dockerd
+# then refuses to start a container without apparmor_parser to load its docker-default
+# profile; podman and docker confine their containers with it, as on a user's machine.
+ENGINE_PACKAGES="podman crun runc containerd docker.io uidmap netavark apparmor"
 # What the cached tree holds. systemd-sysv makes systemd pid 1; the libraries are rvisor's
 # run-time dependencies, so that installing the packages needs no download.
 BASE_PACKAGES="systemd systemd-sysv udev dbus kmod initramfs-tools zstd linux-image-amd64
 	linux-headers-amd64 dkms jq busybox-static e2fsprogs procps
-	libsystemd0 libcap2 libjson-c5 libseccomp2 libiniparser1"
+	libsystemd0 libcap2 libjson-c5 libseccomp2 libiniparser1
+	$ENGINE_PACKAGES"
 # shellcheck disable=SC2086 # one line, single spaces
 base_list=$(echo $BASE_PACKAGES)
 # Bump when the way the tree is built changes (it is part of the cache key).
-BASE_RECIPE=2
+BASE_RECIPE=4
+
+# The container engines' image (a docker-archive of the tree's static busybox).
+engine_image=$sysdir/engine-image/rvisor-test.tar
 
 # The image alice runs in a sandbox: Debian's nginx package with its configuration untouched,
 # in a minbase tree of its own (nginx is never installed in the system itself).
@@ -275,6 +292,23 @@ else
 fi
 tap OK "nginx $(sed -n 's/^nginx: //p' "$nginx_image/.rvisor-system-nginx") image, \
 $(du -smx "$nginx_image" | cut -f1) MiB, $(find "$nginx_image" | wc -l) files ($nginx_how)"
+
+# The engines' image: busybox from the tree as a docker-archive (podman load, docker load,
+# ctr images import read it; no registry), made by tests/system/make-engine-image.sh. Cached
+# by the busybox it holds and the scripts that make it.
+engine_key=$(cat "$base/bin/busybox" tests/system/make-engine-image.sh tests/images/make-busybox-image.sh |
+	sha256sum | cut -c1-16)
+if [ -f "$engine_image.key" ] && grep -qxF "key: $engine_key" "$engine_image.key" && [ -s "$engine_image" ]; then
+	engine_how="cached"
+else
+	mkdir -p "${engine_image%/*}"
+	rm -f "$engine_image.key"
+	tests/system/make-engine-image.sh "$base/bin/busybox" "$engine_image" 2>&1 | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || fatal "the engines' image $engine_image (tests/system/make-engine-image.sh)"
+	echo "key: $engine_key" >"$engine_image.key"
+	engine_how="made"
+fi
+tap OK "the engines' image ${engine_image#$top/}: busybox as a docker-archive, $(du -k "$engine_image" | cut -f1) KiB ($engine_how)"
 [ "$base_only" = 0 ] || finish
 
 # --- 2. The packages -----------------------------------------------------------------------
@@ -331,22 +365,42 @@ check "modprobe finds the DKMS-built rvisor.ko for $kver (updates/dkms, vermagic
 	eval '[[ "$modfile" == */updates/dkms/rvisor.ko* ]] && [[ "$vermagic" == "$kver "* ]]'
 check "the package created group rvisor" eval 'in_tree "$root" getent group rvisor >/dev/null'
 
-# What the booted system needs for the test: users, an image, a short idle timeout, the unit.
+# Rootless podman's configuration for USER, as the user would write it in ~/.config/containers:
+# the overlay driver, which kernel 6.1 mounts in the user's namespace itself (podman 4.3 would
+# otherwise pick vfs, with no fuse-overlayfs), and cgroupfs: the test runs podman with
+# runuser, without a login session and so without a systemd user instance to delegate cgroups
+# (podman would fall back to cgroupfs itself, with four warnings per call).
+podman_user_config() { # podman_user_config USER
+	local d=$root/home/$1/.config/containers
+	mkdir -p "$d" &&
+		printf '[storage]\ndriver = "overlay"\n' >"$d/storage.conf" &&
+		printf '[engine]\ncgroup_manager = "cgroupfs"\n' >"$d/containers.conf" &&
+		in_tree "$root" chown -R "$1:$1" "/home/$1/.config"
+}
+# What the booted system needs for the test: users, images, a short idle timeout, the unit.
+# Not started at boot (under TCG each costs the boot seconds before the test may begin, and
+# a dockerd started at boot once kept multi-user.target from being reached in 300 s): docker
+# and containerd, which the engine steps start when they need them, and apparmor.service,
+# which only loads the profiles in /etc/apparmor.d (lsb_release, nvidia_modprobe; ~13 s) -
+# dockerd and podman load their own containers' profiles with apparmor_parser.
 {
 	in_tree "$root" useradd -m -s /bin/bash -G rvisor alice &&
 		in_tree "$root" useradd -m -s /bin/bash bob &&
+		podman_user_config alice && podman_user_config bob &&
 		BUSYBOX=$root/bin/busybox tests/images/make-busybox-image.sh "$root/srv/busybox" &&
 		conf=$root/etc/rvisor/rvisord.conf &&
 		{ [ -f "$conf" ] || echo '[rvisord]' >"$conf"; } &&
 		sed -i '/^[[:space:]]*idle_timeout[[:space:]]*=/d' "$conf" &&
 		echo 'idle_timeout = 5' >>"$conf" &&
+		install -m 0644 "$engine_image" "$root/srv/engine-image.tar" &&
 		install -m 0755 tests/system/guest-test.sh "$root/usr/local/sbin/rvisor-system-test" &&
 		install -m 0644 tests/system/rvisor-system-test.service "$root/etc/systemd/system/" &&
 		in_tree "$root" systemctl enable rvisor-system-test.service &&
+		in_tree "$root" systemctl disable -q docker.service docker.socket containerd.service apparmor.service &&
 		echo rvisor-system >"$root/etc/hostname" &&
 		printf '/dev/vda / ext4 rw 0 0\n' >"$root/etc/fstab"
 } 2>&1 | comment
-check "alice (group rvisor), bob, /srv/busybox, idle_timeout = 5 and the test unit set up" [ "${PIPESTATUS[0]}" -eq 0 ]
+check "alice (group rvisor), bob, /srv/busybox, /srv/engine-image.tar, idle_timeout = 5, the test unit; docker, containerd, apparmor.service disabled" [ "${PIPESTATUS[0]}" -eq 0 ]
 
 # alice's nginx image, stored the way rootless podman stores hers: the sandbox of a user runs in
 # a user namespace whose 0 is the user's uid and whose 1..N are the user's /etc/subuid range

@@ -129,22 +129,27 @@ $(BUILD)/unit/test-runtime: tests/unit/test-runtime.c $(LIB_SRC) $(RUNTIME_LIB_S
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 CLANG ?= clang
+# Every target's replay driver (replay.h), and the BPF interpreter fuzz-oci-seccomp shares with
+# the unit tests (tests/unit/bpf-run.h).
+FUZZ_HEADERS := tests/fuzz/replay.h tests/unit/bpf-run.h
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
-$(BUILD)/fuzz/libfuzzer/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+$(BUILD)/fuzz/libfuzzer/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -DRVISOR_LIBFUZZER \
+	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -Itests/unit -DRVISOR_LIBFUZZER \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
 # fuzz-oci-config fuzzes rvisor-runc's config rewrite: the runtime's own files too.
-$(BUILD)/fuzz/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS)
+$(BUILD)/fuzz/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS) \
+		$(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Iruntime -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)
 
-$(BUILD)/fuzz/libfuzzer/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS)
+$(BUILD)/fuzz/libfuzzer/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS) \
+		$(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -Iruntime -DRVISOR_LIBFUZZER \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)

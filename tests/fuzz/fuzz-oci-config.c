@@ -14,23 +14,18 @@
  * for the parser) with a message, exactly when a member the rewrite touches has the wrong type.
  * Leaks fail ASan's leak check. With -DRVISOR_LIBFUZZER (and -fsanitize=fuzzer) this is a
  * libFuzzer target (a broken invariant aborts); without, main() replays a corpus directory and
- * deterministic mutations of it under ASan/UBSan and prints TAP:
+ * deterministic mutations of it under ASan/UBSan (tests/fuzz/replay.h) and prints TAP:
  *   fuzz-oci-config [CORPUS_DIR (tests/fuzz/corpus/oci-config)] [MUTATIONS (6000)]
  * The policy is found through $RVISOR_SOURCE_DIR, this file's path or the working directory.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/filter.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -38,54 +33,14 @@
 #include "macro.h"
 #include "oci-seccomp.h"
 #include "policy.h"
+#include "replay.h"
 #include "runtime.h"
 
 /* Inputs larger than this are cut. */
 #define INPUT_MAX (1024 * 1024)
 
-/* LeakSanitizer's check between inputs, where the sanitizer is linked in. */
-int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
-
-static unsigned long n_violations;
 /* How deep the inputs got, printed by the replay. */
 static unsigned long n_parsed, n_rewritten, n_refused, n_seccomp, n_replies;
-
-static void violation(const char *fmt, ...) _printf_(1, 2);
-static void violation(const char *fmt, ...)
-{
-	va_list ap;
-
-	/* The first ones say enough; the TAP lines count them all. */
-	if (n_violations++ < 20) {
-		printf("# violation: ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		fflush(stdout);
-	}
-#ifdef RVISOR_LIBFUZZER
-	abort(); /* libFuzzer keeps the input */
-#endif
-}
-
-static uint64_t rng_next(uint64_t *x)
-{
-	/* xorshift64*: deterministic, so every failure replays. */
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 2685821657736338717ULL;
-}
-
-static uint64_t hash(const uint8_t *data, size_t size)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 1099511628211ULL;
-	return h ?: 1;
-}
 
 /* ---- The fixed PrepareContainer replies ------------------------------------------------- */
 
@@ -103,25 +58,6 @@ static struct reply replies[3] = {
 	{ .name = "seccomp" },
 };
 static bool replies_loaded;
-
-static bool policy_path(char *buf, size_t size)
-{
-	const char *env = getenv("RVISOR_SOURCE_DIR");
-	const char *file = __FILE__, *slash = strrchr(file, '/');
-
-	if (env && *env) {
-		snprintf(buf, size, "%s/tests/unit/policies/seccomp.conf", env);
-		if (access(buf, R_OK) == 0)
-			return true;
-	}
-	if (slash) {
-		snprintf(buf, size, "%.*s/../unit/policies/seccomp.conf", (int)(slash - file), file);
-		if (access(buf, R_OK) == 0)
-			return true;
-	}
-	snprintf(buf, size, "tests/unit/policies/seccomp.conf");
-	return access(buf, R_OK) == 0;
-}
 
 /* The reply's "seccomp_bpf": the policy's programs in base64, as rvisord's
  * seccomp_programs_json() makes them. */
@@ -171,7 +107,7 @@ static const char *replies_load(void)
 	if (reply_load(&replies[1], "{\"policy\":\"fuzz-kernel\",\"layers\":[\"kernel\"],\"memory_max\":null,"
 				    "\"pids_max\":1024}") < 0)
 		return "the kernel-only reply does not load";
-	if (!policy_path(path, sizeof(path)))
+	if (!fuzz_policy_path(path, sizeof(path)))
 		return "tests/unit/policies/seccomp.conf not found (set RVISOR_SOURCE_DIR)";
 	if (policy_load_file(path, &pol, NULL) < 0)
 		return "tests/unit/policies/seccomp.conf does not load";
@@ -243,7 +179,7 @@ static bool listed(const char *key, const char *const *list)
 static void same_except(json_object *in, json_object *out, const char *const *except, const char *where)
 {
 	if (!json_object_is_type(out, json_type_object)) {
-		violation("%s: not an object after the rewrite", where);
+		fuzz_violation("%s: not an object after the rewrite", where);
 		return;
 	}
 	if (in) {
@@ -253,18 +189,18 @@ static void same_except(json_object *in, json_object *out, const char *const *ex
 			if (listed(key, except))
 				continue;
 			if (!json_object_object_get_ex(out, key, &w)) {
-				violation("%s.%s: dropped by the rewrite", where, key);
+				fuzz_violation("%s.%s: dropped by the rewrite", where, key);
 				return;
 			}
 			if (!json_object_equal(v, w)) {
-				violation("%s.%s: changed by the rewrite", where, key);
+				fuzz_violation("%s.%s: changed by the rewrite", where, key);
 				return;
 			}
 		}
 	}
 	json_object_object_foreach(out, key, v) {
 		if (!listed(key, except) && !(in && json_object_object_get_ex(in, key, NULL))) {
-			violation("%s.%s: added by the rewrite", where, key);
+			fuzz_violation("%s.%s: added by the rewrite", where, key);
 			return;
 		}
 		(void)v;
@@ -420,16 +356,16 @@ static void check_limit(json_object *in, json_object *out, const char *name, boo
 	same_except(in_res, out_res, except_resources, "linux.resources");
 	if (!has) {
 		if (!json_object_equal(in_o, out_o))
-			violation("%s: changed without a policy limit", where);
+			fuzz_violation("%s: changed without a policy limit", where);
 		return;
 	}
 	same_except(in_o, out_o, except_limit, where);
 	out_limit = member(out_o, "limit");
 	if (in_limit) {
 		if (!json_object_equal(in_limit, out_limit))
-			violation("%s.limit: the spec's own value was not kept", where);
+			fuzz_violation("%s.limit: the spec's own value was not kept", where);
 	} else if (!json_object_is_type(out_limit, json_type_int) || json_object_get_int64(out_limit) != value)
-		violation("%s.limit: not the policy's %" PRId64 " where the spec sets none", where, value);
+		fuzz_violation("%s.limit: not the policy's %" PRId64 " where the spec sets none", where, value);
 }
 
 /* The hook rvisor-runc appends: {"path", "args": [rvisor-runc, hook, options...], "timeout"}. */
@@ -452,20 +388,20 @@ static void check_hook(json_object *h, const struct runc_hook_spec *hook)
 	if (hook->engine_seccomp)
 		want[n++] = "--engine-seccomp";
 	if (!is_string(member(h, "path"), hook->path)) {
-		violation("hooks.createRuntime: the last is not rvisor-runc's hook");
+		fuzz_violation("hooks.createRuntime: the last is not rvisor-runc's hook");
 		return;
 	}
 	if (!json_object_is_type(args, json_type_array) || json_object_array_length(args) != n) {
-		violation("hooks.createRuntime: rvisor-runc's hook has not the arguments it should");
+		fuzz_violation("hooks.createRuntime: rvisor-runc's hook has not the arguments it should");
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!is_string(json_object_array_get_idx(args, i), want[i])) {
-			violation("hooks.createRuntime: rvisor-runc's hook's argument %zu is not %s", i, want[i]);
+			fuzz_violation("hooks.createRuntime: rvisor-runc's hook's argument %zu is not %s", i, want[i]);
 			return;
 		}
 	if (!json_object_is_type(timeout, json_type_int) || json_object_get_int(timeout) != RUNC_HOOK_TIMEOUT)
-		violation("hooks.createRuntime: rvisor-runc's hook has not its timeout");
+		fuzz_violation("hooks.createRuntime: rvisor-runc's hook has not its timeout");
 }
 
 /* Whether the rewrite for p must refuse in: a member it writes into has the wrong type. */
@@ -506,7 +442,7 @@ static void check_rewritten(json_object *in, json_object *out, const struct runc
 	size_t n = 1;
 
 	if (!json_object_is_type(out, json_type_object)) {
-		violation("the rewritten config is not an object");
+		fuzz_violation("the rewritten config is not an object");
 		return;
 	}
 	/* What create.c writes for crun is JSON (json-c's strict mode still reads NaN, Infinity
@@ -519,11 +455,11 @@ static void check_rewritten(json_object *in, json_object *out, const struct runc
 		bool fine = false;
 
 		if (!text || !json_strict(text, strlen(text)))
-			violation("the rewritten config is not JSON (RFC 8259): crun refuses it");
+			fuzz_violation("the rewritten config is not JSON (RFC 8259): crun refuses it");
 		else if (runc_config_parse(text, strlen(text), &back, &msg) < 0)
-			violation("the rewritten config does not parse back: %s", msg ?: "?");
+			fuzz_violation("the rewritten config does not parse back: %s", msg ?: "?");
 		else if (!json_object_equal(out, back))
-			violation("the rewritten config parses back different");
+			fuzz_violation("the rewritten config parses back different");
 		else
 			fine = true;
 		json_object_put(back);
@@ -541,25 +477,25 @@ static void check_rewritten(json_object *in, json_object *out, const struct runc
 	same_except(in, out, top, "config");
 
 	if (!is_string(member(ann, ANNOTATION_POLICY), p->policy))
-		violation("annotations: " ANNOTATION_POLICY " is not the policy's name");
+		fuzz_violation("annotations: " ANNOTATION_POLICY " is not the policy's name");
 	if (!is_string(member(ann, ANNOTATION_LAYERS), runc_layers_annotation(p->layers)))
-		violation("annotations: " ANNOTATION_LAYERS " is not %s", runc_layers_annotation(p->layers));
+		fuzz_violation("annotations: " ANNOTATION_LAYERS " is not %s", runc_layers_annotation(p->layers));
 	same_except(member(in, "annotations"), ann, seccomp ? ann_except : (const char *const[]){ ANNOTATION_POLICY, ANNOTATION_LAYERS, NULL },
 		    "annotations");
 	if (seccomp && !is_string(member(ann, ANNOTATION_CRUN_SECCOMP), seccomp_data))
-		violation("annotations: " ANNOTATION_CRUN_SECCOMP " is not the seccomp program");
+		fuzz_violation("annotations: " ANNOTATION_CRUN_SECCOMP " is not the seccomp program");
 
 	if (p->has_memory_max || p->has_pids_max || seccomp) {
 		json_object *in_linux = member(in, "linux"), *out_linux = member(out, "linux");
 
 		if (!json_object_is_type(out_linux, json_type_object))
-			violation("linux: not an object after the rewrite");
+			fuzz_violation("linux: not an object after the rewrite");
 		else if (p->has_memory_max || p->has_pids_max)
 			same_except(in_linux, out_linux, linux_except, "linux");
 		else if (in_linux && !json_object_equal(in_linux, out_linux))
-			violation("linux: changed without limits to set");
+			fuzz_violation("linux: changed without limits to set");
 		if (!p->has_memory_max && !p->has_pids_max && !in_linux && json_object_object_length(out_linux) != 0)
-			violation("linux: more than the empty object the seccomp layer needs");
+			fuzz_violation("linux: more than the empty object the seccomp layer needs");
 		check_limit(in, out, "memory", p->has_memory_max, p->memory_max);
 		check_limit(in, out, "pids", p->has_pids_max, p->pids_max);
 	}
@@ -568,7 +504,7 @@ static void check_rewritten(json_object *in, json_object *out, const struct runc
 
 		if (!json_object_is_type(member(process, "noNewPrivileges"), json_type_boolean) ||
 		    !json_object_get_boolean(member(process, "noNewPrivileges")))
-			violation("process.noNewPrivileges: not true with the seccomp layer");
+			fuzz_violation("process.noNewPrivileges: not true with the seccomp layer");
 		same_except(member(in, "process"), process, nnp, "process");
 	}
 	if (kernel) {
@@ -578,12 +514,12 @@ static void check_rewritten(json_object *in, json_object *out, const struct runc
 
 		same_except(in_hooks, out_hooks, hooks_except, "hooks");
 		if (!json_object_is_type(out_list, json_type_array) || json_object_array_length(out_list) != n_in + 1) {
-			violation("hooks.createRuntime: not the input's %zu hooks and rvisor-runc's", n_in);
+			fuzz_violation("hooks.createRuntime: not the input's %zu hooks and rvisor-runc's", n_in);
 			return;
 		}
 		for (size_t i = 0; i < n_in; i++)
 			if (!json_object_equal(json_object_array_get_idx(in_list, i), json_object_array_get_idx(out_list, i))) {
-				violation("hooks.createRuntime[%zu]: the input's hook changed", i);
+				fuzz_violation("hooks.createRuntime[%zu]: the input's hook changed", i);
 				return;
 			}
 		check_hook(json_object_array_get_idx(out_list, n_in), hook);
@@ -605,20 +541,20 @@ static int seccomp_data(json_object *in, const struct reply *rp, char **ret)
 	if (r < 0) {
 		n_refused++;
 		if (r != -EINVAL && r != -ENOMEM)
-			violation("runc_seccomp_data: error %d, not -EINVAL or -ENOMEM", r);
+			fuzz_violation("runc_seccomp_data: error %d, not -EINVAL or -ENOMEM", r);
 		else if (r == -EINVAL && (!msg || !msg[0]))
-			violation("runc_seccomp_data: -EINVAL without a message");
+			fuzz_violation("runc_seccomp_data: -EINVAL without a message");
 		return r;
 	}
 	n_seccomp++;
 	if (bad)
-		violation("runc_seccomp_data: took a linux.seccomp or " ANNOTATION_CRUN_SECCOMP " of the wrong type");
+		fuzz_violation("runc_seccomp_data: took a linux.seccomp or " ANNOTATION_CRUN_SECCOMP " of the wrong type");
 	/* The program crun installs: valid base64 of a program that ends in the policy's last. */
 	if (oci_seccomp_from_base64(*ret, &prog, &reason) < 0)
-		violation("runc_seccomp_data: the program does not decode: %s", reason ?: "");
+		fuzz_violation("runc_seccomp_data: the program does not decode: %s", reason ?: "");
 	else if (prog.len < rp->last.len ||
 		 memcmp(prog.filter + prog.len - rp->last.len, rp->last.filter, rp->last.len * sizeof(*prog.filter)) != 0)
-		violation("runc_seccomp_data: the program does not end in the policy's last program");
+		fuzz_violation("runc_seccomp_data: the program does not end in the policy's last program");
 	return 0;
 }
 
@@ -636,21 +572,21 @@ static void check_process_info(json_object *in)
 	r = runc_config_process_info(in, &args, &host, &domain);
 	if (r < 0) {
 		if (r != -ENOMEM && (r != -EINVAL || !bad))
-			violation("runc_config_process_info: error %d for a config it should take", r);
+			fuzz_violation("runc_config_process_info: error %d for a config it should take", r);
 		return;
 	}
 	if (bad)
-		violation("runc_config_process_info: took a process, args, hostname or domainname of the wrong type");
+		fuzz_violation("runc_config_process_info: took a process, args, hostname or domainname of the wrong type");
 	else if (!json_object_is_type(args, json_type_array) || json_object_array_length(args) != n)
-		violation("runc_config_process_info: not the %zu arguments of process.args", n);
+		fuzz_violation("runc_config_process_info: not the %zu arguments of process.args", n);
 	else {
 		for (size_t i = 0; i < n; i++)
 			if (!json_object_equal(json_object_array_get_idx(args, i), json_object_array_get_idx(in_args, i)))
-				violation("runc_config_process_info: argument %zu differs", i);
+				fuzz_violation("runc_config_process_info: argument %zu differs", i);
 		if ((host || member(in, "hostname")) && !is_string(member(in, "hostname"), host ?: ""))
-			violation("runc_config_process_info: not the hostname");
+			fuzz_violation("runc_config_process_info: not the hostname");
 		if ((domain || member(in, "domainname")) && !is_string(member(in, "domainname"), domain ?: ""))
-			violation("runc_config_process_info: not the domainname");
+			fuzz_violation("runc_config_process_info: not the domainname");
 	}
 	json_object_put(args);
 }
@@ -678,15 +614,15 @@ static void rewrite(json_object *in, const struct runc_prepared *p, const char *
 		if (r == -ENOMEM)
 			;
 		else if (r != -EINVAL)
-			violation("runc_config_rewrite: error %d, not -EINVAL or -ENOMEM", r);
+			fuzz_violation("runc_config_rewrite: error %d, not -EINVAL or -ENOMEM", r);
 		else if (!msg || !msg[0])
-			violation("runc_config_rewrite: -EINVAL without a message");
+			fuzz_violation("runc_config_rewrite: -EINVAL without a message");
 		else if (!refuses && !(!seccomp_data && (p->layers & RUNC_LAYER_SECCOMP)))
-			violation("runc_config_rewrite: refused a config it should take: %s", msg);
+			fuzz_violation("runc_config_rewrite: refused a config it should take: %s", msg);
 	} else if (refuses)
-		violation("runc_config_rewrite: took a config with a member of the wrong type");
+		fuzz_violation("runc_config_rewrite: took a config with a member of the wrong type");
 	else if (!seccomp_data && (p->layers & RUNC_LAYER_SECCOMP))
-		violation("runc_config_rewrite: the seccomp layer without a program");
+		fuzz_violation("runc_config_rewrite: the seccomp layer without a program");
 	else {
 		n_rewritten++;
 		check_rewritten(in, out, p, seccomp_data, &hook);
@@ -703,20 +639,20 @@ static void fuzz_reply(json_object *o, uint64_t x)
 
 	if (r < 0) {
 		if (r != -EBADMSG && r != -ENOMEM)
-			violation("runc_prepared_from_json: error %d, not -EBADMSG", r);
+			fuzz_violation("runc_prepared_from_json: error %d, not -EBADMSG", r);
 		return;
 	}
 	n_replies++;
 	if (!p.policy || !p.policy[0] || !is_string(member(o, "policy"), p.policy))
-		violation("runc_prepared_from_json: not the reply's policy");
+		fuzz_violation("runc_prepared_from_json: not the reply's policy");
 	if (p.layers == 0 || (p.layers & ~(unsigned)(RUNC_LAYER_KERNEL | RUNC_LAYER_SECCOMP)) ||
 	    !json_object_is_type(layers, json_type_array) || json_object_array_length(layers) == 0)
-		violation("runc_prepared_from_json: took layers it cannot apply");
+		fuzz_violation("runc_prepared_from_json: took layers it cannot apply");
 	if ((p.layers & RUNC_LAYER_SECCOMP) &&
 	    (!p.seccomp_bpf || !json_object_equal(p.seccomp_bpf, bpf) || json_object_array_length(bpf) == 0))
-		violation("runc_prepared_from_json: the seccomp layer without the reply's programs");
+		fuzz_violation("runc_prepared_from_json: the seccomp layer without the reply's programs");
 	if ((p.has_memory_max && p.memory_max < 0) || (p.has_pids_max && p.pids_max < 0))
-		violation("runc_prepared_from_json: a negative limit");
+		fuzz_violation("runc_prepared_from_json: a negative limit");
 	config = json_tokener_parse("{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"]},\"linux\":{}}");
 	rewrite(config, &p, "IAAAAAAAAAAGAAAAAAD/fw==", false, x);
 	json_object_put(config);
@@ -734,16 +670,16 @@ static void fuzz_config(const char *text, size_t size, uint64_t *rng)
 	r = runc_config_parse(text, size, &config, &msg);
 	if (r < 0) {
 		if (r != -EBADMSG && r != -ENOMEM)
-			violation("runc_config_parse: error %d, not -EBADMSG or -ENOMEM", r);
+			fuzz_violation("runc_config_parse: error %d, not -EBADMSG or -ENOMEM", r);
 		else if (r == -EBADMSG && (!msg || !msg[0]))
-			violation("runc_config_parse: -EBADMSG without a message");
+			fuzz_violation("runc_config_parse: -EBADMSG without a message");
 		return;
 	}
 	n_parsed++;
 	if (!json_object_is_type(config, json_type_object))
-		violation("runc_config_parse: not an object");
+		fuzz_violation("runc_config_parse: not an object");
 	if (memchr(text, '\0', size))
-		violation("runc_config_parse: took a NUL byte");
+		fuzz_violation("runc_config_parse: took a NUL byte");
 
 	{
 		json_object *ann = member(config, "annotations");
@@ -753,23 +689,23 @@ static void fuzz_config(const char *text, size_t size, uint64_t *rng)
 
 		r = runc_config_policy(config, &policy);
 		if (r < 0 ? r != -EINVAL || !bad : bad)
-			violation("runc_config_policy: %d for %s annotation", r, bad ? "a wrong" : "a fine");
+			fuzz_violation("runc_config_policy: %d for %s annotation", r, bad ? "a wrong" : "a fine");
 		else if (r >= 0 && (policy ? !is_string(member(ann, ANNOTATION_POLICY), policy) : member(ann, ANNOTATION_POLICY) != NULL))
-			violation("runc_config_policy: not the annotation's policy");
+			fuzz_violation("runc_config_policy: not the annotation's policy");
 	}
 	/* A profile: linux.seccomp as an object (anything else is refused later), or the raw
 	 * program's annotation, whatever it holds. */
 	engine = runc_config_engine_seccomp(config);
 	if (engine != (json_object_is_type(member(member(config, "linux"), "seccomp"), json_type_object) ||
 		       json_object_object_get_ex(member(config, "annotations"), ANNOTATION_CRUN_SECCOMP, NULL)))
-		violation("runc_config_engine_seccomp: %s where the config has %s", engine ? "true" : "false",
+		fuzz_violation("runc_config_engine_seccomp: %s where the config has %s", engine ? "true" : "false",
 			  engine ? "no profile" : "one");
 	check_process_info(config);
 
 	for (size_t i = 0; i < ARRAY_SIZE(replies); i++) {
 		const struct reply *rp = &replies[i];
 		_cleanup_free_ char *data = NULL;
-		uint64_t x = rng_next(rng);
+		uint64_t x = fuzz_rng_next(rng);
 
 		if (!rp->loaded)
 			continue;
@@ -780,73 +716,25 @@ static void fuzz_config(const char *text, size_t size, uint64_t *rng)
 		}
 		rewrite(config, &rp->p, data, engine, x >> 2);
 	}
-	fuzz_reply(config, rng_next(rng));
+	fuzz_reply(config, fuzz_rng_next(rng));
 	json_object_put(config);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	uint64_t rng = fuzz_hash(data, size);
 	_cleanup_free_ char *text = NULL;
-	uint64_t rng = hash(data, size);
 
-	if (!replies_loaded) {
-		const char *why = replies_load();
-
-		if (why)
-			fprintf(stderr, "fuzz-oci-config: without the seccomp replies: %s\n", why);
-	}
-	if (size > INPUT_MAX)
-		size = INPUT_MAX;
+	fuzz_setup_once(replies_loaded, replies_load, "fuzz-oci-config: without the seccomp replies");
 	/* NUL-terminated as create.c reads it (cli_read_text()). */
-	text = malloc(size + 1);
+	text = fuzz_text(data, &size, INPUT_MAX);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	fuzz_config(text, size, &rng);
 	return 0;
 }
 
 #ifndef RVISOR_LIBFUZZER
-struct input {
-	char *name;
-	uint8_t *data;
-	size_t size;
-};
-
-static int read_file(const char *path, uint8_t **ret, size_t *ret_size)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	uint8_t *buf;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024)
-		return -EINVAL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (size_t got = 0; got < (size_t)st.st_size;) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n <= 0) {
-			free(buf);
-			return n < 0 ? -errno : -EIO;
-		}
-		got += (size_t)n;
-	}
-	*ret = buf;
-	*ret_size = (size_t)st.st_size;
-	return 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(((const struct input *)a)->name, ((const struct input *)b)->name);
-}
-
 /* Bits of config.json that random bytes rarely hit. */
 static const char *const tokens[] = {
 	"\0", "{", "}", "[", "]", "\"", ":", ",", "null", "true", "-1", "0", "1e999", "\\u0000", "\\ud800",
@@ -857,72 +745,16 @@ static const char *const tokens[] = {
 
 /* Byte mutations of in (or a splice with other) into a new buffer: mostly one, at times up
  * to four. */
-static uint8_t *mutate_bytes(const struct input *in, const struct input *other, uint64_t *rng, size_t *ret_size)
+static uint8_t *mutate_bytes(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng,
+			     size_t *ret_size)
 {
-	size_t size = in->size, alloc = in->size + 4096;
-	uint8_t *d = malloc(alloc);
-	uint64_t y = rng_next(rng);
-	unsigned ops = 1 + (y % 4 == 0 ? (unsigned)(y >> 8) % 4 : 0);
+	static const struct fuzz_byte_ops ops = {
+		.kinds = FUZZ_BYTE_OPS,
+		.tokens = tokens,
+		.n_tokens = ARRAY_SIZE(tokens),
+	};
 
-	if (!d)
-		return NULL;
-	memcpy(d, in->data, in->size);
-	for (unsigned k = 0; k < ops; k++) {
-		uint64_t x = rng_next(rng);
-		size_t pos = size ? (size_t)(x >> 16) % (size + 1) : 0, n;
-
-		switch (x % 7) {
-		case 0: /* flip a bit */
-			if (size)
-				d[pos % size] ^= (uint8_t)(1U << ((x >> 8) % 8));
-			break;
-		case 1: /* a random byte */
-			if (size)
-				d[pos % size] = (uint8_t)(x >> 40);
-			break;
-		case 2: /* insert a token */ {
-			const char *t = tokens[(x >> 8) % ARRAY_SIZE(tokens)];
-
-			n = t[0] ? strlen(t) : 1;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos, t, n);
-			size += n;
-			break;
-		}
-		case 3: /* delete a range */
-			n = (size_t)(x >> 40) % 64;
-			if (pos + n > size)
-				n = size - pos;
-			memmove(d + pos, d + pos + n, size - pos - n);
-			size -= n;
-			break;
-		case 4: /* duplicate a range */
-			n = (size_t)(x >> 40) % 128;
-			if (pos + n > size)
-				n = size - pos;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos + n, d + pos, n);
-			size += n;
-			break;
-		case 5: /* truncate */
-			size = pos;
-			break;
-		default: /* splice in the other input's head */
-			n = other->size < 512 ? other->size : 512;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos, other->data, n);
-			size += n;
-			break;
-		}
-	}
-	*ret_size = size;
-	return d;
+	return fuzz_mutate_bytes(in, other, fuzz_ops_mostly_one(rng), rng, &ops, ret_size);
 }
 
 /* Values and keys of config.json's members, for mutations that keep it JSON. */
@@ -946,261 +778,65 @@ static const char *const json_keys[] = {
 	"policy", "layers", "memory_max", "pids_max", "seccomp_bpf",
 };
 
-struct json_slot {
-	json_object *parent; /* an object or an array */
-	const char *key;     /* in an object */
-	size_t index;        /* in an array */
+static const struct fuzz_json_words words = {
+	json_keys, ARRAY_SIZE(json_keys), json_values, ARRAY_SIZE(json_values),
 };
-
-static void json_slots(json_object *o, struct json_slot *slots, size_t *n, size_t max, unsigned depth)
-{
-	if (depth > 32)
-		return;
-	if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, key, v) {
-			if (*n >= max)
-				return;
-			slots[(*n)++] = (struct json_slot){ o, key, 0 };
-			json_slots(v, slots, n, max, depth + 1);
-		}
-	} else if (json_object_is_type(o, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(o) && *n < max; i++) {
-			slots[(*n)++] = (struct json_slot){ o, NULL, i };
-			json_slots(json_object_array_get_idx(o, i), slots, n, max, depth + 1);
-		}
-}
-
-static json_object *slot_get(const struct json_slot *s)
-{
-	return s->key ? json_object_object_get(s->parent, s->key) : json_object_array_get_idx(s->parent, s->index);
-}
-
-static void slot_set(const struct json_slot *s, json_object *v)
-{
-	if (s->key)
-		json_object_object_add(s->parent, s->key, v);
-	else
-		json_object_array_put_idx(s->parent, s->index, v);
-}
-
-/* A value near v: a number changed a little, a string cut, a copy of another member, else
- * one from the list. */
-static json_object *json_value_near(json_object *v, const struct json_slot *slots, size_t n, uint64_t x)
-{
-	switch (x % 4) {
-	case 0:
-		if (json_object_is_type(v, json_type_int)) {
-			uint64_t i = (uint64_t)json_object_get_int64(v);
-
-			switch ((x >> 4) % 4) {
-			case 0: return json_object_new_int64((int64_t)(i + 1));
-			case 1: return json_object_new_int64((int64_t)(i - 1));
-			case 2: return json_object_new_int64((int64_t)-i);
-			default: return json_object_new_int64((int64_t)(i ^ (1ULL << ((x >> 8) % 64))));
-			}
-		}
-		if (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0)
-			return json_object_new_string_len(json_object_get_string(v),
-							  (int)((x >> 8) % (uint64_t)json_object_get_string_len(v)));
-		break;
-	case 1:
-		if (n > 0) {
-			json_object *c = NULL;
-
-			if (json_object_deep_copy(slot_get(&slots[(x >> 8) % n]), &c, NULL) == 0)
-				return c;
-		}
-		break;
-	default:
-		break;
-	}
-	return json_tokener_parse(json_values[(x >> 8) % ARRAY_SIZE(json_values)]);
-}
 
 /* Mutations that keep in JSON: members replaced, deleted, added or repeated. NULL when in is
  * not a JSON object. */
-static uint8_t *mutate_json(const struct input *in, uint64_t *rng, size_t *ret_size)
+static uint8_t *mutate_json(const struct fuzz_input *in, uint64_t *rng, size_t *ret_size)
 {
-	_cleanup_free_ char *text = strndup((const char *)in->data, in->size);
-	struct json_slot slots[1024];
-	json_object *root;
-	const char *out;
-	uint8_t *d;
-	unsigned ops = 1 + (unsigned)(rng_next(rng) % 3);
+	unsigned ops = 1 + (unsigned)(fuzz_rng_next(rng) % 3);
+	json_object *root = fuzz_json_parse(in);
+	struct fuzz_json_slot slots[1024];
 
-	root = text ? json_tokener_parse(text) : NULL;
 	if (!json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
 		return NULL;
 	}
 	for (unsigned k = 0; k < ops; k++) {
-		uint64_t x = rng_next(rng);
+		uint64_t x = fuzz_rng_next(rng);
 		size_t n = 0;
-		const struct json_slot *s;
-		json_object *v;
 
-		json_slots(root, slots, &n, ARRAY_SIZE(slots), 0);
-		if (n == 0 || x % 8 == 0) {
+		fuzz_json_slots(root, slots, &n, ARRAY_SIZE(slots), 0);
+		if (n == 0 || x % 8 == 0)
 			json_object_object_add(root, json_keys[(x >> 8) % ARRAY_SIZE(json_keys)],
-					       json_value_near(NULL, slots, n, x >> 16));
-			continue;
-		}
-		s = &slots[(x >> 8) % n];
-		v = slot_get(s);
-		switch (x % 5) {
-		case 0: /* deleted */
-			if (s->key)
-				json_object_object_del(s->parent, s->key);
-			else
-				json_object_array_del_idx(s->parent, s->index, 1);
-			break;
-		case 1: /* a key added next to it, or the element repeated */
-			if (s->key)
-				json_object_object_add(s->parent, json_keys[(x >> 20) % ARRAY_SIZE(json_keys)],
-						       json_value_near(v, slots, n, x >> 24));
-			else
-				json_object_array_add(s->parent, json_object_get(v));
-			break;
-		default: /* replaced */
-			slot_set(s, json_value_near(v, slots, n, x >> 20));
-			break;
-		}
+					       fuzz_json_value_near(NULL, slots, n, x >> 16, &words));
+		else
+			fuzz_json_mutate_slot(slots, n, x, &words);
 	}
-	out = json_object_to_json_string_ext(root, (rng_next(rng) % 2 ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN));
-	*ret_size = strlen(out);
-	d = malloc(*ret_size + 1);
-	if (d)
-		memcpy(d, out, *ret_size + 1);
-	json_object_put(root);
-	return d;
+	return fuzz_json_print(root, fuzz_rng_next(rng) % 2 ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN,
+			       ret_size);
 }
 
 /* One deterministic mutation of in (or a splice with other): kept JSON most of the time. */
-static uint8_t *mutate(const struct input *in, const struct input *other, uint64_t *rng, size_t *ret_size)
+static uint8_t *mutate(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng, size_t *ret_size)
 {
 	uint8_t *d = NULL;
 
-	if (rng_next(rng) % 4 != 0)
+	if (fuzz_rng_next(rng) % 4 != 0)
 		d = mutate_json(in, rng, ret_size);
 	return d ?: mutate_bytes(in, other, rng, ret_size);
 }
 
-static void print_input(const uint8_t *data, size_t size)
+static void finish(void)
 {
-	printf("# input (%zu bytes): ", size);
-	for (size_t k = 0; k < size && k < 512; k++)
-		printf("%02x", data[k]);
-	printf("%s\n", size > 512 ? "..." : "");
-}
-
-static bool leaks_found(void)
-{
-	return __lsan_do_recoverable_leak_check && __lsan_do_recoverable_leak_check() != 0;
+	replies_free();
+	printf("# %lu configs parsed, %lu rewritten, %lu seccomp programs made, %lu refusals, %lu replies read\n",
+	       n_parsed, n_rewritten, n_seccomp, n_refused, n_replies);
 }
 
 int main(int argc, char *argv[])
 {
-	const char *dir = argc > 1 ? argv[1] : "tests/fuzz/corpus/oci-config";
-	unsigned long mutations = argc > 2 ? strtoul(argv[2], NULL, 10) : 6000;
-	struct input *inputs = NULL;
-	size_t n_inputs = 0;
-	int test = 0, failed = 0;
-	struct dirent *de;
-	uint64_t rng = 0x5eed;
-	const char *why;
-	DIR *d;
+	static const struct fuzz_replay replay = {
+		.corpus = "tests/fuzz/corpus/oci-config",
+		.mutations = 6000,
+		.mutate = mutate,
+		.setup = replies_load,
+		.check_leaks = true,
+		.finish = finish,
+	};
 
-	why = replies_load();
-	if (why) {
-		printf("Bail out! %s\n", why);
-		return 1;
-	}
-	d = opendir(dir);
-	if (!d) {
-		printf("Bail out! Cannot open corpus %s: %s\n", dir, strerror(errno));
-		return 1;
-	}
-	while ((de = readdir(d))) {
-		char path[4096];
-		struct input *in;
-
-		if (de->d_name[0] == '.')
-			continue;
-		in = reallocarray(inputs, n_inputs + 1, sizeof(*inputs));
-		if (!in)
-			return 1;
-		inputs = in;
-		in = &inputs[n_inputs];
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (read_file(path, &in->data, &in->size) < 0)
-			continue;
-		in->name = strdup(de->d_name);
-		n_inputs++;
-	}
-	closedir(d);
-	if (n_inputs == 0) {
-		printf("Bail out! Corpus %s is empty\n", dir);
-		return 1;
-	}
-	qsort(inputs, n_inputs, sizeof(*inputs), cmp_names);
-
-	for (size_t i = 0; i < n_inputs; i++) {
-		unsigned long before = n_violations;
-
-		LLVMFuzzerTestOneInput(inputs[i].data, inputs[i].size);
-		if (n_violations != before) {
-			printf("not ok %d - corpus %s\n", ++test, inputs[i].name);
-			failed++;
-		} else
-			printf("ok %d - corpus %s\n", ++test, inputs[i].name);
-	}
-	if (leaks_found()) {
-		printf("not ok %d - the corpus leaks nothing\n", ++test);
-		failed++;
-	} else
-		printf("ok %d - the corpus leaks nothing\n", ++test);
-	fflush(stdout);
-
-	{
-		unsigned long bad = 0;
-
-		for (unsigned long m = 0; m < mutations; m++) {
-			const struct input *in = &inputs[rng_next(&rng) % n_inputs];
-			const struct input *other = &inputs[rng_next(&rng) % n_inputs];
-			unsigned long before = n_violations;
-			size_t size;
-			uint8_t *data = mutate(in, other, &rng, &size);
-
-			if (!data)
-				return 1;
-			LLVMFuzzerTestOneInput(data, size);
-			if (n_violations != before && bad++ < 5) {
-				printf("# mutation %lu of %s\n", m, in->name);
-				print_input(data, size);
-			}
-			free(data);
-		}
-		if (bad == 0)
-			printf("ok %d - %lu mutations of the corpus\n", ++test, mutations);
-		else {
-			printf("not ok %d - %lu mutations of the corpus (%lu broke an invariant)\n", ++test, mutations, bad);
-			failed++;
-		}
-	}
-	if (leaks_found()) {
-		printf("not ok %d - the mutations leak nothing\n", ++test);
-		failed++;
-	} else
-		printf("ok %d - the mutations leak nothing\n", ++test);
-	for (size_t i = 0; i < n_inputs; i++) {
-		free(inputs[i].name);
-		free(inputs[i].data);
-	}
-	free(inputs);
-	replies_free();
-	printf("# %lu configs parsed, %lu rewritten, %lu seccomp programs made, %lu refusals, %lu replies read\n",
-	       n_parsed, n_rewritten, n_seccomp, n_refused, n_replies);
-	printf("1..%d\n", test);
-	return failed ? 1 : 0;
+	return fuzz_replay_main(argc, argv, &replay);
 }
 #endif

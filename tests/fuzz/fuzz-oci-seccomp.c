@@ -7,69 +7,44 @@
  * oci_seccomp_chain(), alone, before and after the policy's programs and twice over.
  * Checked beyond "no crash": a compiled profile is 1..BPF_MAXINSNS instructions of libseccomp's
  * shape; a chain is as long as its parts plus the documented "A = 0"/"X = 0" prologues, passes
- * the library's own check again, and (run by a small classic BPF interpreter on probes built
- * from the programs' constants) answers what its programs answer run one after the other; a
- * program valid alone is refused in a chain only for the documented reasons; the annotation
- * is exactly the chain of its parts; a refusal is -EINVAL with a reason, or -ENOMEM. Leaks
- * fail ASan's leak check. With -DRVISOR_LIBFUZZER (and -fsanitize=fuzzer) this is a libFuzzer
- * target (a broken invariant aborts); without, main() replays a corpus directory and
- * deterministic mutations of it under ASan/UBSan and prints TAP:
+ * the library's own check again, and (run by tests/unit/bpf-run.h's interpreter on probes
+ * built from the programs' constants) answers what its programs answer run one after the
+ * other; a program valid alone is refused in a chain only for the documented reasons; the
+ * annotation is exactly the chain of its parts; a refusal is -EINVAL with a reason, or
+ * -ENOMEM. Leaks fail ASan's leak check. With -DRVISOR_LIBFUZZER (and -fsanitize=fuzzer) this
+ * is a libFuzzer target (a broken invariant aborts); without, main() replays a corpus
+ * directory and deterministic mutations of it under ASan/UBSan (tests/fuzz/replay.h) and
+ * prints TAP:
  *   fuzz-oci-seccomp [CORPUS_DIR (tests/fuzz/corpus/oci-seccomp)] [MUTATIONS (8000)]
  * The policy is found through $RVISOR_SOURCE_DIR, this file's path or the working directory.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "base64.h"
+#include "bpf-run.h"
 #include "macro.h"
 #include "oci-seccomp.h"
 #include "policy.h"
+#include "replay.h"
 
 /* Probes run through each chain that compiles. */
 #define PROBES 24
 /* Inputs larger than this are cut: nothing in the library grows with them but json-c. */
 #define INPUT_MAX (1024 * 1024)
 
-/* LeakSanitizer's check between inputs, where the sanitizer is linked in. */
-int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
-
-static unsigned long n_violations;
 /* How deep the inputs got, printed by the replay: profiles compiled, programs decoded from
  * base64, chains built and probed, refusals checked. */
 static unsigned long n_compiled, n_decoded, n_chained, n_refused;
-
-static void violation(const char *fmt, ...) _printf_(1, 2);
-static void violation(const char *fmt, ...)
-{
-	va_list ap;
-
-	/* The first ones say enough; the TAP lines count them all. */
-	if (n_violations++ < 20) {
-		printf("# violation: ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		fflush(stdout);
-	}
-#ifdef RVISOR_LIBFUZZER
-	abort(); /* libFuzzer keeps the input */
-#endif
-}
 
 /* A refusal must be -EINVAL with a reason; -ENOMEM is the one other error allowed. */
 static void check_refusal(int r, const char *reason, const char *what)
@@ -78,27 +53,9 @@ static void check_refusal(int r, const char *reason, const char *what)
 	if (r == -ENOMEM)
 		return;
 	if (r != -EINVAL)
-		violation("%s: error %d (%s), not -EINVAL or -ENOMEM", what, r, strerror(r < 0 ? -r : r));
+		fuzz_violation("%s: error %d (%s), not -EINVAL or -ENOMEM", what, r, strerror(r < 0 ? -r : r));
 	else if (!reason || !reason[0])
-		violation("%s: -EINVAL without a reason", what);
-}
-
-static uint64_t rng_next(uint64_t *x)
-{
-	/* xorshift64*: deterministic, so every failure replays. */
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 2685821657736338717ULL;
-}
-
-static uint64_t hash(const uint8_t *data, size_t size)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 1099511628211ULL;
-	return h ?: 1;
+		fuzz_violation("%s: -EINVAL without a reason", what);
 }
 
 /* ---- The policy's programs, as rvisord's PrepareContainer hands them over -------------- */
@@ -113,25 +70,6 @@ struct policy_set {
 static struct policy_set policies[2];
 static bool policies_loaded;
 
-static bool policy_path(char *buf, size_t size)
-{
-	const char *env = getenv("RVISOR_SOURCE_DIR");
-	const char *file = __FILE__, *slash = strrchr(file, '/');
-
-	if (env && *env) {
-		snprintf(buf, size, "%s/tests/unit/policies/seccomp.conf", env);
-		if (access(buf, R_OK) == 0)
-			return true;
-	}
-	if (slash) {
-		snprintf(buf, size, "%.*s/../unit/policies/seccomp.conf", (int)(slash - file), file);
-		if (access(buf, R_OK) == 0)
-			return true;
-	}
-	snprintf(buf, size, "tests/unit/policies/seccomp.conf");
-	return access(buf, R_OK) == 0;
-}
-
 /* 0, or what failed: the fuzzing then goes on without the policy's programs. */
 static const char *policies_load(void)
 {
@@ -139,7 +77,7 @@ static const char *policies_load(void)
 	char path[4096];
 
 	policies_loaded = true;
-	if (!policy_path(path, sizeof(path)))
+	if (!fuzz_policy_path(path, sizeof(path)))
 		return "tests/unit/policies/seccomp.conf not found (set RVISOR_SOURCE_DIR)";
 	if (policy_load_file(path, &pol, NULL) < 0)
 		return "tests/unit/policies/seccomp.conf does not load";
@@ -171,128 +109,6 @@ static void policies_free(void)
 			oci_seccomp_prog_clear(&policies[s].progs[i]);
 			policies[s].text[i] = mfree(policies[s].text[i]);
 		}
-}
-
-/* ---- A classic BPF interpreter for what seccomp runs ------------------------------------ */
-
-/* p on d as the kernel runs it: A, X and the scratch words zero at the start (the library
- * refuses programs that read scratch words before storing them, so their start does not
- * matter), a division by X = 0 ends the program with 0. *bad: an instruction it cannot run,
- * a jump out of the program or running off its end. */
-static uint32_t bpf_run(const struct sock_fprog *p, const struct seccomp_data *d, bool *bad)
-{
-	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
-
-	for (unsigned int pc = 0; pc < p->len; pc++) {
-		const struct sock_filter *f = &p->filter[pc];
-		uint32_t src = BPF_SRC(f->code) == BPF_X ? x : f->k;
-		bool t;
-
-		switch (BPF_CLASS(f->code)) {
-		case BPF_LD:
-		case BPF_LDX: {
-			uint32_t v;
-
-			if (f->code == (BPF_LD | BPF_W | BPF_ABS)) {
-				if (f->k > sizeof(*d) - 4 || f->k % 4) {
-					*bad = true;
-					return 0;
-				}
-				memcpy(&v, (const char *)d + f->k, sizeof(v));
-			} else if (BPF_MODE(f->code) == BPF_LEN && BPF_SIZE(f->code) == BPF_W)
-				v = sizeof(*d);
-			else if (BPF_MODE(f->code) == BPF_IMM)
-				v = f->k;
-			else if (BPF_MODE(f->code) == BPF_MEM && f->k < BPF_MEMWORDS)
-				v = mem[f->k];
-			else {
-				*bad = true;
-				return 0;
-			}
-			if (BPF_CLASS(f->code) == BPF_LD)
-				a = v;
-			else
-				x = v;
-			break;
-		}
-		case BPF_ST:
-		case BPF_STX:
-			if (f->k >= BPF_MEMWORDS) {
-				*bad = true;
-				return 0;
-			}
-			mem[f->k] = BPF_CLASS(f->code) == BPF_ST ? a : x;
-			break;
-		case BPF_ALU:
-			switch (BPF_OP(f->code)) {
-			case BPF_ADD: a += src; break;
-			case BPF_SUB: a -= src; break;
-			case BPF_MUL: a *= src; break;
-			case BPF_DIV:
-				if (src == 0)
-					return 0;
-				a /= src;
-				break;
-			case BPF_AND: a &= src; break;
-			case BPF_OR: a |= src; break;
-			case BPF_XOR: a ^= src; break;
-			case BPF_LSH: a = src < 32 ? a << src : 0; break;
-			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
-			case BPF_NEG: a = -a; break;
-			default:
-				*bad = true;
-				return 0;
-			}
-			break;
-		case BPF_JMP:
-			if (BPF_OP(f->code) == BPF_JA) {
-				if (f->k >= p->len - pc - 1) {
-					*bad = true;
-					return 0;
-				}
-				pc += f->k;
-				break;
-			}
-			switch (BPF_OP(f->code)) {
-			case BPF_JEQ: t = a == src; break;
-			case BPF_JGT: t = a > src; break;
-			case BPF_JGE: t = a >= src; break;
-			case BPF_JSET: t = (a & src) != 0; break;
-			default:
-				*bad = true;
-				return 0;
-			}
-			pc += t ? f->jt : f->jf;
-			break;
-		case BPF_RET:
-			return BPF_RVAL(f->code) == BPF_K ? f->k : BPF_RVAL(f->code) == BPF_X ? x : a;
-		case BPF_MISC:
-			if (BPF_MISCOP(f->code) == BPF_TAX)
-				x = a;
-			else
-				a = x;
-			break;
-		default:
-			*bad = true;
-			return 0;
-		}
-	}
-	*bad = true;
-	return 0;
-}
-
-/* The chain's contract (oci-seccomp.h): the programs run one after the other; ALLOW and LOG
- * of one that is not the last go on to the next, any other answer is the chain's. */
-static uint32_t sequence_run(const struct sock_fprog *progs, size_t n, const struct seccomp_data *d, bool *bad)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint32_t r = bpf_run(&progs[i], d, bad), action = r & SECCOMP_RET_ACTION_FULL;
-
-		if (i + 1 < n && (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG))
-			continue;
-		return r;
-	}
-	return 0;
 }
 
 /* ---- Invariants ----------------------------------------------------------------------------- */
@@ -331,7 +147,7 @@ static bool prog_equal(const struct sock_fprog *a, const struct sock_fprog *b)
 static bool prog_sane(const struct sock_fprog *p, const char *what)
 {
 	if (!p->filter || p->len < 1 || p->len > BPF_MAXINSNS) {
-		violation("%s: succeeded with %u instructions (filter %s)", what, p->len, p->filter ? "set" : "NULL");
+		fuzz_violation("%s: succeeded with %u instructions (filter %s)", what, p->len, p->filter ? "set" : "NULL");
 		return false;
 	}
 	return true;
@@ -395,24 +211,24 @@ static void check_chain(const struct sock_fprog *out, const struct sock_fprog *p
 	n_chained++;
 	sum = chain_bounds(progs, n, &max, &exact);
 	if (out->len < sum || out->len > max || (exact && out->len != sum)) {
-		violation("%s: %u instructions from parts of %zu (at most %zu%s)", what, out->len, sum, max,
+		fuzz_violation("%s: %u instructions from parts of %zu (at most %zu%s)", what, out->len, sum, max,
 			  exact ? ", exactly their sum documented" : "");
 		return;
 	}
 	r = oci_seccomp_chain(out, 1, &again, &reason);
 	if (r < 0) {
-		violation("%s: the library refuses its own chain: %s", what, reason ?: "no reason");
+		fuzz_violation("%s: the library refuses its own chain: %s", what, reason ?: "no reason");
 		return;
 	}
 	if (!prog_equal(&again, out)) {
-		violation("%s: one program chained alone is not itself", what);
+		fuzz_violation("%s: one program chained alone is not itself", what);
 		return;
 	}
 
 	n_consts = collect_constants(progs, n, consts, ARRAY_SIZE(consts));
 	for (unsigned int t = 0; t < PROBES; t++) {
 		static const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64 };
-		uint64_t x = rng_next(rng);
+		uint64_t x = fuzz_rng_next(rng);
 		struct seccomp_data d = {};
 		uint32_t got, want;
 		bool bad = false;
@@ -420,27 +236,27 @@ static void check_chain(const struct sock_fprog *out, const struct sock_fprog *p
 #define PICK(y) (n_consts > 0 && (y) % 4 != 0 ? consts[((y) >> 8) % n_consts] : (uint32_t)((y) >> 16))
 		d.nr = (int)(x % 3 == 0 ? (uint32_t)(x >> 8) % 512 : PICK(x >> 2));
 		d.arch = (x >> 40) % 4 == 3 ? PICK(x >> 20) : arches[(x >> 40) % 4 % 3];
-		d.instruction_pointer = rng_next(rng);
+		d.instruction_pointer = fuzz_rng_next(rng);
 		for (unsigned int i = 0; i < 6; i++) {
-			uint64_t y = rng_next(rng);
+			uint64_t y = fuzz_rng_next(rng);
 
 			switch (y % 5) {
 			case 0: d.args[i] = 0; break;
 			case 1: d.args[i] = PICK(y >> 3); break;
 			case 2: d.args[i] = (uint64_t)PICK(y >> 3) << 32 | PICK(y >> 7); break;
 			case 3: d.args[i] = (uint64_t)PICK(y >> 3) << 32; break;
-			default: d.args[i] = rng_next(rng); break;
+			default: d.args[i] = fuzz_rng_next(rng); break;
 			}
 		}
 #undef PICK
 		got = bpf_run(out, &d, &bad);
-		want = sequence_run(progs, n, &d, &bad);
+		want = bpf_run_sequence(progs, n, &d, &bad);
 		if (bad) {
-			violation("%s: the chain or a part runs off its end or holds what seccomp refuses", what);
+			fuzz_violation("%s: the chain or a part runs off its end or holds what seccomp refuses", what);
 			return;
 		}
 		if (got != want) {
-			violation("%s: nr %d arch 0x%x: the chain answers 0x%08x, its %zu programs in turn 0x%08x",
+			fuzz_violation("%s: nr %d arch 0x%x: the chain answers 0x%08x, its %zu programs in turn 0x%08x",
 				  what, d.nr, d.arch, got, n, want);
 			return;
 		}
@@ -459,7 +275,7 @@ static void try_chain(const struct sock_fprog *progs, size_t n, bool valid, uint
 
 	if (r >= 0) {
 		if (!valid)
-			violation("%s: chained a program refused where it is", what);
+			fuzz_violation("%s: chained a program refused where it is", what);
 		else
 			check_chain(&out, progs, n, rng, what);
 		return;
@@ -467,7 +283,7 @@ static void try_chain(const struct sock_fprog *progs, size_t n, bool valid, uint
 	check_refusal(r, reason, what);
 	chain_bounds(progs, n, &max, &exact);
 	if (r == -EINVAL && valid && max <= BPF_MAXINSNS)
-		violation("%s: refuses valid programs within BPF_MAXINSNS: %s", what, reason ?: "");
+		fuzz_violation("%s: refuses valid programs within BPF_MAXINSNS: %s", what, reason ?: "");
 }
 
 /* p (any instructions, any length) alone, before and after the policy's programs and twice. */
@@ -487,9 +303,9 @@ static void fuzz_chains(const struct sock_fprog *p, const struct policy_set *pol
 		if (p->len == 0 || p->len > BPF_MAXINSNS)
 			return; /* nothing else would take it either */
 	} else if (p->len > BPF_MAXINSNS)
-		violation("%s: chained %u instructions alone", what, p->len);
+		fuzz_violation("%s: chained %u instructions alone", what, p->len);
 	else if (!prog_equal(&alone, p))
-		violation("%s: one program chained alone is not itself", what);
+		fuzz_violation("%s: one program chained alone is not itself", what);
 	not_last_ok = ok && !returns_trace_or_notif(p);
 
 	if (pol->n > 0) {
@@ -517,9 +333,9 @@ static void check_base64_is(const char *text, const struct sock_fprog *prog, con
 	const char *reason = NULL;
 
 	if (oci_seccomp_from_base64(text, &p, &reason) < 0)
-		violation("%s: its base64 does not decode: %s", what, reason ?: "");
+		fuzz_violation("%s: its base64 does not decode: %s", what, reason ?: "");
 	else if (!prog_equal(&p, prog))
-		violation("%s: its base64 is not the chain of its parts", what);
+		fuzz_violation("%s: its base64 is not the chain of its parts", what);
 }
 
 /* oci_seccomp_annotation() must be the chain of the parts it was given, or refuse as that
@@ -533,7 +349,7 @@ static void check_annotation(int r, const char *text, const struct sock_fprog *p
 	if (r == -ENOMEM || w == -ENOMEM)
 		return;
 	if ((r >= 0) != (w >= 0))
-		violation("%s: %s, the chain of its parts %s", what, r >= 0 ? "succeeds" : "refused",
+		fuzz_violation("%s: %s, the chain of its parts %s", what, r >= 0 ? "succeeds" : "refused",
 			  w >= 0 ? "succeeds" : "refused");
 	else if (r >= 0)
 		check_base64_is(text, &want, what);
@@ -544,7 +360,7 @@ static void check_annotation(int r, const char *text, const struct sock_fprog *p
 /* As JSON: an OCI linux.seccomp profile (or whatever else JSON it is). */
 static void fuzz_profile(const char *text, size_t size, uint64_t *rng)
 {
-	const struct policy_set *pol = &policies[rng_next(rng) % ARRAY_SIZE(policies)];
+	const struct policy_set *pol = &policies[fuzz_rng_next(rng) % ARRAY_SIZE(policies)];
 	_cleanup_sock_fprog_ struct sock_fprog c = {};
 	_cleanup_free_ char *a0 = NULL, *a1 = NULL, *e0 = NULL, *e1 = NULL;
 	json_tokener *tok = json_tokener_new();
@@ -569,7 +385,7 @@ static void fuzz_profile(const char *text, size_t size, uint64_t *rng)
 		/* oci-seccomp.h counts on it: no prologue for libseccomp's programs */
 		if (prog_sane(&c, "oci_seccomp_compile") &&
 		    (c.filter[0].code != (BPF_LD | BPF_W | BPF_ABS) || uses_x(&c)))
-			violation("oci_seccomp_compile: the program does not start by loading A or reads X");
+			fuzz_violation("oci_seccomp_compile: the program does not start by loading A or reads X");
 	}
 
 	/* The profile alone: the annotation is the compiled program itself. */
@@ -579,10 +395,10 @@ static void fuzz_profile(const char *text, size_t size, uint64_t *rng)
 		check_refusal(r0, reason, "oci_seccomp_annotation (profile alone)");
 	if (r < 0 || !c.filter) {
 		if (r0 >= 0)
-			violation("oci_seccomp_annotation: a profile oci_seccomp_compile refuses makes an annotation");
+			fuzz_violation("oci_seccomp_annotation: a profile oci_seccomp_compile refuses makes an annotation");
 	} else {
 		if (r0 == -EINVAL)
-			violation("oci_seccomp_annotation: refuses a profile that compiles: %s", reason ?: "");
+			fuzz_violation("oci_seccomp_annotation: refuses a profile that compiles: %s", reason ?: "");
 		check_annotation(r0, a0, &c, 1, "oci_seccomp_annotation (profile alone)");
 		fuzz_chains(&c, pol, rng, "the compiled profile");
 	}
@@ -595,7 +411,7 @@ static void fuzz_profile(const char *text, size_t size, uint64_t *rng)
 			check_refusal(r1, reason, "oci_seccomp_annotation (profile and policy)");
 		if (o && (r < 0 || !c.filter)) {
 			if (r1 >= 0)
-				violation("oci_seccomp_annotation: a refused profile chained with the policy");
+				fuzz_violation("oci_seccomp_annotation: a refused profile chained with the policy");
 		} else if (o) {
 			struct sock_fprog progs[3] = { c, pol->progs[0], pol->progs[1] };
 
@@ -608,7 +424,7 @@ static void fuzz_profile(const char *text, size_t size, uint64_t *rng)
 		r0 = oci_seccomp_annotation(o, pol->text[0], NULL, 0, &e0, &reason);
 		r1 = oci_seccomp_annotation(NULL, pol->text[0], NULL, 0, &e1, &reason);
 		if (r0 != r1 || (r0 >= 0 && strcmp(e0, e1) != 0))
-			violation("oci_seccomp_annotation: the engine's program does not win over linux.seccomp");
+			fuzz_violation("oci_seccomp_annotation: the engine's program does not win over linux.seccomp");
 	}
 	json_object_put(o);
 }
@@ -616,7 +432,7 @@ static void fuzz_profile(const char *text, size_t size, uint64_t *rng)
 /* As base64 text of a program. */
 static void fuzz_base64(const char *text, uint64_t *rng)
 {
-	const struct policy_set *pol = &policies[rng_next(rng) % ARRAY_SIZE(policies)];
+	const struct policy_set *pol = &policies[fuzz_rng_next(rng) % ARRAY_SIZE(policies)];
 	_cleanup_sock_fprog_ struct sock_fprog p = {}, back = {};
 	_cleanup_free_ void *raw = NULL;
 	_cleanup_free_ char *again = NULL, *a0 = NULL, *a1 = NULL;
@@ -632,11 +448,11 @@ static void fuzz_base64(const char *text, uint64_t *rng)
 	if (r < 0) {
 		check_refusal(r, reason, "oci_seccomp_from_base64");
 		if (valid && r == -EINVAL)
-			violation("oci_seccomp_from_base64: refuses %zu bytes of valid base64: %s", raw_size, reason ?: "");
+			fuzz_violation("oci_seccomp_from_base64: refuses %zu bytes of valid base64: %s", raw_size, reason ?: "");
 	} else if (!valid)
-		violation("oci_seccomp_from_base64: takes what is not 1..BPF_MAXINSNS whole instructions of base64");
+		fuzz_violation("oci_seccomp_from_base64: takes what is not 1..BPF_MAXINSNS whole instructions of base64");
 	else if (p.len * sizeof(struct sock_filter) != raw_size || memcmp(p.filter, raw, raw_size) != 0)
-		violation("oci_seccomp_from_base64: the program is not the decoded bytes");
+		fuzz_violation("oci_seccomp_from_base64: the program is not the decoded bytes");
 	else
 		n_decoded++;
 
@@ -646,7 +462,7 @@ static void fuzz_base64(const char *text, uint64_t *rng)
 		check_refusal(r0, reason, "oci_seccomp_annotation (engine program)");
 	if (r < 0) {
 		if (r0 >= 0)
-			violation("oci_seccomp_annotation: an engine program from_base64 refuses makes an annotation");
+			fuzz_violation("oci_seccomp_annotation: an engine program from_base64 refuses makes an annotation");
 		return;
 	}
 	check_annotation(r0, a0, &p, 1, "oci_seccomp_annotation (engine program)");
@@ -662,14 +478,14 @@ static void fuzz_base64(const char *text, uint64_t *rng)
 
 	if (oci_seccomp_to_base64(&p, &again) < 0 || oci_seccomp_from_base64(again, &back, &reason) < 0 ||
 	    !prog_equal(&p, &back))
-		violation("oci_seccomp_to_base64: does not give back the program");
+		fuzz_violation("oci_seccomp_to_base64: does not give back the program");
 	fuzz_chains(&p, pol, rng, "the base64 program");
 }
 
 /* As a raw struct sock_filter[] (the bytes cut to whole instructions). */
 static void fuzz_raw(const uint8_t *data, size_t size, uint64_t *rng)
 {
-	const struct policy_set *pol = &policies[rng_next(rng) % ARRAY_SIZE(policies)];
+	const struct policy_set *pol = &policies[fuzz_rng_next(rng) % ARRAY_SIZE(policies)];
 	size_t n = size / sizeof(struct sock_filter);
 	_cleanup_free_ struct sock_filter *insns = NULL;
 	struct sock_fprog p;
@@ -686,25 +502,15 @@ static void fuzz_raw(const uint8_t *data, size_t size, uint64_t *rng)
 	fuzz_chains(&p, pol, rng, "the raw program");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	uint64_t rng = fuzz_hash(data, size);
 	_cleanup_free_ char *text = NULL;
-	uint64_t rng = hash(data, size);
 
-	if (!policies_loaded) {
-		const char *why = policies_load();
-
-		if (why)
-			fprintf(stderr, "fuzz-oci-seccomp: without the policy's programs: %s\n", why);
-	}
-	if (size > INPUT_MAX)
-		size = INPUT_MAX;
-	text = malloc(size + 1);
+	fuzz_setup_once(policies_loaded, policies_load, "fuzz-oci-seccomp: without the policy's programs");
+	text = fuzz_text(data, &size, INPUT_MAX);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	fuzz_profile(text, size, &rng);
 	fuzz_base64(text, &rng);
 	fuzz_raw(data, size, &rng);
@@ -712,44 +518,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef RVISOR_LIBFUZZER
-struct input {
-	char *name;
-	uint8_t *data;
-	size_t size;
-};
-
-static int read_file(const char *path, uint8_t **ret, size_t *ret_size)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	uint8_t *buf;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024)
-		return -EINVAL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (size_t got = 0; got < (size_t)st.st_size;) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n <= 0) {
-			free(buf);
-			return n < 0 ? -errno : -EIO;
-		}
-		got += (size_t)n;
-	}
-	*ret = buf;
-	*ret_size = (size_t)st.st_size;
-	return 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(((const struct input *)a)->name, ((const struct input *)b)->name);
-}
-
 /* Bits of profiles and programs that random bytes rarely hit. */
 static const char *const tokens[] = {
 	"\0", "{", "}", "[", "]", "\"", ":", ",", "null", "true", "-1", "0", "4094", "4095",
@@ -787,103 +555,53 @@ static const struct sock_filter insn_tokens[] = {
 	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
 };
 
-/* Byte mutations of in (or a splice with other) into a new buffer: mostly one, at times up
- * to four. */
-static uint8_t *mutate_bytes(const struct input *in, const struct input *other, uint64_t *rng, size_t *ret_size)
+/* What "insert a token" inserts: one of tokens, at times one of insn_tokens. */
+static const void *token(uint64_t x, size_t *ret_n)
+{
+	if ((x >> 40) % 3 == 0) {
+		*ret_n = sizeof(struct sock_filter);
+		return &insn_tokens[(x >> 8) % ARRAY_SIZE(insn_tokens)];
+	}
+	return fuzz_token(tokens, ARRAY_SIZE(tokens), x, ret_n);
+}
+
+/* Byte mutations of whole instructions: some deleted, a jump's offsets changed, one repeated. */
+static void mutate_insn_bytes(struct fuzz_bytes *b, unsigned int kind, size_t pos, uint64_t x)
 {
 	const size_t insn = sizeof(struct sock_filter);
-	size_t size = in->size, alloc = in->size + 4096;
-	uint8_t *d = malloc(alloc);
-	uint64_t y = rng_next(rng);
-	unsigned ops = 1 + (y % 4 == 0 ? (unsigned)(y >> 8) % 4 : 0);
 
-	if (!d)
-		return NULL;
-	memcpy(d, in->data, in->size);
-	for (unsigned k = 0; k < ops; k++) {
-		uint64_t x = rng_next(rng);
-		size_t pos = size ? (size_t)(x >> 16) % (size + 1) : 0, n;
-
-		switch (x % 10) {
-		case 0: /* flip a bit */
-			if (size)
-				d[pos % size] ^= (uint8_t)(1U << ((x >> 8) % 8));
-			break;
-		case 1: /* a random byte */
-			if (size)
-				d[pos % size] = (uint8_t)(x >> 40);
-			break;
-		case 2: /* insert a token or an instruction */ {
-			const char *t = tokens[(x >> 8) % ARRAY_SIZE(tokens)];
-
-			n = t[0] ? strlen(t) : 1;
-			if ((x >> 40) % 3 == 0) {
-				t = (const char *)&insn_tokens[(x >> 8) % ARRAY_SIZE(insn_tokens)];
-				n = insn;
-			}
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos, t, n);
-			size += n;
-			break;
+	pos -= pos % insn;
+	switch (kind) {
+	case FUZZ_BYTE_OPS: /* whole instructions deleted */
+		fuzz_bytes_delete(b, pos, insn * (1 + (size_t)(x >> 40) % 4));
+		break;
+	case FUZZ_BYTE_OPS + 1: /* a jump offset or jt/jf */
+		if (pos + insn <= b->size) {
+			if ((x >> 8) % 2)
+				b->data[pos + 2 + (x >> 9) % 2] = (uint8_t)(x >> 40);
+			else
+				b->data[pos + 4] = (uint8_t)(x >> 40) % 16;
 		}
-		case 3: /* delete a range */
-			n = (size_t)(x >> 40) % 64;
-			if (pos + n > size)
-				n = size - pos;
-			memmove(d + pos, d + pos + n, size - pos - n);
-			size -= n;
-			break;
-		case 4: /* duplicate a range */
-			n = (size_t)(x >> 40) % 128;
-			if (pos + n > size)
-				n = size - pos;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos + n, d + pos, n);
-			size += n;
-			break;
-		case 5: /* truncate */
-			size = pos;
-			break;
-		case 6: /* splice in the other input's head */
-			n = other->size < 512 ? other->size : 512;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos, other->data, n);
-			size += n;
-			break;
-		case 7: /* delete whole instructions */
-			pos -= pos % insn;
-			n = insn * (1 + (size_t)(x >> 40) % 4);
-			if (pos + n > size)
-				n = size - pos;
-			memmove(d + pos, d + pos + n, size - pos - n);
-			size -= n;
-			break;
-		case 8: /* a jump offset or jt/jf of an instruction changed */
-			pos -= pos % insn;
-			if (pos + insn <= size) {
-				if ((x >> 8) % 2)
-					d[pos + 2 + (x >> 9) % 2] = (uint8_t)(x >> 40);
-				else
-					d[pos + 4] = (uint8_t)(x >> 40) % 16;
-			}
-			break;
-		default: /* a whole instruction repeated */
-			pos -= pos % insn;
-			if (pos + insn > size || size + insn > alloc)
-				break;
-			memmove(d + pos + insn, d + pos, size - pos);
-			size += insn;
-			break;
-		}
+		break;
+	default: /* an instruction repeated */
+		if (pos + insn <= b->size)
+			fuzz_bytes_open(b, pos, insn);
+		break;
 	}
-	*ret_size = size;
-	return d;
+}
+
+/* Byte mutations of in (or a splice with other) into a new buffer: mostly one, at times up
+ * to four. */
+static uint8_t *mutate_bytes(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng,
+			     size_t *ret_size)
+{
+	static const struct fuzz_byte_ops ops = {
+		.kinds = FUZZ_BYTE_OPS + 3,
+		.token = token,
+		.extra = mutate_insn_bytes,
+	};
+
+	return fuzz_mutate_bytes(in, other, fuzz_ops_mostly_one(rng), rng, &ops, ret_size);
 }
 
 /* Values and keys a profile's members may take, for mutations that keep it JSON. */
@@ -907,143 +625,43 @@ static const char *const json_keys[] = {
 	"errnoRet", "args", "index", "value", "valueTwo", "op", "listenerPath", "comment",
 };
 
-struct json_slot {
-	json_object *parent; /* an object or an array */
-	const char *key;     /* in an object */
-	size_t index;        /* in an array */
+static const struct fuzz_json_words words = {
+	json_keys, ARRAY_SIZE(json_keys), json_values, ARRAY_SIZE(json_values),
 };
-
-static void json_slots(json_object *o, struct json_slot *slots, size_t *n, size_t max, unsigned depth)
-{
-	if (depth > 32)
-		return;
-	if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, key, v) {
-			if (*n >= max)
-				return;
-			slots[(*n)++] = (struct json_slot){ o, key, 0 };
-			json_slots(v, slots, n, max, depth + 1);
-		}
-	} else if (json_object_is_type(o, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(o) && *n < max; i++) {
-			slots[(*n)++] = (struct json_slot){ o, NULL, i };
-			json_slots(json_object_array_get_idx(o, i), slots, n, max, depth + 1);
-		}
-}
-
-static json_object *slot_get(const struct json_slot *s)
-{
-	return s->key ? json_object_object_get(s->parent, s->key) : json_object_array_get_idx(s->parent, s->index);
-}
-
-static void slot_set(const struct json_slot *s, json_object *v)
-{
-	if (s->key)
-		json_object_object_add(s->parent, s->key, v);
-	else
-		json_object_array_put_idx(s->parent, s->index, v);
-}
-
-/* A value near v: a number changed a little, a string cut or from the list, else one from it. */
-static json_object *json_value_near(json_object *v, json_object *root, const struct json_slot *slots, size_t n,
-				    uint64_t x)
-{
-	switch (x % 4) {
-	case 0:
-		if (json_object_is_type(v, json_type_int)) {
-			uint64_t i = (uint64_t)json_object_get_int64(v);
-
-			switch ((x >> 4) % 4) {
-			case 0: return json_object_new_int64((int64_t)(i + 1));
-			case 1: return json_object_new_int64((int64_t)(i - 1));
-			case 2: return json_object_new_int64((int64_t)-i);
-			default: return json_object_new_int64((int64_t)(i ^ (1ULL << ((x >> 8) % 64))));
-			}
-		}
-		if (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0)
-			return json_object_new_string_len(json_object_get_string(v),
-							  (int)((x >> 8) % (uint64_t)json_object_get_string_len(v)));
-		break;
-	case 1: /* a copy of another member of the same input */
-		if (n > 0) {
-			json_object *c = NULL, *src = slot_get(&slots[(x >> 8) % n]);
-
-			if (json_object_deep_copy(src, &c, NULL) == 0)
-				return c;
-		}
-		break;
-	default:
-		break;
-	}
-	return json_tokener_parse(json_values[(x >> 8) % ARRAY_SIZE(json_values)]);
-}
 
 /* Mutations that keep in JSON: members replaced, deleted, added or repeated. NULL when in is
  * not a JSON object or array. */
-static uint8_t *mutate_json(const struct input *in, uint64_t *rng, size_t *ret_size)
+static uint8_t *mutate_json(const struct fuzz_input *in, uint64_t *rng, size_t *ret_size)
 {
-	_cleanup_free_ char *text = strndup((const char *)in->data, in->size);
-	struct json_slot slots[512];
-	json_object *root;
-	const char *out;
-	uint8_t *d;
-	unsigned ops = 1 + (unsigned)(rng_next(rng) % 3);
+	unsigned ops = 1 + (unsigned)(fuzz_rng_next(rng) % 3);
+	json_object *root = fuzz_json_parse(in);
+	struct fuzz_json_slot slots[512];
 
-	root = text ? json_tokener_parse(text) : NULL;
 	if (!json_object_is_type(root, json_type_object) && !json_object_is_type(root, json_type_array)) {
 		json_object_put(root);
 		return NULL;
 	}
 	for (unsigned k = 0; k < ops; k++) {
-		uint64_t x = rng_next(rng);
+		uint64_t x = fuzz_rng_next(rng);
 		size_t n = 0;
-		const struct json_slot *s;
-		json_object *v;
 
-		json_slots(root, slots, &n, ARRAY_SIZE(slots), 0);
-		if (n == 0) {
-			if (json_object_is_type(root, json_type_object))
-				json_object_object_add(root, json_keys[x % ARRAY_SIZE(json_keys)],
-						       json_value_near(NULL, root, slots, 0, x >> 8));
-			continue;
-		}
-		s = &slots[(x >> 8) % n];
-		v = slot_get(s);
-		switch (x % 5) {
-		case 0: /* deleted */
-			if (s->key)
-				json_object_object_del(s->parent, s->key);
-			else
-				json_object_array_del_idx(s->parent, s->index, 1);
-			break;
-		case 1: /* a key added next to it, or the element repeated */
-			if (s->key)
-				json_object_object_add(s->parent, json_keys[(x >> 20) % ARRAY_SIZE(json_keys)],
-						       json_value_near(v, root, slots, n, x >> 24));
-			else
-				json_object_array_add(s->parent, json_object_get(v));
-			break;
-		default: /* replaced */
-			slot_set(s, json_value_near(v, root, slots, n, x >> 20));
-			break;
-		}
+		fuzz_json_slots(root, slots, &n, ARRAY_SIZE(slots), 0);
+		if (n > 0)
+			fuzz_json_mutate_slot(slots, n, x, &words);
+		else if (json_object_is_type(root, json_type_object))
+			json_object_object_add(root, json_keys[x % ARRAY_SIZE(json_keys)],
+					       fuzz_json_value_near(NULL, slots, 0, x >> 8, &words));
 	}
-	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	*ret_size = strlen(out);
-	d = malloc(*ret_size + 1);
-	if (d)
-		memcpy(d, out, *ret_size + 1);
-	json_object_put(root);
-	return d;
+	return fuzz_json_print(root, JSON_C_TO_STRING_PLAIN, ret_size);
 }
 
 /* Mutations of a program, instruction by instruction: a return's action changed, a jump
  * moved, an instruction replaced, removed, repeated or swapped with the next. */
-static uint8_t *mutate_insns(const struct input *in, uint64_t *rng, size_t *ret_size)
+static uint8_t *mutate_insns(const struct fuzz_input *in, uint64_t *rng, size_t *ret_size)
 {
 	size_t n = in->size / sizeof(struct sock_filter), alloc = n + 8;
 	struct sock_filter *f = calloc(alloc, sizeof(*f));
-	unsigned ops = 1 + (unsigned)(rng_next(rng) % 3);
+	unsigned ops = 1 + (unsigned)(fuzz_rng_next(rng) % 3);
 	static const uint32_t actions[] = { SECCOMP_RET_ALLOW, SECCOMP_RET_LOG, SECCOMP_RET_TRACE,
 					    SECCOMP_RET_USER_NOTIF, SECCOMP_RET_ERRNO | 1, SECCOMP_RET_TRAP,
 					    SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, 0x7ff80000 };
@@ -1052,7 +670,7 @@ static uint8_t *mutate_insns(const struct input *in, uint64_t *rng, size_t *ret_
 		return NULL;
 	memcpy(f, in->data, n * sizeof(*f));
 	for (unsigned k = 0; k < ops && n > 0; k++) {
-		uint64_t x = rng_next(rng);
+		uint64_t x = fuzz_rng_next(rng);
 		size_t i = (size_t)(x >> 8) % n;
 
 		switch (x % 6) {
@@ -1099,9 +717,9 @@ static uint8_t *mutate_insns(const struct input *in, uint64_t *rng, size_t *ret_
 
 /* One deterministic mutation of in (or a splice with other): kept JSON or a program of whole
  * instructions most of the time, bytes else. */
-static uint8_t *mutate(const struct input *in, const struct input *other, uint64_t *rng, size_t *ret_size)
+static uint8_t *mutate(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng, size_t *ret_size)
 {
-	uint64_t x = rng_next(rng);
+	uint64_t x = fuzz_rng_next(rng);
 	uint8_t *d = NULL;
 
 	if (x % 4 != 0 && in->size > 0 && (in->data[0] == '{' || in->data[0] == '['))
@@ -1111,127 +729,33 @@ static uint8_t *mutate(const struct input *in, const struct input *other, uint64
 	return d ?: mutate_bytes(in, other, rng, ret_size);
 }
 
-static void print_input(const uint8_t *data, size_t size)
+/* The policy's programs are printed, so that a change in them shows in the log. */
+static void print_policies(void)
 {
-	printf("# input (%zu bytes): ", size);
-	for (size_t k = 0; k < size && k < 512; k++)
-		printf("%02x", data[k]);
-	printf("%s\n", size > 512 ? "..." : "");
+	printf("# policy programs: %u + %u instructions, %u + %u with the gate\n", policies[0].progs[0].len,
+	       policies[0].n > 1 ? policies[0].progs[1].len : 0U, policies[1].progs[0].len,
+	       policies[1].n > 1 ? policies[1].progs[1].len : 0U);
 }
 
-/* TAP for a leak check, where ASan's LeakSanitizer is linked in (it prints what leaked). */
-static bool leaks_found(void)
+static void finish(void)
 {
-	return __lsan_do_recoverable_leak_check && __lsan_do_recoverable_leak_check() != 0;
+	policies_free();
+	printf("# %lu profiles compiled, %lu programs decoded from base64, %lu chains probed, %lu refusals\n",
+	       n_compiled, n_decoded, n_chained, n_refused);
 }
 
 int main(int argc, char *argv[])
 {
-	const char *dir = argc > 1 ? argv[1] : "tests/fuzz/corpus/oci-seccomp";
-	unsigned long mutations = argc > 2 ? strtoul(argv[2], NULL, 10) : 8000;
-	struct input *inputs = NULL;
-	size_t n_inputs = 0;
-	int test = 0, failed = 0;
-	struct dirent *de;
-	uint64_t rng = 0x5eed;
-	const char *why;
-	DIR *d;
+	static const struct fuzz_replay replay = {
+		.corpus = "tests/fuzz/corpus/oci-seccomp",
+		.mutations = 8000,
+		.mutate = mutate,
+		.setup = policies_load,
+		.started = print_policies,
+		.check_leaks = true,
+		.finish = finish,
+	};
 
-	why = policies_load();
-	if (why) {
-		printf("Bail out! %s\n", why);
-		return 1;
-	}
-	d = opendir(dir);
-	if (!d) {
-		printf("Bail out! Cannot open corpus %s: %s\n", dir, strerror(errno));
-		return 1;
-	}
-	while ((de = readdir(d))) {
-		char path[4096];
-		struct input *in;
-
-		if (de->d_name[0] == '.')
-			continue;
-		in = reallocarray(inputs, n_inputs + 1, sizeof(*inputs));
-		if (!in)
-			return 1;
-		inputs = in;
-		in = &inputs[n_inputs];
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (read_file(path, &in->data, &in->size) < 0)
-			continue;
-		in->name = strdup(de->d_name);
-		n_inputs++;
-	}
-	closedir(d);
-	if (n_inputs == 0) {
-		printf("Bail out! Corpus %s is empty\n", dir);
-		return 1;
-	}
-	qsort(inputs, n_inputs, sizeof(*inputs), cmp_names);
-	/* The policy's programs are printed, so that a change in them shows in the log. */
-	printf("# policy programs: %u + %u instructions, %u + %u with the gate\n", policies[0].progs[0].len,
-	       policies[0].n > 1 ? policies[0].progs[1].len : 0U, policies[1].progs[0].len,
-	       policies[1].n > 1 ? policies[1].progs[1].len : 0U);
-
-	for (size_t i = 0; i < n_inputs; i++) {
-		unsigned long before = n_violations;
-
-		LLVMFuzzerTestOneInput(inputs[i].data, inputs[i].size);
-		if (n_violations != before) {
-			printf("not ok %d - corpus %s\n", ++test, inputs[i].name);
-			failed++;
-		} else
-			printf("ok %d - corpus %s\n", ++test, inputs[i].name);
-	}
-	if (leaks_found()) {
-		printf("not ok %d - the corpus leaks nothing\n", ++test);
-		failed++;
-	} else
-		printf("ok %d - the corpus leaks nothing\n", ++test);
-	fflush(stdout);
-
-	{
-		unsigned long bad = 0;
-
-		for (unsigned long m = 0; m < mutations; m++) {
-			const struct input *in = &inputs[rng_next(&rng) % n_inputs];
-			const struct input *other = &inputs[rng_next(&rng) % n_inputs];
-			unsigned long before = n_violations;
-			size_t size;
-			uint8_t *data = mutate(in, other, &rng, &size);
-
-			if (!data)
-				return 1;
-			LLVMFuzzerTestOneInput(data, size);
-			if (n_violations != before && bad++ < 5) {
-				printf("# mutation %lu of %s\n", m, in->name);
-				print_input(data, size);
-			}
-			free(data);
-		}
-		if (bad == 0)
-			printf("ok %d - %lu mutations of the corpus\n", ++test, mutations);
-		else {
-			printf("not ok %d - %lu mutations of the corpus (%lu broke an invariant)\n", ++test, mutations, bad);
-			failed++;
-		}
-	}
-	if (leaks_found()) {
-		printf("not ok %d - the mutations leak nothing\n", ++test);
-		failed++;
-	} else
-		printf("ok %d - the mutations leak nothing\n", ++test);
-	for (size_t i = 0; i < n_inputs; i++) {
-		free(inputs[i].name);
-		free(inputs[i].data);
-	}
-	free(inputs);
-	policies_free();
-	printf("# %lu profiles compiled, %lu programs decoded from base64, %lu chains probed, %lu refusals\n",
-	       n_compiled, n_decoded, n_chained, n_refused);
-	printf("1..%d\n", test);
-	return failed ? 1 : 0;
+	return fuzz_replay_main(argc, argv, &replay);
 }
 #endif

@@ -4,23 +4,21 @@
  * socketpair: in pieces of varying size, some with fds attached, the loop run between pieces
  * and until idle at the end. With -DRVISOR_LIBFUZZER (and -fsanitize=fuzzer) this is a
  * libFuzzer target; without, main() replays a corpus directory and deterministic mutations of
- * it under ASan/UBSan and prints TAP:
+ * it under ASan/UBSan (tests/fuzz/replay.h) and prints TAP:
  *   fuzz-varlink [CORPUS_DIR (tests/fuzz/corpus/varlink)] [MUTATIONS (3000)]
  * A server that spins, leaks a connection or an fd fails; a crash or leak fails the sanitizers.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
+#include "replay.h"
 #include "varlink.h"
 
 /* Loop iterations one input may take: far above what any input needs, so hitting it means
@@ -119,24 +117,6 @@ static bool peer_check(VarlinkServer *s, const struct ucred *peer, void *userdat
 	return *(const bool *)userdata;
 }
 
-static uint64_t rng_next(uint64_t *x)
-{
-	/* xorshift64*: deterministic, so every failure replays. */
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 2685821657736338717ULL;
-}
-
-static uint64_t hash(const uint8_t *data, size_t size)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 1099511628211ULL;
-	return h ?: 1;
-}
-
 /* Runs the loop until idle, reading (and discarding) what the server sends to fd. */
 static void pump(sd_event *e, int fd)
 {
@@ -177,7 +157,7 @@ static void fuzz_server(const uint8_t *data, size_t size)
 	bool peer_ok = size == 0 || data[0] != 'X';
 	VarlinkServer *s = NULL;
 	sd_event *e = NULL;
-	uint64_t rng = hash(data, size);
+	uint64_t rng = fuzz_hash(data, size);
 	size_t sent = 0;
 	int sv[2] = { -1, -1 };
 
@@ -200,7 +180,7 @@ static void fuzz_server(const uint8_t *data, size_t size)
 			struct cmsghdr h;
 			char buf[CMSG_SPACE(sizeof(int) * 20)];
 		} control;
-		uint64_t x = rng_next(&rng);
+		uint64_t x = fuzz_rng_next(&rng);
 		size_t chunk = x % 4 == 0 ? size - sent : 1 + (size_t)(x >> 8) % 2048;
 		size_t n_fds = (x >> 24) % 16 == 0 && nullfd >= 0 ? (size_t)(x >> 32) % 20 : 0;
 		struct iovec iov = { .iov_base = (void *)(uintptr_t)(data + sent) };
@@ -282,7 +262,6 @@ static void fuzz_client(const uint8_t *data, size_t size)
 	varlink_client_free(c);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool initialized;
@@ -299,59 +278,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef RVISOR_LIBFUZZER
-struct input {
-	char *name;
-	uint8_t *data;
-	size_t size;
-};
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
-
-static int read_file(const char *path, uint8_t **ret, size_t *ret_size)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	uint8_t *buf;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024)
-		return -EINVAL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (size_t got = 0; got < (size_t)st.st_size;) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n <= 0) {
-			free(buf);
-			return n < 0 ? -errno : -EIO;
-		}
-		got += (size_t)n;
-	}
-	*ret = buf;
-	*ret_size = (size_t)st.st_size;
-	return 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(((const struct input *)a)->name, ((const struct input *)b)->name);
-}
-
 /* Bits of varlink that random bytes rarely hit. */
 static const char *const tokens[] = {
 	"\0", "{", "}", "\"", ":", ",", "[]", "null", "true", "\\u0000", "\"more\":true", "\"oneway\":true",
@@ -359,173 +285,45 @@ static const char *const tokens[] = {
 	"{\"method\":\"io.rvisor.Fuzz.Echo\",\"parameters\":{\"text\":\"x\"}}", "\xc3\x28", "99999999999999999999",
 };
 
-/* One deterministic mutation of in (or a splice with other) into a new buffer. */
-static uint8_t *mutate(const struct input *in, const struct input *other, uint64_t *rng, size_t *ret_size)
+/* A NUL: message boundaries where none were. */
+static void insert_nul(struct fuzz_bytes *b, unsigned int kind, size_t pos, uint64_t x)
 {
-	size_t size = in->size, alloc = in->size + 4096;
-	uint8_t *d = malloc(alloc);
-	unsigned ops = 1 + (unsigned)(rng_next(rng) % 8);
+	fuzz_bytes_insert(b, pos, "", 1);
+}
 
-	if (!d)
-		return NULL;
-	memcpy(d, in->data, in->size);
-	for (unsigned k = 0; k < ops; k++) {
-		uint64_t x = rng_next(rng);
-		size_t pos = size ? (size_t)(x >> 16) % (size + 1) : 0, n;
+/* One deterministic mutation of in (or a splice with other): one to eight byte mutations. */
+static uint8_t *mutate(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng, size_t *ret_size)
+{
+	static const struct fuzz_byte_ops ops = {
+		.kinds = FUZZ_BYTE_OPS + 1,
+		.tokens = tokens,
+		.n_tokens = ARRAY_SIZE(tokens),
+		.extra = insert_nul,
+	};
 
-		switch (x % 8) {
-		case 0: /* flip a bit */
-			if (size)
-				d[pos % size] ^= (uint8_t)(1U << ((x >> 8) % 8));
-			break;
-		case 1: /* a random byte */
-			if (size)
-				d[pos % size] = (uint8_t)(x >> 40);
-			break;
-		case 2: /* insert a token */ {
-			const char *t = tokens[(x >> 8) % ARRAY_SIZE(tokens)];
+	return fuzz_mutate_bytes(in, other, 1 + (unsigned int)(fuzz_rng_next(rng) % 8), rng, &ops, ret_size);
+}
 
-			n = t[0] ? strlen(t) : 1;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos, t, n);
-			size += n;
-			break;
-		}
-		case 3: /* delete a range */
-			n = (size_t)(x >> 40) % 64;
-			if (pos + n > size)
-				n = size - pos;
-			memmove(d + pos, d + pos + n, size - pos - n);
-			size -= n;
-			break;
-		case 4: /* duplicate a range */
-			n = (size_t)(x >> 40) % 128;
-			if (pos + n > size)
-				n = size - pos;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos + n, d + pos, n);
-			size += n;
-			break;
-		case 5: /* truncate */
-			size = pos;
-			break;
-		case 6: /* splice in the other input's head */
-			n = other->size < 512 ? other->size : 512;
-			if (size + n > alloc)
-				break;
-			memmove(d + pos + n, d + pos, size - pos);
-			memcpy(d + pos, other->data, n);
-			size += n;
-			break;
-		default: /* a NUL: message boundaries where none were */
-			if (size + 1 > alloc)
-				break;
-			memmove(d + pos + 1, d + pos, size - pos);
-			d[pos] = 0;
-			size++;
-			break;
-		}
-	}
-	*ret_size = size;
-	return d;
+/* A spinning server or a connection that outlived its client, forgotten for the next input. */
+static bool spun_reset(void)
+{
+	bool r = spun;
+
+	spun = false;
+	return r;
 }
 
 int main(int argc, char *argv[])
 {
-	const char *dir = argc > 1 ? argv[1] : "tests/fuzz/corpus/varlink";
-	unsigned long mutations = argc > 2 ? strtoul(argv[2], NULL, 10) : 3000;
-	struct input *inputs = NULL;
-	size_t n_inputs = 0;
-	int test = 0, failed = 0, fds_before;
-	struct dirent *de;
-	uint64_t rng = 0x5eed;
-	DIR *d;
+	static const struct fuzz_replay replay = {
+		.corpus = "tests/fuzz/corpus/varlink",
+		.mutations = 3000,
+		.mutate = mutate,
+		.broken = spun_reset,
+		.broken_what = "server spun or kept the connection",
+		.check_fds = true,
+	};
 
-	signal(SIGPIPE, SIG_IGN);
-	fds_before = count_fds();
-	d = opendir(dir);
-	if (!d) {
-		printf("Bail out! Cannot open corpus %s: %s\n", dir, strerror(errno));
-		return 1;
-	}
-	while ((de = readdir(d))) {
-		char path[4096];
-		struct input *in;
-
-		if (de->d_name[0] == '.')
-			continue;
-		in = reallocarray(inputs, n_inputs + 1, sizeof(*inputs));
-		if (!in)
-			return 1;
-		inputs = in;
-		in = &inputs[n_inputs];
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (read_file(path, &in->data, &in->size) < 0)
-			continue;
-		in->name = strdup(de->d_name);
-		n_inputs++;
-	}
-	closedir(d);
-	if (n_inputs == 0) {
-		printf("Bail out! Corpus %s is empty\n", dir);
-		return 1;
-	}
-	qsort(inputs, n_inputs, sizeof(*inputs), cmp_names);
-
-	for (size_t i = 0; i < n_inputs; i++) {
-		int before = count_fds();
-
-		LLVMFuzzerTestOneInput(inputs[i].data, inputs[i].size);
-		if (spun || count_fds() != before) {
-			printf("not ok %d - corpus %s%s\n", ++test, inputs[i].name, spun ? " (server spun or kept the connection)" : " (fd leaked)");
-			failed++;
-			spun = false;
-		} else
-			printf("ok %d - corpus %s\n", ++test, inputs[i].name);
-	}
-	fflush(stdout);
-
-	{
-		unsigned long bad = 0;
-
-		for (unsigned long m = 0; m < mutations; m++) {
-			const struct input *in = &inputs[rng_next(&rng) % n_inputs];
-			const struct input *other = &inputs[rng_next(&rng) % n_inputs];
-			size_t size;
-			uint8_t *data = mutate(in, other, &rng, &size);
-
-			if (!data)
-				return 1;
-			LLVMFuzzerTestOneInput(data, size);
-			if (spun) {
-				if (bad++ < 5) {
-					printf("# mutation %lu of %s: server spun or kept the connection; input:\n# ", m, in->name);
-					for (size_t k = 0; k < size && k < 256; k++)
-						printf("%02x", data[k]);
-					printf("\n");
-				}
-				spun = false;
-			}
-			free(data);
-		}
-		if (bad == 0 && count_fds() == fds_before)
-			printf("ok %d - %lu mutations of the corpus\n", ++test, mutations);
-		else {
-			printf("not ok %d - %lu mutations of the corpus (%lu bad, fds %d -> %d)\n", ++test, mutations, bad,
-			       fds_before, count_fds());
-			failed++;
-		}
-	}
-	for (size_t i = 0; i < n_inputs; i++) {
-		free(inputs[i].name);
-		free(inputs[i].data);
-	}
-	free(inputs);
-	printf("1..%d\n", test);
-	return failed ? 1 : 0;
+	return fuzz_replay_main(argc, argv, &replay);
 }
 #endif

@@ -154,35 +154,6 @@ static bool passes(uint32_t action)
 	return a == SECCOMP_RET_ALLOW || a == SECCOMP_RET_LOG;
 }
 
-/* Stacked filters as the kernel runs them: all of them, the most restrictive answer wins. */
-static uint32_t stacked_run(const struct sock_fprog *progs, size_t n, const struct seccomp_data *d,
-			    bool *ret_bad)
-{
-	uint32_t ret = SECCOMP_RET_ALLOW;
-
-	for (size_t i = n; i-- > 0;) {
-		uint32_t cur = bpf_run(&progs[i], d, ret_bad);
-
-		if ((int32_t)(cur & SECCOMP_RET_ACTION_FULL) < (int32_t)(ret & SECCOMP_RET_ACTION_FULL))
-			ret = cur;
-	}
-	return ret;
-}
-
-/* The chain's meaning, run program by program: the first refusal, else the last answer. */
-static uint32_t sequence_run(const struct sock_fprog *progs, size_t n, const struct seccomp_data *d,
-			     bool *ret_bad)
-{
-	uint32_t cur = SECCOMP_RET_ALLOW;
-
-	for (size_t i = 0; i < n; i++) {
-		cur = bpf_run(&progs[i], d, ret_bad);
-		if (!passes(cur))
-			return cur;
-	}
-	return cur;
-}
-
 static uint32_t run1(const struct sock_fprog *p, int nr, uint32_t arch, uint64_t a0, uint64_t a1,
 		     uint64_t a2)
 {
@@ -549,7 +520,7 @@ static void test_chain(void)
 		struct seccomp_data d = { .nr = nr, .arch = X86_64 };
 		bool bad = false;
 
-		if (bpf_run(&ch, &d, &bad) != sequence_run(abc, 3, &d, &bad) || bad)
+		if (bpf_run(&ch, &d, &bad) != bpf_run_sequence(abc, 3, &d, &bad) || bad)
 			wrong++;
 	}
 	is_int(wrong, 0, "numbers 0..63: the chain answers the first refusal, else the last answer");
@@ -845,8 +816,8 @@ static bool chain_agrees(const struct sock_fprog *engine, const struct rvisor_po
 					d.args[argi] = values[vi];
 					got = bpf_run(&ch, &d, &bad);
 					eng = bpf_run(engine, &d, &bad);
-					pol_seq = sequence_run(f->progs, f->n, &d, &bad);
-					pol_stacked = stacked_run(f->progs, f->n, &d, &bad);
+					pol_seq = bpf_run_sequence(f->progs, f->n, &d, &bad);
+					pol_stacked = bpf_run_stacked(f->progs, f->n, &d, &bad);
 					want = passes(eng) ? pol_seq : eng;
 					checked++;
 					allowed += passes(got);
@@ -864,57 +835,10 @@ static bool chain_agrees(const struct sock_fprog *engine, const struct rvisor_po
 	printf("# %s: %u cases: %u allowed, %u refused by the engine, %u by the policy\n", what,
 	       checked, allowed, engine_refused, policy_refused);
 	if (bad)
-		printf("#   %s: an instruction the interpreter does not know\n", what);
+		printf("#   %s: a program holds what the kernel refuses\n", what);
 	if (wrong)
 		printf("#   %s: %u cases differ\n", what, wrong);
 	return !bad && wrong == 0 && allowed > 0 && engine_refused > 0 && policy_refused > 0;
-}
-
-/* kernel/seccomp.c's seccomp_is_const_allow() (5.11+), as in tests/unit/test-policy.c:
- * whether prog allows syscall nr of x86-64 by its number alone, which is when the kernel
- * caches the answer and skips the filter for it. */
-static bool const_allow(const struct sock_fprog *prog, int nr)
-{
-	uint32_t reg = 0;
-
-	for (unsigned int pc = 0; pc < prog->len; pc++) {
-		const struct sock_filter *insn = &prog->filter[pc];
-		bool res;
-
-		switch (insn->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (insn->k == offsetof(struct seccomp_data, nr))
-				reg = (uint32_t)nr;
-			else if (insn->k == offsetof(struct seccomp_data, arch))
-				reg = AUDIT_ARCH_X86_64;
-			else
-				return false;
-			break;
-		case BPF_RET | BPF_K:
-			return insn->k == SECCOMP_RET_ALLOW;
-		case BPF_JMP | BPF_JA:
-			pc += insn->k;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-		case BPF_JMP | BPF_JGE | BPF_K:
-		case BPF_JMP | BPF_JGT | BPF_K:
-		case BPF_JMP | BPF_JSET | BPF_K:
-			switch (BPF_OP(insn->code)) {
-			case BPF_JEQ: res = reg == insn->k; break;
-			case BPF_JGE: res = reg >= insn->k; break;
-			case BPF_JGT: res = reg > insn->k; break;
-			default: res = (reg & insn->k) != 0; break;
-			}
-			pc += res ? insn->jt : insn->jf;
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			reg &= insn->k;
-			break;
-		default:
-			return false;
-		}
-	}
-	return false;
 }
 
 /* The kernel caches a syscall for the chain exactly when it would for the programs stacked;
@@ -940,13 +864,13 @@ static bool cache_agrees(const struct sock_fprog *engine, const struct rvisor_po
 		bool want = true;
 
 		for (unsigned int i = 0; i < 1 + f->n; i++)
-			want = want && const_allow(&all[i], nr);
+			want = want && bpf_const_allow(&all[i], nr);
 		n_cached += want;
-		if (const_allow(&ch, nr) != want && wrong++ < 5)
+		if (bpf_const_allow(&ch, nr) != want && wrong++ < 5)
 			printf("#   %s: syscall %d: chain cached %d, stacked %d\n", what, nr, !want, want);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(hot); i++)
-		if (!const_allow(&ch, nr_of(hot[i]))) {
+		if (!bpf_const_allow(&ch, nr_of(hot[i]))) {
 			printf("#   %s: %s not cached\n", what, hot[i]);
 			wrong++;
 		}

@@ -767,21 +767,6 @@ static void test_seccomp(void)
 
 /* ---- The filter against rvisor.ko's table, instruction by instruction ------------------- */
 
-/* What the kernel answers with every program of f installed: each runs, the most
- * restrictive action wins, the newest program's on a tie (kernel/seccomp.c). */
-static uint32_t filters_run(const struct policy_seccomp *f, const struct seccomp_data *d, bool *ret_bad)
-{
-	uint32_t ret = SECCOMP_RET_ALLOW;
-
-	for (int i = (int)f->n - 1; i >= 0; i--) {
-		uint32_t cur = bpf_run(&f->progs[i], d, ret_bad);
-
-		if ((int32_t)(cur & SECCOMP_RET_ACTION_FULL) < (int32_t)(ret & SECCOMP_RET_ACTION_FULL))
-			ret = cur;
-	}
-	return ret;
-}
-
 static bool u32_listed(const uint32_t *list, uint32_t n, uint32_t v)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -942,7 +927,7 @@ static bool filter_agrees(const struct rvisor_policy *p, unsigned int flags, con
 
 					d.args[argi] = values[vi];
 					d.args[1 - argi] = 0x5a5a5a5a5a5a5a5aULL;
-					got = filters_run(f, &d, &bad);
+					got = bpf_run_stacked(f->progs, f->n, &d, &bad);
 					want = gate_model(p, &d, flags);
 					checked++;
 					if (got != want && beyond_table(&d) && refuses(got) &&
@@ -955,64 +940,17 @@ static bool filter_agrees(const struct rvisor_policy *p, unsigned int flags, con
 				}
 		}
 	if (bad)
-		printf("#   %s: an instruction the interpreter does not know\n", what);
+		printf("#   %s: a program holds what the kernel refuses\n", what);
 	if (mismatches)
 		printf("#   %s: %u of %u cases differ\n", what, mismatches, checked);
 	return !bad && mismatches == 0;
-}
-
-/* kernel/seccomp.c's seccomp_is_const_allow() (5.11+): whether prog allows syscall nr of
- * x86-64 without reading anything but the number and the architecture, which is when the
- * kernel caches the answer and skips the filter for it. */
-static bool const_allow(const struct sock_fprog *prog, int nr)
-{
-	uint32_t reg = 0;
-
-	for (unsigned int pc = 0; pc < prog->len; pc++) {
-		const struct sock_filter *insn = &prog->filter[pc];
-		bool res;
-
-		switch (insn->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (insn->k == offsetof(struct seccomp_data, nr))
-				reg = (uint32_t)nr;
-			else if (insn->k == offsetof(struct seccomp_data, arch))
-				reg = AUDIT_ARCH_X86_64;
-			else
-				return false;
-			break;
-		case BPF_RET | BPF_K:
-			return insn->k == SECCOMP_RET_ALLOW;
-		case BPF_JMP | BPF_JA:
-			pc += insn->k;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-		case BPF_JMP | BPF_JGE | BPF_K:
-		case BPF_JMP | BPF_JGT | BPF_K:
-		case BPF_JMP | BPF_JSET | BPF_K:
-			switch (BPF_OP(insn->code)) {
-			case BPF_JEQ: res = reg == insn->k; break;
-			case BPF_JGE: res = reg >= insn->k; break;
-			case BPF_JGT: res = reg > insn->k; break;
-			default: res = (reg & insn->k) != 0; break;
-			}
-			pc += res ? insn->jt : insn->jf;
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			reg &= insn->k;
-			break;
-		default:
-			return false;
-		}
-	}
-	return false;
 }
 
 /* Whether the kernel caches syscall nr as allowed with every program of f installed. */
 static bool cached(const struct policy_seccomp *f, int nr)
 {
 	for (unsigned int i = 0; i < f->n; i++)
-		if (!const_allow(&f->progs[i], nr))
+		if (!bpf_const_allow(&f->progs[i], nr))
 			return false;
 	return true;
 }

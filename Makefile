@@ -65,7 +65,7 @@ HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h r
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: FORCE all userspace module vm-helpers clean check unit-test host-test vm-test system-test kernels-test demo bench deps install
+.PHONY: FORCE all userspace module vm-helpers clean check unit-test host-test vm-test system-test kernels-test demo bench bench-oci deps install
 all: userspace
 	@if [ -n "$(KDIR)" ] || scripts/kernel-version.sh >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory module; \
@@ -243,6 +243,11 @@ kernels-test:
 # Benchmarks in the VM: ratios against native, reported, never a test.
 bench:
 	bench/run.sh
+
+# The OCI runtime benchmark (podman with rvisor-runc, crun, runc; nginx under ab) in the
+# full-system VM, where the engines are installed.
+bench-oci:
+	tests/system/run.sh --bench
 
 check: $(UNIT_BIN) $(FUZZ_BIN) $(ASAN_BIN) $(TEST_TOOLS) $(BUILD)/bench/syscall-bench userspace module
 	tests/run-all.sh

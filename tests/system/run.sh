@@ -22,6 +22,8 @@
 #      The host adds: the guest reported, finished in time, and its kernel log is clean.
 #   tests/system/run.sh              the whole test
 #   tests/system/run.sh --base-only  only prepare the cached trees (e.g. to warm a CI cache)
+#   tests/system/run.sh --bench      the same system, running bench/oci-vm.sh instead of the
+#                                    tests (make bench-oci)
 # Environment: RVISOR_SYSTEM_DEBS=DIR (use the rvisor_*.deb and rvisor-dkms_*.deb there instead
 # of running `make deb`), RVISOR_SYSTEM_TIMEOUT (guest seconds, default 720),
 # RVISOR_SYSTEM_ACCEL (auto, kvm or tcg), RVISOR_SYSTEM_MIRROR (default
@@ -46,8 +48,9 @@ timeout_s=${RVISOR_SYSTEM_TIMEOUT:-720}
 mirror=${RVISOR_SYSTEM_MIRROR:-http://deb.debian.org/debian}
 security=${RVISOR_SYSTEM_SECURITY-http://deb.debian.org/debian-security}
 suite=bookworm
-base_only=0
+base_only=0 bench=0
 [ "${1:-}" = --base-only ] && base_only=1
+[ "${1:-}" = --bench ] && bench=1
 
 # The container engines the engine section of the guest test drives (docker.io pulls
 # containerd, runc, tini and iptables; podman conmon and containers-common), crun (what
@@ -62,13 +65,13 @@ ENGINE_PACKAGES="podman crun runc containerd docker.io uidmap netavark apparmor"
 # What the cached tree holds. systemd-sysv makes systemd pid 1; the libraries are rvisor's
 # run-time dependencies, so that installing the packages needs no download.
 BASE_PACKAGES="systemd systemd-sysv udev dbus kmod initramfs-tools zstd linux-image-amd64
-	linux-headers-amd64 dkms jq busybox-static e2fsprogs procps
+	linux-headers-amd64 dkms jq busybox-static e2fsprogs procps apache2-utils
 	libsystemd0 libcap2 libjson-c5 libseccomp2 libiniparser1
 	$ENGINE_PACKAGES"
 # shellcheck disable=SC2086 # one line, single spaces
 base_list=$(echo $BASE_PACKAGES)
 # Bump when the way the tree is built changes (it is part of the cache key).
-BASE_RECIPE=4
+BASE_RECIPE=5
 
 # The container engines' image (a docker-archive of the tree's static busybox).
 engine_image=$sysdir/engine-image/rvisor-test.tar
@@ -377,6 +380,15 @@ podman_user_config() { # podman_user_config USER
 		printf '[engine]\ncgroup_manager = "cgroupfs"\n' >"$d/containers.conf" &&
 		in_tree "$root" chown -R "$1:$1" "/home/$1/.config"
 }
+# --bench: the guest runs bench/oci-vm.sh instead of the tests, with Debian's nginx (the cached
+# image, its own ids) as a podman image.
+bench_setup() {
+	[ "$bench" = 1 ] || return 0
+	echo bench >"$root/etc/rvisor-system-mode" &&
+		install -m 0755 bench/oci-vm.sh "$root/usr/local/sbin/rvisor-bench-oci" &&
+		tar -C "$nginx_image" --exclude ./.rvisor-system-nginx -cf "$root/srv/nginx-image.tar" .
+}
+
 # What the booted system needs for the test: users, images, a short idle timeout, the unit.
 # Not started at boot (under TCG each costs the boot seconds before the test may begin, and
 # a dockerd started at boot once kept multi-user.target from being reached in 300 s): docker
@@ -398,6 +410,7 @@ podman_user_config() { # podman_user_config USER
 		in_tree "$root" systemctl enable rvisor-system-test.service &&
 		in_tree "$root" systemctl disable -q docker.service docker.socket containerd.service apparmor.service &&
 		echo rvisor-system >"$root/etc/hostname" &&
+		bench_setup &&
 		printf '/dev/vda / ext4 rw 0 0\n' >"$root/etc/fstab"
 } 2>&1 | comment
 check "alice (group rvisor), bob, /srv/busybox, /srv/engine-image.tar, idle_timeout = 5, the test unit; docker, containerd, apparmor.service disabled" [ "${PIPESTATUS[0]}" -eq 0 ]

@@ -31,8 +31,8 @@ rv() {
 
 # No sandbox of the daemon is left: kernel sandboxes, cgroups, state, mounts.
 assert_nothing_left() {
-	for _ in $(seq 50); do [ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null)" ] && break; sleep 0.05; done
-	[ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null)" ]
+	for _ in $(seq 50); do daemon_state_empty && break; sleep 0.05; done
+	daemon_state_empty
 	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name 'sandbox-*' -type d)" ]
 	! grep -q /run/rvisor/sandboxes /proc/self/mountinfo
 	# the daemon's own descriptor is the module's only user

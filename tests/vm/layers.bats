@@ -179,7 +179,7 @@ workload_pid() {
 		rvisorctl kill "$(rvisorctl ps --json | jq -r ".sandboxes[] | select(.name == \"L-$l\") | .id")" KILL
 	done
 	wait
-	for _ in $(seq 100); do [ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null)" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do daemon_state_empty && break; sleep 0.05; done
 	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ]
 }
 

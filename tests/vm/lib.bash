@@ -185,3 +185,10 @@ pid_gone() {
 list_is() {
 	[ "$(rvisor-run ctl list)" = "$1" ]
 }
+
+# daemon_state_empty: rvisord's state directory holds no sandbox's state: nothing but the
+# (empty) records directory of bound OCI containers.
+daemon_state_empty() {
+	[ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null | grep -vx .containers)" ] &&
+		[ -z "$(ls -A /run/rvisor/sandboxes/.containers 2>/dev/null)" ]
+}

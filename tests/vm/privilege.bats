@@ -59,8 +59,8 @@ kill_named() {
 }
 
 assert_nothing_left() {
-	for _ in $(seq 100); do [ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null)" ] && break; sleep 0.05; done
-	[ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null)" ]
+	for _ in $(seq 100); do daemon_state_empty && break; sleep 0.05; done
+	daemon_state_empty
 	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name 'sandbox-*' -type d)" ]
 	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ]
 }

@@ -81,15 +81,20 @@ static void rvisor_deny(struct rvisor_sandbox *sb, struct pt_regs *regs, unsigne
 
 /*
  * A sandbox bound with RVISOR_BIND_ARM_AT_EXEC lets its tasks' syscalls pass unjudged (the
- * runtime's own set-up code) until an x86-64 execve or execveat: that call arms it, whether
- * it then succeeds or not (fail closed), and is the first one judged. Compat and x32 calls
- * never reach here unjudged, so no other exec can run before the sandbox is armed.
+ * runtime's own set-up code, and hooks it runs) until its init makes an x86-64 execve or
+ * execveat: that call arms it, whether it then succeeds or not (fail closed), and is the
+ * first one judged. Compat and x32 calls never reach here unjudged, so the init cannot exec
+ * around the arming.
  */
 static bool rvisor_gate_armed(struct rvisor_sandbox *sb, long nr)
 {
 	if (likely(test_bit(RVISOR_SB_ARMED, &sb->state)))
 		return true;
 	if (nr != __NR_execve && nr != __NR_execveat)
+		return false;
+	/* Only the init's exec (the container's program) arms: a hook the runtime's init forks
+	 * and execs before its own set-up is done (OCI createContainer) must not. */
+	if (task_tgid(current) != sb->init_pid)
 		return false;
 	/* Fully ordered: whoever sees anything this exec does afterwards sees the sandbox
 	 * armed. The bit is all there is to publish. */

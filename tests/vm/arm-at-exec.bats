@@ -81,6 +81,18 @@ no_syscall_counts() {
 	[ "$(kv "$T/s" syscall.getppid)" = 0,0,2 ]
 }
 
+@test "an exec by another task before the init's (an OCI createContainer hook) does not arm" {
+	rv_detach --arm-at-exec --rule getppid=deny:EPERM --output "$T/out" --pre-exec child-exec --pre-exec getppid \
+		--pre-exec wait:"$T/go" -- sleep 30
+	wait_for grep -q "pre-exec getppid" "$T/out"
+	grep -qx "pre-exec child-exec: ok 0" "$T/out"
+	grep -qx "pre-exec getppid: ok 0" "$T/out"
+	[ "$(ctl_stat "$ID" armed)" = 0 ]
+	touch "$T/go"
+	wait_for stat_is "$ID" armed 1
+	rvisor-run ctl destroy "$ID"
+}
+
 @test "execveat arms the sandbox too" {
 	run rvisor-run --arm-at-exec --exec-at --stats "$T/s" --events "$T/e" \
 		--rule getppid=deny:EACCES --pre-exec getppid -- sc getppid

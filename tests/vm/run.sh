@@ -6,7 +6,7 @@
 #   tests/vm/run.sh          the suites
 #   tests/vm/run.sh --demo   load the module, show 'rvisorctl status', unload
 #   tests/vm/run.sh --bench  run bench/run-vm.sh; its output on stdout, the console on stderr
-# Environment: RVISOR_KVER (installed kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 600),
+# Environment: RVISOR_KVER (installed kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 1500),
 # RVISOR_VM_ACCEL (auto, kvm or tcg), RVISOR_VM_SUITES (e.g. "gate lifecycle": only those files),
 # RVISOR_VM_APPEND (more kernel command line, e.g. "preempt=full"), and RVISOR_VM_KERNEL=DIR:
 # boot another kernel than an installed one, from a directory holding
@@ -28,7 +28,7 @@ case "${1:-}" in
 --demo) mode=demo ;;
 --bench) mode=bench ;;
 esac
-timeout_s=${RVISOR_VM_TIMEOUT:-600}
+timeout_s=${RVISOR_VM_TIMEOUT:-1500}
 kdir=${RVISOR_VM_KERNEL:-}
 vmdir=build/vm
 

@@ -140,7 +140,9 @@ struct rvisor_sandbox_spec {
  * RVISOR_BIND_ARM_AT_EXEC (ABI 4), for an OCI runtime whose own set-up code runs inside the
  * namespace before the container's program: the namespace is bound at once (membership,
  * task count, INIT_EXITED, KILL and DESTROY work as usual) but its syscalls are not judged
- * until the first execve() or execveat() by any of its tasks. That call is the first one
+ * until the first execve() or execveat() by its init (the task `pid`, or a thread of it):
+ * the container's program. Execs by other tasks before then (hooks the runtime runs in the
+ * namespace) do not arm it. That call is the first one
  * the policy judges, and every syscall of every task of the namespace after it; nothing
  * disarms a sandbox. Until then the gate counts nothing and queues no event, except that
  * ia32 and x32 syscalls are refused (and counted, and reported) as always. Likewise, at any

@@ -40,6 +40,8 @@
  *     uname           uname(2) with a buffer; prints nodename=...
  *     int80-getpid    ia32 getpid (int $0x80, eax 20); x32-getpid: x32 getpid (39 | x32 bit)
  *     exec-enoent     execve() of a path that does not exist
+ *     child-exec      a forked child execs /bin/true (as an OCI createContainer hook); the
+ *                     init waits for it and prints its exit status
  *     wait:PATH       waits (polling, 20 ms) until PATH exists; prints nothing
  *     exit:CODE       the init exits with CODE without ever exec'ing
  *
@@ -834,6 +836,7 @@ static void check_pre_exec(void)
 		const char *step = opts.pre_exec[i];
 
 		if (strncmp(step, "wait:", 5) == 0 || strcmp(step, "exec-enoent") == 0 ||
+		    strcmp(step, "child-exec") == 0 ||
 		    strcmp(step, "uname") == 0 || strcmp(step, "int80-getpid") == 0 ||
 		    strcmp(step, "x32-getpid") == 0)
 			continue;
@@ -891,7 +894,18 @@ static void pre_exec_step(const char *step)
 	}
 	if (strncmp(step, "exit:", 5) == 0)
 		_exit((int)strtol(step + 5, NULL, 0));
-	if (strcmp(step, "exec-enoent") == 0) {
+	if (strcmp(step, "child-exec") == 0) {
+		static char true_name[] = "true";
+		char *const true_argv[] = { true_name, NULL };
+		pid_t child = fork();
+		int status = 0;
+
+		if (child == 0) {
+			execve("/bin/true", true_argv, environ);
+			_exit(127);
+		}
+		ret = child < 0 || waitpid(child, &status, 0) < 0 ? -1 : WEXITSTATUS(status);
+	} else if (strcmp(step, "exec-enoent") == 0) {
 		ret = execve("/nonexistent/rvisor-run-enoent", enoent_argv, environ);
 	} else if (strcmp(step, "int80-getpid") == 0) {
 		ret = int80_getpid();

@@ -221,22 +221,6 @@ static int add(struct runc_args *a, enum runc_opt_key key, const char *name, cha
 	return 0;
 }
 
-static int fail(int r, char **ret_msg, const char *fmt, ...) _printf_(3, 4);
-static int fail(int r, char **ret_msg, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vasprintf(ret_msg, fmt, ap);
-	va_end(ap);
-	if (k < 0) {
-		*ret_msg = NULL;
-		return -ENOMEM;
-	}
-	return r;
-}
-
 int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int start,
 		    bool stop_at_positional, struct runc_args *ret, char **ret_msg)
 {
@@ -263,15 +247,15 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 			const struct runc_option *o = find_long(table, name, len);
 
 			if (!o) {
-				r = fail(-ENOENT, ret_msg, "unknown option '--%.*s'", (int)len, name);
+				r = runc_fail_msg(-ENOENT, ret_msg, "unknown option '--%.*s'", (int)len, name);
 				break;
 			}
 			if (!o->has_arg && eq) {
-				r = fail(-EINVAL, ret_msg, "option '--%.*s' takes no value", (int)len, name);
+				r = runc_fail_msg(-EINVAL, ret_msg, "option '--%.*s' takes no value", (int)len, name);
 				break;
 			}
 			if (o->has_arg && !eq && i + 1 >= argc) {
-				r = fail(-EINVAL, ret_msg, "option '--%.*s' needs a value", (int)len, name);
+				r = runc_fail_msg(-EINVAL, ret_msg, "option '--%.*s' needs a value", (int)len, name);
 				break;
 			}
 			if (!o->has_arg)
@@ -292,7 +276,7 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 			const struct runc_option *o = find_short(table, tok[j]);
 
 			if (!o) {
-				r = fail(-ENOENT, ret_msg, "unknown option '-%c'", tok[j]);
+				r = runc_fail_msg(-ENOENT, ret_msg, "unknown option '-%c'", tok[j]);
 				break;
 			}
 			if (!o->has_arg) {
@@ -307,7 +291,7 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 				r = add(&a, o->key, o->name ?: "", o->short_name, argv[i + 1], i, 2);
 				i++;
 			} else
-				r = fail(-EINVAL, ret_msg, "option '-%c' needs a value", tok[j]);
+				r = runc_fail_msg(-EINVAL, ret_msg, "option '-%c' needs a value", tok[j]);
 			break;
 		}
 		if (r < 0)
@@ -376,9 +360,9 @@ int runc_parse_global(int argc, char *argv[], struct runc_global *ret, char **re
 	runc_args_done(&a);
 
 	if (strcmp(g.log_format, "text") != 0 && strcmp(g.log_format, "json") != 0)
-		return fail(-EINVAL, ret_msg, "unknown --log-format '%s': use text or json", g.log_format);
+		return runc_fail_msg(-EINVAL, ret_msg, "unknown --log-format '%s': use text or json", g.log_format);
 	if (g.root && !*g.root)
-		return fail(-EINVAL, ret_msg, "--root needs a directory, got ''");
+		return runc_fail_msg(-EINVAL, ret_msg, "--root needs a directory, got ''");
 	*ret = g;
 	return 0;
 }

@@ -9,22 +9,6 @@
 
 #include "runtime.h"
 
-static int fail(int r, char **ret_msg, const char *fmt, ...) _printf_(3, 4);
-static int fail(int r, char **ret_msg, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vasprintf(ret_msg, fmt, ap);
-	va_end(ap);
-	if (k < 0) {
-		*ret_msg = NULL;
-		return -ENOMEM;
-	}
-	return r;
-}
-
 void runc_prepared_done(struct runc_prepared *p)
 {
 	free(p->policy);
@@ -170,9 +154,9 @@ int runc_config_parse(const char *text, size_t len, json_object **ret, char **re
 	size_t used;
 
 	if (len > INT32_MAX)
-		return fail(-EBADMSG, ret_msg, "too large");
+		return runc_fail_msg(-EBADMSG, ret_msg, "too large");
 	if (memchr(text, '\0', len))
-		return fail(-EBADMSG, ret_msg, "it contains a NUL byte");
+		return runc_fail_msg(-EBADMSG, ret_msg, "it contains a NUL byte");
 	tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;
@@ -184,9 +168,9 @@ int runc_config_parse(const char *text, size_t len, json_object **ret, char **re
 
 		/* An object cut short reads as "continue": the file ended inside it. */
 		if (e == json_tokener_continue)
-			r = fail(-EBADMSG, ret_msg, "unexpected end of file");
+			r = runc_fail_msg(-EBADMSG, ret_msg, "unexpected end of file");
 		else
-			r = fail(-EBADMSG, ret_msg, "%s at byte %zu", json_tokener_error_desc(e),
+			r = runc_fail_msg(-EBADMSG, ret_msg, "%s at byte %zu", json_tokener_error_desc(e),
 				 json_tokener_get_parse_end(tok));
 		json_tokener_free(tok);
 		return r;
@@ -195,15 +179,15 @@ int runc_config_parse(const char *text, size_t len, json_object **ret, char **re
 	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return fail(-EBADMSG, ret_msg, "it is not a JSON object");
+		return runc_fail_msg(-EBADMSG, ret_msg, "it is not a JSON object");
 	}
 	if (used > len || strspn_n(text + used, len - used, " \t\r\n") != len - used) {
 		json_object_put(o);
-		return fail(-EBADMSG, ret_msg, "trailing data at byte %zu", used);
+		return runc_fail_msg(-EBADMSG, ret_msg, "trailing data at byte %zu", used);
 	}
 	if (!numbers_valid(o)) {
 		json_object_put(o);
-		return fail(-EBADMSG, ret_msg, "a number that JSON does not have (NaN, Infinity, \"1.\")");
+		return runc_fail_msg(-EBADMSG, ret_msg, "a number that JSON does not have (NaN, Infinity, \"1.\")");
 	}
 	*ret = o;
 	return 0;
@@ -257,7 +241,7 @@ static int set_limit_if_absent(json_object *config, const char *const *path, siz
 		snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s%s", i ? "." : "", path[i]);
 		r = child_object(o, path[i], &o);
 		if (r == -EINVAL)
-			return fail(-EINVAL, ret_msg, "%s is not an object", where);
+			return runc_fail_msg(-EINVAL, ret_msg, "%s is not an object", where);
 		if (r < 0)
 			return r;
 	}
@@ -337,7 +321,7 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 
 	r = child_object(config, "annotations", &annotations);
 	if (r == -EINVAL)
-		return fail(r, ret_msg, "annotations is not an object");
+		return runc_fail_msg(r, ret_msg, "annotations is not an object");
 	if (r < 0)
 		return r;
 	r = set_annotation(annotations, ANNOTATION_POLICY, p->policy);
@@ -345,7 +329,7 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 		r = set_annotation(annotations, ANNOTATION_LAYERS, runc_layers_annotation(p->layers));
 	if (r >= 0 && (p->layers & RUNC_LAYER_SECCOMP)) {
 		if (!seccomp_data)
-			return fail(-EINVAL, ret_msg, "the seccomp layer needs a seccomp program");
+			return runc_fail_msg(-EINVAL, ret_msg, "the seccomp layer needs a seccomp program");
 		r = set_annotation(annotations, ANNOTATION_CRUN_SECCOMP, seccomp_data);
 	}
 	if (r < 0)
@@ -357,12 +341,12 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 		 * without one it would run the container without the filter, silently. */
 		r = child_object(config, "linux", &linux_o);
 		if (r == -EINVAL)
-			return fail(r, ret_msg, "linux is not an object");
+			return runc_fail_msg(r, ret_msg, "linux is not an object");
 		if (r < 0)
 			return r;
 		r = child_object(config, "process", &process);
 		if (r == -EINVAL)
-			return fail(r, ret_msg, "process is not an object");
+			return runc_fail_msg(r, ret_msg, "process is not an object");
 		if (r >= 0)
 			r = runc_process_force_nnp(process);
 		if (r < 0)
@@ -374,12 +358,12 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 
 		r = child_object(config, "hooks", &hooks);
 		if (r == -EINVAL)
-			return fail(r, ret_msg, "hooks is not an object");
+			return runc_fail_msg(r, ret_msg, "hooks is not an object");
 		if (r < 0)
 			return r;
 		r = get_typed(hooks, "createRuntime", json_type_array, &list);
 		if (r < 0)
-			return fail(-EINVAL, ret_msg, "hooks.createRuntime is not an array");
+			return runc_fail_msg(-EINVAL, ret_msg, "hooks.createRuntime is not an array");
 		if (r == 0) {
 			list = json_object_new_array();
 			if (!list || json_object_object_add(hooks, "createRuntime", list) < 0)

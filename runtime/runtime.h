@@ -181,6 +181,9 @@ char *runc_log_json_line(int level, const char *msg, const struct timespec *ts);
 
 /* "Out of memory"; returns -ENOMEM. */
 int runc_oom(void);
+/* For the pure parsers (args.c, config.c), which do not log: *ret_msg a malloc()ed message
+ * from fmt, and r returned (-ENOMEM, *ret_msg NULL, when even that fails). */
+int runc_fail_msg(int r, char **ret_msg, const char *fmt, ...) _printf_(3, 4);
 
 /* ---- The config rewrite (config.c): pure, no logging, unit-tested. ---- */
 

@@ -221,7 +221,7 @@ VM_KERNEL ?=
 $(BUILD)/vm/kernels/%/initramfs.cpio: $(VM_KERNEL)/rvisor.ko $(VM_KERNEL)/release $(VM_USERSPACE)
 	tests/vm/mkinitramfs.sh $@ $* $(VM_KERNEL)
 
-host-test: userspace $(ASAN_BIN) $(TEST_TOOLS) $(BUILD)/bench/syscall-bench module
+host-test: userspace $(ASAN_BIN) $(TEST_TOOLS) $(BUILD)/bench/syscall-bench $(BUILD)/vm/helpers/sc module
 	tests/run-all.sh host
 
 # tests/vm/run.sh builds what the guest needs itself, for the kernel it boots.

@@ -701,6 +701,22 @@ static int bad_fd_message(char **m, json_object *params, const char *reason)
 	return asprintf(m, "rvisord refused a file descriptor: %s: " SAME_VERSIONS, reason);
 }
 
+/* LimitAbovePolicy's message: what the policy allows, and what to do. */
+static int limit_message(char **m, json_object *params)
+{
+	const char *parameter = param_string(params, "parameter") ?: "a limit";
+	const char *policy = param_string(params, "policy") ?: "(unknown)";
+	json_object *v;
+	char size[32] = "less";
+
+	if (json_object_object_get_ex(params, "limit", &v) && json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) > 0)
+		cli_format_bytes((uint64_t)json_object_get_int64(v), size, sizeof(size));
+	return asprintf(m, "%s is more than policy '%s' allows (%s %s): ask for at most that, or "
+			"use a policy that allows more (--policy)", parameter_option(parameter), policy,
+			parameter, size);
+}
+
 char *cli_error_message(const char *error, json_object *params)
 {
 	const char *image = param_string(params, "image"), *reason = param_string(params, "reason");
@@ -738,6 +754,8 @@ char *cli_error_message(const char *error, json_object *params)
 			     "('rvisorctl ps', 'rvisorctl kill')", reason);
 	else if (strcmp(error, MANAGER_ERROR("BadFileDescriptor")) == 0)
 		r = bad_fd_message(&m, params, reason);
+	else if (strcmp(error, MANAGER_ERROR("LimitAbovePolicy")) == 0)
+		r = limit_message(&m, params);
 	else if (strcmp(error, MANAGER_ERROR("UserNotPermitted")) == 0)
 		r = asprintf(&m, "rvisord refused to run as user %s: %s: give --user an id you may use "
 			     "(else the bundle's or the policy's user applies)",

@@ -47,6 +47,25 @@ static json_object *named_json(const char *name, bool hex, uint32_t v)
 	return json_object_new_string(buf);
 }
 
+/* The syscalls whose refusals are counted but not reported. */
+static json_object *quiet_json(const struct rvisor_policy *kp)
+{
+	json_object *a = json_object_new_array();
+
+	for (int nr = 0; a && nr < RVISOR_NR_SYSCALLS; nr++) {
+		_cleanup_free_ char *name = NULL;
+
+		if (!(kp->quiet[nr / 64] & (UINT64_C(1) << (nr % 64))))
+			continue;
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		if (!push(a, named_json(name, false, (uint32_t)nr))) {
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_object *syscalls_json(const struct rvisor_policy_config *c)
 {
 	static const struct {
@@ -89,6 +108,8 @@ static json_object *syscalls_json(const struct rvisor_policy_config *c)
 		}
 		ok = add(o, lists[l].key, a);
 	}
+	if (ok)
+		ok = add(o, "quiet", quiet_json(kp));
 	if (!ok) {
 		json_object_put(o);
 		return NULL;
@@ -139,6 +160,19 @@ static json_object *sandbox_json(const struct rvisor_policy_config *c)
 	return o;
 }
 
+static json_object *netlink_json(uint32_t protocols)
+{
+	json_object *a = json_object_new_array();
+
+	for (uint32_t i = 0; a && i < 32; i++)
+		if ((protocols & (UINT32_C(1) << i)) &&
+		    !push(a, named_json(policy_netlink_to_string((int)i), false, i))) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
 /* {key: [names]} for a filter that is on, NULL (nothing added) when it is off. */
 static bool filter_json(json_object *root, const char *section, const char *key,
 			const struct rvisor_policy *kp, uint32_t flag)
@@ -166,7 +200,9 @@ static bool filter_json(json_object *root, const char *section, const char *key,
 		return false;
 	}
 	o = json_object_new_object();
-	if (!add(o, key, a)) {
+	if (!add(o, key, a) ||
+	    (flag == RVISOR_POLICY_FILTER_SOCKET && (kp->flags & RVISOR_POLICY_FILTER_NETLINK) &&
+	     !add(o, "netlink", netlink_json(kp->netlink_protocols)))) {
 		json_object_put(o);
 		return false;
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Name tables for policy files: errnos, ioctl requests, prctl options, address families. */
+/* Name tables for policy files: errnos, ioctl requests, prctl options, address families,
+ * netlink protocols. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <linux/fs.h>
+#include <linux/netlink.h>
 #include <linux/rvisor.h>
 
 #include "macro.h"
@@ -88,6 +90,19 @@ static const struct name_value family_names[] = {
 	{ "ieee802154", AF_IEEE802154 }, { "caif", AF_CAIF }, { "alg", AF_ALG }, { "nfc", AF_NFC },
 	{ "vsock", AF_VSOCK }, { "kcm", AF_KCM }, { "qipcrtr", AF_QIPCRTR }, { "smc", AF_SMC },
 	{ "xdp", AF_XDP }, { "mctp", AF_MCTP },
+};
+
+/* Netlink protocols by <linux/netlink.h>'s NETLINK_ names in lower case. */
+static const struct name_value netlink_names[] = {
+	{ "route", NETLINK_ROUTE }, { "usersock", NETLINK_USERSOCK },
+	{ "firewall", NETLINK_FIREWALL }, { "sock_diag", NETLINK_SOCK_DIAG },
+	{ "nflog", NETLINK_NFLOG }, { "xfrm", NETLINK_XFRM }, { "selinux", NETLINK_SELINUX },
+	{ "iscsi", NETLINK_ISCSI }, { "audit", NETLINK_AUDIT }, { "fib_lookup", NETLINK_FIB_LOOKUP },
+	{ "connector", NETLINK_CONNECTOR }, { "netfilter", NETLINK_NETFILTER },
+	{ "ip6_fw", NETLINK_IP6_FW }, { "dnrtmsg", NETLINK_DNRTMSG },
+	{ "kobject_uevent", NETLINK_KOBJECT_UEVENT }, { "generic", NETLINK_GENERIC },
+	{ "scsitransport", NETLINK_SCSITRANSPORT }, { "ecryptfs", NETLINK_ECRYPTFS },
+	{ "rdma", NETLINK_RDMA }, { "crypto", NETLINK_CRYPTO }, { "smc", NETLINK_SMC },
 };
 
 const char *policy_action_to_string(unsigned int action)
@@ -232,4 +247,20 @@ int policy_family_from_string(const char *s)
 const char *policy_family_to_string(int family)
 {
 	return family < 0 ? NULL : table_name(family_names, ARRAY_SIZE(family_names), (uint32_t)family);
+}
+
+int policy_netlink_from_string(const char *s)
+{
+	uint32_t v;
+	int r;
+
+	if (s && strncasecmp(s, "NETLINK_", 8) == 0)
+		s += 8;
+	r = name_or_number(netlink_names, ARRAY_SIZE(netlink_names), true, s, 31, &v);
+	return r < 0 ? r : (int)v;
+}
+
+const char *policy_netlink_to_string(int protocol)
+{
+	return protocol < 0 ? NULL : table_name(netlink_names, ARRAY_SIZE(netlink_names), (uint32_t)protocol);
 }

@@ -39,4 +39,10 @@ int policy_family_from_string(const char *s);
 /* "unix" for AF_UNIX; NULL when the table has no name for it. */
 const char *policy_family_to_string(int family);
 
+/* A netlink protocol by name ("route", "audit"; also "NETLINK_ROUTE", any case) or number:
+ * 0..31 (netlink_protocols' bits), or -EINVAL/-ERANGE. */
+int policy_netlink_from_string(const char *s);
+/* "route" for NETLINK_ROUTE; NULL when the table has no name for it. */
+const char *policy_netlink_to_string(int protocol);
+
 #endif

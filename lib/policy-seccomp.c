@@ -7,14 +7,18 @@
  * Seccomp runs first at syscall entry: what the filter refuses never reaches the gate, what
  * it lets through (PASS, LOG, EMULATE) the gate judges again.
  *
- * Two filters, because libseccomp cannot say "allow ioctl for these requests, EPERM for the
- * others" in a filter whose default is something else (a syscall's unconditional rule hides
- * its conditional ones, and an unmatched condition falls through to the filter's default):
+ * Up to three filters, because libseccomp cannot say "allow prctl for these options, EPERM
+ * for the others" in a filter whose default is something else (a syscall's unconditional rule
+ * hides its conditional ones, and an unmatched condition falls through to the filter's
+ * default), and an ioctl outside the list answers ENOTTY where the other rules answer EPERM:
  *
- *   argument filter  only when an argument rule applies to a syscall that passes. Default
- *                    ERRNO(EPERM); every table syscall ALLOW, except those with an argument
- *                    rule, which are ALLOWed only for the listed values (clone3:
- *                    ERRNO(ENOSYS)); other architectures ALLOW (left to the main filter)
+ *   ioctl filter     only when the ioctl list applies and ioctl passes. Default
+ *                    ERRNO(ENOTTY); ioctl ALLOWed for the listed requests, every other
+ *                    table syscall ALLOW; other architectures ALLOW (left to the main filter)
+ *   argument filter  only when another argument rule applies to a syscall that passes.
+ *                    Default ERRNO(EPERM); every table syscall ALLOW, except those with an
+ *                    argument rule, which are ALLOWed only for the values the rule lets
+ *                    through (clone3: ERRNO(ENOSYS)); other architectures ALLOW
  *   main filter      the policy's action per syscall, its default for the rest, ENOSYS for
  *                    ia32 and x32 (libseccomp's bad-architecture action, and its check of
  *                    the x32 bit on x86-64), as rvisor.ko refuses them
@@ -28,16 +32,19 @@
  * Speed: since Linux 5.11 the kernel emulates each filter once per syscall number when it is
  * loaded and remembers the numbers every filter allows whatever the arguments; those skip
  * the filters from then on. Only the syscalls with an argument rule (ioctl, socket,
- * socketpair, prctl, clone, unshare) and what the policy refuses or logs run BPF each time.
+ * socketpair, prctl, personality, clone, unshare) and what the policy refuses or logs run BPF
+ * each time.
  */
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -121,14 +128,45 @@ static int allow_u32(scmp_filter_ctx ctx, int nr, unsigned int arg, const uint32
 	return 0;
 }
 
-static int allow_families(scmp_filter_ctx ctx, int nr, uint64_t families)
+/* The families; with the netlink filter, AF_NETLINK only with a listed protocol (A2). */
+static int allow_families(scmp_filter_ctx ctx, int nr, const struct rvisor_policy *p)
 {
+	bool netlink = p->flags & RVISOR_POLICY_FILTER_NETLINK;
 	uint32_t list[64], n = 0;
+	int r;
 
 	for (uint32_t f = 0; f < 64; f++)
-		if (families & (UINT64_C(1) << f))
+		if ((p->socket_families & (UINT64_C(1) << f)) && !(netlink && f == AF_NETLINK))
 			list[n++] = f;
-	return allow_u32(ctx, nr, 0, list, n);
+	r = allow_u32(ctx, nr, 0, list, n);
+	if (r < 0 || !netlink || !(p->socket_families & (UINT64_C(1) << AF_NETLINK)))
+		return r;
+	for (uint32_t proto = 0; proto < 32; proto++) {
+		struct scmp_arg_cmp cmp[] = {
+			{ 0, SCMP_CMP_MASKED_EQ, UINT32_MAX, AF_NETLINK },
+			{ 2, SCMP_CMP_MASKED_EQ, UINT32_MAX, proto },
+		};
+
+		if (!(p->netlink_protocols & (UINT32_C(1) << proto)))
+			continue;
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, ARRAY_SIZE(cmp), cmp);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* personality(2): a query, or a persona without the unsafe flags (A0 is an unsigned int). */
+static int allow_personality(scmp_filter_ctx ctx, int nr)
+{
+	int r;
+
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			     SCMP_A0(SCMP_CMP_MASKED_EQ, UINT32_MAX, RVISOR_PERSONALITY_QUERY));
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, RVISOR_PERSONALITY_UNSAFE, 0));
+	return r;
 }
 
 /* ALLOW unless A0 has one of the flags. */
@@ -137,23 +175,47 @@ static int allow_without(scmp_filter_ctx ctx, int nr, uint64_t flags)
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flags, 0));
 }
 
-/* The argument filter, or NULL when no argument rule applies to a PASS or LOG syscall. */
+/* The ioctl filter, or NULL when ioctl passes without a list. */
+static int ioctl_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
+{
+	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!(p->flags & RVISOR_POLICY_FILTER_IOCTL) || !passes(p, __NR_ioctl))
+		return 0;
+	r = filter_new(SCMP_ACT_ERRNO(ENOTTY), SCMP_ACT_ALLOW, &ctx);
+	if (r < 0)
+		return r;
+	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
+		if (nr == __NR_ioctl)
+			r = allow_u32(ctx, nr, 1, p->ioctls, p->nr_ioctls);
+		else
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(ctx);
+	return 0;
+}
+
+/* The argument filter, or NULL when no argument rule (but ioctl's) applies to a PASS or LOG
+ * syscall. */
 static int args_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
 {
 	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
 	bool ns = p->flags & RVISOR_POLICY_ALLOW_NAMESPACES;
-	bool ioctl = (p->flags & RVISOR_POLICY_FILTER_IOCTL) && passes(p, __NR_ioctl);
 	bool socket = (p->flags & RVISOR_POLICY_FILTER_SOCKET) &&
 		      (passes(p, __NR_socket) || passes(p, __NR_socketpair));
 	bool prctl = (p->flags & RVISOR_POLICY_FILTER_PRCTL) && passes(p, __NR_prctl);
+	bool personality = passes(p, __NR_personality);
 	bool clone = !ns && (passes(p, __NR_clone) || passes(p, __NR_unshare) ||
 			     passes(p, __NR_clone3));
 	int r;
 
-	if (!ioctl && !socket && !prctl && !clone) {
-		*ret = NULL;
+	*ret = NULL;
+	if (!socket && !prctl && !personality && !clone)
 		return 0;
-	}
 	r = filter_new(SCMP_ACT_ERRNO(EPERM), SCMP_ACT_ALLOW, &ctx);
 	if (r < 0)
 		return r;
@@ -161,10 +223,10 @@ static int args_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
 	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
 		if (!passes(p, nr))
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		else if (nr == __NR_ioctl && ioctl)
-			r = allow_u32(ctx, nr, 1, p->ioctls, p->nr_ioctls);
 		else if ((nr == __NR_socket || nr == __NR_socketpair) && socket)
-			r = allow_families(ctx, nr, p->socket_families);
+			r = allow_families(ctx, nr, p);
+		else if (nr == __NR_personality)
+			r = allow_personality(ctx, nr);
 		else if (nr == __NR_prctl && prctl)
 			r = allow_u32(ctx, nr, 0, p->prctls, p->nr_prctls);
 		else if (nr == __NR_clone && !ns)
@@ -242,7 +304,7 @@ int policy_seccomp_compile(const struct rvisor_policy *p, unsigned int flags,
 			   struct policy_seccomp **ret)
 {
 	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
-	_cleanup_seccomp_ scmp_filter_ctx args = NULL, main = NULL;
+	_cleanup_seccomp_ scmp_filter_ctx ioctl = NULL, args = NULL, main = NULL;
 	int r;
 
 	if (!ret || (flags & ~POLICY_SECCOMP_WITH_GATE) || policy_kernel_validate(p) < 0)
@@ -253,7 +315,11 @@ int policy_seccomp_compile(const struct rvisor_policy *p, unsigned int flags,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	r = args_filter_new(p, &args);
+	r = ioctl_filter_new(p, &ioctl);
+	if (r >= 0 && ioctl)
+		r = program_take(f, ioctl);
+	if (r >= 0)
+		r = args_filter_new(p, &args);
 	if (r >= 0 && args)
 		r = program_take(f, args);
 	if (r >= 0)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <seccomp.h>
@@ -50,7 +51,7 @@ struct key {
 	unsigned int arg; /* syscall lists: the action; compat: the flag */
 };
 
-#define N_KEYS 23
+#define N_KEYS 25
 
 struct parser {
 	const char *path;
@@ -335,6 +336,43 @@ static int parse_families(struct parser *p, const struct key *k, char *value)
 	return for_each_item(p, k, value, family_item);
 }
 
+static int netlink_item(struct parser *p, const struct key *k, char *item)
+{
+	int proto = policy_netlink_from_string(item);
+
+	if (proto == -ERANGE)
+		return parse_error(p, "netlink protocol '%s' is not below 32", item);
+	if (proto < 0)
+		return parse_error(p, "unknown netlink protocol '%s' (route, audit, ... or a number)",
+				   item);
+	p->c->kernel.netlink_protocols |= UINT32_C(1) << proto;
+	return 0;
+}
+
+/* [socket] netlink: like families, the key alone turns the protocol filter on. */
+static int parse_netlink(struct parser *p, const struct key *k, char *value)
+{
+	p->c->kernel.flags |= RVISOR_POLICY_FILTER_NETLINK;
+	return for_each_item(p, k, value, netlink_item);
+}
+
+static int quiet_item(struct parser *p, const struct key *k, char *item)
+{
+	int nr = syscall_nr(item);
+
+	if (nr == __NR_SCMP_ERROR)
+		return parse_error(p, "unknown syscall '%s'", item);
+	if (nr < 0 || nr >= RVISOR_NR_SYSCALLS)
+		return parse_error(p, "'%s' is not an x86-64 syscall of the table", item);
+	p->c->kernel.quiet[nr / 64] |= UINT64_C(1) << (nr % 64);
+	return 0;
+}
+
+static int parse_quiet(struct parser *p, const struct key *k, char *value)
+{
+	return for_each_item(p, k, value, quiet_item);
+}
+
 static int parse_compat(struct parser *p, const struct key *k, char *value)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
@@ -569,8 +607,10 @@ static const struct key keys[] = {
 	{ SECTION_SYSCALLS, "deny", true, parse_syscall_list, RVISOR_ACTION_DENY },
 	{ SECTION_SYSCALLS, "kill", true, parse_syscall_list, RVISOR_ACTION_KILL },
 	{ SECTION_SYSCALLS, "log", true, parse_syscall_list, RVISOR_ACTION_LOG },
+	{ SECTION_SYSCALLS, "quiet", true, parse_quiet, 0 },
 	{ SECTION_IOCTL, "allow", true, parse_ioctls, 0 },
 	{ SECTION_SOCKET, "families", true, parse_families, 0 },
+	{ SECTION_SOCKET, "netlink", true, parse_netlink, 0 },
 	{ SECTION_PRCTL, "allow", true, parse_prctls, 0 },
 	{ SECTION_COMPAT, "ia32", false, parse_compat_abi, RVISOR_POLICY_ALLOW_COMPAT },
 	{ SECTION_COMPAT, "x32", false, parse_compat_abi, RVISOR_POLICY_ALLOW_X32 },
@@ -698,6 +738,13 @@ static int parse_finish(struct parser *p)
 			kp->syscalls[nr].action = kp->default_action;
 			kp->syscalls[nr].error = kp->default_errno;
 		}
+	if ((kp->flags & RVISOR_POLICY_FILTER_NETLINK) &&
+	    (!(kp->flags & RVISOR_POLICY_FILTER_SOCKET) ||
+	     !(kp->socket_families & (UINT64_C(1) << AF_NETLINK)))) {
+		p->line = key_line(p, SECTION_SOCKET, "netlink");
+		return parse_error(p, "netlink protocols are listed but [socket] families does not "
+				      "allow netlink");
+	}
 	r = check_ungated(p);
 	if (r < 0)
 		return r;
@@ -969,6 +1016,8 @@ int policy_kernel_validate(const struct rvisor_policy *p)
 	for (unsigned int i = p->nr_prctls; i < RVISOR_MAX_PRCTL_RULES; i++)
 		if (p->prctls[i])
 			return -EINVAL;
+	if (p->reserved0 || (!(p->flags & RVISOR_POLICY_FILTER_NETLINK) && p->netlink_protocols))
+		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(p->reserved); i++)
 		if (p->reserved[i])
 			return -EINVAL;

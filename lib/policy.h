@@ -150,9 +150,10 @@ json_object *policy_to_json(const struct rvisor_policy_config *c);
 #define POLICY_SECCOMP_WITH_GATE (1U << 0)
 
 struct policy_seccomp {
-	unsigned int n;              /* programs, in load order: 1 or 2 */
-	struct sock_fprog progs[2];  /* [0] the argument filter when there is one, then the main
-				      * filter; each a malloc()ed BPF_MAXINSNS or fewer */
+	unsigned int n;              /* programs, in load order: 1 to 3 */
+	struct sock_fprog progs[3];  /* the ioctl and the argument filters when there are
+				      * those, then the main filter; each a malloc()ed
+				      * BPF_MAXINSNS or fewer */
 };
 
 /* Builds the programs for p. -EINVAL for a policy policy_kernel_validate() refuses or an

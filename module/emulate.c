@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Emulated syscalls: rvisor serves them itself and the host's implementation never runs.
- * The gate skips the syscall and queues a task_work; the work runs in the task's own
- * sleepable context just before it returns to user space (syscall tracepoints are not
- * faultable before 6.13, so user memory cannot be touched from the probe), computes the
- * result and writes it into the saved registers. A skipped syscall is never restarted, so
- * an emulation that would restart returns -EINTR.
+ * The gate skips the syscall and answers it at once where it can: uname and sysinfo are
+ * computed in the probe and copied out with copy_to_user_nofault(), which succeeds whenever
+ * the caller's buffer is present (a stack buffer almost always is). Anything else (a buffer
+ * not yet faulted in, sethostname's copy in) is queued as a task_work that runs in the task's
+ * own sleepable context just before it returns to user space, where a fault is fine, and
+ * writes the result into the saved registers. The probe never faults itself: before 6.13
+ * syscall tracepoints run with preemption off, and the gate holds rcu_read_lock() on every
+ * kernel. A skipped syscall is never restarted, so an emulation that would restart returns
+ * -EINTR.
  */
 #include <linux/capability.h>
+#include <linux/ctype.h>
 #include <linux/cred.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/nsproxy.h>
+#include <linux/personality.h>
 #include <linux/module.h>
 #include <linux/sched/loadavg.h>
 #include <linux/sched/task_stack.h>
@@ -22,6 +28,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include <linux/version.h>
 #include <linux/ptrace.h>
 #include <asm/unistd.h>
 
@@ -34,7 +41,43 @@ struct rvisor_emulation {
 	unsigned long args[6];
 };
 
-static long rvisor_emulate_uname(struct rvisor_sandbox *sb, const unsigned long *args)
+/* Writes an answer: from the probe without faulting (-EAGAIN where that would fault: the
+ * task_work tries again), from the task_work with faults (-EFAULT for a bad address). */
+static long rvisor_copy_out(unsigned long dst, const void *src, size_t size, bool in_probe)
+{
+	void __user *to = (void __user *)dst;
+
+	if (in_probe)
+		return copy_to_user_nofault(to, src, size) ? -EAGAIN : 0;
+	return copy_to_user(to, src, size) ? -EFAULT : 0;
+}
+
+/* What the kernel's uname() makes of the caller's personality: PER_LINUX32 shows a 32-bit
+ * machine (linux32, setarch i686), UNAME26 a 2.6 release for old programs. */
+static void rvisor_uname_personality(struct new_utsname *u)
+{
+	char rest[sizeof(u->release)];
+	const char *p = u->release;
+	int dots = 0;
+
+	if (personality(current->personality) == PER_LINUX32)
+		strscpy(u->machine, "i686", sizeof(u->machine));
+	if (!(current->personality & UNAME26))
+		return;
+	/* "6.1.0-57-amd64" -> "2.6.61-57-amd64", as override_release() does: what follows the
+	 * first three dot-separated numbers is kept */
+	while (*p) {
+		if (*p == '.' && ++dots >= 3)
+			break;
+		if (!isdigit(*p) && *p != '.')
+			break;
+		p++;
+	}
+	strscpy(rest, p, sizeof(rest));
+	snprintf(u->release, sizeof(u->release), "2.6.%u%s", LINUX_VERSION_PATCHLEVEL + 60, rest);
+}
+
+static long rvisor_emulate_uname(struct rvisor_sandbox *sb, const unsigned long *args, bool in_probe)
 {
 	struct new_utsname u;
 	const struct new_utsname *host = init_utsname();
@@ -45,14 +88,13 @@ static long rvisor_emulate_uname(struct rvisor_sandbox *sb, const unsigned long 
 	strscpy(u.release, host->release, sizeof(u.release));
 	strscpy(u.version, host->version, sizeof(u.version));
 	strscpy(u.machine, host->machine, sizeof(u.machine));
-	spin_lock(&sb->uts_lock);
+	rvisor_uname_personality(&u);
+	raw_spin_lock(&sb->uts_lock);
 	memcpy(u.nodename, sb->nodename, sizeof(u.nodename));
 	memcpy(u.domainname, sb->domainname, sizeof(u.domainname));
-	spin_unlock(&sb->uts_lock);
+	raw_spin_unlock(&sb->uts_lock);
 
-	if (copy_to_user((void __user *)args[0], &u, sizeof(u)))
-		return -EFAULT;
-	return 0;
+	return rvisor_copy_out(args[0], &u, sizeof(u), in_probe);
 }
 
 /* sethostname and setdomainname: change only the sandbox's view. */
@@ -71,9 +113,9 @@ static long rvisor_emulate_set_uts(struct rvisor_sandbox *sb, const unsigned lon
 	if (copy_from_user(buf, (const void __user *)args[0], len))
 		return -EFAULT;
 
-	spin_lock(&sb->uts_lock);
+	raw_spin_lock(&sb->uts_lock);
 	memcpy(host ? sb->nodename : sb->domainname, buf, sizeof(buf));
-	spin_unlock(&sb->uts_lock);
+	raw_spin_unlock(&sb->uts_lock);
 	return 0;
 }
 
@@ -83,9 +125,9 @@ static long rvisor_emulate_set_uts(struct rvisor_sandbox *sb, const unsigned lon
  * O(1). Without a cgroup of its own (a manager that gives none, a host without cgroup v2
  * delegation) its usage is not known: then what the host has free, at most the limit.
  */
-static u64 rvisor_sandbox_memory_free(struct rvisor_sandbox *sb, u64 total, const struct sysinfo *host)
+static u64 rvisor_sandbox_memory_free(struct rvisor_sandbox *sb, u64 total, u64 host_free)
 {
-	u64 free = min_t(u64, total, (u64)host->freeram * host->mem_unit);
+	u64 free = min_t(u64, total, host_free);
 #ifdef CONFIG_MEMCG
 	struct task_struct *init;
 
@@ -108,14 +150,16 @@ static u64 rvisor_sandbox_memory_free(struct rvisor_sandbox *sb, u64 total, cons
 
 /* sysinfo from the sandbox's own budget: its memory limit and use, its tasks, its age. All
  * O(1): a sandbox's many threads calling it never walk the host's tasks. */
-static long rvisor_emulate_sysinfo(struct rvisor_sandbox *sb, const unsigned long *args)
+static long rvisor_emulate_sysinfo(struct rvisor_sandbox *sb, const unsigned long *args, bool in_probe)
 {
-	struct sysinfo si, host;
+	/* the counters si_meminfo() reads, without its block-device walk under a spinlock */
+	u64 host_total = (u64)totalram_pages() * PAGE_SIZE;
+	u64 host_free = (u64)global_zone_page_state(NR_FREE_PAGES) * PAGE_SIZE;
+	struct sysinfo si;
 	u64 total, age;
 	int i;
 
-	si_meminfo(&host);
-	total = sb->memory_limit ? sb->memory_limit : (u64)host.totalram * host.mem_unit;
+	total = sb->memory_limit ? sb->memory_limit : host_total;
 	age = ktime_get_boottime_ns() - sb->start_time_ns;
 
 	memset(&si, 0, sizeof(si));
@@ -123,13 +167,11 @@ static long rvisor_emulate_sysinfo(struct rvisor_sandbox *sb, const unsigned lon
 	for (i = 0; i < 3; i++)
 		si.loads[i] = avenrun[i] << (SI_LOAD_SHIFT - FSHIFT);
 	si.totalram = total;
-	si.freeram = test_bit(RVISOR_SB_BOUND, &sb->state) ? rvisor_sandbox_memory_free(sb, total, &host) : total;
+	si.freeram = test_bit(RVISOR_SB_BOUND, &sb->state) ? rvisor_sandbox_memory_free(sb, total, host_free) : total;
 	si.procs = min_t(unsigned int, rvisor_sandbox_count_tasks(sb), U16_MAX);
 	si.mem_unit = 1;
 
-	if (copy_to_user((void __user *)args[0], &si, sizeof(si)))
-		return -EFAULT;
-	return 0;
+	return rvisor_copy_out(args[0], &si, sizeof(si), in_probe);
 }
 
 bool rvisor_emulates(long nr)
@@ -145,20 +187,31 @@ bool rvisor_emulates(long nr)
 	}
 }
 
-static long rvisor_emulate(struct rvisor_sandbox *sb, long nr, const unsigned long *args)
+/* The answer, or -EAGAIN from the probe for what only the task_work can do. */
+static long rvisor_emulate(struct rvisor_sandbox *sb, long nr, const unsigned long *args, bool in_probe)
 {
 	switch (nr) {
 	case __NR_uname:
-		return rvisor_emulate_uname(sb, args);
+		return rvisor_emulate_uname(sb, args, in_probe);
 	case __NR_sethostname:
-		return rvisor_emulate_set_uts(sb, args, true);
+		return in_probe ? -EAGAIN : rvisor_emulate_set_uts(sb, args, true);
 	case __NR_setdomainname:
-		return rvisor_emulate_set_uts(sb, args, false);
+		return in_probe ? -EAGAIN : rvisor_emulate_set_uts(sb, args, false);
 	case __NR_sysinfo:
-		return rvisor_emulate_sysinfo(sb, args);
+		return rvisor_emulate_sysinfo(sb, args, in_probe);
 	default:
 		return -ENOSYS;
 	}
+}
+
+bool rvisor_emulate_in_probe(struct rvisor_sandbox *sb, long nr, const unsigned long *args, long *ret)
+{
+	long r = rvisor_emulate(sb, nr, args, true);
+
+	if (r == -EAGAIN)
+		return false;
+	*ret = r;
+	return true;
 }
 
 static void rvisor_emulation_run(struct callback_head *work)
@@ -168,7 +221,7 @@ static void rvisor_emulation_run(struct callback_head *work)
 
 	/* Also called from do_exit() when the task dies first: nothing to answer then. */
 	if (!(current->flags & PF_EXITING)) {
-		r = rvisor_emulate(e->sb, e->nr, e->args);
+		r = rvisor_emulate(e->sb, e->nr, e->args, false);
 		if (r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND ||
 		    r == -ERESTART_RESTARTBLOCK)
 			r = -EINTR;

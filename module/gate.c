@@ -70,11 +70,18 @@ static void rvisor_skip(struct pt_regs *regs, long ret)
 	regs->ax = ret;
 }
 
-static void rvisor_deny(struct rvisor_sandbox *sb, struct pt_regs *regs, unsigned int idx, long nr,
-			int error, u32 flags)
+/* The policy asks for refusals of table syscall idx to be counted only. */
+static bool rvisor_quiet(const struct rvisor_policy *p, unsigned int idx)
+{
+	return idx < RVISOR_NR_SYSCALLS && (p->quiet[idx / 64] & BIT_ULL(idx % 64));
+}
+
+static void rvisor_deny(struct rvisor_sandbox *sb, const struct rvisor_policy *p,
+			struct pt_regs *regs, unsigned int idx, long nr, int error, u32 flags)
 {
 	/* The event first: it reads the arguments from the registers rvisor_skip() changes. */
-	rvisor_event_syscall(sb, regs, RVISOR_EVENT_DENIED, flags, nr, error);
+	if (!p || !rvisor_quiet(p, idx))
+		rvisor_event_syscall(sb, regs, RVISOR_EVENT_DENIED, flags, nr, error);
 	rvisor_skip(regs, -error);
 	this_cpu_inc(sb->counters->c[idx].denied);
 }
@@ -173,6 +180,7 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 	unsigned long args[6];
 	u32 flags;
 	u16 action, error;
+	long ret;
 	int r;
 
 	/* Other numbering schemes and argument layouts: the table and the argument rules speak
@@ -180,7 +188,7 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 	 * before the sandbox is armed: an ia32 or x32 execve must not run unjudged. */
 	if (in_ia32_syscall() || (nr & __X32_SYSCALL_BIT)) {
 		flags = in_ia32_syscall() ? RVISOR_EVENT_F_COMPAT : RVISOR_EVENT_F_X32;
-		rvisor_deny(sb, regs, idx, nr, ENOSYS, flags);
+		rvisor_deny(sb, NULL, regs, idx, nr, ENOSYS, flags);
 		return;
 	}
 	if (!rvisor_gate_armed(sb, nr) || rvisor_gate_joining(sb, nr))
@@ -202,7 +210,7 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 	case RVISOR_ACTION_LOG:
 		r = rvisor_policy_check_args(p, nr, regs);
 		if (r < 0) {
-			rvisor_deny(sb, regs, idx, nr, -r, RVISOR_EVENT_F_ARGUMENT);
+			rvisor_deny(sb, p, regs, idx, nr, -r, RVISOR_EVENT_F_ARGUMENT);
 			return;
 		}
 		this_cpu_inc(sb->counters->c[idx].passed);
@@ -210,7 +218,7 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 			rvisor_event_syscall(sb, regs, RVISOR_EVENT_LOGGED, 0, nr, 0);
 		return;
 	case RVISOR_ACTION_DENY:
-		rvisor_deny(sb, regs, idx, nr, error, 0);
+		rvisor_deny(sb, p, regs, idx, nr, error, 0);
 		return;
 	case RVISOR_ACTION_KILL:
 		rvisor_event_syscall(sb, regs, RVISOR_EVENT_DENIED, RVISOR_EVENT_F_KILLED, nr, 0);
@@ -220,6 +228,11 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 		return;
 	case RVISOR_ACTION_EMULATE:
 		syscall_get_arguments(current, regs, args);
+		if (rvisor_emulate_in_probe(sb, nr, args, &ret)) {
+			rvisor_skip(regs, ret);
+			this_cpu_inc(sb->counters->c[idx].emulated);
+			return;
+		}
 		rvisor_skip(regs, -ENOSYS);
 		r = rvisor_emulate_queue(sb, nr, args);
 		if (r < 0) {

@@ -80,7 +80,7 @@ struct rvisor_sandbox {
 	atomic_t nr_tasks;                 /* its threads: counted at bind, then by the fork
 					    * and exit probes (O(1) for sysinfo and STATS) */
 	int init_exit_status;
-	spinlock_t uts_lock;               /* nodename, domainname */
+	raw_spinlock_t uts_lock;           /* nodename, domainname; raw: the gate reads them */
 	char nodename[RVISOR_UTS_LEN];
 	char domainname[RVISOR_UTS_LEN];
 	char name[RVISOR_NAME_LEN];
@@ -129,6 +129,8 @@ void rvisor_gate_put(void); /* last user unregisters them */
 
 /* emulate.c: syscalls rvisor serves itself */
 bool rvisor_emulates(long nr);
+/* From the gate (atomic): true and *ret when answered at once, false: queue it instead. */
+bool rvisor_emulate_in_probe(struct rvisor_sandbox *sb, long nr, const unsigned long *args, long *ret);
 int rvisor_emulate_queue(struct rvisor_sandbox *sb, long nr, const unsigned long *args);
 
 /* events.c: the sandboxes' event queues, read by the manager (any context but read) */

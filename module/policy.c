@@ -7,6 +7,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/socket.h>
 #include <linux/uaccess.h>
 #include <asm/unistd.h>
 
@@ -75,6 +76,8 @@ static int rvisor_policy_validate(const struct rvisor_policy *p)
 	for (i = p->nr_prctls; i < RVISOR_MAX_PRCTL_RULES; i++)
 		if (p->prctls[i])
 			return -EINVAL;
+	if (p->reserved0 || (!(p->flags & RVISOR_POLICY_FILTER_NETLINK) && p->netlink_protocols))
+		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(p->reserved); i++)
 		if (p->reserved[i])
 			return -EINVAL;
@@ -124,8 +127,24 @@ static bool rvisor_u32_listed(const u32 *list, u32 n, u32 v)
 	return false;
 }
 
-/* For an x86-64 syscall about to PASS: 0, or -EPERM (-ENOSYS for clone3) when a rule refuses.
- * Reads only the first two argument registers (rdi, rsi), and only for the syscalls with rules. */
+/* socket(2) and socketpair(2): the family, and for netlink the protocol. */
+static int rvisor_check_socket(const struct rvisor_policy *p, const struct pt_regs *regs)
+{
+	int family = (int)regs->di; /* the kernel reads ints: judge what it will see */
+	u32 protocol = (u32)regs->dx;
+
+	if (!(p->flags & RVISOR_POLICY_FILTER_SOCKET))
+		return 0;
+	if (family < 0 || family >= 64 || !(p->socket_families & BIT_ULL(family)))
+		return -EPERM;
+	if (family == AF_NETLINK && (p->flags & RVISOR_POLICY_FILTER_NETLINK) &&
+	    (protocol >= 32 || !(p->netlink_protocols & BIT(protocol))))
+		return -EPERM;
+	return 0;
+}
+
+/* For an x86-64 syscall about to PASS: 0, or -errno when a rule refuses (EPERM; ENOTTY for
+ * ioctl, ENOSYS for clone3). Reads the argument registers of the syscalls with rules only. */
 int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const struct pt_regs *regs)
 {
 	bool ns_ok = p->flags & RVISOR_POLICY_ALLOW_NAMESPACES;
@@ -136,17 +155,15 @@ int rvisor_policy_check_args(const struct rvisor_policy *p, long nr, const struc
 		/* (u32): the kernel's cmd is an unsigned int, higher bits are ignored */
 		if ((p->flags & RVISOR_POLICY_FILTER_IOCTL) &&
 		    !rvisor_u32_listed(p->ioctls, p->nr_ioctls, (u32)args[1]))
-			return -EPERM;
+			return -ENOTTY;
 		return 0;
 	case __NR_socket:
-	case __NR_socketpair: {
-		int family = (int)args[0]; /* the kernel reads an int: judge what it will see */
-
-		if ((p->flags & RVISOR_POLICY_FILTER_SOCKET) &&
-		    (family < 0 || family >= 64 || !(p->socket_families & BIT_ULL(family))))
-			return -EPERM;
-		return 0;
-	}
+	case __NR_socketpair:
+		return rvisor_check_socket(p, regs);
+	case __NR_personality:
+		/* (u32): the kernel takes an unsigned int */
+		return (u32)args[0] != RVISOR_PERSONALITY_QUERY &&
+		       ((u32)args[0] & RVISOR_PERSONALITY_UNSAFE) ? -EPERM : 0;
 	case __NR_prctl:
 		if ((p->flags & RVISOR_POLICY_FILTER_PRCTL) &&
 		    !rvisor_u32_listed(p->prctls, p->nr_prctls, (u32)args[0]))

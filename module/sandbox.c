@@ -243,7 +243,7 @@ long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 	INIT_RCU_WORK(&sb->free_work, rvisor_sandbox_free_work);
 	rvisor_events_init(sb);
 	INIT_HLIST_NODE(&sb->ns_node);
-	spin_lock_init(&sb->uts_lock);
+	raw_spin_lock_init(&sb->uts_lock);
 	raw_spin_lock_init(&sb->joiners_lock);
 	RCU_INIT_POINTER(sb->policy, kp);
 	sb->flags = spec->flags;
@@ -527,10 +527,10 @@ long rvisor_sandbox_stats(struct rvisor_sandbox_stats *st, struct rvisor_syscall
 	st->start_time_ns = sb->start_time_ns;
 	st->memory_limit = sb->memory_limit;
 	memcpy(st->name, sb->name, sizeof(st->name));
-	spin_lock(&sb->uts_lock);
+	raw_spin_lock(&sb->uts_lock);
 	memcpy(st->nodename, sb->nodename, sizeof(st->nodename));
 	memcpy(st->domainname, sb->domainname, sizeof(st->domainname));
-	spin_unlock(&sb->uts_lock);
+	raw_spin_unlock(&sb->uts_lock);
 	mutex_unlock(&rvisor_registry_lock);
 
 	n = min_t(u32, st->nr_counts, RVISOR_NR_SYSCALLS + 1);

@@ -512,8 +512,10 @@ static int make_state_dir(const struct container_spec *spec, struct container *c
 	    asprintf(&p->work, "%s/work", c->state_dir) < 0 ||
 	    asprintf(&p->merged, "%s/merged", c->state_dir) < 0 ||
 	    asprintf(&p->storage_options, "mode=0700,size=%" PRIu64, spec->storage_max) < 0 ||
-	    /* The child keeps image_fd at this number: its /proc/self/fd/N is the image. */
-	    asprintf(&p->overlay_options, "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s",
+	    /* The child keeps image_fd at this number: its /proc/self/fd/N is the image.
+	     * xino: inode numbers unique across the layers and the same in stat() and
+	     * readdir() (os.scandir, find -inum, du, tar's hard links), as on one disk. */
+	    asprintf(&p->overlay_options, "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s,xino=on",
 		     spec->image_fd, p->upper, p->work) < 0)
 		return -ENOMEM;
 	return 0;

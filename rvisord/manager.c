@@ -159,6 +159,17 @@ static int reply_error_reason(VarlinkCall *call, const char *error, const char *
 	return varlink_call_error(call, error, p);
 }
 
+static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
+				    const struct rvisor_policy_config *policy)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "parameter", json_object_new_string(parameter));
+	json_object_object_add(p, "policy", json_object_new_string(policy->name));
+	json_object_object_add(p, "limit", json_object_new_int64((int64_t)policy->memory_max));
+	return varlink_call_error(call, ERROR_PREFIX "LimitAbovePolicy", p);
+}
+
 static uid_t caller_uid(VarlinkCall *call)
 {
 	return varlink_call_peer(call)->uid;
@@ -745,8 +756,10 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		return r;
 	spec.memory_max = q.policy->memory_max;
 	if (json_get_int(params, "memory", &memory)) {
-		if (memory <= 0 || (uint64_t)memory > q.policy->memory_max)
+		if (memory <= 0)
 			return varlink_call_error_invalid_parameter(call, "memory");
+		if ((uint64_t)memory > q.policy->memory_max)
+			return reply_limit_above_policy(call, "memory", q.policy);
 		spec.memory_max = (uint64_t)memory;
 	}
 	r = run_user(call, params, &q, &spec);

@@ -64,9 +64,18 @@ static void check_refusal(int r, const char *reason, const char *what)
  * kernel layer). Empty when the policy cannot be found or compiled (not x86-64). */
 struct policy_set {
 	unsigned int n;
-	struct sock_fprog progs[2];
-	char *text[2];
+	struct sock_fprog progs[ARRAY_SIZE(((struct policy_seccomp *)0)->progs)];
+	char *text[ARRAY_SIZE(((struct policy_seccomp *)0)->progs)];
 };
+
+/* first, then the policy's programs: 1 + pol->n of them. */
+static void with_policy(const struct sock_fprog *first, const struct policy_set *pol,
+			struct sock_fprog out[1 + ARRAY_SIZE(pol->progs)])
+{
+	out[0] = *first;
+	for (unsigned int i = 0; i < pol->n; i++)
+		out[1 + i] = pol->progs[i];
+}
 static struct policy_set policies[2];
 static bool policies_loaded;
 
@@ -290,7 +299,7 @@ static void try_chain(const struct sock_fprog *progs, size_t n, bool valid, uint
 static void fuzz_chains(const struct sock_fprog *p, const struct policy_set *pol, uint64_t *rng, const char *what)
 {
 	_cleanup_sock_fprog_ struct sock_fprog alone = {};
-	struct sock_fprog progs[3];
+	struct sock_fprog progs[1 + ARRAY_SIZE(pol->progs)];
 	const char *reason = NULL;
 	char name[64];
 	bool ok, not_last_ok;
@@ -309,9 +318,7 @@ static void fuzz_chains(const struct sock_fprog *p, const struct policy_set *pol
 	not_last_ok = ok && !returns_trace_or_notif(p);
 
 	if (pol->n > 0) {
-		progs[0] = *p;
-		for (unsigned int i = 0; i < pol->n; i++)
-			progs[1 + i] = pol->progs[i];
+		with_policy(p, pol, progs);
 		snprintf(name, sizeof(name), "%s before the policy", what);
 		try_chain(progs, 1 + pol->n, not_last_ok, rng, name);
 
@@ -413,8 +420,9 @@ static void fuzz_profile(const char *text, size_t size, uint64_t *rng)
 			if (r1 >= 0)
 				fuzz_violation("oci_seccomp_annotation: a refused profile chained with the policy");
 		} else if (o) {
-			struct sock_fprog progs[3] = { c, pol->progs[0], pol->progs[1] };
+			struct sock_fprog progs[1 + ARRAY_SIZE(pol->progs)];
 
+			with_policy(&c, pol, progs);
 			check_annotation(r1, a1, progs, 1 + pol->n, "oci_seccomp_annotation (profile and policy)");
 		} else
 			check_annotation(r1, a1, pol->progs, pol->n, "oci_seccomp_annotation (policy alone)");
@@ -467,8 +475,9 @@ static void fuzz_base64(const char *text, uint64_t *rng)
 	}
 	check_annotation(r0, a0, &p, 1, "oci_seccomp_annotation (engine program)");
 	if (pol->n > 0) {
-		struct sock_fprog progs[3] = { p, pol->progs[0], pol->progs[1] };
+		struct sock_fprog progs[1 + ARRAY_SIZE(pol->progs)];
 
+		with_policy(&p, pol, progs);
 		reason = NULL;
 		r1 = oci_seccomp_annotation(NULL, text, (const char *const *)pol->text, pol->n, &a1, &reason);
 		if (r1 < 0)

@@ -254,6 +254,17 @@ vl() {
 	printf '%s\0' "$1" | "$ROOT/build/tools/varlink-raw" "$RVISOR_SOCKET"
 }
 
+@test "--memory above the policy's: the error names the policy and its limit" {
+	run rv --memory 1G -- true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--memory is more than policy 'default' allows (memory 512M)"* ]]
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","memory":1073741824}}'
+	[[ "$output" == *io.rvisor.Manager.LimitAbovePolicy* && "$output" == *'"limit":536870912'* ]]
+	run rv --memory 512M -- true
+	[ "$status" -eq 0 ]
+}
+
 @test "every method refuses bad parameters with a clear varlink error" {
 	run vl '{"method":"io.rvisor.Manager.Run","parameters":{"image":"/x"}}'
 	[[ "$output" == *org.varlink.service.ExpectedMore* ]]

@@ -32,11 +32,11 @@ teardown_file() {
 	[[ "$output" == *"platform seccomp (layers seccomp),"* ]]
 }
 
-@test "a sandbox of the default policy (layers = both): the filter alone, two programs in the workload" {
+@test "a sandbox of the default policy (layers = both): the filter alone, three programs in the workload" {
 	run rv -- sh -c 'grep -E "^Seccomp(_filters)?:" /proc/self/status; mount -t tmpfs x /mnt 2>&1; echo rc=$?'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *$'Seccomp:\t2'* ]]
-	[[ "$output" == *$'Seccomp_filters:\t2'* ]] # the argument filter and the main one
+	[[ "$output" == *$'Seccomp_filters:\t3'* ]] # the ioctl, argument and main filters
 	[[ "$output" == *"permission denied"* ]]
 	[[ "$output" == *rc=1* || "$output" == *rc=255* ]]
 	grep -q 'started for uid 0: .*policy default, platform seccomp, layers seccomp' "$D/rvisord.log"

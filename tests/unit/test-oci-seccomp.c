@@ -786,7 +786,7 @@ static bool chain_agrees(const struct sock_fprog *engine, const struct rvisor_po
 	static const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
 	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
 	_cleanup_sock_fprog_ struct sock_fprog ch = {};
-	struct sock_fprog all[3];
+	struct sock_fprog all[1 + ARRAY_SIZE(((struct policy_seccomp *)0)->progs)];
 	unsigned int checked = 0, wrong = 0, allowed = 0, engine_refused = 0, policy_refused = 0;
 	bool bad = false;
 
@@ -850,7 +850,7 @@ static bool cache_agrees(const struct sock_fprog *engine, const struct rvisor_po
 					   "mmap", "newfstatat" };
 	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
 	_cleanup_sock_fprog_ struct sock_fprog ch = {};
-	struct sock_fprog all[3];
+	struct sock_fprog all[1 + ARRAY_SIZE(((struct policy_seccomp *)0)->progs)];
 	unsigned int wrong = 0, n_cached = 0;
 
 	if (policy_seccomp_compile(p, 0, &f) < 0)
@@ -983,7 +983,7 @@ static void test_annotation(void)
 	_cleanup_policy_ struct rvisor_policy_config *small = NULL;
 	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
 	_cleanup_sock_fprog_ struct sock_fprog engine = {}, decoded = {};
-	_cleanup_free_ char *policy0 = NULL, *policy1 = NULL, *engine_b64 = NULL, *out = NULL,
+	_cleanup_free_ char *policy0 = NULL, *policy1 = NULL, *policy2 = NULL, *engine_b64 = NULL, *out = NULL,
 			    *out2 = NULL, *out3 = NULL;
 	char path[PATH_MAX + 32];
 	const char *reason = NULL;
@@ -991,43 +991,44 @@ static void test_annotation(void)
 
 	snprintf(path, sizeof(path), "%s/policies/seccomp.conf", srcdir);
 	if (!ok(policy_load_file(path, &small, NULL) == 0 &&
-			policy_seccomp_compile(&small->kernel, 0, &f) == 0 && f->n == 2 &&
+			policy_seccomp_compile(&small->kernel, 0, &f) == 0 && f->n == 3 &&
 			oci_seccomp_to_base64(&f->progs[0], &policy0) == 0 &&
 			oci_seccomp_to_base64(&f->progs[1], &policy1) == 0 &&
+			oci_seccomp_to_base64(&f->progs[2], &policy2) == 0 &&
 			oci_seccomp_compile(o, &engine, NULL) == 0 &&
 			oci_seccomp_to_base64(&engine, &engine_b64) == 0,
 		"annotation: seccomp.conf's programs and the profile as base64"))
 		return;
 	{
-		const char *const policy[] = { policy0, policy1 };
+		const char *const policy[] = { policy0, policy1, policy2 };
 		_cleanup_sock_fprog_ struct sock_fprog direct = {};
-		struct sock_fprog all[] = { engine, f->progs[0], f->progs[1] };
+		struct sock_fprog all[] = { engine, f->progs[0], f->progs[1], f->progs[2] };
 		int r;
 
-		r = oci_seccomp_annotation(o, NULL, policy, 2, &out, &reason);
-		if (!is_int(r, 0, "annotation from linux.seccomp and two policy programs"))
+		r = oci_seccomp_annotation(o, NULL, policy, 3, &out, &reason);
+		if (!is_int(r, 0, "annotation from linux.seccomp and three policy programs"))
 			printf("#   %s\n", reason ? reason : "(none)");
 		ok(out && oci_seccomp_from_base64(out, &decoded, NULL) == 0 &&
-			   chain_of(all, 3, &direct) && decoded.len == direct.len &&
+			   chain_of(all, 4, &direct) && decoded.len == direct.len &&
 			   memcmp(decoded.filter, direct.filter, direct.len * sizeof(*direct.filter)) == 0,
 		   "annotation: the engine's program, then the policy's, chained");
-		ok(oci_seccomp_annotation(NULL, engine_b64, policy, 2, &out2, NULL) == 0 && out &&
+		ok(oci_seccomp_annotation(NULL, engine_b64, policy, 3, &out2, NULL) == 0 && out &&
 			   strcmp(out, out2) == 0,
 		   "annotation: an existing run.oci.seccomp_bpf_data stands for the engine's program");
 		{
 			_cleanup_free_ char *x = NULL;
 			_cleanup_json_ json_object *broken = parse("{\"defaultAction\":\"SCMP_ACT_NONE\"}");
 
-			ok(oci_seccomp_annotation(broken, engine_b64, policy, 2, &x, NULL) == 0 && x &&
+			ok(oci_seccomp_annotation(broken, engine_b64, policy, 3, &x, NULL) == 0 && x &&
 				   strcmp(x, out) == 0,
 			   "annotation: with the annotation, linux.seccomp is not read (as crun)");
 		}
 		{
 			_cleanup_sock_fprog_ struct sock_fprog only = {}, d3 = {};
 
-			ok(oci_seccomp_annotation(NULL, NULL, policy, 2, &out3, NULL) == 0 &&
+			ok(oci_seccomp_annotation(NULL, NULL, policy, 3, &out3, NULL) == 0 &&
 				   oci_seccomp_from_base64(out3, &d3, NULL) == 0 &&
-				   chain_of(f->progs, 2, &only) && d3.len == only.len &&
+				   chain_of(f->progs, 3, &only) && d3.len == only.len &&
 				   memcmp(d3.filter, only.filter, only.len * sizeof(*only.filter)) == 0,
 			   "annotation: no engine profile, the policy's programs alone");
 		}
@@ -1037,11 +1038,11 @@ static void test_annotation(void)
 			const char *bad_policy[] = { policy0, "!!!!" };
 
 			reason = NULL;
-			ok(oci_seccomp_annotation(bad, NULL, policy, 2, &x, &reason) == -EINVAL && reason &&
+			ok(oci_seccomp_annotation(bad, NULL, policy, 3, &x, &reason) == -EINVAL && reason &&
 				   x == sentinel_text,
 			   "annotation: a bad linux.seccomp refused");
 			reason = NULL;
-			ok(oci_seccomp_annotation(NULL, "AAAA", policy, 2, &x, &reason) == -EINVAL &&
+			ok(oci_seccomp_annotation(NULL, "AAAA", policy, 3, &x, &reason) == -EINVAL &&
 				   reason && x == sentinel_text,
 			   "annotation: an engine program that is no whole instruction refused");
 			reason = NULL;
@@ -1062,7 +1063,7 @@ static void test_annotation(void)
 
 			reason = NULL;
 			ok(oci_seccomp_to_base64(&ra, &ra_b64) == 0 &&
-				   oci_seccomp_annotation(NULL, ra_b64, policy, 2, &x, &reason) == -EINVAL &&
+				   oci_seccomp_annotation(NULL, ra_b64, policy, 3, &x, &reason) == -EINVAL &&
 				   reason && x == sentinel_text,
 			   "annotation: an engine program with RET A refused");
 		}

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
@@ -209,12 +211,23 @@ static void test_default_conf(void)
 		   rule_is(c, "sysinfo", RVISOR_ACTION_EMULATE, 0),
 	   "uname, sethostname, sysinfo emulated");
 	ok(rule(c, "ptrace")->action != RVISOR_ACTION_PASS, "ptrace not PASS");
-	ok(rule_is(c, "shmget", RVISOR_ACTION_DENY, ENOSYS), "an unlisted syscall gets the default");
+	ok(rule_is(c, "migrate_pages", RVISOR_ACTION_DENY, ENOSYS), "an unlisted syscall gets the default");
+	ok(rule_is(c, "shmget", RVISOR_ACTION_PASS, 0) && rule_is(c, "mq_open", RVISOR_ACTION_PASS, 0) &&
+		   rule_is(c, "io_setup", RVISOR_ACTION_PASS, 0) &&
+		   rule_is(c, "landlock_restrict_self", RVISOR_ACTION_PASS, 0) &&
+		   rule_is(c, "personality", RVISOR_ACTION_PASS, 0),
+	   "SysV IPC, mqueues, AIO, landlock, personality pass");
 	is_int(c->kernel.flags, RVISOR_POLICY_FILTER_IOCTL | RVISOR_POLICY_FILTER_SOCKET |
-					RVISOR_POLICY_FILTER_PRCTL,
+					RVISOR_POLICY_FILTER_PRCTL | RVISOR_POLICY_FILTER_NETLINK,
 	       "argument filters on; compat, x32, namespaces off");
-	is_int(c->kernel.socket_families, (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_INET6),
-	       "socket families unix, inet, inet6");
+	is_int(c->kernel.socket_families,
+	       (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_INET6) | (1ULL << AF_NETLINK),
+	       "socket families unix, inet, inet6, netlink");
+	is_int(c->kernel.netlink_protocols, 1U << NETLINK_ROUTE, "netlink: route only");
+	ok(c->kernel.quiet[__NR_clone3 / 64] == (UINT64_C(1) << (__NR_clone3 % 64)) &&
+		   !c->kernel.quiet[0] && !c->kernel.quiet[1] && !c->kernel.quiet[2] &&
+		   !c->kernel.quiet[4] && !c->kernel.quiet[7],
+	   "quiet: clone3 only");
 	all = false;
 	for (uint32_t i = 0; i < c->kernel.nr_ioctls; i++)
 		all |= c->kernel.ioctls[i] == TIOCSTI;
@@ -664,7 +677,7 @@ static int body_small(void)
 		return 17;
 	if (pipe(pipefd) < 0)
 		return 18;
-	if (!expect_fail(ioctl(pipefd[0], FIONREAD, &n), EPERM))
+	if (!expect_fail(ioctl(pipefd[0], FIONREAD, &n), ENOTTY))
 		return 19;
 	if (!expect_fail(ioctl(pipefd[0], TCGETS, &t), ENOTTY))
 		return 20;
@@ -697,7 +710,7 @@ static int body_default(void)
 		return 40;
 	if (!expect_fail(mount("none", tmpdir, "tmpfs", 0, NULL), EPERM))
 		return 41;
-	if (!expect_fail(socket(AF_NETLINK, SOCK_RAW, 0), EPERM))
+	if (!expect_fail(socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT), EPERM))
 		return 42;
 	if (!expect_fail(syscall(SYS_clone3, NULL, 0), ENOSYS))
 		return 43;
@@ -705,10 +718,21 @@ static int body_default(void)
 		return 44;
 	if (!expect_fail(syscall(SYS_io_uring_setup, 1, NULL), EPERM))
 		return 45;
-	if (!expect_fail(syscall(SYS_shmget, 0, 4096, 0), ENOSYS))
+	if (!expect_fail(syscall(SYS_migrate_pages, 0, 0, NULL, NULL), ENOSYS))
 		return 46;
-	if (!expect_fail(ioctl(STDIN_FILENO, TIOCSTI, "x"), EPERM))
+	if (!expect_fail(ioctl(STDIN_FILENO, TIOCSTI, "x"), ENOTTY))
 		return 47;
+	if (!expect_fail(personality(ADDR_NO_RANDOMIZE), EPERM))
+		return 49;
+	if (personality(0xffffffff) < 0 || personality(PER_LINUX) < 0)
+		return 50;
+	{
+		int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+		if (fd < 0)
+			return 51;
+		close(fd);
+	}
 	execl("/bin/sh", "sh", "-ec",
 	      "x=$(echo hello | cat | tr a-z A-Z); test \"$x\" = HELLO\n"
 	      "ls -la / >/dev/null; uname -a >/dev/null; id >/dev/null; date >/dev/null\n"
@@ -731,6 +755,7 @@ static void test_seccomp(void)
 	if (policy_load_file(fixture("seccomp.conf"), &small, NULL) < 0 ||
 	    policy_load(policies_dir(), "default", &def, NULL) < 0 ||
 	    policy_load_file(write_tmp("ok.conf", "[syscalls]\ndefault = pass\nkill = getppid\n"
+						  "deny = personality\n"
 						  "[compat]\nnamespaces = yes\nungated = yes\n"),
 			     &plain, NULL) < 0) {
 		ok(false, "seccomp: policies load");
@@ -739,9 +764,13 @@ static void test_seccomp(void)
 
 	fd = memfd_create("bpf", MFD_CLOEXEC);
 	r = policy_seccomp_export_bpf(&small->kernel, 0, fd);
-	is_int(r, 2, "export: argument filter and main filter");
+	is_int(r, 3, "export: ioctl, argument and main filters");
 	ok(lseek(fd, 0, SEEK_END) > 0 && lseek(fd, 0, SEEK_END) % 8 == 0, "export: whole BPF instructions");
 	is_int(policy_seccomp_export_bpf(&plain->kernel, 0, fd), 1, "export: no argument rule, one filter");
+	plain->kernel.syscalls[__NR_personality] = (struct rvisor_syscall_rule){ RVISOR_ACTION_PASS, 0 };
+	is_int(policy_seccomp_export_bpf(&plain->kernel, 0, fd), 2,
+	       "export: personality passes: its argument rule, and the main filter");
+	plain->kernel.syscalls[__NR_personality] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, EPERM };
 	plain->kernel.flags |= RVISOR_POLICY_ALLOW_COMPAT | RVISOR_POLICY_ALLOW_X32;
 	is_int(policy_seccomp_export_bpf(&plain->kernel, 0, fd), -EINVAL,
 	       "export: the ia32 and x32 flags are refused, as rvisor.ko refuses them");
@@ -812,15 +841,23 @@ static uint32_t gate_model(const struct rvisor_policy *p, const struct seccomp_d
 	case __NR_ioctl:
 		refused = (p->flags & RVISOR_POLICY_FILTER_IOCTL) &&
 			  !u32_listed(p->ioctls, p->nr_ioctls, (uint32_t)d->args[1]);
+		e = ENOTTY;
 		break;
 	case __NR_socket:
 	case __NR_socketpair: {
 		int family = (int)d->args[0];
+		uint32_t proto = (uint32_t)d->args[2];
 
 		refused = (p->flags & RVISOR_POLICY_FILTER_SOCKET) &&
-			  (family < 0 || family >= 64 || !(p->socket_families & (UINT64_C(1) << family)));
+			  (family < 0 || family >= 64 || !(p->socket_families & (UINT64_C(1) << family)) ||
+			   (family == AF_NETLINK && (p->flags & RVISOR_POLICY_FILTER_NETLINK) &&
+			    (proto >= 32 || !(p->netlink_protocols & (UINT32_C(1) << proto)))));
 		break;
 	}
+	case __NR_personality:
+		refused = (uint32_t)d->args[0] != RVISOR_PERSONALITY_QUERY &&
+			  ((uint32_t)d->args[0] & RVISOR_PERSONALITY_UNSAFE);
+		break;
 	case __NR_prctl:
 		refused = (p->flags & RVISOR_POLICY_FILTER_PRCTL) &&
 			  !u32_listed(p->prctls, p->nr_prctls, (uint32_t)d->args[0]);
@@ -871,6 +908,14 @@ static size_t probe_values(const struct rvisor_policy *p, int nr, uint64_t v[256
 			v[n++] = f;
 		v[n++] = 0x100000000ULL | AF_UNIX;
 		v[n++] = (uint64_t)-(int64_t)AF_INET;
+	} else if (nr == __NR_personality) {
+		for (int bit = 0; bit < 64; bit++)
+			v[n++] = 1ULL << bit;
+		v[n++] = RVISOR_PERSONALITY_QUERY;
+		v[n++] = 0xffffffff00000000ULL | RVISOR_PERSONALITY_QUERY;
+		v[n++] = 0xffffffff00000000ULL; /* PER_LINUX to the kernel */
+		v[n++] = 0x0008; /* PER_LINUX32 */
+		v[n++] = 0x0040000; /* ADDR_NO_RANDOMIZE */
 	} else if (nr == __NR_clone || nr == __NR_unshare || nr == __NR_clone3) {
 		for (int bit = 0; bit < 64; bit++)
 			v[n++] = 1ULL << bit;
@@ -921,12 +966,20 @@ static bool filter_agrees(const struct rvisor_policy *p, unsigned int flags, con
 			size_t nv = probe_values(p, nr, values);
 
 			for (size_t vi = 0; vi < nv; vi++)
-				for (unsigned int argi = 0; argi < 2; argi++) {
+				for (unsigned int argi = 0; argi < 3; argi++) {
 					struct seccomp_data d = { .nr = nr, .arch = arches[ai] };
 					uint32_t got, want;
 
-					d.args[argi] = values[vi];
-					d.args[1 - argi] = 0x5a5a5a5a5a5a5a5aULL;
+					if (argi < 2) {
+						d.args[argi] = values[vi];
+						d.args[1 - argi] = 0x5a5a5a5a5a5a5a5aULL;
+					} else if (nr == __NR_socket || nr == __NR_socketpair) {
+						/* netlink's protocol: the third argument */
+						d.args[0] = vi % 2 ? 0x100000000ULL | AF_NETLINK : AF_NETLINK;
+						d.args[2] = values[vi];
+					} else {
+						continue;
+					}
 					got = bpf_run_stacked(f->progs, f->n, &d, &bad);
 					want = gate_model(p, &d, flags);
 					checked++;
@@ -967,6 +1020,8 @@ static bool has_arg_rule(const struct rvisor_policy *p, int nr)
 		return p->flags & RVISOR_POLICY_FILTER_SOCKET;
 	case __NR_prctl:
 		return p->flags & RVISOR_POLICY_FILTER_PRCTL;
+	case __NR_personality:
+		return true;
 	case __NR_clone:
 	case __NR_unshare:
 	case __NR_clone3:
@@ -1051,8 +1106,9 @@ static void test_seccomp_agreement(void)
 	ok(cache_as_expected(&def->kernel, POLICY_SECCOMP_WITH_GATE, "default.conf", uncached,
 			     sizeof(uncached)),
 	   "default.conf: cache computed");
-	is_str(uncached, "ioctl socket socketpair clone prctl unshare",
-	       "default.conf: only ioctl, socket, socketpair, clone, prctl, unshare miss the cache");
+	is_str(uncached, "ioctl socket socketpair clone personality prctl unshare",
+	       "default.conf: only ioctl, socket, socketpair, clone, personality, prctl, unshare miss "
+	       "the cache");
 	{
 		_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
 		static const char *const hot[] = { "getppid", "read", "write", "openat", "close",
@@ -1061,7 +1117,7 @@ static void test_seccomp_agreement(void)
 
 		is_int(policy_seccomp_compile(&def->kernel, POLICY_SECCOMP_WITH_GATE, &f), 0,
 		       "default.conf compiles behind the gate");
-		is_int(f ? f->n : 0, 2, "default.conf: an argument filter and the main filter");
+		is_int(f ? f->n : 0, 3, "default.conf: the ioctl, argument and main filters");
 		for (size_t i = 0; f && i < ARRAY_SIZE(hot); i++)
 			if (!cached(f, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, hot[i]))) {
 				printf("#   %s is not cached\n", hot[i]);

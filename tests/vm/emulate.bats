@@ -30,6 +30,31 @@ teardown() {
 	[[ "$output" == *" nodename=$HOST_NAME "* ]]
 }
 
+@test "uname into a page not yet present: the task_work answers as the probe does" {
+	# sc uname-fresh: uname() into an untouched page (the probe's copy without faulting
+	# fails: the task_work writes it), then into a stack buffer (answered in the probe)
+	run rvisor-run --stats "$T/s" --rule uname=emulate --hostname fresh1 -- sc uname-fresh
+	echo "$output"
+	[ "$output" = "ok 0 same=1 nodename=fresh1" ]
+	[ "$(kv "$T/s" syscall.uname)" = 0,2,0 ]
+	# a bad address is still EFAULT, from the task_work
+	run rvisor-run --rule uname=emulate -- sc raw 63 1
+	[ "$output" = EFAULT ]
+	run rvisor-run --rule sysinfo=emulate -- sc raw 99 1
+	[ "$output" = EFAULT ]
+}
+
+@test "emulated uname follows the caller's personality as the kernel's does" {
+	native=$(sc persona 0x20008 sc uname) # UNAME26 | PER_LINUX32, natively
+	[[ "$native" == *" release=2.6."*" machine=i686" ]]
+	run rvisor-run --stats "$T/s" --rule uname=emulate --hostname box1 -- sc persona 0x20008 sc uname
+	echo "native: $native"
+	echo "rvisor: $output"
+	[[ "$output" == *" nodename=box1 "* ]]
+	[ "${output#* release=}" = "${native#* release=}" ] # release and machine
+	[ "$(kv "$T/s" syscall.uname)" = 0,1,0 ]
+}
+
 @test "sethostname and setdomainname change the sandbox's view only" {
 	run rvisor-run --stats "$T/s" "${EMU[@]}" --hostname box1 --domainname dom1 -- \
 		sh -c 'sc sethostname box2; sc setdomainname dom2; sc uname'

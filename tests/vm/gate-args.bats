@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# Argument rules (ioctl requests, socket families, prctl options, namespace flags, clone3) and
-# the compat (int 0x80) and x32 entry points. A violation of an argument rule is a denial with
-# EPERM and RVISOR_EVENT_F_ARGUMENT (2); compat and x32 are ENOSYS with F_COMPAT (4) / F_X32 (8).
+# Argument rules (ioctl requests, socket families and netlink protocols, prctl options,
+# personality, namespace flags, clone3), quiet refusals, and the compat (int 0x80) and x32 entry
+# points. A violation of an argument rule is a denial with RVISOR_EVENT_F_ARGUMENT (2) and
+# EPERM (ENOTTY for ioctl, ENOSYS for clone3); compat and x32 are ENOSYS with F_COMPAT (4) /
+# F_X32 (8).
 
 load lib
 
@@ -25,26 +27,26 @@ teardown() {
 	[ "$output" = $'ok 0\nok 0' ]
 }
 
-@test "ioctl: with a filter listed requests pass, others are EPERM argument denials" {
+@test "ioctl: with a filter listed requests pass, others are ENOTTY argument denials" {
 	run rvisor-run --stats "$T/s" --events "$T/e" --allow-ioctl TCGETS --allow-ioctl TIOCGWINSZ -- \
 		sh -c 'sc ioctl-tcgets; sc ioctl TIOCGWINSZ; sc ioctl FIONREAD; exit 0'
-	[ "$output" = $'ok 0\nok 0\nEPERM' ]
-	[ "$(events_count "$T/e" type=denied nr=16 value=1 flags=2 arg1=21531)" = 1 ]
+	[ "$output" = $'ok 0\nok 0\nENOTTY' ]
+	[ "$(events_count "$T/e" type=denied nr=16 value=25 flags=2 arg1=21531)" = 1 ]
 	[ "$(events_count "$T/e" type=denied)" = 1 ]
 	[ "$(kv "$T/s" syscall.ioctl)" = 2,0,1 ]
 }
 
 @test "ioctl: an empty filter refuses every request" {
 	run rvisor-run --filter-ioctl -- sc ioctl-tcgets
-	[ "$output" = EPERM ]
+	[ "$output" = ENOTTY ]
 }
 
 @test "ioctl: the filter applies to LOG too, not to DENY" {
 	run rvisor-run --events "$T/e" --rule ioctl=log --allow-ioctl TCGETS -- \
 		sh -c 'sc ioctl TCGETS; sc ioctl FIONREAD; exit 0'
-	[ "$output" = $'ok 0\nEPERM' ]
+	[ "$output" = $'ok 0\nENOTTY' ]
 	[ "$(events_count "$T/e" type=logged nr=16 arg1=21505)" = 1 ]
-	[ "$(events_count "$T/e" type=denied nr=16 flags=2 arg1=21531)" = 1 ]
+	[ "$(events_count "$T/e" type=denied nr=16 value=25 flags=2 arg1=21531)" = 1 ]
 	run rvisor-run --rule ioctl=deny:ENOTTY --allow-ioctl TCGETS -- sc ioctl TCGETS
 	[ "$output" = ENOTTY ]
 }
@@ -71,6 +73,67 @@ teardown() {
 	[ "$output" = $'EPERM\nEPERM\nEPERM\nEPERM' ]
 	run rvisor-run --filter-socket -- sc socket UNIX
 	[ "$output" = EPERM ]
+}
+
+@test "socket: with a netlink filter only the listed protocols pass" {
+	# without one, every protocol of an allowed netlink passes
+	run rvisor-run --allow-family NETLINK -- sh -c 'sc socket NETLINK RAW 0; sc socket NETLINK RAW 9'
+	[ "${lines[0]%% *}" = ok ]
+	[ "${lines[1]%% *}" = ok ]
+	run rvisor-run --events "$T/e" --allow-family UNIX --allow-family NETLINK --allow-netlink ROUTE -- \
+		sh -c 'sc socket NETLINK RAW 0; sc socket NETLINK DGRAM 0; sc socket NETLINK RAW 9
+			sc socket NETLINK RAW 15; sc socket NETLINK RAW 32; sc socket NETLINK RAW 0x100000000
+			sc socket UNIX; exit 0'
+	echo "$output"
+	[ "${lines[0]%% *}" = ok ]
+	[ "${lines[1]%% *}" = ok ]
+	[ "${lines[2]}" = EPERM ] # audit
+	[ "${lines[3]}" = EPERM ] # uevents
+	[ "${lines[4]}" = EPERM ] # beyond the mask
+	[ "${lines[5]%% *}" = ok ] # the kernel reads an int: protocol 0
+	[ "${lines[6]%% *}" = ok ]
+	[ "$(events_count "$T/e" type=denied nr=41 value=1 flags=2 arg0=16 arg2=9)" = 1 ]
+	# the protocol list alone allows no netlink
+	run rvisor-run --allow-family UNIX --allow-netlink ROUTE -- sc socket NETLINK RAW 0
+	[ "$output" = EPERM ]
+}
+
+@test "personality: queries and safe personas pass, ASLR-weakening flags are EPERM" {
+	# 0x40000 ADDR_NO_RANDOMIZE, 0x400000 READ_IMPLIES_EXEC, 0x100000 MMAP_PAGE_ZERO,
+	# 0x200000 ADDR_COMPAT_LAYOUT, 0x800000 ADDR_LIMIT_32BIT, 0x8000000 ADDR_LIMIT_3GB
+	run rvisor-run --events "$T/e" -- sh -c '
+		sc raw 135 0xffffffff; sc raw 135 0; sc raw 135 8; sc raw 135 0x4000000
+		for f in 0x40000 0x400000 0x100000 0x200000 0x800000 0x8000000 0x40008 0xfffffffe; do
+			sc raw 135 $f
+		done
+		sc raw 135 0xffffffff00000000; sc raw 135 0xffffffff; exit 0'
+	echo "$output"
+	[ "$(grep -c '^ok' <<<"$output")" = 6 ]
+	[ "$(grep -c '^EPERM$' <<<"$output")" = 8 ]
+	[ "${lines[0]}" = "ok 0" ] # the query: PER_LINUX
+	[ "${lines[12]}" = "ok 0" ] # the kernel reads an unsigned int: PER_LINUX again
+	[ "$(events_count "$T/e" type=denied nr=135 value=1 flags=2 arg0=262144)" = 1 ]
+	# a DENY rule wins
+	run rvisor-run --rule personality=deny:ENOSYS -- sc raw 135 0
+	[ "$output" = ENOSYS ]
+}
+
+@test "quiet: refusals of a quiet syscall are counted but queue no event" {
+	run rvisor-run --stats "$T/s" --events "$T/e" --quiet clone3 --rule migrate_pages=deny:ENOSYS -- \
+		sh -c 'sc loop 50 clone3; sc thread getppid; sc raw 256; exit 0'
+	echo "$output"
+	[ "${lines[0]}" = "ENOSYS 50" ]
+	[[ "${lines[1]}" == "ok "* ]] # pthread_create fell back to clone
+	[ "${lines[2]}" = ENOSYS ]
+	[ "$(kv "$T/s" syscall.clone3)" = 0,0,51 ] # and pthread_create's own try
+	[ "$(events_count "$T/e" type=denied nr=435)" = 0 ]
+	[ "$(events_count "$T/e" type=denied nr=256)" = 1 ] # others are still reported
+	# a DENY rule, quiet too
+	run rvisor-run --stats "$T/s" --events "$T/e" --rule migrate_pages=deny:ENOSYS --quiet migrate_pages -- \
+		sc raw 256
+	[ "$output" = ENOSYS ]
+	[ "$(kv "$T/s" syscall.migrate_pages)" = 0,0,1 ]
+	[ "$(events_count "$T/e" type=denied)" = 0 ]
 }
 
 @test "prctl: with a filter listed options pass, others are EPERM argument denials" {

@@ -51,7 +51,8 @@ expect() {
 @test "policy: bad flags, reserved fields, actions and errnos are EINVAL" {
 	expect ok policy-ok policy-all-flags policy-deny policy-deny-errno4095 policy-kill policy-log \
 		policy-default-deny policy-default-kill policy-default-log
-	expect EINVAL policy-flags policy-flags-high policy-reserved policy-action-max \
+	expect EINVAL policy-flags policy-flags-high policy-reserved policy-reserved0 \
+		policy-netlink-unfiltered policy-action-max \
 		policy-action-ffff policy-deny-errno0 policy-deny-errno4096 policy-deny-errno5000 \
 		policy-pass-errno policy-kill-errno policy-log-errno
 	expect EINVAL policy-default-emulate policy-default-action-max policy-default-deny-errno0 \

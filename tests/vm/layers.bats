@@ -20,12 +20,12 @@ setup_file() {
 	local p=/etc/rvisor/policies l
 	for l in "${LAYERS[@]}"; do
 		sed "s/^layers *=.*/layers = $l/" $p/default.conf >"$p/layers-$l.conf"
-		# KILL for a syscall default.conf does not list (SysV shared memory)
-		sed "s/^layers *=.*/layers = $l/; s/^\[syscalls\]/&\nkill = shmget/" \
+		# KILL for a syscall default.conf does not list (migrate_pages)
+		sed "s/^layers *=.*/layers = $l/; s/^\[syscalls\]/&\nkill = migrate_pages/" \
 			$p/default.conf >"$p/kill-$l.conf"
 	done
 	grep -q '^layers = kernel$' $p/layers-kernel.conf
-	grep -q '^kill = shmget$' $p/kill-both.conf
+	grep -q '^kill = migrate_pages$' $p/kill-both.conf
 	rvisord >/tmp/layers-rvisord.log 2>&1 &
 	echo $! >/tmp/layers-rvisord.pid
 	for _ in $(seq 100); do [ -S "$RVISOR_SOCKET" ] && break; sleep 0.05; done
@@ -65,11 +65,17 @@ inl() {
 	done
 }
 
-@test "argument rules refuse under each layer: socket(AF_NETLINK), unshare(CLONE_NEWNS), clone3" {
+@test "argument rules refuse under each layer: netlink audit, unshare(CLONE_NEWNS), clone3, TIOCSTI, ADDR_NO_RANDOMIZE" {
 	for l in "${LAYERS[@]}"; do
-		run inl "$l" sc socket NETLINK
-		echo "$l: socket NETLINK: $output"
+		run inl "$l" sc socket NETLINK RAW 9
+		echo "$l: socket NETLINK audit: $output"
 		[ "$output" = EPERM ]
+		run inl "$l" sc socket NETLINK RAW 0
+		[[ "$output" == ok* ]]
+		run inl "$l" sc raw 135 0x40000
+		[ "$output" = EPERM ]
+		run inl "$l" sc raw 135 8
+		[[ "$output" == ok* ]]
 		run inl "$l" sc socket UNIX
 		[[ "$output" == ok* ]]
 		run inl "$l" sc unshare NEWNS
@@ -79,7 +85,7 @@ inl() {
 		run inl "$l" sc clone3
 		[ "$output" = ENOSYS ]
 		run inl "$l" sc ioctl 0x5412 # TIOCSTI, on /dev/ptmx: not in default.conf's list
-		[ "$output" = EPERM ]
+		[ "$output" = ENOTTY ]
 		run inl "$l" sc ioctl TIOCGPTN
 		[[ "$output" == ok* ]]
 	done
@@ -109,11 +115,11 @@ inl() {
 }
 
 @test "KILL kills under each layer: SIGKILL from the gate, SIGSYS from the filter (first with both)" {
-	run rvisorctl run --policy kill-kernel --image "$IMAGE" -- sc raw 29 # shmget
+	run rvisorctl run --policy kill-kernel --image "$IMAGE" -- sc raw 256 # migrate_pages
 	[ "$status" -eq 137 ]
-	run rvisorctl run --policy kill-seccomp --image "$IMAGE" -- sc raw 29
+	run rvisorctl run --policy kill-seccomp --image "$IMAGE" -- sc raw 256
 	[ "$status" -eq 159 ]
-	run rvisorctl run --policy kill-both --image "$IMAGE" -- sc raw 29
+	run rvisorctl run --policy kill-both --image "$IMAGE" -- sc raw 256
 	[ "$status" -eq 159 ]
 	# a syscall the policy allows still works there
 	run rvisorctl run --policy kill-both --image "$IMAGE" -- sc getppid
@@ -140,7 +146,7 @@ workload_pid() {
 	done
 
 	declare -A want_layers=([both]='["kernel","seccomp"]' [kernel]='["kernel"]' [seccomp]='["seccomp"]')
-	declare -A want_filters=([both]=2 [kernel]=0 [seccomp]=2)
+	declare -A want_filters=([both]=3 [kernel]=0 [seccomp]=3)
 	declare -A want_platform=([both]=kernel [kernel]=kernel [seccomp]=seccomp)
 	for l in "${LAYERS[@]}"; do
 		id=$(rvisorctl ps --json | jq -r ".sandboxes[] | select(.name == \"L-$l\") | .id")

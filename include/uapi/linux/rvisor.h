@@ -14,7 +14,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define RVISOR_ABI_VERSION 4
+#define RVISOR_ABI_VERSION 5
 
 /* The control device, created by the module as a misc device (mode 0600, root). Opening it
  * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY.
@@ -55,10 +55,17 @@ struct rvisor_version {
  *   LOG      PASS, and a RVISOR_EVENT_LOGGED record is queued
  *
  * Argument rules apply to syscalls whose action is PASS or LOG; a violation is a denial with
- * EPERM (flag RVISOR_EVENT_F_ARGUMENT on its event):
- *   ioctl                      with RVISOR_POLICY_FILTER_IOCTL, the request must be listed
- *   socket, socketpair         with RVISOR_POLICY_FILTER_SOCKET, the family's bit must be set
+ * EPERM unless said otherwise (flag RVISOR_EVENT_F_ARGUMENT on its event):
+ *   ioctl                      with RVISOR_POLICY_FILTER_IOCTL, the request must be listed;
+ *                              else ENOTTY (ABI 5), what a descriptor without the request
+ *                              answers, so that programs probing a device carry on
+ *   socket, socketpair         with RVISOR_POLICY_FILTER_SOCKET, the family's bit must be set;
+ *                              with RVISOR_POLICY_FILTER_NETLINK (ABI 5) too, for AF_NETLINK
+ *                              the protocol's (third argument) bit in netlink_protocols
  *   prctl                      with RVISOR_POLICY_FILTER_PRCTL, the option must be listed
+ *   personality                always (ABI 5): 0xffffffff (a query) or a persona without
+ *                              RVISOR_PERSONALITY_UNSAFE's flags (which turn off address-space
+ *                              randomisation or make data executable)
  *   clone, unshare             namespace-creating flags (CLONE_NEW*) refused unless
  *                              RVISOR_POLICY_ALLOW_NAMESPACES
  *   clone3                     its flags live in user memory the gate does not read: it
@@ -96,7 +103,13 @@ struct rvisor_syscall_rule {
 #define RVISOR_POLICY_FILTER_SOCKET    (1U << 4)
 #define RVISOR_POLICY_FILTER_PRCTL     (1U << 5)
 #define RVISOR_POLICY_UNGATED          (1U << 6) /* may pass syscalls the gate cannot see */
-#define RVISOR_POLICY_FLAGS_ALL        0x7fU
+#define RVISOR_POLICY_FILTER_NETLINK   (1U << 7) /* ABI 5 */
+#define RVISOR_POLICY_FLAGS_ALL        0xffU
+
+/* personality(2) flags refused by the personality rule: ADDR_NO_RANDOMIZE, MMAP_PAGE_ZERO,
+ * ADDR_COMPAT_LAYOUT, READ_IMPLIES_EXEC, ADDR_LIMIT_32BIT, ADDR_LIMIT_3GB. */
+#define RVISOR_PERSONALITY_UNSAFE      0x08f40000U
+#define RVISOR_PERSONALITY_QUERY       0xffffffffU
 
 struct rvisor_policy {
 	__u32 flags;          /* RVISOR_POLICY_* */
@@ -107,7 +120,12 @@ struct rvisor_policy {
 	__u64 socket_families; /* bit N set: address family N allowed (N < 64) */
 	__u32 ioctls[RVISOR_MAX_IOCTL_RULES]; /* allowed ioctl request numbers */
 	__u32 prctls[RVISOR_MAX_PRCTL_RULES]; /* allowed prctl options */
-	__u64 reserved[4];
+	__u32 netlink_protocols; /* RVISOR_POLICY_FILTER_NETLINK: bit N set, protocol N allowed */
+	__u32 reserved0;
+	/* bit N of quiet[N / 64] set: refusals of syscall N are counted but queue no event (a
+	 * refusal libc expects and retries, such as clone3's ENOSYS at every pthread_create) */
+	__u64 quiet[RVISOR_NR_SYSCALLS / 64];
+	__u64 reserved[3];
 	struct rvisor_syscall_rule syscalls[RVISOR_NR_SYSCALLS]; /* indexed by x86-64 number */
 };
 

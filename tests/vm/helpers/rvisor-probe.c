@@ -408,7 +408,11 @@ static bool mutate_policy(const char *m, struct rvisor_policy *p)
 	else if (strcmp(m, "io-uring-gated") == 0)
 		p->flags = 0; /* io_uring_* pass without RVISOR_POLICY_UNGATED */
 	else if (strcmp(m, "reserved") == 0)
-		p->reserved[3] = 1;
+		p->reserved[2] = 1;
+	else if (strcmp(m, "reserved0") == 0)
+		p->reserved0 = 1;
+	else if (strcmp(m, "netlink-unfiltered") == 0)
+		p->netlink_protocols = 1; /* without RVISOR_POLICY_FILTER_NETLINK */
 	else if (strcmp(m, "emulate-getppid") == 0)
 		p->syscalls[SYS_getppid].action = RVISOR_ACTION_EMULATE;
 	else if (strcmp(m, "emulate-last") == 0)

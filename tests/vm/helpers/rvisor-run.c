@@ -20,7 +20,9 @@
  * Policy options: --default pass|deny[:ERRNO]|kill|log (numbers beyond the table)
  *   --rule NAME=pass|deny[:ERRNO]|kill|log|emulate  (NAME: a syscall name, number or '*' for
  *   every table entry; applied in order; ERRNO a name or number, deny alone is EPERM)
- *   --allow-ioctl REQ, --allow-family AF, --allow-prctl OPT (repeatable; each sets its filter)
+ *   --allow-ioctl REQ, --allow-family AF, --allow-prctl OPT, --allow-netlink PROTO (ROUTE,
+ *   AUDIT, KOBJECT_UEVENT or a number) (repeatable; each sets its filter)
+ *   --quiet NAME (refusals of that syscall are counted, not reported; repeatable)
  *   --filter-ioctl, --filter-socket, --filter-prctl (the filter with an empty list)
  *   --allow-namespaces, --ungated, --allow-compat, --allow-x32 (refused by the module)
  *   io_uring_setup, io_uring_enter and io_uring_register are DENY EPERM unless a --rule says
@@ -376,6 +378,10 @@ static const struct name_value ioctl_names[] = {
 	{},
 };
 
+static const struct name_value netlink_names[] = {
+	{ "ROUTE", 0 }, { "AUDIT", 9 }, { "KOBJECT_UEVENT", 15 }, {},
+};
+
 static const struct name_value family_names[] = {
 	{ "UNIX", AF_UNIX },   { "LOCAL", AF_UNIX },      { "INET", AF_INET },
 	{ "INET6", AF_INET6 }, { "NETLINK", AF_NETLINK }, { "PACKET", AF_PACKET },
@@ -442,7 +448,7 @@ struct options {
 enum {
 	OPT_DEFAULT = 0x100, OPT_RULE, OPT_ALLOW_IOCTL, OPT_ALLOW_FAMILY, OPT_ALLOW_PRCTL,
 	OPT_FILTER_IOCTL, OPT_FILTER_SOCKET, OPT_FILTER_PRCTL, OPT_ALLOW_NAMESPACES, OPT_UNGATED,
-	OPT_ALLOW_COMPAT, OPT_ALLOW_X32,
+	OPT_ALLOW_COMPAT, OPT_ALLOW_X32, OPT_ALLOW_NETLINK, OPT_QUIET,
 	/* Sandbox and launcher options: not for ctl set-policy. */
 	OPT_SPEC_FIRST, OPT_HOSTNAME = OPT_SPEC_FIRST, OPT_DOMAINNAME, OPT_MEMORY, OPT_NAME,
 	OPT_DIE_WITH_MANAGER, OPT_COUNT, OPT_STATS, OPT_EVENTS, OPT_DETACH, OPT_NO_BIND,
@@ -462,6 +468,8 @@ static const struct option long_options[] = {
 	{ "ungated", no_argument, NULL, OPT_UNGATED },
 	{ "allow-compat", no_argument, NULL, OPT_ALLOW_COMPAT },
 	{ "allow-x32", no_argument, NULL, OPT_ALLOW_X32 },
+	{ "allow-netlink", required_argument, NULL, OPT_ALLOW_NETLINK },
+	{ "quiet", required_argument, NULL, OPT_QUIET },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "domainname", required_argument, NULL, OPT_DOMAINNAME },
 	{ "memory", required_argument, NULL, OPT_MEMORY },
@@ -543,6 +551,21 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 				usage_fail("--allow-family: %llu is not below 64", f);
 			p->socket_families |= 1ULL << f;
 			p->flags |= RVISOR_POLICY_FILTER_SOCKET;
+			break;
+		}
+		case OPT_ALLOW_NETLINK: {
+			unsigned long long proto = parse_named(optarg, netlink_names, "", "--allow-netlink");
+
+			if (proto >= 32)
+				usage_fail("--allow-netlink: %llu is not below 32", proto);
+			p->netlink_protocols |= 1U << proto;
+			p->flags |= RVISOR_POLICY_FILTER_NETLINK;
+			break;
+		}
+		case OPT_QUIET: {
+			long nr = parse_syscall(optarg);
+
+			p->quiet[nr / 64] |= 1ULL << (nr % 64);
 			break;
 		}
 		case OPT_ALLOW_PRCTL:

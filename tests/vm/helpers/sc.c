@@ -16,9 +16,13 @@
  *                             lives SECS seconds more, then exit(CODE) ends the process
  *   sc thread-exec PROGRAM [ARGS...]  a second thread execve()s PROGRAM (the kernel makes it
  *                             the group's leader, with the process's pid)
+ *   sc persona VALUE PROGRAM [ARGS...]  personality(VALUE), then execvp() PROGRAM
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <linux/landlock.h>
+#include <mqueue.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -29,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -253,8 +259,103 @@ static void op_socket(int argc, char **argv, struct result *r)
 	long family = (long)parse_named(argv[0], families, "AF_");
 	long type = argc > 1 ? (long)parse_named(argv[1], socket_types, "SOCK_")
 			     : (family == AF_NETLINK || family == AF_PACKET ? SOCK_RAW : SOCK_STREAM);
+	long protocol = argc > 2 ? (long)parse_number(argv[2]) : 0;
 
-	from_syscall(r, syscall(SYS_socket, family, type | SOCK_CLOEXEC, 0L));
+	from_syscall(r, syscall(SYS_socket, family, type | SOCK_CLOEXEC, protocol));
+}
+
+/* uname-fresh: uname() into a page never touched before (not yet mapped in: the copy out
+ * faults) and into one that is; both answers must be the same. detail: same=0|1. */
+static void op_uname_fresh(int argc, char **argv, struct result *r)
+{
+	struct utsname *fresh, warm;
+	unsigned char resident = 1;
+
+	fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fresh == MAP_FAILED || mincore(fresh, 4096, &resident) < 0 || resident) {
+		r->ret = -1;
+		r->err = fresh == MAP_FAILED ? errno : EEXIST;
+		return;
+	}
+	memset(&warm, 0, sizeof(warm));
+	from_syscall(r, syscall(SYS_uname, fresh));
+	if (!r->err)
+		from_syscall(r, syscall(SYS_uname, &warm));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail), "same=%d nodename=%.65s",
+			 memcmp(fresh, &warm, sizeof(warm)) == 0, fresh->nodename);
+	munmap(fresh, 4096);
+}
+
+/* aio PATH: io_setup, one 1-byte read of PATH through io_submit, io_getevents, io_destroy. */
+static void op_aio(int argc, char **argv, struct result *r)
+{
+	aio_context_t ctx = 0;
+	struct iocb cb, *cbs[1] = { &cb };
+	struct io_event ev;
+	char byte;
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		from_syscall(r, -1);
+		return;
+	}
+	from_syscall(r, syscall(SYS_io_setup, 1, &ctx));
+	if (!r->err) {
+		memset(&cb, 0, sizeof(cb));
+		cb.aio_lio_opcode = IOCB_CMD_PREAD;
+		cb.aio_fildes = (uint32_t)fd;
+		cb.aio_buf = (uint64_t)(uintptr_t)&byte;
+		cb.aio_nbytes = 1;
+		from_syscall(r, syscall(SYS_io_submit, ctx, 1L, cbs));
+		if (!r->err)
+			from_syscall(r, syscall(SYS_io_getevents, ctx, 1L, 1L, &ev, NULL));
+		if (!r->err) {
+			r->ret = (long)ev.res;
+			snprintf(r->detail, sizeof(r->detail), "byte=%c", byte);
+		}
+		syscall(SYS_io_destroy, ctx);
+	}
+	close(fd);
+}
+
+/* mq /NAME: a POSIX message queue of its own: create, send, receive, unlink. The syscalls
+ * take the name without libc's leading '/'. */
+static void op_mq(int argc, char **argv, struct result *r)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	const char *name = argv[0] + (argv[0][0] == '/');
+	char buf[8];
+	long q = syscall(SYS_mq_open, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600L, &attr);
+
+	from_syscall(r, q);
+	if (r->err)
+		return;
+	from_syscall(r, syscall(SYS_mq_timedsend, q, "rvisor", 6L, 0L, NULL));
+	if (!r->err)
+		from_syscall(r, syscall(SYS_mq_timedreceive, q, buf, sizeof(buf), NULL, NULL));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail), "got=%.*s", (int)r->ret, buf);
+	close((int)q);
+	syscall(SYS_mq_unlink, name);
+}
+
+/* landlock-open PATH: a ruleset that handles reading files and allows none, enforced on
+ * this thread (after no_new_privs), then open(PATH): EACCES when Landlock restricts. */
+static void op_landlock_open(int argc, char **argv, struct result *r)
+{
+	struct landlock_ruleset_attr attr = { .handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE };
+	long fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0L);
+
+	from_syscall(r, fd);
+	if (r->err)
+		return;
+	from_syscall(r, prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L));
+	if (!r->err)
+		from_syscall(r, syscall(SYS_landlock_restrict_self, fd, 0L));
+	close((int)fd);
+	if (!r->err)
+		from_syscall(r, open(argv[0], O_RDONLY | O_CLOEXEC));
 }
 
 static void op_socketpair(int argc, char **argv, struct result *r)
@@ -441,7 +542,7 @@ static const struct op ops[] = {
 	{ "sysinfo", 0, 0, op_sysinfo, "" },
 	{ "ioctl", 1, 2, op_ioctl, "REQ [PATH]   (default PATH /dev/ptmx)" },
 	{ "ioctl-tcgets", 0, 1, op_ioctl_tcgets, "[PATH]" },
-	{ "socket", 1, 2, op_socket, "FAMILY [TYPE]" },
+	{ "socket", 1, 3, op_socket, "FAMILY [TYPE [PROTOCOL]]" },
 	{ "socketpair", 1, 2, op_socketpair, "FAMILY [TYPE]" },
 	{ "prctl", 1, 2, op_prctl, "OPTION [ARG2]" },
 	{ "unshare", 1, 1, op_unshare, "FLAGS   (NEWNS,NEWUTS,NEWNET,NEWUSER,NEWPID,FILES,...)" },
@@ -455,6 +556,10 @@ static const struct op ops[] = {
 	{ "stat", 1, 1, op_stat, "PATH" },
 	{ "mkdir", 1, 2, op_mkdir, "PATH [MODE]" },
 	{ "raw", 1, 7, op_raw, "NR [ARG...]" },
+	{ "uname-fresh", 0, 0, op_uname_fresh, "" },
+	{ "aio", 1, 1, op_aio, "PATH" },
+	{ "mq", 1, 1, op_mq, "/NAME" },
+	{ "landlock-open", 1, 1, op_landlock_open, "PATH" },
 	{ "sleep", 1, 1, op_sleep, "SECONDS" },
 	{ "exit", 1, 1, op_exit, "CODE" },
 	{},
@@ -677,6 +782,16 @@ static int run(int argc, char **argv)
 		return run_main_exits_first(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "thread-exec") == 0)
 		return run_thread_exec(argc - 1, argv + 1);
+	if (argc >= 3 && strcmp(argv[0], "persona") == 0) {
+		/* persona VALUE PROGRAM [ARGS...]: personality(VALUE), then exec (it is inherited) */
+		if (personality((unsigned long)parse_number(argv[1])) < 0) {
+			printf("%s\n", strerrorname_np(errno));
+			return 1;
+		}
+		execvp(argv[2], argv + 2);
+		printf("%s\n", strerrorname_np(errno));
+		return 1;
+	}
 	op = find_op(argc, argv);
 	op->fn(argc - 1, argv + 1, &r);
 	return print_result(&r);

@@ -316,6 +316,22 @@ static void reopen_image(const struct container_child *a)
 	close(fd);
 }
 
+/* statfs() of the sandbox's root answers for the writable layer's tmpfs. No real file system
+ * is ever empty (its own metadata takes room) and programs count on that (shutil.disk_usage's
+ * tests, installers): one page in it, beside upper/ and so invisible inside, keeps "used"
+ * above zero before the workload writes anything. */
+static void reserve_page(const struct container_child *a)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/reserved", a->state_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, "", 1) != 1)
+		fail(a, errno, "Cannot prepare the writable layer");
+	close(fd);
+}
+
 /* The writable layer: a tmpfs of the sandbox's own on the state dir (in this mount namespace
  * only) holding the overlay's upper and work directories. The upper layer's root is the
  * sandbox's "/": it gets the image root's owner and mode (a 0700 root would lock a non-root
@@ -331,6 +347,7 @@ static void setup_storage(const struct container_child *a)
 		fail(a, errno, "Cannot stat the image");
 	if (chown(a->upper, st.st_uid, st.st_gid) < 0 || chmod(a->upper, st.st_mode & 07777) < 0)
 		fail(a, errno, "Cannot prepare the writable layer");
+	reserve_page(a);
 }
 
 /* Builds the sandbox's root: everything here happens in the child's own mount namespace. */

@@ -135,3 +135,15 @@ in_sandbox() {
 	! grep -q clone3 /tmp/compat-rvisord.log
 	grep -q migrate_pages /tmp/compat-rvisord.log # other refusals are still reported
 }
+
+@test "the overlay: readdir and stat agree on inode numbers (xino); statfs shows a used layer" {
+	run in_sandbox sh -c 'touch /tmp/new; sc dino /bin; sc dino /; sc dino /tmp
+		stat -f -c "%b %f" /'
+	echo "$output"
+	[ "${lines[0]}" = "ok 0" ]
+	[ "${lines[1]}" = "ok 0" ]
+	[ "${lines[2]}" = "ok 0" ]
+	read -r blocks free <<<"${lines[3]}"
+	[ "$blocks" -gt 0 ]
+	[ "$free" -lt "$blocks" ] # something is used
+}

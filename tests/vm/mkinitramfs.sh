@@ -106,12 +106,13 @@ RVISOR_KVER=$kver
 EOT
 
 # Users for the privilege suite: alice and bob in group rvisor (alice with subordinate ids),
-# carol outside it.
+# carol outside it; www-data for the root sandbox's stock-nginx-like files.
 cat >"$root/etc/passwd" <<'EOT'
 root:x:0:0:root:/root:/bin/bash
 alice:x:1000:1000:alice:/nonexistent:/bin/sh
 bob:x:1001:1001:bob:/nonexistent:/bin/sh
 carol:x:1002:1002:carol:/nonexistent:/bin/sh
+www-data:x:33:33:www-data:/var/www:/bin/false
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 EOT
 cat >"$root/etc/group" <<'EOT'
@@ -120,10 +121,12 @@ rvisor:x:990:alice,bob
 alice:x:1000:
 bob:x:1001:
 carol:x:1002:
+www-data:x:33:
 nogroup:x:65534:
 EOT
-echo alice:200000:65536 >"$root/etc/subuid"
-echo alice:200000:65536 >"$root/etc/subgid"
+# root's ranges: for its sandboxes with --userns (capabilities over their own objects)
+printf 'alice:200000:65536\nroot:300000:65536\n' >"$root/etc/subuid"
+printf 'alice:200000:65536\nroot:300000:65536\n' >"$root/etc/subgid"
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -94,6 +94,32 @@ assert_nothing_left() {
 	[[ "$output" == *served-from-80* ]]
 }
 
+@test "root's sandbox holds no capability without a user namespace; with --userns it holds docker's set" {
+	# what stock nginx does at start: chown its temp dirs to www-data, open a log www-data
+	# owns with mode 0640 (a capability-less root can do neither: a deliberate refusal,
+	# docs/policy.md)
+	# The image is stored shifted to root's subordinate range (/etc/subuid: root:300000), as
+	# rootless images are: its root is 300000, www-data 300033.
+	img=/tmp/root-image
+	[ -d "$img" ] || BUSYBOX=/bin/busybox make-busybox-image "$img"
+	mkdir -p "$img/var/log/nginx" "$img/var/lib"
+	echo old >"$img/var/log/nginx/error.log"
+	chown -R 300000:300000 "$img"
+	chown -R 300033:300033 "$img/var/log/nginx"
+	chmod 0640 "$img/var/log/nginx/error.log"
+	script='mkdir -p /var/lib/nginx/body && chown 33 /var/lib/nginx/body && echo chown-ok
+		echo new >>/var/log/nginx/error.log && echo log-ok; id -u'
+	run rvisorctl run --image "$img" -- sh -c "$script"
+	echo "$output"
+	[[ "$output" != *chown-ok* && "$output" != *log-ok* ]]
+	run rvisorctl run --userns --image "$img" -- sh -c "$script"
+	echo "$output"
+	[[ "$output" == *chown-ok* ]]
+	[[ "$output" == *log-ok* ]]
+	[ "${lines[-1]}" = 0 ]
+	[ "$(cat "$img/var/log/nginx/error.log")" = old ] # the image is never written
+}
+
 @test "capabilities or not, the policy still refuses new namespaces and mounts to the sandbox's root" {
 	run as alice rvisorctl run --image "$IMAGE" -- sh -c '
 		unshare -U true 2>&1 && echo userns-made

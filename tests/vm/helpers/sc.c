@@ -18,6 +18,7 @@
  *                             the group's leader, with the process's pid)
  *   sc persona VALUE PROGRAM [ARGS...]  personality(VALUE), then execvp() PROGRAM
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
@@ -285,6 +286,35 @@ static void op_uname_fresh(int argc, char **argv, struct result *r)
 		snprintf(r->detail, sizeof(r->detail), "same=%d nodename=%.65s",
 			 memcmp(fresh, &warm, sizeof(warm)) == 0, fresh->nodename);
 	munmap(fresh, 4096);
+}
+
+/* dino DIR: every entry of DIR (but mount points) whose readdir inode number differs from
+ * stat()'s; ret is the count, detail the first such name (xino makes an overlay's agree, as on
+ * one disk). */
+static void op_dino(int argc, char **argv, struct result *r)
+{
+	DIR *d = opendir(argv[0]);
+	struct dirent *e;
+	struct stat st, dir;
+	long bad = 0, seen = 0;
+
+	if (!d || fstat(dirfd(d), &dir) < 0) {
+		from_syscall(r, -1);
+		return;
+	}
+	while ((e = readdir(d))) {
+		/* mount points show what is mounted there, on any file system */
+		if (strcmp(e->d_name, "..") == 0 || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (S_ISDIR(st.st_mode) && st.st_dev != dir.st_dev))
+			continue;
+		seen++;
+		if (st.st_ino != e->d_ino && bad++ == 0)
+			snprintf(r->detail, sizeof(r->detail), "first=%.200s d_ino=%llu st_ino=%llu",
+				 e->d_name, (unsigned long long)e->d_ino, (unsigned long long)st.st_ino);
+	}
+	closedir(d);
+	r->ret = seen ? bad : -1;
+	r->err = seen ? 0 : ENOENT;
 }
 
 /* aio PATH: io_setup, one 1-byte read of PATH through io_submit, io_getevents, io_destroy. */
@@ -558,6 +588,7 @@ static const struct op ops[] = {
 	{ "raw", 1, 7, op_raw, "NR [ARG...]" },
 	{ "uname-fresh", 0, 0, op_uname_fresh, "" },
 	{ "aio", 1, 1, op_aio, "PATH" },
+	{ "dino", 1, 1, op_dino, "DIR" },
 	{ "mq", 1, 1, op_mq, "/NAME" },
 	{ "landlock-open", 1, 1, op_landlock_open, "PATH" },
 	{ "sleep", 1, 1, op_sleep, "SECONDS" },

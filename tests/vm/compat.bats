@@ -23,15 +23,11 @@ setup_file() {
 	# the gate alone sees every refusal (with both layers the filter refuses clone3 first)
 	sed "s/^layers *=.*/layers = kernel/" /etc/rvisor/policies/default.conf \
 		>/etc/rvisor/policies/compat-kernel.conf
-	rvisord >/tmp/compat-rvisord.log 2>&1 &
-	echo $! >/tmp/compat-rvisord.pid
-	for _ in $(seq 100); do [ -S "$RVISOR_SOCKET" ] && break; sleep 0.05; done
-	[ -S "$RVISOR_SOCKET" ] || { cat /tmp/compat-rvisord.log; return 1; }
+	start_rvisord compat
 }
 
 teardown_file() {
-	kill -TERM "$(cat /tmp/compat-rvisord.pid)" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$(cat /tmp/compat-rvisord.pid)" 2>/dev/null || break; sleep 0.05; done
+	stop_rvisord compat
 	rm -f /etc/rvisor/policies/compat-kernel.conf
 	unload_module
 }

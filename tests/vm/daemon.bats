@@ -13,15 +13,11 @@ setup_file() {
 	export RVISOR_SOCKET=/run/rvisor/io.rvisor.Manager
 	mkdir -p /etc/rvisor/policies
 	sed 's/^memory *=.*/memory = 32M/' /etc/rvisor/policies/default.conf >/etc/rvisor/policies/small.conf
-	rvisord >/tmp/rvisord.log 2>&1 &
-	echo $! >/tmp/rvisord.pid
-	for _ in $(seq 100); do [ -S "$RVISOR_SOCKET" ] && break; sleep 0.05; done
-	[ -S "$RVISOR_SOCKET" ] || { cat /tmp/rvisord.log; return 1; }
+	start_rvisord daemon
 }
 
 teardown_file() {
-	kill -TERM "$(cat /tmp/rvisord.pid)" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$(cat /tmp/rvisord.pid)" 2>/dev/null || break; sleep 0.05; done
+	stop_rvisord daemon
 	unload_module
 }
 

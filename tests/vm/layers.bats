@@ -26,15 +26,11 @@ setup_file() {
 	done
 	grep -q '^layers = kernel$' $p/layers-kernel.conf
 	grep -q '^kill = migrate_pages$' $p/kill-both.conf
-	rvisord >/tmp/layers-rvisord.log 2>&1 &
-	echo $! >/tmp/layers-rvisord.pid
-	for _ in $(seq 100); do [ -S "$RVISOR_SOCKET" ] && break; sleep 0.05; done
-	[ -S "$RVISOR_SOCKET" ] || { cat /tmp/layers-rvisord.log; return 1; }
+	start_rvisord layers
 }
 
 teardown_file() {
-	kill -TERM "$(cat /tmp/layers-rvisord.pid)" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$(cat /tmp/layers-rvisord.pid)" 2>/dev/null || break; sleep 0.05; done
+	stop_rvisord layers
 	rm -f /etc/rvisor/policies/layers-*.conf /etc/rvisor/policies/kill-*.conf
 	unload_module
 }

@@ -192,3 +192,23 @@ daemon_state_empty() {
 	[ -z "$(ls -A /run/rvisor/sandboxes 2>/dev/null | grep -vx .containers)" ] &&
 		[ -z "$(ls -A /run/rvisor/sandboxes/.containers 2>/dev/null)" ]
 }
+
+# start_rvisord NAME [ARGS...]: the suite's own rvisord, its output appended to
+# /tmp/NAME-rvisord.log, its pid in /tmp/NAME-rvisord.pid; returns once its socket is there.
+start_rvisord() {
+	local name=$1 sock=/run/rvisor/io.rvisor.Manager
+	shift
+	rvisord "$@" >>"/tmp/$name-rvisord.log" 2>&1 &
+	echo $! >"/tmp/$name-rvisord.pid"
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || { cat "/tmp/$name-rvisord.log"; return 1; }
+}
+
+# stop_rvisord NAME: SIGTERM to that rvisord; fails unless it is gone within 5 s.
+stop_rvisord() {
+	local pid
+	pid=$(cat "/tmp/$1-rvisord.pid")
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$pid" 2>/dev/null
+}

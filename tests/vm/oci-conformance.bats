@@ -34,17 +34,11 @@ setup_file() {
 	export ROOTFS=/tmp/oci-rootfs SPEC=$BATS_FILE_TMPDIR/spec.json
 	[ -d "$ROOTFS" ] || BUSYBOX=/bin/busybox make-busybox-image "$ROOTFS"
 	(cd "$BATS_FILE_TMPDIR" && crun spec && mv config.json "$SPEC")
-	rvisord >>/tmp/occ-rvisord.log 2>&1 &
-	echo $! >/tmp/occ-rvisord.pid
-	for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-	[ -S "$SOCK" ] || { cat /tmp/occ-rvisord.log; return 1; }
+	start_rvisord occ
 }
 
 teardown_file() {
-	local pid
-	pid=$(cat /tmp/occ-rvisord.pid)
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	stop_rvisord occ
 	# rvisor-runc's state directory for our --root and rvisord's for container records, both
 	# empty now: the suites after this one expect neither
 	rmdir /run/rvisor-runc/* /run/rvisor/sandboxes/.containers 2>/dev/null || true

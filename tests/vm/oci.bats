@@ -17,27 +17,12 @@ setup_file() {
 	mkdir -p /etc/rvisor/policies
 	sed 's/^memory *=.*/memory = 48M/' /etc/rvisor/policies/default.conf >/etc/rvisor/policies/small.conf
 	sed 's/^layers *=.*/layers = kernel/' /etc/rvisor/policies/default.conf >/etc/rvisor/policies/gate-only.conf
-	start_rvisord
+	start_rvisord oci
 }
 
 teardown_file() {
-	stop_rvisord
+	stop_rvisord oci
 	unload_module
-}
-
-start_rvisord() {
-	rvisord >>/tmp/oci-rvisord.log 2>&1 &
-	echo $! >/tmp/oci-rvisord.pid
-	for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-	[ -S "$SOCK" ] || { cat /tmp/oci-rvisord.log; return 1; }
-}
-
-stop_rvisord() {
-	local pid
-	pid=$(cat /tmp/oci-rvisord.pid)
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	! kill -0 "$pid" 2>/dev/null
 }
 
 setup() {
@@ -212,9 +197,9 @@ container_field() {
 @test "rvisord restarting loses nothing: the container is re-adopted and still gated" {
 	bundle "$T/b" '.process.args = ["sleep", "60"] | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}'
 	runc run -d --bundle "$T/b" c10 </dev/null >/dev/null 2>&1
-	stop_rvisord
+	stop_rvisord oci
 	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ] # the container's sandbox, no manager
-	start_rvisord
+	start_rvisord oci
 	[ "$(container_field c10 .policy)" = default ]
 	grep -q "Adopted container c10" /tmp/oci-rvisord.log
 	run runc exec c10 sh -c 'mount -t tmpfs none /mnt 2>/dev/null; echo rc=$?'
@@ -228,10 +213,10 @@ container_field() {
 @test "a record of a container that ended while rvisord was away is dropped at restart" {
 	bundle "$T/b" '.process.args = ["sleep", "60"]'
 	runc run -d --bundle "$T/b" c11 </dev/null >/dev/null 2>&1
-	stop_rvisord
+	stop_rvisord oci
 	crun --root "$RUNC_ROOT" kill c11 KILL
 	for _ in $(seq 100); do [ "$(crun --root "$RUNC_ROOT" state c11 | jq -r .status)" = stopped ] && break; sleep 0.05; done
-	start_rvisord
+	start_rvisord oci
 	[ -z "$(container_field c11 .id)" ]
 	grep -q "Container c11 of uid 0 has ended" /tmp/oci-rvisord.log
 	runc delete c11

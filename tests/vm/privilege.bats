@@ -19,15 +19,11 @@ setup_file() {
 	printf 'secret-hash\n' >/etc/shadow
 	chmod 0600 /etc/shadow
 	printf '[rvisord]\nmax_sandboxes_per_user = 2\n' >/tmp/privilege-rvisord.conf
-	rvisord --config /tmp/privilege-rvisord.conf >/tmp/privilege-rvisord.log 2>&1 &
-	echo $! >/tmp/privilege-rvisord.pid
-	for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-	[ -S "$SOCK" ] || { cat /tmp/privilege-rvisord.log; return 1; }
+	start_rvisord privilege --config /tmp/privilege-rvisord.conf
 }
 
 teardown_file() {
-	kill -TERM "$(cat /tmp/privilege-rvisord.pid)" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$(cat /tmp/privilege-rvisord.pid)" 2>/dev/null || break; sleep 0.05; done
+	stop_rvisord privilege
 	unload_module
 }
 

@@ -415,6 +415,17 @@ static unsigned long long parse_named(const char *s, const struct name_value *ta
 	usage_fail("%s: unknown name '%s'", what, s);
 }
 
+/* A bit number (a name from the table or a number) below limit. */
+static unsigned int parse_bit(const char *s, const struct name_value *table, const char *prefix,
+			      const char *what, unsigned int limit)
+{
+	unsigned long long v = parse_named(s, table, prefix, what);
+
+	if (v >= limit)
+		usage_fail("%s: %llu is not below %u", what, v, limit);
+	return (unsigned int)v;
+}
+
 static int parse_signal(const char *s)
 {
 	unsigned long long v;
@@ -544,24 +555,14 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 				(__u32)parse_named(optarg, ioctl_names, "", "--allow-ioctl");
 			p->flags |= RVISOR_POLICY_FILTER_IOCTL;
 			break;
-		case OPT_ALLOW_FAMILY: {
-			unsigned long long f = parse_named(optarg, family_names, "AF_", "--allow-family");
-
-			if (f >= 64)
-				usage_fail("--allow-family: %llu is not below 64", f);
-			p->socket_families |= 1ULL << f;
+		case OPT_ALLOW_FAMILY:
+			p->socket_families |= 1ULL << parse_bit(optarg, family_names, "AF_", "--allow-family", 64);
 			p->flags |= RVISOR_POLICY_FILTER_SOCKET;
 			break;
-		}
-		case OPT_ALLOW_NETLINK: {
-			unsigned long long proto = parse_named(optarg, netlink_names, "", "--allow-netlink");
-
-			if (proto >= 32)
-				usage_fail("--allow-netlink: %llu is not below 32", proto);
-			p->netlink_protocols |= 1U << proto;
+		case OPT_ALLOW_NETLINK:
+			p->netlink_protocols |= 1U << parse_bit(optarg, netlink_names, "", "--allow-netlink", 32);
 			p->flags |= RVISOR_POLICY_FILTER_NETLINK;
 			break;
-		}
 		case OPT_QUIET: {
 			long nr = parse_syscall(optarg);
 

@@ -68,12 +68,13 @@ in_sandbox() {
 	[ "$output" = ENOENT ]
 }
 
-@test "POSIX message queues, AIO and I/O priorities work" {
-	run in_sandbox sh -c 'sc mq /rvisor-compat; sc aio /secret; ionice -c 2 -n 7 ionice'
+@test "POSIX message queues, AIO, I/O priorities and remap_file_pages work" {
+	run in_sandbox sh -c 'sc mq /rvisor-compat; sc aio /secret; ionice -c 2 -n 7 ionice; sc remap'
 	echo "$output"
 	[ "${lines[0]}" = "ok 6 got=rvisor" ]
 	[ "${lines[1]}" = "ok 1 byte=s" ]
 	[ "${lines[2]}" = "best-effort: prio 7" ]
+	[ "${lines[3]}" = "ok 0 byte=B" ]
 	# the realtime class needs CAP_SYS_ADMIN, which no sandbox holds
 	run in_sandbox ionice -c 1 true
 	[ "$status" -ne 0 ]

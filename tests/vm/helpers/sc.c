@@ -317,6 +317,29 @@ static void op_dino(int argc, char **argv, struct result *r)
 	r->err = seen ? 0 : ENOENT;
 }
 
+/* remap: remap_file_pages() on a shared mapping of a two-page memfd: its first page shows
+ * the file's second page. detail: byte=the byte read there. */
+static void op_remap(int argc, char **argv, struct result *r)
+{
+	int fd = memfd_create("sc-remap", MFD_CLOEXEC);
+	char *m;
+
+	if (fd < 0 || ftruncate(fd, 8192) < 0 || pwrite(fd, "B", 1, 4096) != 1) {
+		from_syscall(r, -1);
+		return;
+	}
+	m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		from_syscall(r, -1);
+		return;
+	}
+	from_syscall(r, syscall(SYS_remap_file_pages, m, 4096L, 0L, 1L, 0L));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail), "byte=%c", m[0] ? m[0] : '0');
+	munmap(m, 8192);
+}
+
 /* aio PATH: io_setup, one 1-byte read of PATH through io_submit, io_getevents, io_destroy. */
 static void op_aio(int argc, char **argv, struct result *r)
 {
@@ -589,6 +612,7 @@ static const struct op ops[] = {
 	{ "uname-fresh", 0, 0, op_uname_fresh, "" },
 	{ "aio", 1, 1, op_aio, "PATH" },
 	{ "dino", 1, 1, op_dino, "DIR" },
+	{ "remap", 0, 0, op_remap, "" },
 	{ "mq", 1, 1, op_mq, "/NAME" },
 	{ "landlock-open", 1, 1, op_landlock_open, "PATH" },
 	{ "sleep", 1, 1, op_sleep, "SECONDS" },

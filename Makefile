@@ -65,7 +65,7 @@ HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h r
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: FORCE all userspace module vm-helpers clean check unit-test host-test vm-test system-test kernels-test demo bench bench-oci deps install
+.PHONY: FORCE all userspace module vm-helpers clean check unit-test host-test vm-test system-test kernels-test demo bench bench-inputs bench-oci deps install
 all: userspace
 	@if [ -n "$(KDIR)" ] || scripts/kernel-version.sh >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory module; \
@@ -202,8 +202,16 @@ $(BUILD)/bench/syscall-bench: bench/syscall-bench.c $(BENCH_LIB_SRC) $(HEADERS)
 
 vm-helpers: $(BUILD)/bench/syscall-bench
 
+# The peer table's nginx and docker's seccomp profile, from Debian's archive without installing
+# them (bench/fetch-peer-files.sh): fetched for the benchmark only (tests/vm/run.sh --bench), and
+# packed into the initramfs once they are there.
+PEER_FILES := $(BUILD)/bench/peer-files
+$(PEER_FILES)/versions: bench/fetch-peer-files.sh
+	bench/fetch-peer-files.sh $(PEER_FILES)
+bench-inputs: $(PEER_FILES)/versions
+
 VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(BUILD)/rvisor-runc $(BUILD)/tools/varlink-raw $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION \
-	$(BUILD)/vm/inputs.list
+	$(BUILD)/vm/inputs.list $(wildcard $(PEER_FILES)/versions)
 
 # The list of inputs, rewritten only when it changes: a suite removed from tests/vm/ must leave
 # the initramfs too.

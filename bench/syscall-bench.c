@@ -15,13 +15,26 @@
  *                                                       and both, interleaved
  *   syscall-bench [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...
  *                                                       wall time of whole command lines
+ *   syscall-bench [-r REPS] loop BENCH N DIR [BENCH N DIR]...
+ *                                                       N calls in DIR, in whatever runtime
+ *                                                       this runs in (the peer table)
  *
  * BENCH: getppid, uname, sysinfo (raw syscalls, so that libc cannot cache them), openclose
  * (open("/dev/null") + close), stat (stat("/rvisor")) or ioctl (FIONREAD on a pipe: a
- * syscall with an argument rule, which the seccomp filter judges at every call). One repetition times N calls with
- * CLOCK_MONOTONIC after N/10 untimed warm-up calls; a figure is the median of REPS (default
- * 15) repetitions, in ns per call. Output: "BENCH NS", or for compare "BENCH BASELINE_NS
- * RVISOR_NS".
+ * syscall with an argument rule, which the seccomp filter judges at every call); and, meant
+ * for loop, write4k (a 4 KiB write to a file that is truncated every 1 MiB), mkdirrmdir
+ * (mkdir + rmdir of one directory) and spawn (fork, exec of /bin/true, wait). One repetition
+ * times N calls with CLOCK_MONOTONIC after N/10 untimed warm-up calls; a figure is the median
+ * of REPS (default 15) repetitions, in ns per call. Output: "BENCH NS", or for compare "BENCH
+ * BASELINE_NS RVISOR_NS".
+ *
+ * loop is the same measurement without any sandbox of its own: the peer table runs this one
+ * static binary inside rvisor, crun, bwrap and firejail alike, each with the loop's directory
+ * DIR on a filesystem of the runtime's. It changes into DIR (absolute), so that every path it
+ * uses is one name relative to DIR and every lookup stays on DIR's filesystem: openclose and
+ * stat use a regular file it creates there, write4k and mkdirrmdir their own names; it
+ * removes them afterwards. The triples run one after the other, so that one start of a
+ * runtime serves them all. Output: a line "BENCH NS" per triple, as each ends.
  *
  * compare alternates the two sides repetition by repetition (ABBA), each repetition in a
  * fresh setup, so that drift hits both alike:
@@ -94,10 +107,26 @@
 #define STAT_PATH "/rvisor"
 #define EXEC_MAX_CMDS 16
 #define EXEC_TIMEOUT_S 60
+#define SPAWN_PATH "/bin/true"
+#define LOOP_FILE "syscall-bench.file"   /* loop: openclose and stat */
+#define LOOP_WRITE "syscall-bench.write" /* loop: write4k */
+#define LOOP_DIR "syscall-bench.dir"     /* loop: mkdirrmdir */
+#define WRITE_SIZE 4096
+#define WRITE_WRAP 256 /* write4k truncates its file every 256 writes (1 MiB) */
 #define MAX_THREADS 1024
 #define MODULE_REFCNT_PATH "/sys/module/rvisor/refcnt"
 
-enum bench { BENCH_GETPPID, BENCH_OPENCLOSE, BENCH_STAT, BENCH_UNAME, BENCH_IOCTL, BENCH_SYSINFO };
+enum bench {
+	BENCH_GETPPID,
+	BENCH_OPENCLOSE,
+	BENCH_STAT,
+	BENCH_UNAME,
+	BENCH_IOCTL,
+	BENCH_SYSINFO,
+	BENCH_WRITE4K,
+	BENCH_MKDIRRMDIR,
+	BENCH_SPAWN,
+};
 static const char *const bench_names[] = {
 	[BENCH_GETPPID] = "getppid",
 	[BENCH_OPENCLOSE] = "openclose",
@@ -105,6 +134,9 @@ static const char *const bench_names[] = {
 	[BENCH_UNAME] = "uname",
 	[BENCH_IOCTL] = "ioctl",
 	[BENCH_SYSINFO] = "sysinfo",
+	[BENCH_WRITE4K] = "write4k",
+	[BENCH_MKDIRRMDIR] = "mkdirrmdir",
+	[BENCH_SPAWN] = "spawn",
 };
 
 /* Where one repetition runs. */
@@ -120,6 +152,10 @@ enum setup {
 	SETUP_CHILD_BOTH,    /* both: bound, and under the filter built for behind the gate */
 	SETUP_CHILD_NOCACHE, /* the filter with the kernel's cache defeated, no sandbox */
 };
+
+/* What openclose and stat use: loop points them at a file in its directory. */
+static const char *open_path = "/dev/null";
+static const char *stat_path = STAT_PATH;
 
 static int device_fd = -1;
 static long module_refs_idle; /* rvisor.ko's reference count with our device open, no sandbox */
@@ -151,9 +187,11 @@ __attribute__((noreturn)) static void usage(void)
 	      "       " PROG " [-r REPS] compare pass|emulate|host-tax BENCH N\n"
 	      "       " PROG " [-r REPS] [--policy FILE] compare layers BENCH N\n"
 	      "       " PROG " [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...\n"
+	      "       " PROG " [-r REPS] loop BENCH N DIR [BENCH N DIR]...\n"
 	      "Options before the command: -r REPS, --policy FILE, --threads T (a measuring child\n"
 	      "has T threads, T - 1 of them idle)\n"
-	      "BENCH: getppid, openclose, stat, uname, ioctl, sysinfo\n",
+	      "BENCH: getppid, openclose, stat, uname, ioctl, sysinfo, write4k, mkdirrmdir,\n"
+	      "       spawn\n",
 	      stderr);
 	exit(2);
 }
@@ -193,6 +231,47 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* spawn: fork, exec of SPAWN_PATH, wait for it; 0 or -errno. */
+static int spawn_once(void)
+{
+	char arg0[] = SPAWN_PATH;
+	char *const argv[] = { arg0, NULL };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execv(SPAWN_PATH, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
+/* write4k: n writes of 4 KiB to LOOP_WRITE in the working directory, each one into a fresh
+ * page (as an appending writer's), the file kept to 1 MiB so that it fits any tmpfs. */
+static int write_calls(long n)
+{
+	static char buf[WRITE_SIZE];
+	int fd = open(LOOP_WRITE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (long i = 0; i < n && r == 0; i++) {
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			r = errno ? -errno : -EIO;
+		else if ((i + 1) % WRITE_WRAP == 0 &&
+			 (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0))
+			r = -errno;
+	}
+	close(fd);
+	return r;
+}
+
 /* n calls of the benchmark: 0, or -errno of the first call that failed. */
 static int run_calls(enum bench b, long n)
 {
@@ -200,7 +279,7 @@ static int run_calls(enum bench b, long n)
 	struct sysinfo si;
 	struct utsname u;
 	struct stat st;
-	int avail;
+	int avail, r;
 
 	switch (b) {
 	case BENCH_IOCTL:
@@ -217,7 +296,7 @@ static int run_calls(enum bench b, long n)
 		return 0;
 	case BENCH_OPENCLOSE:
 		for (long i = 0; i < n; i++) {
-			int fd = open("/dev/null", O_RDONLY);
+			int fd = open(open_path, O_RDONLY);
 
 			if (fd < 0 || close(fd) < 0)
 				return -errno;
@@ -225,7 +304,7 @@ static int run_calls(enum bench b, long n)
 		return 0;
 	case BENCH_STAT:
 		for (long i = 0; i < n; i++)
-			if (stat(STAT_PATH, &st) < 0)
+			if (stat(stat_path, &st) < 0)
 				return -errno;
 		return 0;
 	case BENCH_UNAME:
@@ -238,19 +317,41 @@ static int run_calls(enum bench b, long n)
 			if (syscall(SYS_sysinfo, &si) < 0)
 				return -errno;
 		return 0;
+	case BENCH_WRITE4K:
+		return write_calls(n);
+	case BENCH_MKDIRRMDIR:
+		for (long i = 0; i < n; i++)
+			if (mkdir(LOOP_DIR, 0700) < 0 || rmdir(LOOP_DIR) < 0)
+				return -errno;
+		return 0;
+	case BENCH_SPAWN:
+		for (long i = 0; i < n; i++)
+			if ((r = spawn_once()) < 0)
+				return r;
+		return 0;
 	}
 	return -EINVAL;
 }
 
 static const char *call_desc(enum bench b)
 {
+	static char desc[64];
+
 	switch (b) {
 	case BENCH_OPENCLOSE:
-		return "open+close /dev/null";
+		snprintf(desc, sizeof(desc), "open+close %s", open_path);
+		return desc;
 	case BENCH_STAT:
-		return "stat " STAT_PATH;
+		snprintf(desc, sizeof(desc), "stat %s", stat_path);
+		return desc;
 	case BENCH_IOCTL:
 		return "ioctl FIONREAD";
+	case BENCH_WRITE4K:
+		return "4 KiB writes to " LOOP_WRITE;
+	case BENCH_MKDIRRMDIR:
+		return "mkdir+rmdir " LOOP_DIR;
+	case BENCH_SPAWN:
+		return "fork+exec+wait of " SPAWN_PATH;
 	default:
 		return bench_names[b];
 	}
@@ -926,6 +1027,32 @@ static void cmd_exec(char **args, int nargs, int reps)
 	}
 }
 
+/* --- One loop in whatever runtime this runs in (loop) ----------------------------------- */
+
+static void cmd_loop(enum bench b, long n, int reps, const char *dir)
+{
+	static double ns[MAX_REPS];
+	int fd, err;
+
+	if (chdir(dir) < 0)
+		die("cannot change into %s: %s", dir, strerror(errno));
+	open_path = stat_path = LOOP_FILE;
+	if (b == BENCH_OPENCLOSE || b == BENCH_STAT) {
+		fd = open(LOOP_FILE, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			die("cannot create %s/%s: %s", dir, LOOP_FILE, strerror(errno));
+		close(fd);
+	}
+	err = measure(b, n, reps, ns);
+	/* what a failed run left behind must not be in the next one's way */
+	(void)unlink(LOOP_FILE);
+	(void)unlink(LOOP_WRITE);
+	(void)rmdir(LOOP_DIR);
+	if (err < 0)
+		die("%s in %s: %s", call_desc(b), dir, strerror(-err));
+	printf("%s %.1f\n", bench_names[b], median(ns, reps));
+}
+
 int main(int argc, char *argv[])
 {
 	int reps = DEFAULT_REPS;
@@ -966,6 +1093,24 @@ int main(int argc, char *argv[])
 		cmd_single(SETUP_HOST_TAX, parse_bench(argv[i + 1]), n, reps);
 	} else if (strcmp(argv[i], "exec") == 0) {
 		cmd_exec(&argv[i + 1], argc - i - 1, reps);
+	} else if (strcmp(argv[i], "loop") == 0) {
+		if (argc - i < 4 || (argc - i - 1) % 3 != 0)
+			usage();
+		/* every triple checked before the first runs */
+		for (int k = i + 1; k < argc; k += 3) {
+			(void)parse_bench(argv[k]);
+			(void)parse_long(argv[k + 1], 1, 1000000000L, "N");
+			if (argv[k + 2][0] != '/') {
+				fprintf(stderr, PROG ": loop: DIR must be absolute, not '%s'\n",
+					argv[k + 2]);
+				usage();
+			}
+		}
+		pin_cpu();
+		for (i++; i < argc; i += 3) {
+			n = parse_long(argv[i + 1], 1, 1000000000L, "N");
+			cmd_loop(parse_bench(argv[i]), n, reps, argv[i + 2]);
+		}
 	} else if (strcmp(argv[i], "compare") == 0) {
 		enum setup base, rv;
 

@@ -148,5 +148,12 @@ bool rvisor_selftest_broken(void);
 long rvisor_selftest_ioctl(struct rvisor_selftest *t);
 void rvisor_selftest_release(void);    /* the manager's file is closing */
 bool rvisor_selftest_probe(struct pt_regs *regs, long nr); /* from sys_enter: true if taken */
+extern struct pid *rvisor_selftest_pid; /* the armed thread, NULL while no test is armed */
+
+/* The probe's first question for every syscall, inline: is a self-test armed at all? */
+static inline bool rvisor_selftest_armed(void)
+{
+	return unlikely(READ_ONCE(rvisor_selftest_pid) != NULL);
+}
 
 #endif

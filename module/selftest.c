@@ -28,7 +28,7 @@ MODULE_PARM_DESC(selftest_force_fail,
 enum { RVISOR_ST_IDLE, RVISOR_ST_ARMED, RVISOR_ST_SKIPPED, RVISOR_ST_MEASURED };
 
 static DEFINE_MUTEX(rvisor_selftest_lock);
-static struct pid *rvisor_selftest_pid;         /* the armed thread: set under the lock,
+struct pid *rvisor_selftest_pid;                /* the armed thread: set under the lock,
 						 * read by the probes */
 static atomic_t rvisor_selftest_state = ATOMIC_INIT(RVISOR_ST_IDLE);
 static int rvisor_selftest_measured;            /* RVISOR_SELFTEST_*, at MEASURED */
@@ -52,10 +52,10 @@ static bool rvisor_selftest_is_current(void)
 	return READ_ONCE(rvisor_selftest_pid) == task_pid(current);
 }
 
-/* From the sys_enter probe, for every syscall it sees: true when this is the test's call. */
+/* From the sys_enter probe while a test is armed: true when this is the test's call. */
 bool rvisor_selftest_probe(struct pt_regs *regs, long nr)
 {
-	if (likely(!READ_ONCE(rvisor_selftest_pid)) || !rvisor_selftest_is_current() ||
+	if (!rvisor_selftest_is_current() ||
 	    nr != __NR_getppid || in_ia32_syscall() ||
 	    atomic_cmpxchg(&rvisor_selftest_state, RVISOR_ST_ARMED, RVISOR_ST_SKIPPED) != RVISOR_ST_ARMED)
 		return false;

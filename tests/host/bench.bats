@@ -39,3 +39,24 @@ BENCH=$ROOT/build/bench/syscall-bench
 	run -1 "$BENCH" -r 1 compare pass getppid 10
 	[[ "$output" == *"/dev/rvisor does not exist: the rvisor module is not loaded"* ]]
 }
+
+@test "syscall-bench loop runs every kind of loop in its directory and leaves nothing there" {
+	local dir
+	dir=$(mktemp -d)
+	run -0 "$BENCH" -r 2 loop getppid 100 "$dir" uname 100 "$dir" openclose 20 "$dir" \
+		stat 20 "$dir" write4k 300 "$dir" mkdirrmdir 20 "$dir" spawn 2 "$dir"
+	[[ "$output" =~ ^getppid\ [0-9.]+$'\n'uname\ [0-9.]+$'\n'openclose\ [0-9.]+$'\n'stat\ [0-9.]+$'\n'write4k\ [0-9.]+$'\n'mkdirrmdir\ [0-9.]+$'\n'spawn\ [0-9.]+$ ]]
+	[ -z "$(ls -A "$dir")" ]
+	rmdir "$dir"
+}
+
+@test "syscall-bench loop refuses a relative or missing directory and incomplete triples" {
+	run -2 "$BENCH" loop getppid 10 tmp
+	[[ "$output" == *"DIR must be absolute, not 'tmp'"* ]]
+	run -2 "$BENCH" loop getppid 10 /tmp stat 10
+	[[ "$output" == usage:* ]]
+	run -2 "$BENCH" loop
+	[[ "$output" == usage:* ]]
+	run -1 "$BENCH" loop stat 10 /nonexistent-rvisor-bench
+	[[ "$output" == *"cannot change into /nonexistent-rvisor-bench"* ]]
+}

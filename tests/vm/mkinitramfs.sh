@@ -78,6 +78,24 @@ done
 
 install -m755 build/bench/syscall-bench "$root/usr/local/bin/syscall-bench"
 install -D -m755 bench/run-vm.sh "$root/rvisor/bench/run-vm.sh"
+# The peer table's nginx row: nginx (bench/fetch-peer-files.sh, make bench fetches it) and ab
+# (apache2-utils) with their shared libraries, laid out as bench/run-vm.sh copies them into its
+# image; and docker's default seccomp profile for crun. What is missing makes its rows n/a.
+peer_files=build/bench/peer-files
+if [ -s "$peer_files/versions" ]; then
+	install -m644 "$peer_files/docker-default.json" "$peer_files/versions" "$root/rvisor/bench/"
+	if [ -x /usr/bin/ab ]; then
+		extra=$root/rvisor/bench/image-extra
+		install -D -m755 "$peer_files/nginx" "$extra/bin/nginx"
+		install -D -m755 /usr/bin/ab "$extra/bin/ab"
+		for lib in $(ldd "$peer_files/nginx" /usr/bin/ab | grep -E '^[[:space:]]' | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+			mkdir -p "$extra$(dirname "$lib")"
+			cp -L "$lib" "$extra$lib"
+		done
+	else
+		echo "mkinitramfs: /usr/bin/ab not found (make deps): the benchmark's nginx row is n/a" >&2
+	fi
+fi
 
 if [ -n "$kdir" ]; then
 	install -m644 "$kdir/rvisor.ko" "$root/rvisor/rvisor.ko"

@@ -6,6 +6,8 @@
 #   tests/vm/run.sh          the suites
 #   tests/vm/run.sh --demo   load the module, show 'rvisorctl status', unload
 #   tests/vm/run.sh --bench  run bench/run-vm.sh; its output on stdout, the console on stderr
+#                            (RVISOR_BENCH_TABLES, _REPS, _SCALE, _ROUNDS, _AB_N and _RAW
+#                            reach it)
 # Environment: RVISOR_KVER (installed kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 1500),
 # RVISOR_VM_ACCEL (auto, kvm or tcg), RVISOR_VM_SUITES (e.g. "gate lifecycle": only those files),
 # RVISOR_VM_APPEND (more kernel command line, e.g. "preempt=full"), and RVISOR_VM_KERNEL=DIR:
@@ -41,6 +43,13 @@ bail() {
 
 comment() { sed -u 's/\r$//; s/^/# /'; }
 
+# The benchmark's files from Debian's archive (bench/fetch-peer-files.sh); without them its
+# nginx and docker-seccomp figures are n/a, not an error.
+if [ "$mode" = bench ]; then
+	make -s bench-inputs 2>&1 | comment
+	[ "${PIPESTATUS[0]}" -eq 0 ] || echo "# bench: the peer files could not be fetched; their rows will be n/a" >&2
+fi
+
 if [ -z "$kdir" ]; then
 	kver=$(scripts/kernel-version.sh --bootable) || bail "no bootable kernel with headers (run 'make deps')"
 	kernel=/boot/vmlinuz-$kver
@@ -74,6 +83,13 @@ accel=("${qemu_accel_args[@]}")
 append="console=ttyS0 loglevel=5 oops=panic panic=-1 rvisorvm=$mode"
 [ -z "${RVISOR_VM_SUITES:-}" ] || append="$append rvisorvm_suites=$(tr ' ' , <<<"$RVISOR_VM_SUITES")"
 [ -z "${RVISOR_VM_APPEND:-}" ] || append="$append $RVISOR_VM_APPEND"
+# The kernel hands NAME=VALUE words it does not know to init's environment (spaces: commas).
+if [ "$mode" = bench ]; then
+	for v in RVISOR_BENCH_TABLES RVISOR_BENCH_REPS RVISOR_BENCH_SCALE RVISOR_BENCH_ROUNDS RVISOR_BENCH_AB_N \
+		RVISOR_BENCH_RAW; do
+		[ -z "${!v:-}" ] || append="$append $v=$(tr ' ' , <<<"${!v}")"
+	done
+fi
 rm -f "$console" "$results"
 start=$(date +%s)
 echo "# booting $kver (${accel[1]}), console in $console"

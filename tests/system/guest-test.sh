@@ -2,7 +2,7 @@
 # Runs once at boot inside the system tests/system/run.sh builds (as root, from
 # rvisor-system-test.service after multi-user.target): the user's path with the installed
 # packages, then docker, podman (root and rootless) and containerd's ctr with rvisor-runc as
-# their OCI runtime. TAP goes to /dev/ttyS1 (and to the console, for people); then the
+# their OCI runtime, then the compatibility suite (compat.sh). TAP goes to /dev/ttyS1 (and to the console, for people); then the
 # kernel log between RVISOR-SYSTEM-DMESG-BEGIN/END markers and "RVISOR-SYSTEM-DONE". The
 # unit powers the machine off when this exits.
 set -u
@@ -450,6 +450,14 @@ echeck "no container cgroup left (podman's, docker's, containerd's, below rvisor
 	echo "the engine steps took $((SECONDS - engines_start))s:"
 	printf '%s\n' "${step_times[@]}" | sort -rn | head -12
 } | note
+# --- The compatibility suite: Python's tests and stress-ng, natively and in a sandbox --------
+# shellcheck source=tests/system/compat.sh
+if source /usr/local/lib/rvisor-compat/compat.sh; then
+	compat_suite
+else
+	tap NOT "compat: run.sh installed /usr/local/lib/rvisor-compat/compat.sh"
+fi
+
 check "rvisord.service has not failed" eval '! systemctl is-failed -q rvisord.service'
 systemctl --failed --no-legend --plain 2>&1 | sed 's/^/failed unit: /' | note
 journalctl -b -u rvisord.socket -u rvisord --no-pager -o short-monotonic 2>&1 | tail -40 | note

@@ -2,7 +2,8 @@
 # The full-system test: rvisor installed from its Debian packages on a real Debian 12 with
 # systemd, booted in QEMU, used the way a user uses it. Prints TAP (one plan, at the end).
 #   1. A Debian 12 tree (debootstrap minbase + systemd, kernel, headers, dkms, the container
-#      engines podman, containerd, docker.io with crun and runc, …) in build/system/base/, an
+#      engines podman, containerd, docker.io with crun and runc, python3 with its test suite
+#      and stress-ng for the compatibility suite, …) in build/system/base/, an
 #      image for a sandbox, Debian's nginx in a minbase tree of its own, in
 #      build/system/nginx-image/, and an image for the engines, busybox as a docker-archive
 #      (tests/system/make-engine-image.sh), in build/system/engine-image/; each cached:
@@ -12,7 +13,8 @@
 #      outside it, /srv/busybox, /home/alice/nginx (the nginx image re-owned to alice's ids
 #      and subordinate ids by tests/images/shift-ids.sh, as rootless podman stores images),
 #      /srv/engine-image.tar, idle_timeout = 5, tests/system/guest-test.sh as a oneshot unit
-#      after multi-user; docker, containerd and apparmor.service do not start at boot.
+#      after multi-user, the compatibility suite in /usr/local/lib/rvisor-compat and root's
+#      subordinate ids; docker, containerd and apparmor.service do not start at boot.
 #   3. An ext4 image made from the tree with `mke2fs -d` (no loop mounts), booted in the
 #      background with the tree's own kernel and initramfs-tools initrd (KVM when it works,
 #      else TCG).
@@ -25,7 +27,7 @@
 #   tests/system/run.sh --bench      the same system, running bench/oci-vm.sh instead of the
 #                                    tests (make bench-oci)
 # Environment: RVISOR_SYSTEM_DEBS=DIR (use the rvisor_*.deb and rvisor-dkms_*.deb there instead
-# of running `make deb`), RVISOR_SYSTEM_TIMEOUT (guest seconds, default 720),
+# of running `make deb`), RVISOR_SYSTEM_TIMEOUT (guest seconds, default 1500),
 # RVISOR_SYSTEM_ACCEL (auto, kvm or tcg), RVISOR_SYSTEM_MIRROR (default
 # http://deb.debian.org/debian), RVISOR_SYSTEM_SECURITY (security mirror, default
 # http://deb.debian.org/debian-security; empty: none), RVISOR_SYSTEM_KEEP=1 (keep the image
@@ -44,7 +46,7 @@ root=$rundir/root
 image=$rundir/image.raw
 console=$sysdir/console.log
 results=$sysdir/results.log
-timeout_s=${RVISOR_SYSTEM_TIMEOUT:-720}
+timeout_s=${RVISOR_SYSTEM_TIMEOUT:-1500}
 mirror=${RVISOR_SYSTEM_MIRROR:-http://deb.debian.org/debian}
 security=${RVISOR_SYSTEM_SECURITY-http://deb.debian.org/debian-security}
 suite=bookworm
@@ -62,16 +64,19 @@ base_only=0 bench=0
 # then refuses to start a container without apparmor_parser to load its docker-default
 # profile; podman and docker confine their containers with it, as on a user's machine.
 ENGINE_PACKAGES="podman crun runc containerd docker.io uidmap netavark apparmor"
+# The compatibility suite (tests/system/compat.sh): Python's own regression tests and
+# stress-ng, run natively and in a sandbox.
+COMPAT_PACKAGES="python3 libpython3.11-testsuite stress-ng"
 # What the cached tree holds. systemd-sysv makes systemd pid 1; the libraries are rvisor's
 # run-time dependencies, so that installing the packages needs no download.
 BASE_PACKAGES="systemd systemd-sysv udev dbus kmod initramfs-tools zstd linux-image-amd64
 	linux-headers-amd64 dkms jq busybox-static e2fsprogs procps apache2-utils
 	libsystemd0 libcap2 libjson-c5 libseccomp2 libiniparser1
-	$ENGINE_PACKAGES"
+	$ENGINE_PACKAGES $COMPAT_PACKAGES"
 # shellcheck disable=SC2086 # one line, single spaces
 base_list=$(echo $BASE_PACKAGES)
 # Bump when the way the tree is built changes (it is part of the cache key).
-BASE_RECIPE=5
+BASE_RECIPE=6
 
 # The container engines' image (a docker-archive of the tree's static busybox).
 engine_image=$sysdir/engine-image/rvisor-test.tar
@@ -389,6 +394,29 @@ bench_setup() {
 		tar -C "$nginx_image" --exclude ./.rvisor-system-nginx -cf "$root/srv/nginx-image.tar" .
 }
 
+# The compatibility suite (tests/system/compat.sh, sourced by guest-test.sh) in the directory
+# it expects. It runs as root in a sandbox with --userns, which maps the sandbox's ids to
+# root's subordinate ranges: root gets one after alice's and bob's (useradd gave them
+# 100000-231071).
+compat_setup() {
+	local d=$root/usr/local/lib/rvisor-compat
+	install -d "$d" &&
+		install -m 0755 tests/system/compat-run.sh tests/system/compat-py.py "$d/" &&
+		install -m 0644 tests/system/compat.sh tests/system/compat-refusals.txt "$d/" &&
+		in_tree "$root" usermod --add-subuids 300000-365535 --add-subgids 300000-365535 root
+}
+
+# Each refusal compat-refusals.txt accepts is one that docs/policy.md documents.
+refusals_documented() {
+	local name bad=
+	for name in $(awk '!/^[[:space:]]*(#|$)/ { sub(/:.*/, "", $2); print $2 }' tests/system/compat-refusals.txt | sort -u); do
+		grep -qF "| \`$name\` |" docs/policy.md || bad+=" $name"
+	done
+	[ -z "$bad" ] || note "not in docs/policy.md's deliberate refusals:$bad"
+	[ -z "$bad" ]
+}
+check "tests/system/compat-refusals.txt names only deliberate refusals that docs/policy.md documents" refusals_documented
+
 # What the booted system needs for the test: users, images, a short idle timeout, the unit.
 # Not started at boot (under TCG each costs the boot seconds before the test may begin, and
 # a dockerd started at boot once kept multi-user.target from being reached in 300 s): docker
@@ -407,13 +435,14 @@ bench_setup() {
 		install -m 0644 "$engine_image" "$root/srv/engine-image.tar" &&
 		install -m 0755 tests/system/guest-test.sh "$root/usr/local/sbin/rvisor-system-test" &&
 		install -m 0644 tests/system/rvisor-system-test.service "$root/etc/systemd/system/" &&
+		compat_setup &&
 		in_tree "$root" systemctl enable rvisor-system-test.service &&
 		in_tree "$root" systemctl disable -q docker.service docker.socket containerd.service apparmor.service &&
 		echo rvisor-system >"$root/etc/hostname" &&
 		bench_setup &&
 		printf '/dev/vda / ext4 rw 0 0\n' >"$root/etc/fstab"
 } 2>&1 | comment
-check "alice (group rvisor), bob, /srv/busybox, /srv/engine-image.tar, idle_timeout = 5, the test unit; docker, containerd, apparmor.service disabled" [ "${PIPESTATUS[0]}" -eq 0 ]
+check "alice (group rvisor), bob, /srv/busybox, /srv/engine-image.tar, idle_timeout = 5, the test unit, the compatibility suite, root's subordinate ids; docker, containerd, apparmor.service disabled" [ "${PIPESTATUS[0]}" -eq 0 ]
 
 # alice's nginx image, stored the way rootless podman stores hers: the sandbox of a user runs in
 # a user namespace whose 0 is the user's uid and whose 1..N are the user's /etc/subuid range

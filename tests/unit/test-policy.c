@@ -378,6 +378,17 @@ static void test_errors(void)
 	check_error(write_tmp("e.conf", "[syscalls]\ndefault = deny:0\n"), 2, "unknown errno '0'", "errno 0");
 	check_error(write_tmp("e.conf", "[syscalls]\ndeny = mount:4096\n"), 2, "unknown errno '4096'", "errno 4096");
 	check_error(write_tmp("e.conf", "[syscalls]\nallow = read:EPERM\n"), 2, "only deny takes an errno", "allow with errno");
+	check_error(write_tmp("e.conf", "[syscalls]\nquiet = wirte\n"), 2, "unknown syscall 'wirte'", "quiet: unknown syscall");
+	check_error(write_tmp("e.conf", "[syscalls]\nquiet = socketcall\n"), 2, "not an x86-64 syscall",
+		    "quiet: not x86-64");
+	check_error(write_tmp("e.conf", "[socket]\nfamilies = netlink\nnetlink = route, bogus\n"), 3,
+		    "unknown netlink protocol 'bogus'", "netlink: unknown protocol");
+	check_error(write_tmp("e.conf", "[socket]\nfamilies = netlink\nnetlink = 32\n"), 3,
+		    "netlink protocol '32' is not below 32", "netlink: protocol 32");
+	check_error(write_tmp("e.conf", "[socket]\nfamilies = unix\nnetlink = route\n"), 3,
+		    "[socket] families does not allow netlink", "netlink without the family");
+	check_error(write_tmp("e.conf", "[socket]\nnetlink = route\n"), 2,
+		    "[socket] families does not allow netlink", "netlink without a families key");
 	check_error(write_tmp("e.conf", "[syscalls]\nallow = socketcall\n"), 2, "not an x86-64 syscall", "ia32-only syscall");
 	check_error(write_tmp("e.conf", "[syscalls]\nkill = read\nlog = read\n"), 3, "at line 2", "kill then log");
 	check_error(write_tmp("e.conf", "[syscalls]\ndeny = read:EPERM\ndeny = read:EACCES\n"), 3,

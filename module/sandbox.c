@@ -208,7 +208,8 @@ long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 	struct rvisor_sandbox *sb;
 	int r;
 
-	if (spec->flags & ~RVISOR_SANDBOX_FLAGS_ALL || spec->reserved0 ||
+	if (spec->flags & ~RVISOR_SANDBOX_FLAGS_ALL ||
+	    (!(spec->flags & RVISOR_SANDBOX_CGROUP) && spec->cgroup_fd) ||
 	    memchr_inv(spec->reserved1, 0, sizeof(spec->reserved1)) ||
 	    memchr_inv(spec->reserved, 0, sizeof(spec->reserved)))
 		return -EINVAL;

@@ -14,7 +14,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define RVISOR_ABI_VERSION 5
+#define RVISOR_ABI_VERSION 6
 
 /* The control device, created by the module as a misc device (mode 0600, root). Opening it
  * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY.
@@ -51,7 +51,9 @@ struct rvisor_version {
  *   DENY     the syscall does not run and returns -errno (errno 1..4095)
  *   KILL     the syscall does not run and the calling process is killed (SIGKILL)
  *   EMULATE  rvisor serves the syscall itself; only for syscalls rvisor emulates (uname,
- *            sethostname, setdomainname, sysinfo), else the policy is refused (-EINVAL)
+ *            sethostname, setdomainname, sysinfo, and since ABI 6 sched_getaffinity), else
+ *            the policy is refused (-EINVAL). sysinfo and sched_getaffinity answer with the
+ *            sandbox's figures, as its rvisorfs files do (below)
  *   LOG      PASS, and a RVISOR_EVENT_LOGGED record is queued
  *
  * Argument rules apply to syscalls whose action is PASS or LOG; a violation is a denial with
@@ -134,14 +136,20 @@ struct rvisor_policy {
  * honours a syscall skipped by a sys_enter probe: where it does not, DENY, KILL and EMULATE
  * would run the syscall anyway, so no sandbox is ever created there. */
 #define RVISOR_SANDBOX_DIE_WITH_MANAGER (1U << 0) /* destroyed when the manager closes the fd */
-#define RVISOR_SANDBOX_FLAGS_ALL        0x1U
+#define RVISOR_SANDBOX_CGROUP           (1U << 1) /* ABI 6: cgroup_fd is the sandbox's cgroup */
+#define RVISOR_SANDBOX_FLAGS_ALL        0x3U
 
 struct rvisor_sandbox_spec {
 	__u32 flags;                     /* RVISOR_SANDBOX_* */
-	__u32 reserved0;
+	/* With RVISOR_SANDBOX_CGROUP (ABI 6): an open descriptor (O_PATH is enough) of the
+	 * sandbox's cgroup v2 directory, else -EINVAL (also for one that is not on cgroup2 or
+	 * not a directory); the module keeps the directory, not the descriptor, and reads its
+	 * memory.*, cpu.* and cpuset.* files for the sandbox's figures. Without it: zero. */
+	__s32 cgroup_fd;
 	__u64 id;                        /* out: never 0, never reused while the module is loaded */
 	__u64 policy;                    /* user pointer to a struct rvisor_policy */
-	__u64 memory_limit;              /* bytes, what sysinfo reports as totalram; 0: host's */
+	__u64 memory_limit;              /* bytes, the memory limit without a cgroup (with one,
+					  * its memory.max is read live); 0: host's */
 	char name[RVISOR_NAME_LEN];      /* NUL-terminated (else -EINVAL), may be empty */
 	char nodename[RVISOR_UTS_LEN];   /* uname's nodename inside the sandbox, likewise */
 	char domainname[RVISOR_UTS_LEN]; /* uname's domainname inside the sandbox, likewise */
@@ -274,6 +282,35 @@ struct rvisor_selftest {
 	__u32 result; /* out, CHECK: enum rvisor_selftest_result */
 	__u64 reserved[2];
 };
+
+/*
+ * rvisorfs (ABI 6): a file system registered by the module whose files are one sandbox's view
+ * of the machine, computed at read time from its cgroup (RVISOR_SANDBOX_CGROUP), its age and
+ * its own tasks, never from a walk of the host's tasks. The manager mounts it for a sandbox
+ * and binds its files over /proc and /sys inside:
+ *
+ *   mount("rvisorfs", dir, "rvisorfs", MS_RDONLY | ..., "fd=N,sandbox=ID")
+ *
+ * N: a descriptor of the manager's open /dev/rvisor in the caller's table; ID: one of its
+ * sandboxes. Errors: -EINVAL without both options (no sandbox named) or with an unknown
+ * option; -EPERM when fd is not the manager's /dev/rvisor (any other root process) or the
+ * caller is a task of a sandbox; -ENOENT: no such sandbox (or it is being destroyed); mounting
+ * needs CAP_SYS_ADMIN (the file system cannot be mounted in a user namespace). The mounter's
+ * /proc must be a procfs (cpuinfo is the host's, filtered): else -EINVAL. The file system is
+ * read-only (opening a file for writing: -EROFS). A read after the sandbox's init exited or
+ * after DESTROY: -ESRCH.
+ *
+ *   meminfo cpuinfo stat uptime loadavg swaps vmstat diskstats   as /proc's files
+ *   cpu/online cpu/possible cpu/present                           as /sys/devices/system/cpu's
+ *
+ * The sandbox's CPUs: the first ceil(quota / period) (its cgroup's cpu.max; all without a
+ * quota) of its cgroup's cpuset.cpus.effective (all online CPUs without one), under their
+ * own numbers in every file, so that they name what sched_getaffinity and sched_setaffinity
+ * speak of. The emulated sched_getaffinity answers the caller's affinity (the kernel's
+ * answer) less the CPUs beyond that count.
+ */
+#define RVISORFS_NAME  "rvisorfs"
+#define RVISORFS_MAGIC 0x52564653 /* "RVFS" */
 
 /*
  * Events: read() on the manager's fd returns whole records (a buffer smaller than one is

@@ -222,6 +222,14 @@ as alice rvisorctl run --image / -- cat /etc/shadow
 check "alice: rvisorctl run --image / -- cat /etc/shadow fails inside (cat: Permission denied, exit 1)" \
 	eval '[ "$rc" -eq 1 ] && [ -z "$out" ] && [[ "$err" == *"/etc/shadow: Permission denied"* ]]'
 
+# --- The sandbox's view of the machine: Debian's free, nproc, Python, uptime, top --------------
+# shellcheck source=tests/system/views.sh
+if source /usr/local/lib/rvisor-compat/views.sh; then
+	views_suite
+else
+	tap NOT "views: run.sh installed /usr/local/lib/rvisor-compat/views.sh"
+fi
+
 # --- Container engines: podman (root and rootless), containerd's ctr, docker ---------------
 # Each engine runs the same image, localhost/rvisor-test:latest (busybox; run.sh made it as a
 # docker-archive with tests/system/make-engine-image.sh, no registry), with the OCI runtime

@@ -394,15 +394,15 @@ bench_setup() {
 		tar -C "$nginx_image" --exclude ./.rvisor-system-nginx -cf "$root/srv/nginx-image.tar" .
 }
 
-# The compatibility suite (tests/system/compat.sh, sourced by guest-test.sh) in the directory
-# it expects. It runs as root in a sandbox with --userns, which maps the sandbox's ids to
+# The compatibility suite (tests/system/compat.sh) and the view checks (views.sh), sourced by
+# guest-test.sh, in the directory it expects. The suite runs as root in a sandbox with --userns, which maps the sandbox's ids to
 # root's subordinate ranges: root gets one after alice's and bob's (useradd gave them
 # 100000-231071).
 compat_setup() {
 	local d=$root/usr/local/lib/rvisor-compat
 	install -d "$d" &&
 		install -m 0755 tests/system/compat-run.sh tests/system/compat-py.py "$d/" &&
-		install -m 0644 tests/system/compat.sh tests/system/compat-refusals.txt "$d/" &&
+		install -m 0644 tests/system/compat.sh tests/system/compat-refusals.txt tests/system/views.sh "$d/" &&
 		in_tree "$root" usermod --add-subuids 300000-365535 --add-subgids 300000-365535 root
 }
 

@@ -787,6 +787,10 @@ static const char *envelope_check(json_object *msg, json_object **ret_method, js
 		const char *key = json_object_iter_peek_name(&it);
 		json_object *v = json_object_iter_peek_value(&it);
 
+		/* An optional field sent as null is an absent one (independent clients send
+		 * "parameters": null for a call without any). */
+		if (!v && strcmp(key, "method") != 0)
+			continue;
 		if (strcmp(key, "method") == 0) {
 			if (!varlink_string_ok(v))
 				return "\"method\" is not a string";

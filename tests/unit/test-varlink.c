@@ -816,6 +816,11 @@ static void test_bad_input(VarlinkServer *s)
 	    "parameters not an object: ProtocolError, closed");
 	RAW(s, "{\"method\":\"io.rvisor.Test.Ping\",\"more\":1}\0", false, VARLINK_ERROR_PROTOCOL, true,
 	    "more not a boolean: ProtocolError, closed");
+	RAW(s, "{\"method\":\"io.rvisor.Test.Ping\",\"parameters\":null}\0", false, NULL, false,
+	    "parameters null: a call without parameters, answered");
+	RAW(s, "{\"method\":\"io.rvisor.Test.Ping\",\"parameters\":null,\"more\":null,\"oneway\":null}\0",
+	    false, NULL, false, "more and oneway null: absent, answered");
+	RAW(s, "{\"method\":null}\0", false, VARLINK_ERROR_PROTOCOL, true, "method null: ProtocolError, closed");
 	RAW(s, "{\"method\":\"io.rvisor.Test.Ping\",\"bogus\":1}\0", false, VARLINK_ERROR_PROTOCOL, true,
 	    "unknown top-level field: ProtocolError, closed");
 	RAW(s, "{\"method\":\"io.rvisor.Test.Ping\",\"more\":true,\"oneway\":true}\0", false, VARLINK_ERROR_PROTOCOL,

@@ -129,8 +129,8 @@ $(BUILD)/unit/test-runtime: tests/unit/test-runtime.c $(LIB_SRC) $(RUNTIME_LIB_S
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 CLANG ?= clang
-# Every target's replay driver (replay.h), and the BPF interpreter fuzz-oci-seccomp shares with
-# the unit tests (tests/unit/bpf-run.h).
+# Every target's replay driver (replay.h), and the BPF interpreter fuzz-oci-seccomp and
+# fuzz-policy share with the unit tests (tests/unit/bpf-run.h).
 FUZZ_HEADERS := tests/fuzz/replay.h tests/unit/bpf-run.h
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS) $(FUZZ_HEADERS)

@@ -143,7 +143,7 @@ static json_object *sandbox_json(const struct rvisor_policy_config *c)
 		 json_object_new_string(c->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED ? "required"
 											 : "preferred")) &&
 	     add(o, "layers", json_object_new_string(policy_layers_to_string(c->layers) ?: "both")) &&
-	     add(o, "storage", json_object_new_int64((int64_t)c->storage_max)) &&
+	     add(o, "storage", json_object_new_uint64(c->storage_max)) &&
 	     add(o, "userns",
 		 json_object_new_string(c->userns == POLICY_USERNS_ALWAYS ? "always" : "auto")) &&
 	     add(o, "capabilities", capabilities_json(c->capabilities));

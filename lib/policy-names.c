@@ -157,12 +157,12 @@ int policy_errno_from_string(const char *s)
 	if (!s || !*s)
 		return -EINVAL;
 	if (isdigit((unsigned char)s[0])) {
-		r = policy_parse_uint(s, 4095, &v);
+		r = policy_parse_uint(s, POLICY_ERRNO_MAX, &v);
 		if (r < 0 || v == 0)
 			return -EINVAL;
 		return (int)v;
 	}
-	for (int e = 1; e <= 4095; e++) {
+	for (int e = 1; e <= POLICY_ERRNO_MAX; e++) {
 		const char *n = strerrorname_np(e);
 
 		if (n && strcmp(n, s) == 0)

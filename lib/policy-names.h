@@ -18,7 +18,12 @@ void policy_rule_format(char *buf, size_t size, unsigned int action, unsigned in
  * 0 and *ret set, or -EINVAL (not a number), -ERANGE (above max). */
 int policy_parse_uint(const char *s, uint64_t max, uint64_t *ret);
 
-/* An errno by name ("EPERM", as strerrorname_np() spells it) or number: 1..4095, or -EINVAL. */
+/* The largest errno a policy may give: what the seccomp layer can return (libseccomp refuses
+ * 4095, which the gate would take). */
+#define POLICY_ERRNO_MAX 4094
+
+/* An errno by name ("EPERM", as strerrorname_np() spells it) or number: 1..POLICY_ERRNO_MAX,
+ * or -EINVAL. */
 int policy_errno_from_string(const char *s);
 /* "EPERM" for EPERM; NULL when glibc has no name for it. */
 const char *policy_errno_to_string(int error);

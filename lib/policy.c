@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
@@ -164,7 +166,7 @@ static int parse_default(struct parser *p, const struct key *k, char *value)
 					   colon + 1);
 		e = policy_errno_from_string(colon + 1);
 		if (e < 0)
-			return parse_error(p, "unknown errno '%s' (a name like EPERM, or 1..4095)",
+			return parse_error(p, "unknown errno '%s' (a name like EPERM, or 1..4094)",
 					   colon + 1);
 	}
 	if (strcmp(value, "pass") == 0)
@@ -199,7 +201,7 @@ static int parse_syscall_item(struct parser *p, unsigned int action, char *item)
 		e = policy_errno_from_string(colon + 1);
 		if (e < 0)
 			return parse_error(p, "unknown errno '%s' for '%s' (a name like EPERM, or "
-					      "1..4095)", colon + 1, item);
+					      "1..4094)", colon + 1, item);
 	}
 	nr = syscall_nr(item);
 	if (nr == __NR_SCMP_ERROR)
@@ -857,6 +859,38 @@ int policy_load(const char *dir, const char *name, struct rvisor_policy_config *
 	if (asprintf(&path, "%s/%s.conf", dir, name) < 0)
 		return -ENOMEM;
 	return policy_load_file(path, ret, ret_error);
+}
+
+int policy_load_text(const char *name, const char *text, size_t size, struct rvisor_policy_config **ret,
+		     char **ret_error)
+{
+	_cleanup_free_ char *path = NULL, *error = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *rest;
+	int r;
+
+	if (!name || (!text && size > 0) || !ret)
+		return -EINVAL;
+	/* a file, so that the text is read exactly as /etc/rvisor/policies' files are */
+	fd = memfd_create("policy", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (size > 0 && write(fd, text, size) != (ssize_t)size)
+		return -EIO;
+	if (asprintf(&path, "/proc/self/fd/%d", fd) < 0)
+		return -ENOMEM;
+	r = policy_load_file(path, ret, &error);
+	if (r != -EINVAL || !error)
+		return r;
+	if (ret_error) {
+		char *msg;
+
+		rest = strncmp(error, path, strlen(path)) == 0 ? error + strlen(path) : error;
+		if (asprintf(&msg, "%s%s", rest == error ? "" : name, rest) < 0)
+			return -ENOMEM;
+		*ret_error = msg;
+	}
+	return r;
 }
 
 char **policy_names_free(char **names)

@@ -92,6 +92,13 @@ int policy_load_file(const char *path, struct rvisor_policy_config **ret, char *
 int policy_load(const char *dir, const char *name, struct rvisor_policy_config **ret,
 		char **ret_error);
 
+/* policy_load_file() of text[0..size-1] (NUL bytes and all), written to a memfd and read back
+ * as /proc/self/fd/N: what rvisord's CheckPolicy does with a client's text, and what
+ * tests/fuzz/fuzz-policy.c fuzzes. *ret_error is "NAME:LINE: message"; *ret's name and path
+ * are the memfd's. -EIO when the text cannot be written, else as policy_load_file(). */
+int policy_load_text(const char *name, const char *text, size_t size, struct rvisor_policy_config **ret,
+		     char **ret_error);
+
 /* The names of the policies in dir: every "NAME.conf" that is a regular file (or a link to
  * one) with a valid NAME, sorted by strcmp(), NULL-terminated; free with policy_names_free().
  * -errno of opendir() (-ENOENT for a missing directory) or -ENOMEM. */

@@ -1057,26 +1057,12 @@ static int method_check_policy(VarlinkCall *call, json_object *params, void *use
 {
 	const char *name = json_get_string(params, "name"), *text = json_get_string(params, "text");
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	_cleanup_free_ char *err = NULL, *path = NULL, *msg = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(text);
+	_cleanup_free_ char *err = NULL;
 	int r;
 
-	fd = memfd_create("policy", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len)
-		return -EIO;
-	if (asprintf(&path, "/proc/self/fd/%d", fd) < 0)
-		return -ENOMEM;
-	r = policy_load_file(path, &pol, &err);
-	if (r == -EINVAL && err) {
-		const char *rest = strncmp(err, path, strlen(path)) == 0 ? err + strlen(path) : err;
-
-		if (asprintf(&msg, "%s%s", rest == err ? "" : name, rest) < 0)
-			return -ENOMEM;
-		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", msg);
-	}
+	r = policy_load_text(name, text, strlen(text), &pol, &err);
+	if (r == -EINVAL && err)
+		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", err);
 	if (r < 0)
 		return r;
 	return varlink_call_reply(call, NULL);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The benchmarks, run inside the rvisor VM (tests/vm/init, rvisorvm=bench) as root: loads
-# rvisor.ko if needed and prints four Markdown tables.
+# rvisor.ko if needed and prints five Markdown tables (views comes third: it runs its own
+# rvisord before the startup table starts one).
 #  1. syscalls: rvisor against native, one row per comparison, each measured by
 #     `syscall-bench compare` (baseline and rvisor interleaved repetition by repetition).
 #  2. layers: the default policy's two layers, rvisor.ko's gate and the seccomp filter, each
@@ -14,25 +15,32 @@
 #     static binary run inside each), a directory on a tmpfs of each runtime's own and in its
 #     root filesystem, spawn, the startup figure, and nginx under ab; rounds interleaved,
 #     medians, ratios to native.
+#  5. views: /proc's files (meminfo, cpuinfo, stat, uptime, loadavg) read whole, again and
+#     again, natively, through LXCFS (Debian's lxcfs, started here) and in a sandbox, where
+#     rvisorfs serves them once it is bound there; rounds interleaved, medians, ratios.
 # A missed target is reported, never a failure, and so is a peer runtime that cannot run here
 # (an "n/a" row or cell saying why); an error (module, device, sandbox, rvisord, a benchmark
 # that did not run behind the gate) exits 1.
-# Environment: RVISOR_BENCH_TABLES (which tables, default "syscalls layers startup peers";
-# peers implies startup), RVISOR_BENCH_REPS (repetitions per figure, default 15),
+# Environment: RVISOR_BENCH_TABLES (which tables, default "syscalls layers startup peers
+# views"; peers implies startup), RVISOR_BENCH_REPS (repetitions per figure, default 15),
 # RVISOR_BENCH_SCALE (multiplies every iteration count of the syscall and peer tables, default
-# 1), RVISOR_BENCH_ROUNDS (the peer table's rounds, default 7), RVISOR_BENCH_AB_N (requests per
-# ab run, default 1500), RVISOR_BENCH_RAW (1: the peer table's figures of every round too),
+# 1), RVISOR_BENCH_ROUNDS (the peer and views tables' rounds, default 7 and 5),
+# RVISOR_BENCH_AB_N (requests per ab run, default 1500), RVISOR_BENCH_READS (the views table's
+# reads of /proc/meminfo per figure, default 10000, 1000 under TCG; the other files a tenth of
+# that), RVISOR_BENCH_RAW (1: the peer and views tables' figures of every round too),
 # RVISOR_KO (default /rvisor/rvisor.ko). Needs no rvisord running: the syscall tables open
-# /dev/rvisor themselves, then the startup table starts its own rvisord.
+# /dev/rvisor themselves, then the views and startup tables each start their own rvisord.
 set -euo pipefail
 export LC_ALL=C
 
 reps=${RVISOR_BENCH_REPS:-15}
 scale=${RVISOR_BENCH_SCALE:-1}
 rounds=${RVISOR_BENCH_ROUNDS:-7}
+view_rounds=${RVISOR_BENCH_ROUNDS:-5}
+reads=${RVISOR_BENCH_READS:-} # the views table's; its default depends on the accelerator
 ab_n=${RVISOR_BENCH_AB_N:-1500}
 ko=${RVISOR_KO:-/rvisor/rvisor.ko}
-tables=" ${RVISOR_BENCH_TABLES:-syscalls layers startup peers} "
+tables=" ${RVISOR_BENCH_TABLES:-syscalls layers startup peers views} "
 tables=${tables//,/ }
 
 fail() {
@@ -44,10 +52,11 @@ fail() {
 [[ $scale =~ ^[1-9][0-9]*$ ]] || fail "RVISOR_BENCH_SCALE must be a positive integer, not '$scale'"
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || fail "RVISOR_BENCH_ROUNDS must be a positive integer, not '$rounds'"
 [[ $ab_n =~ ^[1-9][0-9]*$ ]] || fail "RVISOR_BENCH_AB_N must be a positive integer, not '$ab_n'"
+[[ -z $reads || $reads =~ ^[1-9][0-9]*$ ]] || fail "RVISOR_BENCH_READS must be a positive integer, not '$reads'"
 for t in $tables; do
 	case $t in
-	syscalls | layers | startup | peers) ;;
-	*) fail "RVISOR_BENCH_TABLES: unknown table '$t' (syscalls, layers, startup, peers)" ;;
+	syscalls | layers | startup | peers | views) ;;
+	*) fail "RVISOR_BENCH_TABLES: unknown table '$t' (syscalls, layers, startup, peers, views)" ;;
 	esac
 done
 want() { [[ $tables == *" $1 "* ]]; }
@@ -68,6 +77,12 @@ done
 
 accel=TCG
 dmesg | grep -q 'Hypervisor detected: KVM' && accel=KVM
+# The views table reads /proc/meminfo 10,000 times per figure; under TCG, where one read
+# through LXCFS takes some 10 ms, 1,000 times, so that the table stays within two minutes.
+if [ -z "$reads" ]; then
+	reads=10000
+	[ "$accel" = KVM ] || reads=1000
+fi
 
 if want syscalls; then
 	echo "rvisor syscall benchmark: kernel $(uname -r), $accel, $(nproc) CPUs;" \
@@ -176,24 +191,26 @@ if want layers; then
 	echo "rvisor-bench layers: $lrows rows, $lmet met, $lmissed missed"
 fi
 
-# ---- startup: `true` in a sandbox, end to end -------------------------------------------------
-if ! want startup; then
-	if [ "$loaded_here" = 1 ]; then rmmod rvisor || fail "rmmod rvisor failed after the benchmark"; fi
-	exit 0
-fi
-work=/tmp/rvisor-bench-startup
-image=$work/image
-fj_image=$work/image-firejail
-bundle=$work/crun-bundle
-bundle_sc=$work/crun-bundle-seccomp
-daemon_log=$work/rvisord.log
-errors=$work/exec.err
+# ---- rvisord, for the tables that run sandboxes as a user does -------------------------------
 socket=/run/rvisor/io.rvisor.Manager
 daemon_pid=
-# What tests/vm/mkinitramfs.sh packed for the peer table: image-extra/ (nginx and ab with their
-# libraries, laid out as in the image), docker-default.json and versions (fetch-peer-files.sh).
-peer_files=/rvisor/bench
-docker_profile=$peer_files/docker-default.json
+daemon_log=
+lxcfs_pid= # the views table's peer, stopped on the way out too
+
+# start_daemon LOG: rvisord as tests/vm/daemon.bats starts it (the packaged configuration and
+# default policy), on the kernel layer; each table that needs it starts and stops its own.
+start_daemon() {
+	local status_json
+	daemon_log=$1
+	if [ -e "$socket" ]; then fail "$socket exists: another rvisord is running; stop it first"; fi
+	rvisord >"$daemon_log" 2>&1 &
+	daemon_pid=$!
+	for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
+	[ -S "$socket" ] || fail "rvisord did not listen on $socket: $(daemon_tail)"
+	status_json=$(rvisorctl status --json) || fail "rvisorctl status failed: $status_json"
+	[ "$(jq -r .platform <<<"$status_json")" = kernel ] ||
+		fail "rvisord does not use the kernel layer: $status_json"
+}
 
 stop_daemon() {
 	[ -n "$daemon_pid" ] || return 0
@@ -208,12 +225,292 @@ stop_daemon() {
 	daemon_pid=
 	return 0
 }
-trap stop_daemon EXIT
+trap '[ -z "$lxcfs_pid" ] || stop_lxcfs; stop_daemon' EXIT
 
 # The daemon's last log lines, on one line, for an error message.
 daemon_tail() {
 	tail -n 3 "$daemon_log" | tr '\n' ' '
 }
+
+# settle: waits (3 s at most) until the VM's CPUs have been idle for 0.3 s, so that what a
+# run left to the kernel (a network namespace's cleanup, a cgroup's removal, a sandbox's
+# teardown) is done before the next run measures: under TCG one host thread runs both vCPUs
+# in turn, so any work on the other vCPU slows the measuring one.
+settle() {
+	local try u n s i w q sq st total0 idle0
+	for ((try = 0; try < 10; try++)); do
+		read -r _ u n s i w q sq st _ </proc/stat
+		total0=$((u + n + s + i + w + q + sq + st)) idle0=$((i + w))
+		sleep 0.3
+		read -r _ u n s i w q sq st _ </proc/stat
+		# idle for at least 95% of the interval's ticks
+		[ $((100 * (i + w - idle0))) -lt $((95 * (u + n + s + i + w + q + sq + st - total0))) ] || return 0
+	done
+}
+
+# sandboxes_started: how many sandboxes rvisord has logged as started with both layers.
+sandboxes_started() {
+	grep -c 'started for uid [0-9]*: .*platform kernel, layers kernel+seccomp' "$daemon_log" || true
+}
+
+# ---- views: /proc's files as a sandbox sees them, natively, from LXCFS and from rvisorfs ------
+if want views; then
+	vwork=/tmp/rvisor-bench-views
+	verr=$vwork/read.err
+	lxcfs_mnt=/var/lib/lxcfs
+	# The native and LXCFS readers run in this cgroup, limited as the sandbox is: LXCFS then
+	# answers with a container's figures, and every column's opens pay the same memory cgroup
+	# charges.
+	view_cg=/sys/fs/cgroup/rvisor-bench-views
+	view_memory=256M
+	view_limit_kb=$((256 * 1024))
+	view_cols=(native lxcfs rvisorfs)
+	# FILE|N: a file of /proc that LXCFS and rvisorfs both serve, and the reads per figure:
+	# meminfo $reads times, the others a tenth as often (they cost about as much per read, and
+	# the table has to stay within a couple of minutes under TCG).
+	view_rows=(
+		"meminfo|$reads"
+		"cpuinfo|$((reads / 10 > 0 ? reads / 10 : 1))"
+		"stat|$((reads / 10 > 0 ? reads / 10 : 1))"
+		"uptime|$((reads / 10 > 0 ? reads / 10 : 1))"
+		"loadavg|$((reads / 10 > 0 ? reads / 10 : 1))"
+	)
+	declare -A vfig vfs memtotal
+	lxcfs_reason=
+
+	lxcfs_mounted() { awk -v m="$lxcfs_mnt" '$2 == m { f = 1 } END { exit !f }' /proc/mounts; }
+
+	# stop_lxcfs: stops the lxcfs started here, by its pid, and makes sure that its mount is
+	# gone (lxcfs unmounts on SIGTERM; one that had to be killed leaves it). 1: still mounted.
+	stop_lxcfs() {
+		local pid=$lxcfs_pid
+		lxcfs_pid=
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		if lxcfs_mounted; then umount "$lxcfs_mnt" 2>/dev/null || umount -l "$lxcfs_mnt" || return 1; fi
+		return 0
+	}
+
+	# start_lxcfs: lxcfs as its package's service starts it, in the foreground of a job of
+	# ours (so that $! is its pid), with -l: per-cgroup load averages, as rvisorfs's loadavg.
+	# Returns 1 with lxcfs_reason set where it cannot serve: its column is then n/a.
+	start_lxcfs() {
+		if ! command -v lxcfs >/dev/null; then
+			lxcfs_reason="lxcfs is not in the initramfs (make bench fetches it: bench/fetch-peer-files.sh)"
+			return 1
+		fi
+		if [ ! -c /dev/fuse ]; then
+			lxcfs_reason="no /dev/fuse: the initramfs has no fuse module for $(uname -r)"
+			return 1
+		fi
+		mkdir -p "$lxcfs_mnt"
+		lxcfs -f -l -p "$vwork/lxcfs.pid" "$lxcfs_mnt" >"$vwork/lxcfs.log" 2>&1 &
+		lxcfs_pid=$!
+		for _ in $(seq 200); do
+			if lxcfs_mounted && [ -r "$lxcfs_mnt/proc/meminfo" ]; then return 0; fi
+			kill -0 "$lxcfs_pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		lxcfs_reason="lxcfs did not mount $lxcfs_mnt: $(grep . "$vwork/lxcfs.log" | tail -n 1 | tr '|' '/' | cut -c 1-160)"
+		stop_lxcfs || fail "cannot unmount $lxcfs_mnt after lxcfs failed"
+		return 1
+	}
+
+	# in_view_cgroup CMD [ARG]...: CMD in the readers' cgroup; its output in `out`, 1 if it
+	# failed (why, from its error output, in `why`).
+	in_view_cgroup() {
+		local rc=0
+		out=$(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$view_cg" "$@" 2>"$verr") || rc=$?
+		why="exit status $rc: $(grep . "$verr" | tail -n 1 | tr '|' '/' | cut -c 1-160)"
+		return "$rc"
+	}
+
+	# in_sandbox CMD [ARG]...: CMD in a sandbox of the VM's own root, as a user runs it (the
+	# default policy), with the readers' memory limit; its output in `out`. rvisord must log
+	# the sandbox as started with both layers; anything else is an error.
+	in_sandbox() {
+		local before rc=0
+		before=$(sandboxes_started)
+		out=$(rvisorctl run --memory "$view_memory" --image / -- "$@" </dev/null 2>"$verr") || rc=$?
+		[ "$rc" -eq 0 ] || fail "rvisorfs: rvisorctl run -- $* failed (exit status $rc):" \
+			"$(grep . "$verr" | tail -n 3 | tr '\n' ' '); rvisord: $(daemon_tail)"
+		[ $(($(sandboxes_started) - before)) -eq 1 ] ||
+			fail "rvisorfs: rvisord did not log the sandbox of '$*' as started with both layers"
+	}
+
+	# view_path COLUMN FILE: where the column's reader finds /proc/FILE.
+	view_path() {
+		if [ "$1" = lxcfs ]; then echo "$lxcfs_mnt/proc/$2"; else echo "/proc/$2"; fi
+	}
+
+	# view_run COLUMN: one run of the reader under COLUMN over every row; each figure goes to
+	# its cell, and the file system that served it is noted. lxcfs failing makes its column
+	# n/a; anything else failing is an error.
+	view_run() {
+		local col=$1 args=() row file n path ns fs k=0 out why
+		[ "$col" != lxcfs ] || [ -z "$lxcfs_reason" ] || return 0
+		for row in "${view_rows[@]}"; do
+			IFS='|' read -r file n <<<"$row"
+			args+=("$(view_path "$col" "$file")" "$n")
+		done
+		settle
+		if [ "$col" = rvisorfs ]; then
+			in_sandbox /usr/local/bin/syscall-bench -r 1 read "${args[@]}"
+		elif ! in_view_cgroup syscall-bench -r 1 read "${args[@]}"; then
+			[ "$col" = lxcfs ] || fail "native: syscall-bench read failed: $why"
+			lxcfs_reason="reading failed: $why"
+			return 0
+		fi
+		while read -r path ns fs; do
+			IFS='|' read -r file _ <<<"${view_rows[k]:-|}"
+			if [ "$path" != "$(view_path "$col" "$file")" ] || ! [[ $ns =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+				fail "$col: unexpected output from syscall-bench read: '$path $ns $fs'"
+			fi
+			[ -z "${vfs[$file $col]:-}" ] || [ "${vfs[$file $col]}" = "$fs" ] ||
+				fail "$col: $path was served by ${vfs[$file $col]}, then by $fs"
+			vfs[$file $col]=$fs
+			vfig[$file $col]+="$ns "
+			k=$((k + 1))
+		done <<<"$out"
+		[ "$k" -eq "${#view_rows[@]}" ] || fail "$col: syscall-bench read printed $k lines, not ${#view_rows[@]}"
+	}
+
+	# view_memtotal COLUMN: the MemTotal (kB) that the column's reader sees, into memtotal[].
+	view_memtotal() {
+		local out why
+		case $1 in
+		native) in_view_cgroup grep -m 1 '^MemTotal:' /proc/meminfo || fail "native: reading /proc/meminfo failed: $why" ;;
+		lxcfs) in_view_cgroup grep -m 1 '^MemTotal:' "$lxcfs_mnt/proc/meminfo" || { lxcfs_reason="reading failed: $why"; return 0; } ;;
+		rvisorfs) in_sandbox /bin/grep -m 1 '^MemTotal:' /proc/meminfo ;;
+		esac
+		read -r _ out _ <<<"$out"
+		memtotal[$1]=$out
+	}
+
+	rm -rf "$vwork"
+	mkdir -p "$vwork"
+	# The readers' cgroup, beside rvisord's, with the controllers it enables for sandboxes.
+	echo "+memory +pids" >/sys/fs/cgroup/cgroup.subtree_control || fail "cannot enable cgroup controllers"
+	mkdir -p "$view_cg"
+	echo $((view_limit_kb * 1024)) >"$view_cg/memory.max" || fail "cannot limit $view_cg's memory"
+	start_daemon "$vwork/rvisord.log"
+	for col in "${view_cols[@]}"; do
+		[ "$col" != lxcfs ] || start_lxcfs || continue
+		view_memtotal "$col"
+	done
+	# LXCFS must answer with the cgroup's figures, or it is not measured doing its work.
+	if [ -z "$lxcfs_reason" ] && [ "${memtotal[lxcfs]}" != "$view_limit_kb" ]; then
+		lxcfs_reason="lxcfs says MemTotal ${memtotal[lxcfs]} kB to a reader limited to $view_limit_kb kB"
+	fi
+
+	# Round r starts with column r mod 3 and goes round, so that drift hits all alike.
+	for ((r = 0; r < view_rounds; r++)); do
+		for ((j = 0; j < ${#view_cols[@]}; j++)); do
+			view_run "${view_cols[(r + j) % ${#view_cols[@]}]}"
+		done
+	done
+	lxcfs_version=
+	if [ -n "$lxcfs_pid" ]; then
+		lxcfs_version=$(lxcfs --version 2>&1 | tr -d '"' | head -n 1)
+		stop_lxcfs || fail "cannot unmount $lxcfs_mnt"
+	fi
+	stop_daemon || fail "rvisord did not stop on SIGTERM"
+	rmdir "$view_cg" || fail "cannot remove $view_cg"
+
+	view_median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	view_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+	view_ns() { awk -v v="$1" 'BEGIN { printf (v >= 100 ? "%.0f" : "%.1f"), v }'; }
+	echo
+	echo "rvisor views benchmark: kernel $(uname -r), $accel, $(nproc) CPUs;" \
+		"/proc's files read by a process in a cgroup limited to" \
+		"$view_memory: native (procfs, the machine's figures), lxcfs (its FUSE view, the cgroup's" \
+		"figures) and rvisorfs (in rvisorctl run --memory $view_memory); one read is open, read" \
+		"to end of file, close; each figure is the median of $view_rounds runs of N reads, in ns" \
+		"per read, the columns interleaved round by round, each run once the VM is idle"
+	echo
+	echo "| file | reads | native ns | lxcfs ns | rvisorfs ns | lxcfs / native | rvisorfs / native | rvisorfs / lxcfs | target | |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+	vrows=0 vmet=0 vmissed=0 vna=0
+	declare -A vmed
+	for row in "${view_rows[@]}"; do
+		IFS='|' read -r file n <<<"$row"
+		for col in "${view_cols[@]}"; do
+			vmed[$col]=
+			[ -z "${vfig[$file $col]:-}" ] || vmed[$col]=$(view_median <<<"${vfig[$file $col]}")
+		done
+		# lxcfs failing in a later round makes its whole column n/a: no figure of fewer rounds
+		[ -z "$lxcfs_reason" ] || vmed[lxcfs]=
+		lx_cell=n/a lx_ratio=- rl_ratio=-
+		if [ -n "${vmed[lxcfs]}" ]; then
+			lx_cell=$(view_ns "${vmed[lxcfs]}") lx_ratio=$(view_ratio "${vmed[lxcfs]}" "${vmed[native]}")
+			rl_ratio=$(view_ratio "${vmed[rvisorfs]}" "${vmed[lxcfs]}")
+		fi
+		# a figure not served by rvisorfs says so, and gets no verdict
+		rv_cell=$(view_ns "${vmed[rvisorfs]}")
+		[ "${vfs[$file rvisorfs]}" = rvisorfs ] || rv_cell+=" (${vfs[$file rvisorfs]})"
+		if [ "${vfs[$file rvisorfs]}" != rvisorfs ] || [ -z "${vmed[lxcfs]}" ]; then
+			verdict=n/a vna=$((vna + 1))
+		elif awk -v a="${vmed[rvisorfs]}" -v b="${vmed[lxcfs]}" 'BEGIN { exit !(a < b) }'; then
+			verdict=met vmet=$((vmet + 1))
+		else
+			verdict=missed vmissed=$((vmissed + 1))
+		fi
+		printf '| /proc/%s | %s | %s | %s | %s | %s | %s | %s | < 1.00x | %s |\n' "$file" "$n" \
+			"$(view_ns "${vmed[native]}")" "$lx_cell" "$rv_cell" "$lx_ratio" \
+			"$(view_ratio "${vmed[rvisorfs]}" "${vmed[native]}")" "$rl_ratio" "$verdict"
+		vrows=$((vrows + 1))
+	done
+	echo
+	echo "- Served by (statfs of /proc/meminfo's path): native ${vfs[meminfo native]}, lxcfs" \
+		"${vfs[meminfo lxcfs]:-n/a}, rvisorfs ${vfs[meminfo rvisorfs]}"
+	if [ "${vfs[meminfo rvisorfs]}" != rvisorfs ]; then
+		echo "- rvisorfs is not bound over the sandbox's /proc in this build: the rvisorfs column" \
+			"reads procfs (behind the gate), and its rows get no verdict"
+	fi
+	lx_mem=n/a
+	[ -z "${memtotal[lxcfs]:-}" ] || lx_mem="${memtotal[lxcfs]} kB"
+	echo "- MemTotal as each reader sees it: native ${memtotal[native]} kB, lxcfs $lx_mem," \
+		"rvisorfs ${memtotal[rvisorfs]} kB (the limit: $view_limit_kb kB)"
+	# shellcheck disable=SC2016 # the backquotes are Markdown
+	{
+		printf -- '- native: `syscall-bench -r 1 read /proc/FILE N ...` in cgroup %s (memory.max %s)\n' "$view_cg" "$view_memory"
+		printf -- '- lxcfs%s: `lxcfs -f -l %s`, the same reader of %s/proc/FILE in the same cgroup\n' \
+			"${lxcfs_version:+ $lxcfs_version}" "$lxcfs_mnt" "$lxcfs_mnt"
+		printf -- '- rvisorfs: `rvisorctl run --memory %s --image / -- syscall-bench -r 1 read /proc/FILE N ...` (default policy, both layers)\n' "$view_memory"
+	}
+	[ -z "$lxcfs_reason" ] || echo "- n/a: lxcfs: $lxcfs_reason"
+	if [ "${RVISOR_BENCH_RAW:-0}" = 1 ]; then
+		for row in "${view_rows[@]}"; do
+			file=${row%%|*}
+			for col in "${view_cols[@]}"; do
+				[ -z "${vfig[$file $col]:-}" ] || echo "- /proc/$file, $col, every round: ${vfig[$file $col]% }"
+			done
+		done
+	fi
+	echo
+	echo "rvisor-bench views: $vrows rows, $vmet met, $vmissed missed, $vna n/a"
+	rm -rf "$vwork"
+fi
+
+# ---- startup: `true` in a sandbox, end to end -------------------------------------------------
+if ! want startup; then
+	if [ "$loaded_here" = 1 ]; then rmmod rvisor || fail "rmmod rvisor failed after the benchmark"; fi
+	exit 0
+fi
+work=/tmp/rvisor-bench-startup
+image=$work/image
+fj_image=$work/image-firejail
+bundle=$work/crun-bundle
+bundle_sc=$work/crun-bundle-seccomp
+daemon_log=$work/rvisord.log
+errors=$work/exec.err
+# What tests/vm/mkinitramfs.sh packed for the peer table: image-extra/ (nginx and ab with their
+# libraries, laid out as in the image), docker-default.json and versions (fetch-peer-files.sh).
+peer_files=/rvisor/bench
+docker_profile=$peer_files/docker-default.json
 
 # nginx_files IMAGE: the nginx row's files, the same for every runtime. One nginx process
 # (master_process off: a master running as root would switch its worker to nobody, which the
@@ -328,15 +625,7 @@ fi
 cp -a "$image" "$fj_image"
 mkdir -p "$fj_image/var/tmp"
 
-# rvisord as tests/vm/daemon.bats starts it: the packaged configuration and default policy.
-if [ -e "$socket" ]; then fail "$socket exists: another rvisord is running; stop it first"; fi
-rvisord >"$daemon_log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
-[ -S "$socket" ] || fail "rvisord did not listen on $socket: $(daemon_tail)"
-status_json=$(rvisorctl status --json) || fail "rvisorctl status failed: $status_json"
-[ "$(jq -r .platform <<<"$status_json")" = kernel ] ||
-	fail "rvisord does not use the kernel layer: $status_json"
+start_daemon "$daemon_log"
 
 names=(native rvisor bwrap crun crun-seccomp firejail)
 declare -A cmd what reason median
@@ -419,7 +708,7 @@ for name in "${names[@]}"; do
 	[ ${#args[@]} -eq 0 ] || args+=(::)
 	args+=("$name" "${argv[@]}")
 done
-started_before=$(grep -c 'started for uid [0-9]*: .*platform kernel, layers kernel+seccomp' "$daemon_log" || true)
+started_before=$(sandboxes_started)
 out=$(syscall-bench -r "$reps" exec "${args[@]}" 2>"$errors") ||
 	fail "syscall-bench -r $reps exec failed: $(tail -n 3 "$errors")"
 while read -r name a b; do
@@ -438,7 +727,7 @@ done <<<"$out"
 [ -n "${median[rvisor]:-}" ] || fail "syscall-bench exec reported no figure for rvisor: '$out'"
 # Every rvisor run went behind both layers: rvisord logged each sandbox with the gate and the
 # filter, and none without the gate.
-started_after=$(grep -c 'started for uid [0-9]*: .*platform kernel, layers kernel+seccomp' "$daemon_log" || true)
+started_after=$(sandboxes_started)
 [ $((started_after - started_before)) -ge "$reps" ] ||
 	fail "rvisord logged $((started_after - started_before)) sandboxes on the kernel layer during $reps rvisor runs"
 ! grep -q 'started for uid [0-9]*: .*platform seccomp' "$daemon_log" ||
@@ -532,22 +821,6 @@ if want peers; then
 	# sandbox with both layers; a failure is an error. rvisorctl runs as a user runs it; a shell
 	# in front of PROGRAM then waits for the end of its stdin, so that the sandbox's counters can
 	# be read while it still exists.
-	# settle: waits (3 s at most) until the VM's CPUs have been idle for 0.3 s, so that what a
-	# run left to the kernel (a network namespace's cleanup, a cgroup's removal, a sandbox's
-	# teardown) is done before the next run measures: under TCG one host thread runs both vCPUs
-	# in turn, so any work on the other vCPU slows the measuring one.
-	settle() {
-		local try u n s i w q sq st total0 idle0
-		for ((try = 0; try < 10; try++)); do
-			read -r _ u n s i w q sq st _ </proc/stat
-			total0=$((u + n + s + i + w + q + sq + st)) idle0=$((i + w))
-			sleep 0.3
-			read -r _ u n s i w q sq st _ </proc/stat
-			# idle for at least 95% of the interval's ticks
-			[ $((100 * (i + w - idle0))) -lt $((95 * (u + n + s + i + w + q + sq + st - total0))) ] || return 0
-		done
-	}
-
 	peer_runs=0
 	run_err=$work/run.err
 	peer_run() {

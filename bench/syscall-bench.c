@@ -18,6 +18,8 @@
  *   syscall-bench [-r REPS] loop BENCH N DIR [BENCH N DIR]...
  *                                                       N calls in DIR, in whatever runtime
  *                                                       this runs in (the peer table)
+ *   syscall-bench [-r REPS] read FILE N [FILE N]...     N whole reads of FILE, wherever this
+ *                                                       runs (the views table)
  *
  * BENCH: getppid, uname, sysinfo (raw syscalls, so that libc cannot cache them), openclose
  * (open("/dev/null") + close), stat (stat("/rvisor")) or ioctl (FIONREAD on a pipe: a
@@ -35,6 +37,14 @@
  * stat use a regular file it creates there, write4k and mkdirrmdir their own names; it
  * removes them afterwards. The triples run one after the other, so that one start of a
  * runtime serves them all. Output: a line "BENCH NS" per triple, as each ends.
+ *
+ * read times what a reader of /proc/meminfo and its kind pays: one read is open(FILE), read()
+ * until end of file, close, and a figure is the median of REPS repetitions of N reads (after
+ * N/10 untimed ones), in ns per read. The views table runs it natively, against a FUSE view
+ * and inside a sandbox, where the file may be served by rvisorfs; so that a figure always
+ * says what it measured, each line names the file system that served FILE (statfs: proc,
+ * rvisorfs, fuse, sysfs, or the magic number in hex). A read that returns no bytes is an
+ * error: an empty view is broken, not fast. Output: a line "FILE NS FSTYPE" per pair.
  *
  * compare alternates the two sides repetition by repetition (ABBA), each repetition in a
  * fresh setup, so that drift hits both alike:
@@ -83,6 +93,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -92,6 +103,7 @@
 
 #include <linux/rvisor.h>
 #include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/prctl.h>
@@ -115,6 +127,8 @@
 #define WRITE_WRAP 256 /* write4k truncates its file every 256 writes (1 MiB) */
 #define MAX_THREADS 1024
 #define MODULE_REFCNT_PATH "/sys/module/rvisor/refcnt"
+#define READ_BUF_SIZE (64 * 1024) /* read: more than any of /proc's views on a small machine */
+#define FUSE_MAGIC 0x65735546     /* fs/fuse/inode.c's FUSE_SUPER_MAGIC; not in linux/magic.h */
 
 enum bench {
 	BENCH_GETPPID,
@@ -188,6 +202,7 @@ __attribute__((noreturn)) static void usage(void)
 	      "       " PROG " [-r REPS] [--policy FILE] compare layers BENCH N\n"
 	      "       " PROG " [-r REPS] exec NAME CMD [ARG]... [:: NAME CMD [ARG]...]...\n"
 	      "       " PROG " [-r REPS] loop BENCH N DIR [BENCH N DIR]...\n"
+	      "       " PROG " [-r REPS] read FILE N [FILE N]...\n"
 	      "Options before the command: -r REPS, --policy FILE, --threads T (a measuring child\n"
 	      "has T threads, T - 1 of them idle)\n"
 	      "BENCH: getppid, openclose, stat, uname, ioctl, sysinfo, write4k, mkdirrmdir,\n"
@@ -1053,6 +1068,74 @@ static void cmd_loop(enum bench b, long n, int reps, const char *dir)
 	printf("%s %.1f\n", bench_names[b], median(ns, reps));
 }
 
+/* --- Whole reads of a file (read) -------------------------------------------------------- */
+
+/* The file system that serves path, by name where the views table knows it. */
+static const char *fs_name(const char *path)
+{
+	static char hex[32];
+	struct statfs sf;
+
+	if (statfs(path, &sf) < 0)
+		die("statfs %s: %s", path, strerror(errno));
+	switch ((unsigned long)sf.f_type) {
+	case PROC_SUPER_MAGIC:
+		return "proc";
+	case RVISORFS_MAGIC:
+		return RVISORFS_NAME;
+	case FUSE_MAGIC:
+		return "fuse";
+	case SYSFS_MAGIC:
+		return "sysfs";
+	default:
+		snprintf(hex, sizeof(hex), "0x%lx", (unsigned long)sf.f_type);
+		return hex;
+	}
+}
+
+/* n reads of path, each open, read() to end of file, close: 0 or -errno (-ENODATA: empty). */
+static int read_whole(const char *path, long n)
+{
+	static char buf[READ_BUF_SIZE];
+
+	for (long i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+		size_t total = 0;
+		ssize_t k;
+
+		if (fd < 0)
+			return -errno;
+		while ((k = read(fd, buf, sizeof(buf))) > 0)
+			total += (size_t)k;
+		if (k < 0)
+			err = errno;
+		if (close(fd) < 0 && !err)
+			err = errno;
+		if (err)
+			return -err;
+		if (total == 0)
+			return -ENODATA;
+	}
+	return 0;
+}
+
+static void cmd_read(const char *path, long n, int reps)
+{
+	static double ns[MAX_REPS];
+	const char *fs = fs_name(path);
+	int err = read_whole(path, n / 10 > 0 ? n / 10 : 1);
+
+	for (int i = 0; err == 0 && i < reps; i++) {
+		double t0 = now_ns();
+
+		err = read_whole(path, n);
+		ns[i] = (now_ns() - t0) / (double)n;
+	}
+	if (err < 0)
+		die("reading %s: %s", path, err == -ENODATA ? "it is empty" : strerror(-err));
+	printf("%s %.1f %s\n", path, median(ns, reps), fs);
+}
+
 int main(int argc, char *argv[])
 {
 	int reps = DEFAULT_REPS;
@@ -1111,6 +1194,14 @@ int main(int argc, char *argv[])
 			n = parse_long(argv[i + 1], 1, 1000000000L, "N");
 			cmd_loop(parse_bench(argv[i]), n, reps, argv[i + 2]);
 		}
+	} else if (strcmp(argv[i], "read") == 0) {
+		if (argc - i < 3 || (argc - i - 1) % 2 != 0)
+			usage();
+		for (int k = i + 1; k < argc; k += 2)
+			(void)parse_long(argv[k + 1], 1, 1000000000L, "N");
+		pin_cpu();
+		for (i++; i < argc; i += 2)
+			cmd_read(argv[i], parse_long(argv[i + 1], 1, 1000000000L, "N"), reps);
 	} else if (strcmp(argv[i], "compare") == 0) {
 		enum setup base, rv;
 

@@ -10,7 +10,7 @@ PACKAGES="
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static bash-static cpio
 	dkms debootstrap e2fsprogs
-	bubblewrap crun firejail apache2-utils
+	bubblewrap crun firejail apache2-utils libfuse3-3
 	debhelper dh-dkms lintian fakeroot rpm
 "
 

@@ -60,3 +60,26 @@ BENCH=$ROOT/build/bench/syscall-bench
 	run -1 "$BENCH" loop stat 10 /nonexistent-rvisor-bench
 	[[ "$output" == *"cannot change into /nonexistent-rvisor-bench"* ]]
 }
+
+@test "syscall-bench read reads whole files and names the file system that served each" {
+	local f
+	f=$(mktemp)
+	head -c 100000 /dev/zero >"$f" # more than its buffer: read to the end, not once
+	run -0 "$BENCH" -r 2 read /proc/meminfo 50 /proc/uptime 20 "$f" 5
+	[[ "$output" =~ ^/proc/meminfo\ [0-9.]+\ proc$'\n'/proc/uptime\ [0-9.]+\ proc$'\n'"$f"\ [0-9.]+\ [0-9a-z]+$ ]]
+	rm -f "$f"
+}
+
+@test "syscall-bench read refuses incomplete pairs, and empty or missing files" {
+	local f
+	run -2 "$BENCH" read /proc/meminfo
+	[[ "$output" == usage:* ]]
+	run -2 "$BENCH" read /proc/meminfo 0
+	[[ "$output" == *"N must be an integer"* ]]
+	run -1 "$BENCH" read /nonexistent-rvisor-bench 10
+	[[ "$output" == *"statfs /nonexistent-rvisor-bench: No such file or directory"* ]]
+	f=$(mktemp)
+	run -1 "$BENCH" read "$f" 10
+	[[ "$output" == *"reading $f: it is empty"* ]]
+	rm -f "$f"
+}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Packs the initramfs the VM suite boots: busybox, bash, bats, rvisor.ko, rvisord, rvisorctl,
 # rvisor-runc (with their shared libraries), the static test helpers, the VM bats suites and the
-# benchmark with the peer runtimes it compares against (bwrap, crun, firejail), and perf.
+# benchmark with the peers it compares against (bwrap, crun, firejail; lxcfs and the fuse
+# module for the views table), and perf.
 #   tests/vm/mkinitramfs.sh OUTPUT.cpio KERNEL_VERSION [KERNEL_DIR]
 # Only rvisor.ko and the kernel modules the guest loads depend on the kernel: without
 # KERNEL_DIR they are module/rvisor.ko and /lib/modules/KERNEL_VERSION's; with it (another
@@ -11,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 out=$1 kver=$2 kdir=${3:-}
-# Modules the guest loads (tests/vm/init): the daemon's sandboxes need overlayfs.
+# Modules the guest loads (tests/vm/init): the daemon's sandboxes need overlayfs; the
+# benchmark's lxcfs needs fuse (added below, where lxcfs is packed).
 guest_modules=(overlay)
 root=$(dirname "$out")/root
 rm -rf "$root"
@@ -95,6 +97,17 @@ if [ -s "$peer_files/versions" ]; then
 	else
 		echo "mkinitramfs: /usr/bin/ab not found (make deps): the benchmark's nginx row is n/a" >&2
 	fi
+	# The views table's peer, lxcfs, as installed, with its library (which it dlopens, so ldd
+	# of lxcfs does not name it; ldd of the library names libfuse3). It mounts as root,
+	# without fusermount3; the fuse module follows below, with the other modules.
+	lxcfs_lib=usr/lib/x86_64-linux-gnu/lxcfs/liblxcfs.so
+	if [ -x "$peer_files/lxcfs/usr/bin/lxcfs" ]; then
+		cp -a "$peer_files/lxcfs/." "$root/"
+		for lib in $(ldd "$root/usr/bin/lxcfs" "$root/$lxcfs_lib" | grep -E '^[[:space:]]' | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	fi
 fi
 
 if [ -n "$kdir" ]; then
@@ -103,6 +116,15 @@ if [ -n "$kdir" ]; then
 else
 	install -m644 module/rvisor.ko "$root/rvisor/rvisor.ko"
 	modtree=/lib/modules/$kver
+fi
+# lxcfs needs /dev/fuse: the kernel's fuse, unless the tree has none (its column is then n/a).
+if [ -x "$root/usr/bin/lxcfs" ]; then
+	if [ -n "$(find "$modtree/kernel/fs/fuse" -name 'fuse.ko*' 2>/dev/null)" ] ||
+		grep -qE '(^|/)fuse\.ko$' "$modtree/modules.builtin" 2>/dev/null; then
+		guest_modules+=(fuse)
+	else
+		echo "mkinitramfs: $modtree has no fuse module: the benchmark's lxcfs column is n/a" >&2
+	fi
 fi
 # /rvisor/modules/: the modules, uncompressed, and load-order, which init follows.
 tests/lib/kernel-modules.sh "$modtree" "$root/rvisor/modules" "${guest_modules[@]}"

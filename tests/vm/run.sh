@@ -6,8 +6,8 @@
 #   tests/vm/run.sh          the suites
 #   tests/vm/run.sh --demo   load the module, show 'rvisorctl status', unload
 #   tests/vm/run.sh --bench  run bench/run-vm.sh; its output on stdout, the console on stderr
-#                            (RVISOR_BENCH_TABLES, _REPS, _SCALE, _ROUNDS, _AB_N and _RAW
-#                            reach it)
+#                            (RVISOR_BENCH_TABLES, _REPS, _SCALE, _ROUNDS, _AB_N, _READS and
+#                            _RAW reach it)
 # Environment: RVISOR_KVER (installed kernel to boot), RVISOR_VM_TIMEOUT (seconds, default 1500),
 # RVISOR_VM_ACCEL (auto, kvm or tcg), RVISOR_VM_SUITES (e.g. "gate lifecycle": only those files),
 # RVISOR_VM_APPEND (more kernel command line, e.g. "preempt=full"), and RVISOR_VM_KERNEL=DIR:
@@ -86,7 +86,7 @@ append="console=ttyS0 loglevel=5 oops=panic panic=-1 rvisorvm=$mode"
 # The kernel hands NAME=VALUE words it does not know to init's environment (spaces: commas).
 if [ "$mode" = bench ]; then
 	for v in RVISOR_BENCH_TABLES RVISOR_BENCH_REPS RVISOR_BENCH_SCALE RVISOR_BENCH_ROUNDS RVISOR_BENCH_AB_N \
-		RVISOR_BENCH_RAW; do
+		RVISOR_BENCH_READS RVISOR_BENCH_RAW; do
 		[ -z "${!v:-}" ] || append="$append $v=$(tr ' ' , <<<"${!v}")"
 	done
 fi

@@ -494,7 +494,7 @@ static int case_create(const char *c)
 	else if (strcmp(c, "flags") == 0)
 		s.flags = RVISOR_SANDBOX_FLAGS_ALL + 1;
 	else if (strcmp(c, "reserved0") == 0)
-		s.reserved0 = 1;
+		s.cgroup_fd = 1; /* reserved0 until ABI 6: must be 0 without RVISOR_SANDBOX_CGROUP */
 	else if (strcmp(c, "reserved1") == 0)
 		s.reserved1[5] = 1;
 	else if (strcmp(c, "reserved") == 0)

@@ -24,10 +24,10 @@
 # Environment: RVISOR_BENCH_TABLES (which tables, default "syscalls layers startup peers
 # views"; peers implies startup), RVISOR_BENCH_REPS (repetitions per figure, default 15),
 # RVISOR_BENCH_SCALE (multiplies every iteration count of the syscall and peer tables, default
-# 1), RVISOR_BENCH_ROUNDS (the peer and views tables' rounds, default 7 and 5),
-# RVISOR_BENCH_AB_N (requests per ab run, default 1500), RVISOR_BENCH_READS (the views table's
-# reads of /proc/meminfo per figure, default 10000, 1000 under TCG; the other files a tenth of
-# that), RVISOR_BENCH_RAW (1: the peer and views tables' figures of every round too),
+# 1), RVISOR_BENCH_ROUNDS (the peer and views tables' rounds, default 7 and 5, the views
+# table's 3 under TCG), RVISOR_BENCH_AB_N (requests per ab run, default 1500),
+# RVISOR_BENCH_READS (the views table's reads of /proc/meminfo per figure, default 10000; the
+# other files a tenth of that), RVISOR_BENCH_RAW (1: the peer and views tables' figures of every round too),
 # RVISOR_KO (default /rvisor/rvisor.ko). Needs no rvisord running: the syscall tables open
 # /dev/rvisor themselves, then the views and startup tables each start their own rvisord.
 set -euo pipefail
@@ -36,7 +36,7 @@ export LC_ALL=C
 reps=${RVISOR_BENCH_REPS:-15}
 scale=${RVISOR_BENCH_SCALE:-1}
 rounds=${RVISOR_BENCH_ROUNDS:-7}
-view_rounds=${RVISOR_BENCH_ROUNDS:-5}
+view_rounds=${RVISOR_BENCH_ROUNDS:-}
 reads=${RVISOR_BENCH_READS:-} # the views table's; its default depends on the accelerator
 ab_n=${RVISOR_BENCH_AB_N:-1500}
 ko=${RVISOR_KO:-/rvisor/rvisor.ko}
@@ -77,11 +77,12 @@ done
 
 accel=TCG
 dmesg | grep -q 'Hypervisor detected: KVM' && accel=KVM
-# The views table reads /proc/meminfo 10,000 times per figure; under TCG, where one read
-# through LXCFS takes some 10 ms, 1,000 times, so that the table stays within two minutes.
-if [ -z "$reads" ]; then
-	reads=10000
-	[ "$accel" = KVM ] || reads=1000
+# The views table reads /proc/meminfo 10,000 times per figure, in 5 rounds; under TCG, where
+# one read through LXCFS takes some 3-10 ms, in 3, so that the table stays within minutes.
+reads=${reads:-10000}
+if [ -z "$view_rounds" ]; then
+	view_rounds=5
+	[ "$accel" = KVM ] || view_rounds=3
 fi
 
 if want syscalls; then

@@ -194,7 +194,7 @@ vm-helpers: $(VM_HELPERS)
 
 # Static, with the policy code rvisord uses (the layers table compiles a policy file and its
 # seccomp filter as rvisord does) and libseccomp's syscall names.
-BENCH_LIB_SRC := lib/policy.c lib/policy-names.c lib/policy-seccomp.c lib/device.c
+BENCH_LIB_SRC := lib/policy.c lib/policy-names.c lib/policy-seccomp.c lib/device.c lib/cpus.c
 $(BUILD)/bench/syscall-bench: bench/syscall-bench.c $(BENCH_LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARNINGS) $(CPPFLAGS_ALL) $(shell $(PKG_CONFIG) --cflags json-c libseccomp) \

@@ -17,6 +17,7 @@
 #include <linux/openat2.h>
 
 #include "cli-util.h"
+#include "cpus.h"
 #include "macro.h"
 
 static bool is_digit(char c)
@@ -671,6 +672,7 @@ static const char *parameter_option(const char *parameter)
 		{ "user", "--user" },     { "memory", "--memory" },   { "tty", "--tty" },
 		{ "id", "the sandbox id" }, { "signal", "the signal" }, { "fds", "stdin/stdout/stderr" },
 		{ "userns", "--userns" }, { "bundle_config", "the bundle's config.json" },
+		{ "cpus_milli", "--cpus" }, { "cpuset", "--cpuset-cpus" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -701,20 +703,43 @@ static int bad_fd_message(char **m, json_object *params, const char *reason)
 	return asprintf(m, "rvisord refused a file descriptor: %s: " SAME_VERSIONS, reason);
 }
 
-/* LimitAbovePolicy's message: what the policy allows, and what to do. */
+/* LimitAbovePolicy's message: what the policy allows (as its key says it: "memory 512M",
+ * "cpus 1.5", "cpuset 0-1"), and what to do. */
 static int limit_message(char **m, json_object *params)
 {
 	const char *parameter = param_string(params, "parameter") ?: "a limit";
 	const char *policy = param_string(params, "policy") ?: "(unknown)";
+	const char *key = strcmp(parameter, "cpus_milli") == 0 ? "cpus" : parameter;
 	json_object *v;
-	char size[32] = "less";
+	char value[32] = "less";
 
-	if (json_object_object_get_ex(params, "limit", &v) && json_object_is_type(v, json_type_int) &&
-	    json_object_get_int64(v) > 0)
-		cli_format_bytes((uint64_t)json_object_get_int64(v), size, sizeof(size));
+	if (strcmp(parameter, "cpuset") == 0)
+		snprintf(value, sizeof(value), "%s", param_string(params, "cpuset") ?: "fewer");
+	else if (json_object_object_get_ex(params, "limit", &v) && json_object_is_type(v, json_type_int) &&
+		 json_object_get_int64(v) > 0) {
+		if (strcmp(parameter, "cpus_milli") == 0)
+			cpus_format((uint64_t)json_object_get_int64(v), value, sizeof(value));
+		else
+			cli_format_bytes((uint64_t)json_object_get_int64(v), value, sizeof(value));
+	}
 	return asprintf(m, "%s is more than policy '%s' allows (%s %s): ask for at most that, or "
 			"use a policy that allows more (--policy)", parameter_option(parameter), policy,
-			parameter, size);
+			key, value);
+}
+
+/* CpusetUnavailable's message: the CPUs that cannot be had, and those that can. */
+static int cpuset_message(char **m, json_object *params)
+{
+	const char *cpuset = param_string(params, "cpuset") ?: "(unknown)";
+	const char *available = param_string(params, "available") ?: "(unknown)";
+	const char *policy = param_string(params, "policy");
+
+	if (policy)
+		return asprintf(m, "policy '%s' names CPUs (cpuset %s) that rvisord's sandboxes cannot use "
+				"here, which may use CPUs %s only: fix the policy's cpuset, or use another "
+				"policy (--policy)", policy, cpuset, available);
+	return asprintf(m, "--cpuset-cpus %s names CPUs that rvisord's sandboxes cannot use here, which "
+			"may use CPUs %s only: ask for some of those", cpuset, available);
 }
 
 char *cli_error_message(const char *error, json_object *params)
@@ -756,6 +781,8 @@ char *cli_error_message(const char *error, json_object *params)
 		r = bad_fd_message(&m, params, reason);
 	else if (strcmp(error, MANAGER_ERROR("LimitAbovePolicy")) == 0)
 		r = limit_message(&m, params);
+	else if (strcmp(error, MANAGER_ERROR("CpusetUnavailable")) == 0)
+		r = cpuset_message(&m, params);
 	else if (strcmp(error, MANAGER_ERROR("UserNotPermitted")) == 0)
 		r = asprintf(&m, "rvisord refused to run as user %s: %s: give --user an id you may use "
 			     "(else the bundle's or the policy's user applies)",

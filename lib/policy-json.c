@@ -6,6 +6,7 @@
 
 #include <seccomp.h>
 
+#include "cpus.h"
 #include "policy-names.h"
 #include "policy.h"
 
@@ -31,6 +32,19 @@ static bool push(json_object *a, json_object *v)
 static json_object *limit_json(uint64_t v)
 {
 	return v == UINT64_MAX ? json_object_new_string("max") : json_object_new_uint64(v);
+}
+
+/* A number of CPUs as the policy gives it (2, or 1.5 written "1.5", not 1.5000000000000000),
+ * or "max". A whole number is an integer, which is how it reads back. */
+static json_object *cpus_json(uint64_t milli)
+{
+	char buf[24];
+
+	if (!milli)
+		return json_object_new_string("max");
+	if (milli % 1000 == 0)
+		return json_object_new_int64((int64_t)(milli / 1000));
+	return json_object_new_double_s((double)milli / 1000, cpus_format(milli, buf, sizeof(buf)));
 }
 
 /* A name from a table, else the number as a string (hexadecimal for ioctl requests). */
@@ -136,6 +150,7 @@ static json_object *sandbox_json(const struct rvisor_policy_config *c)
 	bool ok;
 
 	ok = add(o, "memory", limit_json(c->memory_max)) && add(o, "pids", limit_json(c->pids_max)) &&
+	     add(o, "cpus", cpus_json(c->cpus_milli)) &&
 	     add(o, "network",
 		 json_object_new_string(c->network == POLICY_NETWORK_HOST ? "host" : "none")) &&
 	     add(o, "hostname", json_object_new_string(c->hostname)) &&
@@ -147,6 +162,11 @@ static json_object *sandbox_json(const struct rvisor_policy_config *c)
 	     add(o, "userns",
 		 json_object_new_string(c->userns == POLICY_USERNS_ALWAYS ? "always" : "auto")) &&
 	     add(o, "capabilities", capabilities_json(c->capabilities));
+	if (ok && c->has_cpuset) {
+		_cleanup_free_ char *list = NULL;
+
+		ok = cpulist_format(&c->cpuset, &list) >= 0 && add(o, "cpuset", json_object_new_string(list));
+	}
 	if (ok && c->has_user) {
 		user = json_object_new_object();
 		ok = add(user, "uid", json_object_new_uint64(c->uid)) &&

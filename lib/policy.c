@@ -25,6 +25,7 @@
 
 #include <seccomp.h>
 
+#include "cpus.h"
 #include "policy-names.h"
 #include "policy.h"
 
@@ -53,7 +54,7 @@ struct key {
 	unsigned int arg; /* syscall lists: the action; compat: the flag */
 };
 
-#define N_KEYS 25
+#define N_KEYS 27
 
 struct parser {
 	const char *path;
@@ -129,7 +130,8 @@ static int syscall_nr(const char *name)
 
 static bool emulatable(int nr)
 {
-	static const char *const names[] = { "uname", "sethostname", "setdomainname", "sysinfo" };
+	static const char *const names[] = { "uname", "sethostname", "setdomainname", "sysinfo",
+					     "sched_getaffinity" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (nr == syscall_nr(names[i]))
@@ -213,7 +215,7 @@ static int parse_syscall_item(struct parser *p, unsigned int action, char *item)
 				   RVISOR_NR_SYSCALLS);
 	if (action == RVISOR_ACTION_EMULATE && !emulatable(nr))
 		return parse_error(p, "rvisor cannot emulate '%s' (only uname, sethostname, "
-				      "setdomainname, sysinfo)", item);
+				      "setdomainname, sysinfo, sched_getaffinity)", item);
 
 	if (c->listed[nr]) {
 		struct rvisor_syscall_rule *old = &c->kernel.syscalls[nr];
@@ -467,6 +469,38 @@ static int parse_pids(struct parser *p, const struct key *k, char *value)
 	return 0;
 }
 
+/* A number of CPUs, docker's --cpus: at most three decimals, at least 0.01; "max": none. */
+static int parse_cpus(struct parser *p, const struct key *k, char *value)
+{
+	int r;
+
+	if (strcmp(value, "max") == 0) {
+		p->c->cpus_milli = 0;
+		return 0;
+	}
+	r = cpus_parse(value, &p->c->cpus_milli);
+	if (r == -ERANGE)
+		return parse_error(p, "cpus = '%s' is out of range: from 0.01 to %llu CPUs", value,
+				   (unsigned long long)(CPUS_MILLI_MAX / 1000));
+	if (r < 0)
+		return parse_error(p, "cpus = '%s': expected a number of CPUs with at most three "
+				      "decimals (1.5) or max", value);
+	return 0;
+}
+
+/* The CPUs the sandboxes may use, in the kernel's list syntax. */
+static int parse_cpuset(struct parser *p, const struct key *k, char *value)
+{
+	int r = cpulist_parse(value, &p->c->cpuset);
+
+	if (r == -ERANGE)
+		return parse_error(p, "cpuset = '%s': CPU numbers go up to %d", value, CPU_SETSIZE - 1);
+	if (r < 0 || CPU_COUNT(&p->c->cpuset) == 0)
+		return parse_error(p, "cpuset = '%s': expected a list of CPUs such as 0-3,8", value);
+	p->c->has_cpuset = true;
+	return 0;
+}
+
 static int parse_network(struct parser *p, const struct key *k, char *value)
 {
 	if (strcmp(value, "none") == 0)
@@ -595,6 +629,8 @@ static int parse_user(struct parser *p, const struct key *k, char *value)
 static const struct key keys[] = {
 	{ SECTION_SANDBOX, "memory", false, parse_memory, 0 },
 	{ SECTION_SANDBOX, "pids", false, parse_pids, 0 },
+	{ SECTION_SANDBOX, "cpus", false, parse_cpus, 0 },
+	{ SECTION_SANDBOX, "cpuset", false, parse_cpuset, 0 },
 	{ SECTION_SANDBOX, "network", false, parse_network, 0 },
 	{ SECTION_SANDBOX, "hostname", false, parse_hostname, 0 },
 	{ SECTION_SANDBOX, "kernel_layer", false, parse_kernel_layer, 0 },

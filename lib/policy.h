@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sched.h>
+
 #include <json-c/json.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -62,6 +64,10 @@ struct rvisor_policy_config {
 	uint64_t memory_max;  /* bytes: cgroup memory.max and sysinfo's totalram; UINT64_MAX:
 			       * unlimited (then SANDBOX_CREATE's memory_limit is 0, the host's) */
 	uint64_t pids_max;    /* cgroup pids.max; UINT64_MAX: unlimited */
+	uint64_t cpus_milli;  /* [sandbox] cpus, in thousandths of a CPU: cpu.max's quota is
+			       * cpus_milli * 100 us per 100 ms; 0: no limit (docker's meaning) */
+	bool has_cpuset;      /* [sandbox] cpuset was given: the CPUs its sandboxes may use */
+	cpu_set_t cpuset;     /* (without it: any CPU the daemon's cgroup offers) */
 	enum policy_network network;
 	char *hostname;       /* uname's nodename inside, 1..POLICY_HOSTNAME_MAX bytes */
 	enum policy_kernel_layer kernel_layer;
@@ -133,12 +139,13 @@ const char *policy_ungated_syscall(size_t i);
 
 /* Checks a compiled policy the way rvisor.ko does before accepting it (flags, actions,
  * errnos, rule counts, unused entries and reserved fields zero, EMULATE only for uname,
- * sethostname, setdomainname, sysinfo): 0 or -EINVAL; -EOPNOTSUPP for the ia32/x32 flags
- * (always refused); -EPERM when an ungated syscall may run without RVISOR_POLICY_UNGATED. */
+ * sethostname, setdomainname, sysinfo, sched_getaffinity): 0 or -EINVAL; -EOPNOTSUPP for the
+ * ia32/x32 flags (always refused); -EPERM when an ungated syscall may run without RVISOR_POLICY_UNGATED. */
 int policy_kernel_validate(const struct rvisor_policy *p);
 
 /* The policy for the daemon's GetPolicy: {"name", "path", "sandbox": {"memory", "pids"
- * (numbers, or "max"), "storage" (bytes), "network", "hostname", "kernel_layer", "layers" ("both",
+ * (numbers, or "max"), "cpus" (a number of CPUs such as 1.5, or "max"), "cpuset" ("0-3", or
+ * absent: any), "storage" (bytes), "network", "hostname", "kernel_layer", "layers" ("both",
  * "kernel" or "seccomp"), "userns" ("auto"
  * or "always"), "capabilities" (["CHOWN", ...]), "user": {"uid", "gid"} or absent}, "syscalls": {"default": "deny:ENOSYS", "allow": [names], "emulate", "deny"
  * (["mount:EPERM", ...]), "kill", "log"}, "ioctl": {"allow": [names or "0x..."]} or absent

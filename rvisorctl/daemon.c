@@ -221,6 +221,24 @@ int layers_text(json_object *o, char **ret)
 	return 0;
 }
 
+bool layers_have(json_object *sandbox, const char *layer)
+{
+	const char *platform = NULL;
+	json_object *a;
+
+	if (json_get_array(sandbox, "layers", &a) < 0) {
+		json_get_string(sandbox, "platform", &platform);
+		return platform && strcmp(platform, layer) == 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *v = json_object_array_get_idx(a, i);
+
+		if (json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), layer) == 0)
+			return true;
+	}
+	return false;
+}
+
 int log_oom(void)
 {
 	return log_error_errno(-ENOMEM, "Out of memory");

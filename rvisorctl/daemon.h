@@ -62,6 +62,11 @@ int layers_text(json_object *o, char **ret);
 /* Whether o's "layers", when present, is an array of strings. */
 bool layers_valid(json_object *o);
 
+/* Whether o (a Sandbox, or Run's "started" reply) has layer ("kernel", "seccomp"): from its
+ * "layers", or from "platform" for a daemon older than layers (one layer then: the
+ * platform's). */
+bool layers_have(json_object *o, const char *layer);
+
 /* Logs "Out of memory"; returns -ENOMEM. */
 int log_oom(void);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli-util.h"
+#include "cpus.h"
 #include "daemon.h"
 #include "log.h"
 #include "verbs.h"
@@ -30,6 +31,8 @@ struct run_args {
 	size_t n_env;
 	char *user;  /* "UID" or "UID:GID" */
 	uint64_t memory; /* 0: the policy's */
+	uint64_t cpus_milli; /* 0: the policy's */
+	char *cpuset; /* canonical ("0-1"), or NULL: the policy's */
 	bool tty, interactive, json, userns;
 	char **command; /* n_command of them; none: the image's own */
 	size_t n_command;
@@ -42,6 +45,7 @@ static void run_args_done(struct run_args *a)
 		free(a->env[i]);
 	free(a->env);
 	free(a->user);
+	free(a->cpuset);
 }
 
 static void help(void)
@@ -55,6 +59,8 @@ static void help(void)
 	       "                         with your own rights: it must be one you can read\n"
 	       "     --policy NAME       Policy from /etc/rvisor/policies/ (default: rvisord.conf's)\n"
 	       "     --memory SIZE       Memory limit, bytes or with a K, M, G suffix; at most the policy's\n"
+	       "     --cpus N            CPU time: N CPUs' worth (1.5), at most the policy's cpus\n"
+	       "     --cpuset-cpus LIST  CPUs the sandbox may run on (0-2,4), within the policy's cpuset\n"
 	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
 	       "  -e --env KEY=VALUE     Set an environment variable; -e KEY copies rvisorctl's (repeatable)\n"
 	       "  -w --workdir DIR       Working directory inside the sandbox (absolute)\n"
@@ -82,15 +88,57 @@ static int env_add(struct run_args *a, char *entry)
 	return 0;
 }
 
+/* --cpus, as docker checks it: a number with at most three decimals, from 0.01 to the CPUs
+ * online. EXIT_OK, or the usage error's exit code. */
+static int parse_cpus(const char *arg, uint64_t *ret)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int r = cpus_parse(arg, ret);
+
+	if (r == -EINVAL)
+		return verb_usage_error("run", "Invalid --cpus '%s': give a number of CPUs with at most "
+					"three decimals (1.5)", arg);
+	if (r < 0 || (online > 0 && *ret > (uint64_t)online * 1000))
+		return verb_usage_error("run", "--cpus '%s' is out of range: the range of CPUs is from "
+					"0.01 to %ld, as there are only %ld CPUs online", arg,
+					online > 0 ? online : 1L, online > 0 ? online : 1L);
+	return EXIT_OK;
+}
+
+/* --cpuset-cpus: a CPU list, sent in its canonical form; which CPUs may be had is rvisord's
+ * to say (the policy's cpuset, what its cgroup offers). */
+static int parse_cpuset(const char *arg, char **ret)
+{
+	cpu_set_t set;
+	int r = cpulist_parse(arg, &set);
+
+	if (r == -ERANGE)
+		return verb_usage_error("run", "Invalid --cpuset-cpus '%s': CPU numbers go up to %d", arg,
+					CPU_SETSIZE - 1);
+	if (r < 0 || CPU_COUNT(&set) == 0 || strchr(arg, '\n'))
+		return verb_usage_error("run", "Invalid --cpuset-cpus '%s': give CPU numbers and ranges "
+					"such as 0-2,4", arg);
+	free(*ret);
+	*ret = NULL;
+	if (cpulist_format(&set, ret) < 0) {
+		log_oom();
+		return EXIT_RUN_FAILED;
+	}
+	return EXIT_OK;
+}
+
 /* Returns EXIT_OK to go on, or the exit code (a usage error, or 0 after --help) and *done. */
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
-	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_NAME, ARG_JSON, ARG_USERNS };
+	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_CPUS, ARG_CPUSET, ARG_NAME, ARG_JSON,
+	       ARG_USERNS };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, ARG_IMAGE },
 		{ "policy", required_argument, NULL, ARG_POLICY },
 		{ "memory", required_argument, NULL, ARG_MEMORY },
+		{ "cpus", required_argument, NULL, ARG_CPUS },
+		{ "cpuset-cpus", required_argument, NULL, ARG_CPUSET },
 		{ "name", required_argument, NULL, ARG_NAME },
 		{ "env", required_argument, NULL, 'e' },
 		{ "workdir", required_argument, NULL, 'w' },
@@ -131,6 +179,16 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 			if (r < 0)
 				return verb_usage_error("run", "Invalid --memory '%s': give bytes, or a number "
 							"with a K, M or G suffix (512M)", optarg);
+			break;
+		case ARG_CPUS:
+			r = parse_cpus(optarg, &a->cpus_milli);
+			if (r != EXIT_OK)
+				return r;
+			break;
+		case ARG_CPUSET:
+			r = parse_cpuset(optarg, &a->cpuset);
+			if (r != EXIT_OK)
+				return r;
 			break;
 		case ARG_NAME:
 			if (!cli_name_valid(optarg))
@@ -318,6 +376,10 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "user", json_object_new_string(a->user));
 	if (a->memory > 0)
 		json_object_object_add(p, "memory", json_object_new_int64((int64_t)a->memory));
+	if (a->cpus_milli > 0)
+		json_object_object_add(p, "cpus_milli", json_object_new_int64((int64_t)a->cpus_milli));
+	if (a->cpuset)
+		json_object_object_add(p, "cpuset", json_object_new_string(a->cpuset));
 	if (a->tty)
 		json_object_object_add(p, "tty", json_object_new_boolean(true));
 	if (a->userns)
@@ -403,6 +465,19 @@ static void forward_signal(VarlinkClient **kc, int64_t id, int sig)
 		log_warning("Cannot forward %s to sandbox %" PRId64 ": %s", name, id, m ?: error);
 	}
 	json_object_put(reply);
+}
+
+/* A sandbox without rvisor.ko's layer has no rvisorfs: programs in it see the host's memory
+ * and CPUs. Said once, where someone may be reading (a terminal) or asked for a limit they
+ * will not see inside; scripts that only run commands get no extra line. */
+static void note_views(const struct run_args *a, json_object *started, int64_t id)
+{
+	if (layers_have(started, "kernel"))
+		return;
+	if (!isatty(STDERR_FILENO) && !a->memory && !a->cpus_milli && !a->cpuset)
+		return;
+	log_notice("note: sandbox %" PRId64 " runs without rvisor.ko: its /proc and /sys show the "
+		   "host's memory and CPUs, not its own limits", id);
 }
 
 static int bad_reply(void)
@@ -507,6 +582,7 @@ static int wait_for_exit(const struct run_args *a, VarlinkClient *c, int sfd)
 					return bad_reply();
 				}
 				started = true;
+				note_views(a, reply, id);
 				for (int sig = 1; sig < NSIG; sig++)
 					if (sigismember(&pending, sig) == 1)
 						forward_signal(&kc, id, sig);

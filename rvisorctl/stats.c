@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli-util.h"
+#include "cpus.h"
 #include "daemon.h"
 #include "log.h"
 #include "table.h"
@@ -53,6 +54,7 @@ static bool count_valid(json_object *o, const char *key, bool mandatory)
 static bool reply_valid(json_object *reply)
 {
 	json_object *sandbox, *syscalls;
+	const char *cpuset;
 	int64_t uid;
 	bool userns;
 
@@ -65,7 +67,8 @@ static bool reply_valid(json_object *reply)
 	if (!count_valid(reply, "passed", true) || !count_valid(reply, "emulated", true) ||
 	    !count_valid(reply, "denied", true) || !count_valid(reply, "memory_max", false) ||
 	    !count_valid(reply, "memory_current", false) || !count_valid(reply, "pids_max", false) ||
-	    !count_valid(reply, "pids_current", false))
+	    !count_valid(reply, "pids_current", false) || !count_valid(reply, "cpus_milli", false) ||
+	    !count_valid(reply, "cpu_usage_usec", false) || json_get_string(reply, "cpuset", &cpuset) == -EBADMSG)
 		return false;
 	for (size_t i = 0; i < json_object_array_length(syscalls); i++) {
 		json_object *s = json_object_array_get_idx(syscalls, i);
@@ -77,23 +80,6 @@ static bool reply_valid(json_object *reply)
 			return false;
 	}
 	return true;
-}
-
-/* Whether the sandbox has layer ("kernel", "seccomp"); from platform for a daemon older than
- * layers (one layer then: the platform's). */
-static bool has_layer(json_object *sandbox, const char *layer)
-{
-	const char *platform = NULL;
-	json_object *a;
-
-	if (json_get_array(sandbox, "layers", &a) < 0) {
-		json_get_string(sandbox, "platform", &platform);
-		return platform && strcmp(platform, layer) == 0;
-	}
-	for (size_t i = 0; i < json_object_array_length(a); i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), layer) == 0)
-			return true;
-	return false;
 }
 
 /* "12.5M (limit 512M)": current and limit, either of which may be unknown. */
@@ -116,6 +102,26 @@ static void print_usage(const char *label, json_object *reply, const char *curre
 			snprintf(max, sizeof(max), "%" PRId64, v);
 	}
 	printf("%-10s %s (limit %s)\n", label, cur, max);
+}
+
+/* "1.234 s (limit 1.5 CPUs)" and the CPUs it may run on ("0-1", "-" when not known). */
+static void print_cpu(json_object *reply)
+{
+	char used[32] = "-", limit[32] = "none";
+	const char *cpuset = NULL;
+	_cleanup_free_ char *cpuset_e = NULL;
+	int64_t v;
+
+	if (json_get_int(reply, "cpu_usage_usec", &v) == 0)
+		snprintf(used, sizeof(used), "%" PRId64 ".%03" PRId64 " s", v / 1000000, v % 1000000 / 1000);
+	if (json_get_int(reply, "cpus_milli", &v) == 0) {
+		cpus_format((uint64_t)v, limit, sizeof(limit) - 5);
+		strcat(limit, v == 1000 ? " CPU" : " CPUs");
+	}
+	printf("%-10s %s (limit %s)\n", "cpu:", used, limit);
+	json_get_string(reply, "cpuset", &cpuset);
+	cpuset_e = cli_escape(cpuset ?: "-");
+	printf("%-10s %s\n", "cpuset:", cpuset_e ?: "-");
 }
 
 static int print_text(json_object *reply)
@@ -173,16 +179,17 @@ static int print_text(json_object *reply)
 	printf("%-10s %s\n", "command:", *command ? command : "-");
 	print_usage("memory:", reply, "memory_current", "memory_max", true);
 	print_usage("pids:", reply, "pids_current", "pids_max", false);
+	print_cpu(reply);
 	printf("%-10s %s\n", "layers:", layers_e);
 	/* The counters are rvisor.ko's gate's: none without it, and with the seccomp filter in
 	 * front of it, what the filter refused never reached it. */
-	if (!has_layer(sandbox, "kernel"))
+	if (!layers_have(sandbox, "kernel"))
 		printf("%-10s not counted (the seccomp filter keeps no counts; rvisor.ko's gate does)\n",
 		       "syscalls:");
 	else
 		printf("%-10s %" PRId64 " passed, %" PRId64 " emulated, %" PRId64 " denied%s\n", "syscalls:",
 		       passed, emulated, denied,
-		       has_layer(sandbox, "seccomp") ? " by the gate (the seccomp filter's refusals come "
+		       layers_have(sandbox, "seccomp") ? " by the gate (the seccomp filter's refusals come "
 						       "first and are not counted)" : "");
 
 	json_object_array_sort(syscalls, compare_count);
@@ -207,7 +214,7 @@ static int print_text(json_object *reply)
 	}
 	for (size_t col = 1; col < ARRAY_SIZE(headers); col++)
 		table_align_right(t, col);
-	if (has_layer(sandbox, "kernel")) {
+	if (layers_have(sandbox, "kernel")) {
 		printf("\n");
 		if (table_print(t, stdout) < 0)
 			return log_oom();
@@ -232,7 +239,7 @@ int verb_stats(int argc, char *argv[])
 		switch (c) {
 		case 'h':
 			printf("Usage: %s stats ID [--json]\n\n"
-			       "Shows a sandbox's limits and usage (memory, tasks), its layers, its syscall\n"
+			       "Shows a sandbox's limits and usage (memory, tasks, CPU), its layers, its syscall\n"
 			       "totals and the per-syscall counters of rvisor.ko's gate, busiest first. ID\n"
 			       "is from 'rvisorctl ps'.\n\n"
 			       "  -h --help  Show this help\n"

@@ -27,6 +27,7 @@ struct daemon_state {
 	char *message;             /* with other errors: what went wrong, one line */
 	json_object *reply;        /* Status's parameters when it answered */
 	const char *version, *platform;
+	const char *views;         /* "rvisorfs" or "host"; from platform for an older daemon */
 	json_object *layers;       /* borrowed from reply; NULL from a daemon older than layers */
 	char *layers_text;         /* "kernel+seccomp", or "-" */
 	int64_t abi, sandboxes;
@@ -121,6 +122,18 @@ static void daemon_state_query(struct daemon_state *d)
 	}
 	if (json_get_array(reply, "layers", &d->layers) < 0)
 		d->layers = NULL;
+	if (json_get_string(reply, "views", &d->views) < 0)
+		d->views = strcmp(d->platform, "kernel") == 0 ? "rvisorfs" : "host";
+}
+
+/* What a sandbox's /proc and /sys figures are, as one line's worth. */
+static const char *views_text(const char *views)
+{
+	if (strcmp(views, "rvisorfs") == 0)
+		return "rvisorfs (rvisor.ko: /proc and /sys show each sandbox's own memory, CPUs, uptime, load)";
+	if (strcmp(views, "host") == 0)
+		return "host's /proc figures (no rvisor.ko: sandboxes see the host's memory, CPUs, uptime, load)";
+	return NULL;
 }
 
 static json_object *daemon_json(const struct daemon_state *d)
@@ -156,6 +169,7 @@ static int print_status_json(const struct daemon_state *d, const struct module_s
 		json_object_object_add(root, "platform", json_object_new_string(d->platform));
 		if (d->layers)
 			json_object_object_add(root, "layers", json_object_get(d->layers));
+		json_object_object_add(root, "views", json_object_new_string(d->views));
 	}
 	json_object_object_add(root, "daemon", daemon_json(d));
 	json_object_object_add(module, "loaded", json_object_new_boolean(st->error != -ENOENT));
@@ -182,15 +196,16 @@ static int print_status_text(const struct daemon_state *d, const struct module_s
 {
 	const char *dev = rvisor_device_path();
 	/* What rvisord says reaches the terminal escaped. */
-	_cleanup_free_ char *version = NULL, *platform = NULL, *layers = NULL,
+	_cleanup_free_ char *version = NULL, *platform = NULL, *layers = NULL, *views = NULL,
 			    *module_version = cli_escape(st->version.module_version);
 
 	if (d->error == 0) {
 		version = cli_escape(d->version);
 		platform = cli_escape(d->platform);
 		layers = cli_escape(d->layers_text ?: "-");
+		views = cli_escape(views_text(d->views) ?: d->views);
 	}
-	if (!module_version || (d->error == 0 && (!version || !platform || !layers))) {
+	if (!module_version || (d->error == 0 && (!version || !platform || !layers || !views))) {
 		log_oom();
 		return EXIT_FAILED;
 	}
@@ -215,6 +230,8 @@ static int print_status_text(const struct daemon_state *d, const struct module_s
 		printf("module:    loaded, version %s, ABI %u (%s)\n", module_version,
 		       st->version.abi_version,
 		       rvisor_abi_compatible(st->version.abi_version) ? "compatible" : "INCOMPATIBLE");
+	if (d->error == 0)
+		printf("views:     %s\n", views);
 	return flush_stdout();
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cpus.h"
 #include "macro.h"
 
 static void fclosep(FILE **f)
@@ -226,10 +227,35 @@ static int move_all(const char *from, const char *to)
 	return 0;
 }
 
+/* The controllers the sandboxes get: memory and pids always (checked by the caller), cpu and
+ * cpuset where this cgroup offers them. */
+static const char *controllers_to_enable(const char *controllers)
+{
+	bool cpu = has_word(controllers, "cpu"), cpuset = has_word(controllers, "cpuset");
+
+	return cpu && cpuset ? "+memory +pids +cpu +cpuset" :
+	       cpu	     ? "+memory +pids +cpu" :
+	       cpuset	     ? "+memory +pids +cpuset" :
+			       "+memory +pids";
+}
+
+/* Enables them in dir's cgroup.subtree_control; where the kernel refuses the optional ones
+ * (cpu cannot be enabled while a real-time task sits in a child cgroup), memory and pids
+ * alone: sandboxes then run without CPU limits. */
+static int enable_controllers(const char *dir, const char *enable)
+{
+	int r = write_filef(dir, "cgroup.subtree_control", enable);
+
+	if (r < 0 && strcmp(enable, "+memory +pids") != 0)
+		r = write_filef(dir, "cgroup.subtree_control", "+memory +pids");
+	return r;
+}
+
 int cgroup_setup_at(const char *mountinfo, const char *proc_cgroup, pid_t pid, char **ret_parent)
 {
 	_cleanup_free_ char *mnt = NULL, *mroot = NULL, *own_path = NULL, *own = NULL;
 	_cleanup_free_ char *controllers = NULL, *parent = NULL, *daemon = NULL;
+	const char *enable;
 	char *rel, buf[32];
 	int r;
 
@@ -268,11 +294,12 @@ int cgroup_setup_at(const char *mountinfo, const char *proc_cgroup, pid_t pid, c
 		return r == -ENOENT ? -ENOMEDIUM : r;
 	if (!has_word(controllers, "memory") || !has_word(controllers, "pids"))
 		return -EOPNOTSUPP;
+	enable = controllers_to_enable(controllers);
 
 	if (path_is_root(rel)) {
 		/* The root cgroup may hold processes and have children at once: just make a
 		 * subtree of our own beside the rest of the system. */
-		r = write_filef(own, "cgroup.subtree_control", "+memory +pids");
+		r = enable_controllers(own, enable);
 		if (r < 0)
 			return r;
 		if (asprintf(&parent, "%s/rvisor", own) < 0)
@@ -298,7 +325,7 @@ int cgroup_setup_at(const char *mountinfo, const char *proc_cgroup, pid_t pid, c
 		if (!parent)
 			return -ENOMEM;
 	}
-	r = write_filef(parent, "cgroup.subtree_control", "+memory +pids");
+	r = enable_controllers(parent, enable);
 	if (r < 0)
 		return r;
 	*ret_parent = TAKE_PTR(parent);
@@ -328,24 +355,65 @@ static int write_limit(const char *dir, const char *file, uint64_t v, bool missi
 	return r;
 }
 
-int cgroup_set_limits(const char *dir, uint64_t memory_max, uint64_t pids_max)
+/* cpu.max: "QUOTA PERIOD", quota cpus_milli thousandths of the period; "max" for none. */
+static int write_cpu_max(const char *dir, uint64_t cpus_milli)
+{
+	char buf[48];
+	int r;
+
+	if (cpus_milli == 0)
+		strcpy(buf, "max");
+	else
+		snprintf(buf, sizeof(buf), "%llu %llu", (unsigned long long)(cpus_milli * CPUS_PERIOD_USEC / 1000),
+			 CPUS_PERIOD_USEC);
+	r = write_filef(dir, "cpu.max", buf);
+	if (r == -ENOENT)
+		return cpus_milli == 0 ? 0 : -EOPNOTSUPP;
+	return r;
+}
+
+/* cpuset.cpus: the CPUs, or nothing written (an empty cpuset.cpus takes the parent's). */
+static int write_cpuset(const char *dir, const char *cpuset)
 {
 	int r;
 
-	r = write_limit(dir, "memory.max", memory_max, false);
-	if (r < 0)
-		return r;
+	if (!cpuset)
+		return 0;
+	r = write_filef(dir, "cpuset.cpus", cpuset);
+	return r == -ENOENT ? -EOPNOTSUPP : r;
+}
+
+int cgroup_set_limits(const char *dir, const struct cgroup_limits *l, const char **ret_controller)
+{
+	const char *controller;
+	int r;
+
+	controller = "cpuset";
+	r = write_cpuset(dir, l->cpuset);
+	if (r >= 0) {
+		controller = "cpu";
+		r = write_cpu_max(dir, l->cpus_milli);
+	}
+	if (r >= 0) {
+		controller = "memory";
+		r = write_limit(dir, "memory.max", l->memory_max, false);
+	}
 	/* Swap counts separately in v2: without this a workload could page out its memory and
 	 * grow past memory.max. Absent with swap accounting off, which also means no swap use
 	 * is charged. */
-	r = write_limit(dir, "memory.swap.max", 0, true);
-	if (r < 0)
-		return r;
-	return write_limit(dir, "pids.max", pids_max, false);
+	if (r >= 0)
+		r = write_limit(dir, "memory.swap.max", 0, true);
+	if (r >= 0) {
+		controller = "pids";
+		r = write_limit(dir, "pids.max", l->pids_max, false);
+	}
+	if (r == -EOPNOTSUPP && ret_controller)
+		*ret_controller = controller;
+	return r < 0 ? r : 0;
 }
 
-int cgroup_create(const char *parent, const char *name, uint64_t memory_max, uint64_t pids_max,
-		  char **ret_dir)
+int cgroup_create(const char *parent, const char *name, const struct cgroup_limits *limits,
+		  char **ret_dir, const char **ret_controller)
 {
 	_cleanup_free_ char *dir = NULL;
 	int r;
@@ -354,7 +422,7 @@ int cgroup_create(const char *parent, const char *name, uint64_t memory_max, uin
 		return -ENOMEM;
 	if (mkdir(dir, 0755) < 0)
 		return -errno;
-	r = cgroup_set_limits(dir, memory_max, pids_max);
+	r = cgroup_set_limits(dir, limits, ret_controller);
 	if (r < 0) {
 		(void)rmdir(dir);
 		return r;
@@ -363,7 +431,7 @@ int cgroup_create(const char *parent, const char *name, uint64_t memory_max, uin
 	return 0;
 }
 
-int cgroup_limit_daemon(const char *parent, uint64_t memory_max, uint64_t pids_max)
+int cgroup_limit_daemon(const char *parent, const struct cgroup_limits *limits)
 {
 	_cleanup_free_ char *dir = NULL;
 	struct stat st;
@@ -372,7 +440,7 @@ int cgroup_limit_daemon(const char *parent, uint64_t memory_max, uint64_t pids_m
 		return -ENOMEM;
 	if (stat(dir, &st) < 0)
 		return -errno;
-	return cgroup_set_limits(dir, memory_max, pids_max);
+	return cgroup_set_limits(dir, limits, NULL);
 }
 
 int cgroup_attach(const char *dir, pid_t pid)
@@ -427,27 +495,51 @@ int cgroup_remove(const char *dir)
 	return -EBUSY;
 }
 
-int cgroup_oom_kills(const char *dir, uint64_t *ret)
+/* The value of the line "KEY VALUE" in a flat keyed file (memory.events, cpu.stat). -EBADMSG
+ * when there is no such line or its value is not a number. */
+static int read_key(const char *dir, const char *file, const char *key, uint64_t *ret)
 {
-	_cleanup_free_ char *events = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t n = strlen(key);
 	char *save = NULL;
 	int r;
 
-	r = read_filef(dir, "memory.events", &events);
+	r = read_filef(dir, file, &text);
 	if (r < 0)
 		return r;
-	for (char *line = strtok_r(events, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long v;
 		char *end;
 
-		if (strncmp(line, "oom_kill ", 9) != 0)
+		if (strncmp(line, key, n) != 0 || line[n] != ' ')
 			continue;
 		errno = 0;
-		v = strtoull(line + 9, &end, 10);
-		if (errno || end == line + 9 || *end)
+		v = strtoull(line + n + 1, &end, 10);
+		if (errno || end == line + n + 1 || *end)
 			return -EBADMSG;
 		*ret = v;
 		return 0;
 	}
 	return -EBADMSG;
+}
+
+int cgroup_oom_kills(const char *dir, uint64_t *ret)
+{
+	return read_key(dir, "memory.events", "oom_kill", ret);
+}
+
+int cgroup_cpuset_effective(const char *dir, cpu_set_t *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = read_filef(dir, "cpuset.cpus.effective", &text);
+	if (r < 0)
+		return r;
+	return cpulist_parse(text, ret) < 0 ? -EBADMSG : 0;
+}
+
+int cgroup_cpu_usage(const char *dir, uint64_t *ret_usec)
+{
+	return read_key(dir, "cpu.stat", "usage_usec", ret_usec);
 }

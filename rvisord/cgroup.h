@@ -8,6 +8,7 @@
 #ifndef RVISORD_CGROUP_H
 #define RVISORD_CGROUP_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,7 +25,10 @@
  *     root's and in its cgroup.subtree_control;
  *   - else (the normal case under systemd, with Delegate=yes): every process of the daemon's
  *     cgroup <own> moves to <own>/daemon and <own> gets +memory +pids; the parent is <own>.
- * Nothing is changed before the controllers are known to be available. Returns 0 and the
+ * +cpu and +cpuset are enabled too where cgroup.controllers offers them (and the kernel lets
+ * them be enabled): without them sandboxes run, but a CPU limit asked for fails (-EOPNOTSUPP
+ * from cgroup_set_limits()). Nothing is changed before the controllers are known to be
+ * available. Returns 0 and the
  * parent's absolute path in *ret_parent; -ENOMEDIUM when there is no cgroup v2 (mounted) or
  * the daemon has no cgroup v2 membership; -EOPNOTSUPP when the memory or pids controller is
  * not available in its cgroup (hybrid hosts bind them to v1; a systemd unit without
@@ -36,20 +40,39 @@ int cgroup_setup(char **ret_parent);
  * formats of /proc/self/mountinfo and /proc/self/cgroup, pid is the process to move. */
 int cgroup_setup_at(const char *mountinfo, const char *proc_cgroup, pid_t pid, char **ret_parent);
 
-/* Creates parent/name (refused with -EEXIST when it exists) and sets its limits with
- * cgroup_set_limits(); on failure the directory is removed again. *ret_dir: its path. */
-int cgroup_create(const char *parent, const char *name, uint64_t memory_max, uint64_t pids_max,
-		  char **ret_dir);
+/* A cgroup's limits. */
+struct cgroup_limits {
+	uint64_t memory_max; /* memory.max, bytes; UINT64_MAX: none */
+	uint64_t pids_max;   /* pids.max; UINT64_MAX: none */
+	uint64_t cpus_milli; /* cpu.max: this many thousandths of a CPU per period; 0: none */
+	const char *cpuset;  /* cpuset.cpus ("0-1"); NULL: the parent's CPUs */
+};
 
-/* Writes memory.max, memory.swap.max (0: the limit may not be dodged by swapping) and
- * pids.max; UINT64_MAX means "max". A missing file is fine for "max" and for memory.swap.max
- * (no swap accounting); a limit whose controller is not enabled is -EOPNOTSUPP. */
-int cgroup_set_limits(const char *dir, uint64_t memory_max, uint64_t pids_max);
+/* Creates parent/name (refused with -EEXIST when it exists) and sets its limits with
+ * cgroup_set_limits() (-EOPNOTSUPP with *ret_controller as there); on failure the directory is
+ * removed again. *ret_dir: its path. */
+int cgroup_create(const char *parent, const char *name, const struct cgroup_limits *limits,
+		  char **ret_dir, const char **ret_controller);
+
+/* Writes cpuset.cpus, cpu.max ("QUOTA 100000", or "max"), memory.max, memory.swap.max (0: the
+ * limit may not be dodged by swapping) and pids.max ("max" for none). A missing file is fine
+ * where nothing is limited and for memory.swap.max (no swap accounting); a limit whose
+ * controller is not enabled is -EOPNOTSUPP, and then *ret_controller (when not NULL) names
+ * it: "memory", "pids", "cpu" or "cpuset". */
+int cgroup_set_limits(const char *dir, const struct cgroup_limits *limits, const char **ret_controller);
 
 /* Limits the daemon's own cgroup, parent/daemon, where cgroup_setup() moved it in a
  * delegated cgroup: the sandboxes have their own limits beside it, the daemon gets these.
  * -ENOENT when the daemon sits elsewhere (in the root cgroup nothing can be limited). */
-int cgroup_limit_daemon(const char *parent, uint64_t memory_max, uint64_t pids_max);
+int cgroup_limit_daemon(const char *parent, const struct cgroup_limits *limits);
+
+/* The CPUs dir's processes may run on: its cpuset.cpus.effective. -ENOENT without the cpuset
+ * controller there, -EBADMSG when the file is not a CPU list. */
+int cgroup_cpuset_effective(const char *dir, cpu_set_t *ret);
+
+/* How much CPU time dir's processes used: usage_usec of its cpu.stat (there without the cpu
+ * controller too). -EBADMSG when the file has no such line. */
+int cgroup_cpu_usage(const char *dir, uint64_t *ret_usec);
 
 /* Moves process pid into dir (cgroup.procs). */
 int cgroup_attach(const char *dir, pid_t pid);

@@ -38,6 +38,7 @@
 #include "macro.h"
 #include "container.h"
 #include "policy.h"
+#include "views.h"
 
 /* What ps shows for the init inside the sandbox, instead of the daemon's command line. */
 static const char init_cmdline[] = "rvisor-init";
@@ -350,6 +351,22 @@ static void setup_storage(const struct container_child *a)
 	reserve_page(a);
 }
 
+/* rvisorfs over /proc's and /sys's machine-wide files (views.h). Mounting it takes the
+ * manager's /dev/rvisor, which the init closes right after: nothing else of the sandbox may
+ * ever hold it. */
+static void setup_views(const struct container_child *a)
+{
+	char what[128];
+	int r;
+
+	r = views_mount(&views_ops_system, "", a->views_options, what, sizeof(what));
+	close(a->rvisor_fd);
+	if (r >= 0)
+		r = views_bind(&views_ops_system, "", what, sizeof(what));
+	if (r < 0)
+		fail(a, -r, "%s in the sandbox", what);
+}
+
 /* Builds the sandbox's root: everything here happens in the child's own mount namespace. */
 static void setup_root(const struct container_child *a)
 {
@@ -385,7 +402,11 @@ static void setup_root(const struct container_child *a)
 	set_cmdline();
 	setup_dev(a);
 	mask_proc(a);
-	/* No /sys: it would show the host's devices and, for root, its knobs. */
+	/* No /sys of the host's: it would show the host's devices and, for root, its knobs.
+	 * With the kernel layer, /proc's machine-wide files and /sys's CPU lists are the
+	 * sandbox's own (rvisorfs). */
+	if (a->rvisor_fd >= 0)
+		setup_views(a);
 
 	if (a->readonly_root)
 		do_mount(a, NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
@@ -623,7 +644,7 @@ static _Noreturn void init_main(const struct container_child *a, const int stdio
 _Noreturn void container_child_main(const struct container_child *a)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int stdio[3], keep[6], null_fd;
+	int stdio[3], keep[7], null_fd;
 
 	/* The daemon's handlers are the daemon's code: none of them may run here. */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -640,9 +661,10 @@ _Noreturn void container_child_main(const struct container_child *a)
 	keep[1] = a->report_fd;
 	keep[2] = a->image_fd;
 	memcpy(keep + 3, stdio, sizeof(stdio));
-	/* Everything else the daemon had open (its varlink sockets, /dev/rvisor, other
-	 * sandboxes' pipes) must not live on in a sandbox: the device's "manager closed" and a
-	 * pipe's EOF depend on the last copy going away. */
+	keep[6] = a->rvisor_fd; /* -1 without the kernel layer; closed once rvisorfs is mounted */
+	/* Everything else the daemon had open (its varlink sockets, other sandboxes' pipes) must
+	 * not live on in a sandbox: the device's "manager closed" and a pipe's EOF depend on the
+	 * last copy going away. */
 	if (close_all_except(keep, ARRAY_SIZE(keep)) < 0)
 		fail(a, errno, "Cannot close the daemon's fds");
 	/* The daemon's own 0..2 (its journal stream) are none of the sandbox's business. */

@@ -63,6 +63,9 @@ struct container_child {
 	uint64_t keep_bounding; /* capabilities left in the bounding set (userns only) */
 	const struct rlimit *nofile; /* or NULL */
 	const struct policy_seccomp *seccomp; /* installed by the workload; NULL: none */
+	int rvisor_fd;         /* with the kernel layer: the manager's /dev/rvisor, kept only to
+				* mount rvisorfs (closed right after); else -1 */
+	const char *views_options; /* rvisorfs's mount options, "fd=N,sandbox=ID" */
 	cap_t no_caps;         /* an empty capability set, for cap_set_proc() */
 	cap_t root_caps;       /* what uid 0 keeps in a user namespace */
 };

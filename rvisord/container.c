@@ -362,11 +362,23 @@ static int init_wait(struct container *c, bool peek, int *ret_status)
 	return 0;
 }
 
-static int kernel_create(const struct container_spec *spec, const char *hostname, uint64_t *ret_id)
+/* The kernel sandbox, told its cgroup (when it has one) so that its figures (sysinfo,
+ * rvisorfs) follow the cgroup's limits and usage live. The module keeps the directory, not
+ * our descriptor. */
+static int kernel_create(const struct container_spec *spec, const char *hostname,
+			 const char *cgroup_dir, uint64_t *ret_id)
 {
 	struct rvisor_sandbox_spec s = {};
+	_cleanup_close_ int cgroup_fd = -1;
 
 	s.flags = spec->sandbox_flags;
+	if (cgroup_dir) {
+		cgroup_fd = open(cgroup_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup_fd < 0)
+			return -errno;
+		s.flags |= RVISOR_SANDBOX_CGROUP;
+		s.cgroup_fd = cgroup_fd;
+	}
 	s.policy = (uint64_t)(uintptr_t)(spec->policy ?: &policy_allow_all);
 	s.memory_limit = spec->memory_max == UINT64_MAX ? 0 : spec->memory_max;
 	snprintf(s.name, sizeof(s.name), "%s", spec->name);
@@ -425,6 +437,7 @@ struct prepared {
 	char *overlay_options;
 	char *storage_options;
 	char *devpts_options;
+	char *views_options;
 	char *upper, *work, *merged;
 	char **env;
 	cap_t no_caps, root_caps;
@@ -437,6 +450,7 @@ static void prepared_done(struct prepared *p)
 	free(p->overlay_options);
 	free(p->storage_options);
 	free(p->devpts_options);
+	free(p->views_options);
 	free(p->upper);
 	free(p->work);
 	free(p->merged);
@@ -518,6 +532,30 @@ static int make_state_dir(const struct container_spec *spec, struct container *c
 	    asprintf(&p->overlay_options, "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s,xino=on",
 		     spec->image_fd, p->upper, p->work) < 0)
 		return -ENOMEM;
+	return 0;
+}
+
+/* cgroup_parent/name with the spec's limits, when there is a cgroup_parent. */
+static int make_cgroup(const struct container_spec *spec, struct container *c, char **ret_error)
+{
+	const struct cgroup_limits limits = {
+		.memory_max = spec->memory_max, .pids_max = spec->pids_max,
+		.cpus_milli = spec->cpus_milli, .cpuset = spec->cpuset,
+	};
+	const char *controller = "?";
+	int r;
+
+	if (!spec->cgroup_parent)
+		return 0;
+	r = cgroup_create(spec->cgroup_parent, spec->name, &limits, &c->cgroup_dir, &controller);
+	if (r == -EEXIST)
+		return fail(ret_error, r, "A cgroup for a sandbox named '%s' exists already.", spec->name);
+	if (r == -EOPNOTSUPP)
+		return fail(ret_error, r, "A %s limit was asked for, but %s does not offer the %s "
+			    "controller.", controller, spec->cgroup_parent, controller);
+	if (r < 0)
+		return fail(ret_error, r, "Cannot create the sandbox's cgroup in %s: %s",
+			    spec->cgroup_parent, strerror(-r));
 	return 0;
 }
 
@@ -670,32 +708,20 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	r = make_state_dir(spec, c, &p, ret_error);
 	if (r < 0)
 		goto fail;
-	if (spec->cgroup_parent) {
-		r = cgroup_create(spec->cgroup_parent, spec->name, spec->memory_max, spec->pids_max,
-				  &c->cgroup_dir);
-		if (r == -EEXIST) {
-			fail(ret_error, r, "A cgroup for a sandbox named '%s' exists already.",
-			     spec->name);
-			goto fail;
-		}
-		if (r == -EOPNOTSUPP) {
-			fail(ret_error, r,
-			     "A memory or pids limit was asked for, but %s does not offer that controller.",
-			     spec->cgroup_parent);
-			goto fail;
-		}
-		if (r < 0) {
-			fail(ret_error, r, "Cannot create the sandbox's cgroup in %s: %s",
-			     spec->cgroup_parent, strerror(-r));
-			goto fail;
-		}
-	}
+	r = make_cgroup(spec, c, ret_error);
+	if (r < 0)
+		goto fail;
 	/* The kernel sandbox exists before the init does; it is bound once the init has built
 	 * the sandbox, before the workload is forked. */
 	if (c->layers & POLICY_LAYER_KERNEL) {
-		r = kernel_create(spec, hostname, &c->sandbox_id);
+		r = kernel_create(spec, hostname, c->cgroup_dir, &c->sandbox_id);
 		if (r < 0) {
 			fail(ret_error, r, "Cannot create the kernel sandbox: %s", strerror(-r));
+			goto fail;
+		}
+		if (asprintf(&p.views_options, "fd=%d,sandbox=%" PRIu64, spec->rvisor_fd,
+			     c->sandbox_id) < 0) {
+			r = -ENOMEM;
 			goto fail;
 		}
 	}
@@ -742,6 +768,8 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.keep_bounding = spec->uid_map ? spec->capabilities : 0,
 		.nofile = spec->nofile,
 		.seccomp = p.seccomp,
+		.rvisor_fd = c->layers & POLICY_LAYER_KERNEL ? spec->rvisor_fd : -1,
+		.views_options = p.views_options,
 		.no_caps = p.no_caps,
 		.root_caps = p.root_caps,
 	};

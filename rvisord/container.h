@@ -67,6 +67,8 @@ struct container_spec {
 	bool network_host;      /* the host's network namespace; else an own one with lo up */
 	uint64_t memory_max;    /* bytes; UINT64_MAX: unlimited */
 	uint64_t pids_max;      /* UINT64_MAX: unlimited */
+	uint64_t cpus_milli;    /* cpu.max, thousandths of a CPU; 0: unlimited */
+	const char *cpuset;     /* cpuset.cpus ("0-1"); NULL: the CPUs of cgroup_parent */
 	uint64_t storage_max;   /* bytes: the size of the tmpfs holding the writable layer */
 	const struct idmap *uid_map, *gid_map; /* both, or neither: a user namespace with these
 				 * maps, whose uid 0 keeps `capabilities`; else host ids, none kept */
@@ -75,7 +77,9 @@ struct container_spec {
 	const char *state_root; /* absolute; state_root/name is the writable layer's mount point */
 	const char *cgroup_parent; /* from cgroup_setup(), or NULL: no cgroup (no limits) */
 	int rvisor_fd;          /* the manager's /dev/rvisor (borrowed: must stay open as long
-				 * as the container exists), or -1: no kernel layer */
+				 * as the container exists), or -1: no kernel layer. With the
+				 * kernel layer the sandbox gets its cgroup (RVISOR_SANDBOX_CGROUP)
+				 * and its own /proc and /sys figures (rvisorfs, views.h) */
 	unsigned int layers;    /* what enforces the policy: POLICY_LAYER_KERNEL (rvisor.ko's gate;
 				 * needs rvisor_fd, else -EINVAL) and/or POLICY_LAYER_SECCOMP (the
 				 * policy's seccomp filter, installed by the workload just before
@@ -130,7 +134,7 @@ struct container {
  *   -EINVAL   a bad spec or config.json (no command, bad name, ...)
  *   -EPERM    the user is not mapped in the user namespace
  *   -EEXIST   a sandbox of that name exists (state dir or cgroup)
- *   -EOPNOTSUPP a limit whose cgroup controller is not available
+ *   -EOPNOTSUPP a limit whose cgroup controller is not available (memory, pids, cpu, cpuset)
  *   other     what failed: the cgroup, SANDBOX_CREATE, clone(), ...
  */
 int container_spawn(const struct container_spec *spec, struct container **ret, char **ret_error);

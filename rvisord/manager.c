@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "cgroup.h"
 #include "cli-util.h"
 #include "container.h"
+#include "cpus.h"
 #include "device.h"
 #include "idmap.h"
 #include "journal.h"
@@ -60,11 +62,13 @@ struct sandbox {
 				      * policy's seccomp filter), or both */
 	uint64_t started_usec;
 	uint64_t memory_max, pids_max;
+	uint64_t cpus_milli;         /* 0: no CPU limit */
 	struct container *c;         /* a sandbox Run started, else NULL: */
 	char *container;             /* an OCI container BindContainer bound: its OCI id, */
 	uint64_t kernel_id;          /* its kernel sandbox, */
 	pid_t pid;                   /* its init and */
 	char *cgroup_dir;            /* its cgroup (the runtime's), or NULL */
+	char *cpuset;                /* the CPUs it was given ("0-1"), or NULL: any */
 	sd_event_source *child;      /* the init's exit */
 	sd_event_source *setup_io, *setup_timer; /* while the init builds the sandbox */
 	VarlinkCall *call;           /* the Run call until its final reply */
@@ -159,6 +163,8 @@ static int reply_error_reason(VarlinkCall *call, const char *error, const char *
 	return varlink_call_error(call, error, p);
 }
 
+/* LimitAbovePolicy for parameter "memory", "cpus_milli" or "cpuset", with the policy's own
+ * limit of that. */
 static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
 				    const struct rvisor_policy_config *policy)
 {
@@ -166,8 +172,36 @@ static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
 
 	json_object_object_add(p, "parameter", json_object_new_string(parameter));
 	json_object_object_add(p, "policy", json_object_new_string(policy->name));
-	json_object_object_add(p, "limit", json_object_new_int64((int64_t)policy->memory_max));
+	if (strcmp(parameter, "cpuset") == 0) {
+		_cleanup_free_ char *list = NULL;
+
+		if (cpulist_format(&policy->cpuset, &list) < 0) {
+			json_object_put(p);
+			return -ENOMEM;
+		}
+		json_object_object_add(p, "cpuset", json_object_new_string(list));
+	} else
+		json_object_object_add(p, "limit", json_object_new_int64(
+			(int64_t)(strcmp(parameter, "cpus_milli") == 0 ? policy->cpus_milli : policy->memory_max)));
 	return varlink_call_error(call, ERROR_PREFIX "LimitAbovePolicy", p);
+}
+
+/* CpusetUnavailable: CPUs asked for (by the call, or by the policy when policy is not NULL)
+ * that the sandboxes here cannot use. */
+static int reply_cpuset_unavailable(VarlinkCall *call, const cpu_set_t *asked, const cpu_set_t *offered,
+				    const char *policy)
+{
+	_cleanup_free_ char *a = NULL, *o = NULL;
+	json_object *p;
+
+	if (cpulist_format(asked, &a) < 0 || cpulist_format(offered, &o) < 0)
+		return -ENOMEM;
+	p = json_object_new_object();
+	json_object_object_add(p, "cpuset", json_object_new_string(a));
+	json_object_object_add(p, "available", json_object_new_string(o));
+	if (policy)
+		json_object_object_add(p, "policy", json_object_new_string(policy));
+	return varlink_call_error(call, ERROR_PREFIX "CpusetUnavailable", p);
 }
 
 static uid_t caller_uid(VarlinkCall *call)
@@ -255,6 +289,7 @@ static void sandbox_free(struct sandbox *s)
 	varlink_call_unref(s->call);
 	free(s->container);
 	free(s->cgroup_dir);
+	free(s->cpuset);
 	free(s->name);
 	free(s->policy);
 	free(s->image);
@@ -716,6 +751,73 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	return 1;
 }
 
+/* The CPUs sandboxes may use here: the cpuset.cpus.effective of their parent cgroup; without
+ * the cpuset controller there (or without a cgroup), the CPUs rvisord itself may run on. */
+static int cpus_offered(const struct manager *m, cpu_set_t *ret)
+{
+	if (m->cgroup_parent && cgroup_cpuset_effective(m->cgroup_parent, ret) >= 0)
+		return 0;
+	return sched_getaffinity(0, sizeof(*ret), ret) < 0 ? -errno : 0;
+}
+
+static bool cpuset_within(const cpu_set_t *a, const cpu_set_t *b)
+{
+	cpu_set_t both;
+
+	CPU_AND(&both, a, b);
+	return CPU_EQUAL(&both, a);
+}
+
+/* Run's cpus_milli: at least 0.01 CPUs, at most the CPUs online and the policy's cpus. 1 and
+ * *ret (0: no limit), else the reply's result. */
+static int run_cpus(VarlinkCall *call, json_object *params, const struct rvisor_policy_config *pol,
+		    uint64_t *ret)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int64_t milli;
+
+	*ret = pol->cpus_milli;
+	if (!json_get_int(params, "cpus_milli", &milli))
+		return 1;
+	if (milli < (int64_t)CPUS_MILLI_MIN || milli > (int64_t)CPUS_MILLI_MAX ||
+	    (online > 0 && milli > (int64_t)online * 1000))
+		return varlink_call_error_invalid_parameter(call, "cpus_milli");
+	if (pol->cpus_milli && (uint64_t)milli > pol->cpus_milli)
+		return reply_limit_above_policy(call, "cpus_milli", pol);
+	*ret = (uint64_t)milli;
+	return 1;
+}
+
+/* Run's cpuset: within the policy's cpuset and what this host offers its sandboxes; without
+ * one, the policy's cpuset (of what is offered). 1 and *ret (NULL: any CPU), else the reply's
+ * result. */
+static int run_cpuset(struct manager *m, VarlinkCall *call, json_object *params,
+		      const struct rvisor_policy_config *pol, char **ret)
+{
+	const char *asked = json_get_string(params, "cpuset");
+	cpu_set_t offered, want;
+	int r;
+
+	*ret = NULL;
+	if (!asked && !pol->has_cpuset)
+		return 1;
+	if (asked && (strchr(asked, '\n') || cpulist_parse(asked, &want) < 0 || CPU_COUNT(&want) == 0))
+		return varlink_call_error_invalid_parameter(call, "cpuset");
+	r = cpus_offered(m, &offered);
+	if (r < 0)
+		return r;
+	if (asked && pol->has_cpuset && !cpuset_within(&want, &pol->cpuset))
+		return reply_limit_above_policy(call, "cpuset", pol);
+	if (asked && !cpuset_within(&want, &offered))
+		return reply_cpuset_unavailable(call, &want, &offered, NULL);
+	if (!asked) {
+		CPU_AND(&want, &pol->cpuset, &offered);
+		if (CPU_COUNT(&want) == 0)
+			return reply_cpuset_unavailable(call, &pol->cpuset, &offered, pol->name);
+	}
+	return cpulist_format(&want, ret) < 0 ? -ENOMEM : 1;
+}
+
 /* Watches the new sandbox's setup and its init's exit; the Run call is answered from there. */
 static int sandbox_watch(struct manager *m, struct sandbox *s)
 {
@@ -737,7 +839,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 {
 	struct manager *m = userdata;
 	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 } };
-	_cleanup_free_ char *cerr = NULL;
+	_cleanup_free_ char *cerr = NULL, *cpuset = NULL;
 	struct container_spec spec = { .rvisor_fd = -1 };
 	const char *image = json_get_string(params, "image"), *name = json_get_string(params, "name");
 	struct sandbox *s;
@@ -762,6 +864,12 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 			return reply_limit_above_policy(call, "memory", q.policy);
 		spec.memory_max = (uint64_t)memory;
 	}
+	r = run_cpus(call, params, q.policy, &spec.cpus_milli);
+	if (r <= 0)
+		return r;
+	r = run_cpuset(m, call, params, q.policy, &cpuset);
+	if (r <= 0)
+		return r;
 	r = run_user(call, params, &q, &spec);
 	if (r <= 0)
 		return r;
@@ -785,6 +893,8 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	s->layers = q.policy->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
 	s->memory_max = spec.memory_max;
 	s->pids_max = q.policy->pids_max;
+	s->cpus_milli = spec.cpus_milli;
+	s->cpuset = TAKE_PTR(cpuset);
 	s->argv = TAKE_PTR(q.argv);
 	if (!s->name || !s->policy || !s->image) {
 		sandbox_free(s);
@@ -802,6 +912,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	spec.hostname = q.policy->hostname;
 	spec.network_host = q.policy->network == POLICY_NETWORK_HOST;
 	spec.pids_max = q.policy->pids_max;
+	spec.cpuset = s->cpuset;
 	spec.storage_max = q.policy->storage_max;
 	if (q.userns) {
 		spec.uid_map = &q.uid_map;
@@ -898,6 +1009,20 @@ static void add_uint_or_null(json_object *o, const char *key, uint64_t v)
 		json_object_object_add(o, key, json_object_new_int64((int64_t)v));
 }
 
+/* The CPUs the sandbox may run on: its cgroup's cpuset.cpus.effective, else what it was
+ * given; nothing when neither is known. */
+static void inspect_cpuset(const struct sandbox *s, json_object *p)
+{
+	_cleanup_free_ char *list = NULL;
+	cpu_set_t set;
+
+	if (sandbox_cgroup_dir(s) && cgroup_cpuset_effective(sandbox_cgroup_dir(s), &set) >= 0 &&
+	    CPU_COUNT(&set) > 0 && cpulist_format(&set, &list) >= 0)
+		json_object_object_add(p, "cpuset", json_object_new_string(list));
+	else if (s->cpuset)
+		json_object_object_add(p, "cpuset", json_object_new_string(s->cpuset));
+}
+
 static int method_inspect(VarlinkCall *call, json_object *params, void *userdata)
 {
 	struct manager *m = userdata;
@@ -905,7 +1030,7 @@ static int method_inspect(VarlinkCall *call, json_object *params, void *userdata
 	struct rvisor_syscall_counts *counts = NULL;
 	struct rvisor_sandbox_stats st;
 	json_object *p, *a;
-	uint64_t mem = UINT64_MAX, pids = UINT64_MAX;
+	uint64_t mem = UINT64_MAX, pids = UINT64_MAX, usage = UINT64_MAX;
 
 	if (!s)
 		return 0;
@@ -914,12 +1039,17 @@ static int method_inspect(VarlinkCall *call, json_object *params, void *userdata
 	json_object_object_add(p, "sandbox", sandbox_json(s));
 	add_uint_or_null(p, "memory_max", s->memory_max);
 	add_uint_or_null(p, "pids_max", s->pids_max);
+	if (s->cpus_milli)
+		json_object_object_add(p, "cpus_milli", json_object_new_int64((int64_t)s->cpus_milli));
 	if (sandbox_cgroup_dir(s)) {
 		if (read_cgroup_uint(sandbox_cgroup_dir(s), "memory.current", &mem) >= 0)
 			add_uint_or_null(p, "memory_current", mem);
 		if (read_cgroup_uint(sandbox_cgroup_dir(s), "pids.current", &pids) >= 0)
 			add_uint_or_null(p, "pids_current", pids);
+		if (cgroup_cpu_usage(sandbox_cgroup_dir(s), &usage) >= 0)
+			add_uint_or_null(p, "cpu_usage_usec", usage);
 	}
+	inspect_cpuset(s, p);
 
 	memset(&st, 0, sizeof(st));
 	/* The gate's counters: with the seccomp filter in front, calls it refused never reached
@@ -1008,6 +1138,9 @@ static int method_status(VarlinkCall *call, json_object *params, void *userdata)
 	/* What a sandbox gets unless its policy's layers = narrows it. */
 	json_object_object_add(p, "layers",
 			       layers_json(m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP));
+	/* What a sandbox's machine-wide /proc and /sys files show: its own figures from
+	 * rvisorfs with the kernel layer, else the host's. */
+	json_object_object_add(p, "views", json_object_new_string(m->rvisor_fd >= 0 ? "rvisorfs" : "host"));
 	json_object_object_add(p, "sandboxes", json_object_new_int((int)m->n_sandboxes));
 	return varlink_call_reply(call, p);
 }
@@ -1457,7 +1590,8 @@ static const struct varlink_param params_run[] = {
 	{ "env", VARLINK_STRING_ARRAY, false }, { "cwd", VARLINK_STRING, false },
 	{ "user", VARLINK_STRING, false },   { "memory", VARLINK_INT, false },
 	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
-	{ "bundle_config", VARLINK_STRING, false }, {},
+	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
+	{ "cpuset", VARLINK_STRING, false }, {},
 };
 static const struct varlink_param params_id[] = { { "id", VARLINK_INT, true }, {} };
 static const struct varlink_param params_kill[] = {
@@ -1742,11 +1876,12 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 
 	r = cgroup_setup(&m->cgroup_parent);
 	if (r < 0)
-		log_warning_errno(r, "No cgroup v2 hierarchy to delegate (%m): memory and pids limits are not enforced");
+		log_warning_errno(r, "No cgroup v2 hierarchy to delegate (%m): memory, pids and CPU limits are not enforced");
 	else {
 		log_debug("Sandbox cgroups under %s", m->cgroup_parent);
 		/* New inits start in the daemon's cgroup, then move to their own. */
-		r = cgroup_limit_daemon(m->cgroup_parent, DAEMON_MEMORY_MAX, config->max_sandboxes + 64ULL);
+		r = cgroup_limit_daemon(m->cgroup_parent, &(struct cgroup_limits){
+			.memory_max = DAEMON_MEMORY_MAX, .pids_max = config->max_sandboxes + 64ULL });
 		if (r < 0 && r != -ENOENT)
 			log_warning_errno(r, "Cannot limit rvisord's own cgroup: %m");
 	}

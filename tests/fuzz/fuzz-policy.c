@@ -223,6 +223,26 @@ static void put_limit(FILE *f, json_object *sandbox, const char *key, bool *bad)
 	}
 }
 
+/* cpus: "max", a whole number, or a fraction as the policy wrote it (the JSON's own text). */
+static void put_cpus(FILE *f, json_object *sandbox, bool *bad)
+{
+	json_object *v = NULL;
+
+	if (*bad)
+		return;
+	json_object_object_get_ex(sandbox, "cpus", &v);
+	if ((json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0) ||
+	    json_object_is_type(v, json_type_double) ||
+	    (json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), "max") == 0))
+		fprintf(f, "cpus = %s\n", json_object_is_type(v, json_type_string) ?
+			json_object_get_string(v) : json_object_to_json_string(v));
+	else {
+		fuzz_violation("policy_to_json: sandbox.cpus is %s, not a number or \"max\"",
+			       v ? json_object_to_json_string(v) : "missing");
+		*bad = true;
+	}
+}
+
 static void put_string(FILE *f, json_object *o, const char *key, bool *bad)
 {
 	json_object *v = member(o, key, json_type_string, bad);
@@ -252,6 +272,9 @@ static char *json_as_text(json_object *j, bool *bad)
 	put_limit(f, sandbox, "memory", bad);
 	put_limit(f, sandbox, "pids", bad);
 	put_limit(f, sandbox, "storage", bad);
+	put_cpus(f, sandbox, bad);
+	if (json_object_object_get_ex(sandbox, "cpuset", NULL))
+		put_string(f, sandbox, "cpuset", bad);
 	put_string(f, sandbox, "network", bad);
 	put_string(f, sandbox, "hostname", bad);
 	put_string(f, sandbox, "kernel_layer", bad);

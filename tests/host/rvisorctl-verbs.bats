@@ -519,6 +519,41 @@ STARTED='{"parameters":{"state":"started","id":1,"pid":100,"platform":"seccomp"}
 	grep -qx "fd 3 dir $(stat -c %d:%i "$BATS_TEST_TMPDIR/b/sub/root")" "$FAKE_LOG"
 }
 
+@test "fake rvisord: run sends --cpus as cpus_milli and --cpuset-cpus as a canonical list" {
+	fake_daemon "$STARTED" "$EXITED_3"
+	run --separate-stderr "$RVISORCTL" run --cpus 1.5 --cpuset-cpus 1,0 --image "$IMG" -- true
+	[ "$status" -eq 3 ]
+	[ "$(last_call | jq -c '[.cpus_milli, .cpuset]')" = '[1500,"0-1"]' ]
+	# a seccomp-only sandbox that asked for a limit gets the note, once
+	[[ "$stderr" == "rvisorctl: note: sandbox 1 runs without rvisor.ko: its /proc and /sys show the host's memory and CPUs, not its own limits" ]]
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	fake_daemon '{"parameters":{"state":"started","id":2,"pid":100,"platform":"kernel","layers":["kernel","seccomp"]},"continues":true}' "$EXITED_3"
+	run --separate-stderr "$RVISORCTL" run --cpus .25 --image "$IMG" -- true
+	[ "$status" -eq 3 ]
+	[ "$(last_call | jq -c '[.cpus_milli, has("cpuset")]')" = '[250,false]' ]
+	[ -z "$stderr" ] # rvisor.ko's layer: its own figures, nothing to say
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	fake_daemon "$STARTED" "$EXITED_3"
+	run --separate-stderr "$RVISORCTL" run --image "$IMG" -- true
+	[ "$(last_call | jq -c '[has("cpus_milli"), has("cpuset")]')" = '[false,false]' ]
+	[ -z "$stderr" ] # no limit asked, not a terminal
+}
+
+@test "fake rvisord: LimitAbovePolicy for cpus and CpusetUnavailable are one line saying what to do" {
+	fake_daemon '{"error":"io.rvisor.Manager.LimitAbovePolicy","parameters":{"parameter":"cpus_milli","policy":"default","limit":1500}}'
+	run "$RVISORCTL" run --cpus 2 --image "$IMG" true
+	[ "$status" -eq 125 ]
+	[ "$output" = "rvisorctl: --cpus is more than policy 'default' allows (cpus 1.5): ask for at most that, or use a policy that allows more (--policy)" ]
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	fake_daemon '{"error":"io.rvisor.Manager.CpusetUnavailable","parameters":{"cpuset":"1","available":"0"}}'
+	run "$RVISORCTL" run --cpuset-cpus 1 --image "$IMG" true
+	[ "$status" -eq 125 ]
+	[ "$output" = "rvisorctl: --cpuset-cpus 1 names CPUs that rvisord's sandboxes cannot use here, which may use CPUs 0 only: ask for some of those" ]
+}
+
 @test "fake rvisord: BadFileDescriptor and UserNotPermitted are one line saying what to do" {
 	fake_daemon '{"error":"io.rvisor.Manager.BadFileDescriptor","parameters":{"index":0,"reason":"it is a directory"}}'
 	run "$RVISORCTL" run -i --image "$IMG" true <"$IMG"
@@ -569,6 +604,8 @@ LIST='{"parameters":{"sandboxes":[
 	[ "${lines[4]}" = "userns:    yes" ]
 	[ "${lines[5]}" = 'image:     /img\x1b[2J' ]
 	[ "${lines[8]}" = "command:   printf \$'\\x1b[2J' 'café'" ]
+	[ "${lines[11]}" = "cpu:       - (limit none)" ] # an older daemon: nothing about CPUs
+	[ "${lines[12]}" = "cpuset:    -" ]
 	[[ "$output" != *$'\e'* && "$output" != *$'\a'* && "$output" != *$'\xc2\x9b'* ]]
 	kill "$FAKE_PID"; wait "$FAKE_PID" || true
 	rm -f "$RVISOR_SOCKET"
@@ -581,6 +618,19 @@ LIST='{"parameters":{"sandboxes":[
 	kill "$FAKE_PID"; wait "$FAKE_PID" || true
 	rm -f "$RVISOR_SOCKET"
 	fake_daemon "$(inspect '{"id":3,"name":"","policy":"p","image":"/i","pid":1,"platform":"kernel","started_usec":0,"command":[],"owner_uid":"root","userns":false}')"
+	run "$RVISORCTL" stats 3
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"malformed reply to io.rvisor.Manager.Inspect"* ]]
+	# CPU figures: shown; of the wrong type, a malformed reply
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	fake_daemon '{"parameters":{"sandbox":{"id":3,"name":"","policy":"p","image":"/i","pid":1,"platform":"kernel","started_usec":0,"command":[]},"passed":0,"emulated":0,"denied":0,"syscalls":[],"cpus_milli":2000,"cpu_usage_usec":1234567,"cpuset":"0-1\u001b"}}'
+	run --separate-stderr "$RVISORCTL" stats 3
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\ncpu:       1.234 s (limit 2 CPUs)\ncpuset:    0-1\\x1b\n'* ]]
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	fake_daemon '{"parameters":{"sandbox":{"id":3,"name":"","policy":"p","image":"/i","pid":1,"platform":"kernel","started_usec":0,"command":[]},"passed":0,"emulated":0,"denied":0,"syscalls":[],"cpus_milli":"2"}}'
 	run "$RVISORCTL" stats 3
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"malformed reply to io.rvisor.Manager.Inspect"* ]]

@@ -86,6 +86,25 @@ static void pool_free(void)
 		oci_strv_free(pool[i]);
 }
 
+/* dir/file, kept until exit (for one-line calls in the cgroup tests). */
+static char *kept[64];
+static size_t kept_n;
+
+static char *strf_keep(const char *dir, const char *file)
+{
+	char *p = strf("%s/%s", dir, file);
+
+	if (kept_n < ARRAY_SIZE(kept))
+		kept[kept_n++] = p;
+	return p;
+}
+
+static void kept_free(void)
+{
+	for (size_t i = 0; i < kept_n; i++)
+		free(kept[i]);
+}
+
 static bool contains(const char *hay, const char *needle)
 {
 	return hay && strstr(hay, needle);
@@ -302,6 +321,13 @@ static char *find_image_script(void)
 	return NULL;
 }
 
+/* cgroup_set_limits() with memory and pids only. */
+static int set_limits(const char *dir, uint64_t memory_max, uint64_t pids_max)
+{
+	return cgroup_set_limits(dir, &(struct cgroup_limits){ .memory_max = memory_max, .pids_max = pids_max },
+				 NULL);
+}
+
 static void test_cgroup_fake(void)
 {
 	char *root = strf("%s/cg", tmpdir), *mi = strf("%s/mountinfo", tmpdir);
@@ -354,12 +380,12 @@ static void test_cgroup_fake(void)
 	parent = NULL;
 	p = strf("%s/with space/cgroup.subtree_control", root);
 	s = read_path(p);
-	is_str(s, "+memory +pids", "controllers enabled in the root");
+	is_str(s, "+memory +pids +cpu", "controllers enabled in the root (cpu where offered)");
 	free(s);
 	free(p);
 	p = strf("%s/with space/rvisor/cgroup.subtree_control", root);
 	s = read_path(p);
-	is_str(s, "+memory +pids", "controllers enabled in <root>/rvisor");
+	is_str(s, "+memory +pids +cpu", "controllers enabled in <root>/rvisor");
 	free(s);
 	free(p);
 
@@ -412,15 +438,15 @@ static void test_cgroup_fake(void)
 	mkdir(p, 0755);
 	free(p);
 	p = strf("%s/with space/svc/box", root);
-	is_int(cgroup_set_limits(p, 1048576, 64), -EOPNOTSUPP, "limits without the controller's files: -EOPNOTSUPP");
-	is_int(cgroup_set_limits(p, UINT64_MAX, UINT64_MAX), 0, "unlimited without the files: fine");
+	is_int(set_limits(p, 1048576, 64), -EOPNOTSUPP, "limits without the controller's files: -EOPNOTSUPP");
+	is_int(set_limits(p, UINT64_MAX, UINT64_MAX), 0, "unlimited without the files: fine");
 	s = strf("%s/memory.max", p);
 	write_path(s, "");
 	free(s);
 	s = strf("%s/pids.max", p);
 	write_path(s, "");
 	free(s);
-	is_int(cgroup_set_limits(p, 1048576, 64), 0, "limits written (no memory.swap.max: fine)");
+	is_int(set_limits(p, 1048576, 64), 0, "limits written (no memory.swap.max: fine)");
 	s = strf("%s/memory.max", p);
 	free(parent);
 	parent = read_path(s);
@@ -428,7 +454,7 @@ static void test_cgroup_fake(void)
 	free(s);
 	s = strf("%s/memory.swap.max", p);
 	write_path(s, "");
-	is_int(cgroup_set_limits(p, 2048, UINT64_MAX), 0, "limits written again");
+	is_int(set_limits(p, 2048, UINT64_MAX), 0, "limits written again");
 	free(parent);
 	parent = read_path(s);
 	is_str(parent, "0", "memory.swap.max = 0");
@@ -446,6 +472,111 @@ static void test_cgroup_fake(void)
 	is_int(cgroup_oom_kills(p, &n), -EBADMSG, "memory.events without oom_kill: -EBADMSG");
 	free(s);
 	free(parent);
+	free(p);
+	free(root);
+	free(mi);
+	free(pc);
+}
+
+/* A file's text is want (read_path() gives "" for a missing file). */
+static void file_is(const char *dir, const char *file, const char *want, const char *what)
+{
+	char *p = strf("%s/%s", dir, file), *text = read_path(p);
+
+	is_str(text, want, what);
+	free(text);
+	free(p);
+}
+
+/* CPU limits against a fake tree: +cpu +cpuset where offered, cpu.max and cpuset.cpus, fail
+ * closed without their files, and what is read back. */
+static void test_cgroup_cpu_fake(void)
+{
+	char *root = strf("%s/cgcpu", tmpdir), *mi = strf("%s/mountinfo-cpu", tmpdir);
+	char *pc = strf("%s/proc-cgroup-cpu", tmpdir), *parent = NULL, *box, *p;
+	const char *controller = NULL;
+	struct cgroup_limits l = { .memory_max = UINT64_MAX, .pids_max = UINT64_MAX };
+	uint64_t usage = 0;
+	cpu_set_t set;
+
+	/* A delegated cgroup offering cpu and cpuset: both enabled beside memory and pids. */
+	mkdir(root, 0755);
+	mkdir(strf_keep(root, "svc"), 0755);
+	mkdir(strf_keep(root, "svc/daemon"), 0755);
+	p = strf("23 1 0:21 / %s rw,nosuid - cgroup2 cgroup2 rw\n", root);
+	write_path(mi, p);
+	free(p);
+	write_path(pc, "0::/svc\n");
+	p = strf("%s/svc", root);
+	write_path(strf_keep(p, "cgroup.controllers"), "cpuset cpu io memory pids\n");
+	write_path(strf_keep(p, "cgroup.procs"), "");
+	write_path(strf_keep(p, "cgroup.subtree_control"), "");
+	write_path(strf_keep(p, "daemon/cgroup.procs"), "");
+	is_int(cgroup_setup_at(mi, pc, 77, &parent), 0, "cgroup_setup: delegated cgroup with cpu and cpuset");
+	file_is(p, "cgroup.subtree_control", "+memory +pids +cpu +cpuset", "cpu and cpuset enabled too");
+	free(parent);
+	parent = NULL;
+	write_path(strf_keep(p, "cgroup.controllers"), "memory pids cpuset\n");
+	is_int(cgroup_setup_at(mi, pc, 77, &parent), 0, "cgroup_setup: cpuset without cpu");
+	file_is(p, "cgroup.subtree_control", "+memory +pids +cpuset", "what is offered, nothing else");
+	free(parent);
+	parent = NULL;
+
+	/* Limits: each controller's file missing in turn is -EOPNOTSUPP naming it. */
+	box = strf("%s/box", p);
+	mkdir(box, 0755);
+	l.cpus_milli = 1500;
+	l.cpuset = "0-1";
+	is_int(cgroup_set_limits(box, &l, &controller), -EOPNOTSUPP, "cpuset asked for without cpuset.cpus: -EOPNOTSUPP");
+	is_str(controller, "cpuset", "it names the cpuset controller");
+	write_path(strf_keep(box, "cpuset.cpus"), "");
+	controller = NULL;
+	is_int(cgroup_set_limits(box, &l, &controller), -EOPNOTSUPP, "cpus asked for without cpu.max: -EOPNOTSUPP");
+	is_str(controller, "cpu", "it names the cpu controller");
+	write_path(strf_keep(box, "cpu.max"), "");
+	controller = NULL;
+	l.memory_max = 64 << 20;
+	is_int(cgroup_set_limits(box, &l, &controller), -EOPNOTSUPP, "then memory.max is missing: -EOPNOTSUPP");
+	is_str(controller, "memory", "it names the memory controller");
+	l.memory_max = UINT64_MAX;
+	is_int(cgroup_set_limits(box, &l, NULL), 0, "CPU limits written");
+	file_is(box, "cpu.max", "150000 100000", "cpu.max: 1.5 CPUs' quota per 100 ms");
+	file_is(box, "cpuset.cpus", "0-1", "cpuset.cpus");
+	l.cpus_milli = 10;
+	l.cpuset = NULL;
+	is_int(cgroup_set_limits(box, &l, NULL), 0, "the smallest quota");
+	file_is(box, "cpu.max", "1000 100000", "cpu.max: 0.01 CPUs is 1 ms per 100 ms");
+	file_is(box, "cpuset.cpus", "0-1", "no cpuset: cpuset.cpus left alone");
+	l.cpus_milli = 0;
+	is_int(cgroup_set_limits(box, &l, NULL), 0, "no CPU limit");
+	file_is(box, "cpu.max", "max", "cpu.max: max");
+	unlink(strf_keep(box, "cpu.max"));
+	unlink(strf_keep(box, "cpuset.cpus"));
+	is_int(cgroup_set_limits(box, &l, NULL), 0, "no CPU limit and no cpu controller: fine");
+
+	/* cgroup_create() fails closed and leaves nothing behind. */
+	l.cpus_milli = 2000;
+	controller = NULL;
+	is_int(cgroup_create(p, "new", &l, &parent, &controller), -EOPNOTSUPP, "cgroup_create: CPU limit without the controller");
+	is_str(controller, "cpu", "names it");
+	ok(!parent, "no directory returned");
+	ok(!exists(strf_keep(p, "new")), "and none left");
+
+	/* Read back: the CPUs offered, and the CPU time used. */
+	is_int(cgroup_cpuset_effective(box, &set), -ENOENT, "no cpuset.cpus.effective: -ENOENT");
+	write_path(strf_keep(box, "cpuset.cpus.effective"), "0-1,3\n");
+	is_int(cgroup_cpuset_effective(box, &set), 0, "cpuset.cpus.effective read");
+	ok(CPU_COUNT(&set) == 3 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set) && CPU_ISSET(3, &set),
+	   "CPUs 0, 1 and 3");
+	write_path(strf_keep(box, "cpuset.cpus.effective"), "0-x\n");
+	is_int(cgroup_cpuset_effective(box, &set), -EBADMSG, "a bad list: -EBADMSG");
+	write_path(strf_keep(box, "cpu.stat"), "usage_usec 1234567\nuser_usec 1000000\nsystem_usec 234567\n");
+	is_int(cgroup_cpu_usage(box, &usage), 0, "cpu.stat read");
+	is_int((long long)usage, 1234567, "usage_usec");
+	write_path(strf_keep(box, "cpu.stat"), "user_usec 1\n");
+	is_int(cgroup_cpu_usage(box, &usage), -EBADMSG, "cpu.stat without usage_usec: -EBADMSG");
+
+	free(box);
 	free(p);
 	free(root);
 	free(mi);
@@ -1361,6 +1492,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	test_cgroup_fake();
+	test_cgroup_cpu_fake();
 	test_oci_parse();
 
 	if (geteuid() != 0) {
@@ -1443,6 +1575,7 @@ int main(void)
 
 done:
 	pool_free();
+	kept_free();
 	cmd = strf("rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);

@@ -179,6 +179,7 @@ static void test_default_conf(void)
 	is_str(c->name, "default", "its name");
 	is_int(c->memory_max, 512ULL << 20, "memory 512M");
 	is_int(c->pids_max, 1024, "pids 1024");
+	ok(c->cpus_milli == 0 && !c->has_cpuset, "no CPU limit, any CPU");
 	is_int(c->network, POLICY_NETWORK_NONE, "network none");
 	is_str(c->hostname, "sandbox", "hostname sandbox");
 	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_PREFERRED, "kernel_layer preferred");
@@ -208,8 +209,9 @@ static void test_default_conf(void)
 	ok(rule_is(c, "clone3", RVISOR_ACTION_DENY, ENOSYS), "clone3 deny:ENOSYS");
 	ok(rule_is(c, "uname", RVISOR_ACTION_EMULATE, 0) &&
 		   rule_is(c, "sethostname", RVISOR_ACTION_EMULATE, 0) &&
-		   rule_is(c, "sysinfo", RVISOR_ACTION_EMULATE, 0),
-	   "uname, sethostname, sysinfo emulated");
+		   rule_is(c, "sysinfo", RVISOR_ACTION_EMULATE, 0) &&
+		   rule_is(c, "sched_getaffinity", RVISOR_ACTION_EMULATE, 0),
+	   "uname, sethostname, sysinfo, sched_getaffinity emulated");
 	ok(rule(c, "ptrace")->action != RVISOR_ACTION_PASS, "ptrace not PASS");
 	ok(rule_is(c, "migrate_pages", RVISOR_ACTION_DENY, ENOSYS), "an unlisted syscall gets the default");
 	ok(rule_is(c, "shmget", RVISOR_ACTION_PASS, 0) && rule_is(c, "mq_open", RVISOR_ACTION_PASS, 0) &&
@@ -268,6 +270,10 @@ static void test_good_conf(void)
 	is_str(c->path, fixture("good.conf"), "path as given");
 	is_int(c->memory_max, 256ULL << 20, "memory 256M, inline comment dropped");
 	is_int(c->pids_max, 512, "pids");
+	is_int(c->cpus_milli, 1250, "cpus 1.25: 1250 thousandths");
+	ok(c->has_cpuset && CPU_COUNT(&c->cpuset) == 3 && CPU_ISSET(0, &c->cpuset) &&
+		   CPU_ISSET(1, &c->cpuset) && CPU_ISSET(3, &c->cpuset),
+	   "cpuset 3,0-1: CPUs 0, 1, 3");
 	is_int(c->network, POLICY_NETWORK_HOST, "network host");
 	is_str(c->hostname, "box.example", "hostname");
 	is_int(c->kernel_layer, POLICY_KERNEL_LAYER_REQUIRED, "kernel_layer required");
@@ -343,6 +349,19 @@ static void test_errors(void)
 	check_error(write_tmp("e.conf", "[sandbox]\nmemory = -5M\n"), 2, "memory = '-5M'", "negative memory");
 	check_error(write_tmp("e.conf", "[sandbox]\npids = 0\n"), 2, "pids = '0'", "pids 0");
 	check_error(write_tmp("e.conf", "[sandbox]\nnetwork = bridge\n"), 2, "expected none or host", "bad network");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpus = 0\n"), 2, "cpus = '0' is out of range: from 0.01", "cpus 0");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpus = 0.001\n"), 2, "out of range", "cpus below 0.01");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpus = 1.2345\n"), 2, "at most three decimals", "cpus too precise");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpus = -1\n"), 2, "cpus = '-1': expected a number", "negative cpus");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpus = 1e3\n"), 2, "expected a number", "cpus with an exponent");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpus = 2000\n"), 2, "out of range", "cpus beyond a cpu_set_t");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpus = 1\ncpus = 2\n"), 3, "'cpus' is set twice", "cpus twice");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpuset = 3-1\n"), 2, "cpuset = '3-1': expected a list",
+		    "cpuset range backwards");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpuset = 0,,1\n"), 2, "expected a list", "cpuset empty item");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpuset = all\n"), 2, "expected a list", "cpuset by word");
+	check_error(write_tmp("e.conf", "[sandbox]\ncpuset = 0-4096\n"), 2, "CPU numbers go up to 1023",
+		    "cpuset beyond a cpu_set_t");
 	check_error(write_tmp("e.conf", "[sandbox]\nkernel_layer = maybe\n"), 2, "expected required or preferred", "bad kernel_layer");
 	check_error(write_tmp("e.conf", "[sandbox]\nlayers = Both\n"), 2, "layers = 'Both': expected both, kernel or seccomp",
 		    "bad layers (values are case-sensitive)");
@@ -553,6 +572,9 @@ static void test_json(void)
 	is_str(json_object_get_string(get(j, "name")), "good", "JSON name");
 	is_int(json_object_get_uint64(get(j, "sandbox.memory")), 256ULL << 20, "JSON memory");
 	is_int(json_object_get_int(get(j, "sandbox.pids")), 512, "JSON pids");
+	is_str(json_object_to_json_string_ext(get(j, "sandbox.cpus"), JSON_C_TO_STRING_PLAIN), "1.25",
+	       "JSON cpus: a number, as the policy writes it");
+	is_str(json_object_get_string(get(j, "sandbox.cpuset")), "0-1,3", "JSON cpuset: the canonical list");
 	is_str(json_object_get_string(get(j, "sandbox.network")), "host", "JSON network");
 	is_str(json_object_get_string(get(j, "sandbox.kernel_layer")), "required", "JSON kernel_layer");
 	is_str(json_object_get_string(get(j, "sandbox.layers")), "kernel", "JSON layers");
@@ -587,8 +609,10 @@ static void test_json(void)
 
 	j = policy_to_json(e);
 	is_str(json_object_get_string(get(j, "sandbox.memory")), "max", "JSON memory max");
-	ok(!get(j, "ioctl") && !get(j, "socket") && !get(j, "prctl") && !get(j, "sandbox.user"),
-	   "JSON: no filters, no user: absent");
+	is_str(json_object_get_string(get(j, "sandbox.cpus")), "max", "JSON cpus max");
+	ok(!get(j, "ioctl") && !get(j, "socket") && !get(j, "prctl") && !get(j, "sandbox.user") &&
+		   !get(j, "sandbox.cpuset"),
+	   "JSON: no filters, no user, no cpuset: absent");
 	is_int(json_object_array_length(get(j, "syscalls.allow")), 0, "JSON: empty lists");
 	json_object_put(j);
 }

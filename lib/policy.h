@@ -140,7 +140,8 @@ const char *policy_ungated_syscall(size_t i);
 /* Checks a compiled policy the way rvisor.ko does before accepting it (flags, actions,
  * errnos, rule counts, unused entries and reserved fields zero, EMULATE only for uname,
  * sethostname, setdomainname, sysinfo, sched_getaffinity): 0 or -EINVAL; -EOPNOTSUPP for the
- * ia32/x32 flags (always refused); -EPERM when an ungated syscall may run without RVISOR_POLICY_UNGATED. */
+ * ia32/x32 flags (always refused); -EPERM when an ungated syscall may run without
+ * RVISOR_POLICY_UNGATED. */
 int policy_kernel_validate(const struct rvisor_policy *p);
 
 /* The policy for the daemon's GetPolicy: {"name", "path", "sandbox": {"memory", "pids"

@@ -8,6 +8,7 @@
 #ifndef RVISOR_COMPAT_H
 #define RVISOR_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/sched.h>
 
 /* sched_process_exit gained a group_dead argument in newer kernels. Without it: do_exit()
@@ -19,6 +20,16 @@
 #else
 #define RVISOR_EXIT_PROBE_PROTO(data, p) void *data, struct task_struct *p
 #define RVISOR_EXIT_GROUP_DEAD(p) (atomic_read(&(p)->signal->live) == 0)
+#endif
+
+/* A new inode's times: one helper since the fields became accessors (6.7), the fields before. */
+#ifdef RVISOR_HAS_SIMPLE_INODE_INIT_TS
+#define rvisor_inode_init_ts(inode) simple_inode_init_ts(inode)
+#else
+static inline void rvisor_inode_init_ts(struct inode *inode)
+{
+	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
+}
 #endif
 
 #endif

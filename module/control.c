@@ -159,7 +159,7 @@ static const struct rvisor_ioctl_entry rvisor_ioctls[] = {
 };
 
 /* A sandboxed task must not drive sandboxes, even through a descriptor it inherited. */
-static bool rvisor_current_sandboxed(void)
+bool rvisor_current_sandboxed(void)
 {
 	bool r;
 
@@ -189,6 +189,7 @@ static long rvisor_control_ioctl(struct file *file, unsigned int cmd, unsigned l
 
 /* One manager at a time, so that ownership of the sandboxes is never ambiguous. */
 static atomic_t rvisor_manager_present = ATOMIC_INIT(0);
+static struct file *rvisor_manager_file; /* its open file, for rvisorfs's mount check */
 
 static int rvisor_control_open(struct inode *inode, struct file *file)
 {
@@ -197,6 +198,7 @@ static int rvisor_control_open(struct inode *inode, struct file *file)
 		return -EPERM;
 	if (atomic_cmpxchg(&rvisor_manager_present, 0, 1) != 0)
 		return -EBUSY;
+	WRITE_ONCE(rvisor_manager_file, file);
 	return 0;
 }
 
@@ -205,6 +207,7 @@ static int rvisor_control_release(struct inode *inode, struct file *file)
 	/* Sandboxes outlive their manager unless created to die with it. */
 	rvisor_selftest_release();
 	rvisor_sandbox_manager_closed();
+	WRITE_ONCE(rvisor_manager_file, NULL);
 	atomic_set(&rvisor_manager_present, 0);
 	return 0;
 }
@@ -226,6 +229,13 @@ static const struct file_operations rvisor_control_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
+
+/* Whether file is the current manager's open /dev/rvisor (held by the caller, so it cannot
+ * be released meanwhile). */
+bool rvisor_control_is_manager(const struct file *file)
+{
+	return file && file->f_op == &rvisor_control_fops && READ_ONCE(rvisor_manager_file) == file;
+}
 
 static struct miscdevice rvisor_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,

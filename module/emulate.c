@@ -4,14 +4,16 @@
  * The gate skips the syscall and answers it at once where it can: uname and sysinfo are
  * computed in the probe and copied out with copy_to_user_nofault(), which succeeds whenever
  * the caller's buffer is present (a stack buffer almost always is). Anything else (a buffer
- * not yet faulted in, sethostname's copy in) is queued as a task_work that runs in the task's
- * own sleepable context just before it returns to user space, where a fault is fine, and
- * writes the result into the saved registers. The probe never faults itself: before 6.13
+ * not yet faulted in, sethostname's copy in, sched_getaffinity, which reads the sandbox's
+ * cgroup files) is queued as a task_work that runs in the task's own sleepable context just
+ * before it returns to user space, where a fault is fine, and writes the result into the
+ * saved registers. The probe never faults itself: before 6.13
  * syscall tracepoints run with preemption off, and the gate holds rcu_read_lock() on every
  * kernel. A skipped syscall is never restarted, so an emulation that would restart returns
  * -EINTR.
  */
 #include <linux/capability.h>
+#include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/cred.h>
 #include <linux/memcontrol.h>
@@ -120,58 +122,128 @@ static long rvisor_emulate_set_uts(struct rvisor_sandbox *sb, const unsigned lon
 }
 
 /*
- * The memory still free for the sandbox: its limit minus its memory cgroup's usage (what
- * memory.max limits: anonymous memory, page cache, its tmpfs), read from its init's cgroup in
- * O(1). Without a cgroup of its own (a manager that gives none, a host without cgroup v2
- * delegation) its usage is not known: then what the host has free, at most the limit.
+ * The sandbox's memory in O(1), from the memory cgroup of its init (what memory.max limits:
+ * anonymous memory, page cache, its tmpfs): with RVISOR_SANDBOX_CGROUP the limit is that
+ * cgroup's memory.max, read live (at most the host's memory), as rvisorfs's meminfo reads it
+ * from the sandbox's cgroup directory, where the manager puts its init; without it, the
+ * spec's memory_limit (0: the host's). The usage is the cgroup's charge; without a cgroup of
+ * its own (a manager that gives none, the root cgroup) it is not known: then what the host
+ * has free counts, at most the limit.
  */
-static u64 rvisor_sandbox_memory_free(struct rvisor_sandbox *sb, u64 total, u64 host_free)
+static void rvisor_sandbox_memory(struct rvisor_sandbox *sb, u64 *ret_total, u64 *ret_free)
 {
-	u64 free = min_t(u64, total, host_free);
+	/* the counters si_meminfo() reads, without its block-device walk under a spinlock */
+	u64 host_total = (u64)totalram_pages() * PAGE_SIZE;
+	u64 host_free = (u64)global_zone_page_state(NR_FREE_PAGES) * PAGE_SIZE;
+	u64 total = sb->memory_limit ? sb->memory_limit : host_total;
+	u64 free = min(total, host_free);
 #ifdef CONFIG_MEMCG
 	struct task_struct *init;
 
 	rcu_read_lock();
-	init = pid_task(sb->init_pid, PIDTYPE_PID);
+	init = test_bit(RVISOR_SB_BOUND, &sb->state) ? pid_task(sb->init_pid, PIDTYPE_PID) : NULL;
 	if (init) {
 		struct cgroup_subsys_state *css = task_css(init, memory_cgrp_id);
 
 		/* the root cgroup (no parent) counts the whole host, not the sandbox */
 		if (css && css->parent) {
-			u64 used = (u64)page_counter_read(&mem_cgroup_from_css(css)->memory) * PAGE_SIZE;
+			struct mem_cgroup *memcg = mem_cgroup_from_css(css);
+			u64 used = (u64)page_counter_read(&memcg->memory) * PAGE_SIZE;
 
+			if (sb->cgroup.mnt)
+				total = min(host_total, (u64)READ_ONCE(memcg->memory.max) * PAGE_SIZE);
 			free = total > used ? total - used : 0;
 		}
 	}
 	rcu_read_unlock();
 #endif
-	return free;
+	*ret_total = total;
+	*ret_free = free;
 }
 
-/* sysinfo from the sandbox's own budget: its memory limit and use, its tasks, its age. All
- * O(1): a sandbox's many threads calling it never walk the host's tasks. */
+/* sysinfo from the sandbox's own budget: its memory limit and use, its tasks, its age and its
+ * load. All O(1): a sandbox's many threads calling it never walk the host's tasks. */
 static long rvisor_emulate_sysinfo(struct rvisor_sandbox *sb, const unsigned long *args, bool in_probe)
 {
-	/* the counters si_meminfo() reads, without its block-device walk under a spinlock */
-	u64 host_total = (u64)totalram_pages() * PAGE_SIZE;
-	u64 host_free = (u64)global_zone_page_state(NR_FREE_PAGES) * PAGE_SIZE;
+	unsigned long loads[3];
 	struct sysinfo si;
-	u64 total, age;
+	u64 total, free;
 	int i;
 
-	total = sb->memory_limit ? sb->memory_limit : host_total;
-	age = ktime_get_boottime_ns() - sb->start_time_ns;
+	rvisor_sandbox_memory(sb, &total, &free);
+	rvisor_view_loads(sb, loads);
 
 	memset(&si, 0, sizeof(si));
-	si.uptime = div_u64(age + NSEC_PER_SEC - 1, NSEC_PER_SEC);
+	si.uptime = div_u64(rvisor_view_age_ns(sb) + NSEC_PER_SEC - 1, NSEC_PER_SEC);
 	for (i = 0; i < 3; i++)
-		si.loads[i] = avenrun[i] << (SI_LOAD_SHIFT - FSHIFT);
+		si.loads[i] = loads[i] << (SI_LOAD_SHIFT - FSHIFT);
 	si.totalram = total;
-	si.freeram = test_bit(RVISOR_SB_BOUND, &sb->state) ? rvisor_sandbox_memory_free(sb, total, host_free) : total;
+	si.freeram = free;
 	si.procs = min_t(unsigned int, rvisor_sandbox_count_tasks(sb), U16_MAX);
 	si.mem_unit = 1;
 
 	return rvisor_copy_out(args[0], &si, sizeof(si), in_probe);
+}
+
+/* What the kernel's sched_getaffinity reads: the allowed CPUs of the caller (pid 0) or of a
+ * task of its pid namespace (for a sandboxed caller: of its sandbox) that are active. */
+static int rvisor_task_affinity(pid_t pid, struct cpumask *ret)
+{
+	struct task_struct *p;
+	unsigned long flags;
+
+	rcu_read_lock();
+	p = pid ? pid_task(find_vpid(pid), PIDTYPE_PID) : current;
+	if (p) {
+		raw_spin_lock_irqsave(&p->pi_lock, flags);
+		cpumask_and(ret, &p->cpus_mask, cpu_active_mask);
+		raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+	}
+	rcu_read_unlock();
+	return p ? 0 : -ESRCH;
+}
+
+/* Keeps the first n CPUs of mask. */
+static void rvisor_cpumask_first(struct cpumask *mask, unsigned int n)
+{
+	unsigned int cpu, kept = 0;
+
+	for_each_cpu(cpu, mask)
+		if (kept++ >= n)
+			cpumask_clear_cpu(cpu, mask);
+}
+
+/*
+ * sched_getaffinity as the kernel answers it (the same checks of len, -ESRCH for an unknown
+ * pid, min(len, cpumask_size()) bytes), less the CPUs beyond the sandbox's count (its cgroup's
+ * cpu.max): a program that sizes its thread pool by its affinity sizes it for its quota. The
+ * LSM's getscheduler check is not made (not exported). From the task_work only: it reads
+ * cgroup files.
+ */
+static long rvisor_emulate_getaffinity(struct rvisor_sandbox *sb, const unsigned long *args)
+{
+	unsigned int len = (unsigned int)args[1], retlen = min_t(unsigned int, len, cpumask_size());
+	cpumask_var_t mask, own;
+	long r;
+
+	if ((len * BITS_PER_BYTE) < nr_cpu_ids || (len & (sizeof(unsigned long) - 1)))
+		return -EINVAL;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	if (!alloc_cpumask_var(&own, GFP_KERNEL)) {
+		free_cpumask_var(mask);
+		return -ENOMEM;
+	}
+	r = rvisor_task_affinity((pid_t)args[0], mask);
+	if (!r) {
+		rvisor_cpumask_first(mask, rvisor_view_cpus(sb, own));
+		r = retlen; /* a long: -EFAULT must not become an unsigned length */
+		if (copy_to_user((void __user *)args[2], cpumask_bits(mask), retlen))
+			r = -EFAULT;
+	}
+	free_cpumask_var(own);
+	free_cpumask_var(mask);
+	return r;
 }
 
 bool rvisor_emulates(long nr)
@@ -181,6 +253,7 @@ bool rvisor_emulates(long nr)
 	case __NR_sethostname:
 	case __NR_setdomainname:
 	case __NR_sysinfo:
+	case __NR_sched_getaffinity:
 		return true;
 	default:
 		return false;
@@ -199,6 +272,8 @@ static long rvisor_emulate(struct rvisor_sandbox *sb, long nr, const unsigned lo
 		return in_probe ? -EAGAIN : rvisor_emulate_set_uts(sb, args, false);
 	case __NR_sysinfo:
 		return rvisor_emulate_sysinfo(sb, args, in_probe);
+	case __NR_sched_getaffinity:
+		return in_probe ? -EAGAIN : rvisor_emulate_getaffinity(sb, args);
 	default:
 		return -ENOSYS;
 	}

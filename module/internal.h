@@ -3,8 +3,10 @@
 #ifndef RVISOR_INTERNAL_H
 #define RVISOR_INTERNAL_H
 
+#include <linux/cred.h>
 #include <linux/init.h>
 #include <linux/list.h>
+#include <linux/path.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
@@ -60,9 +62,10 @@ enum {
 };
 
 /*
- * A sandbox. The registry holds one reference while it is listed; queued emulations hold
- * one each. The syscall path finds it under RCU through the namespace table and never takes
- * a reference, so the last put waits for a grace period before freeing.
+ * A sandbox. The registry holds one reference while it is listed; queued emulations and
+ * rvisorfs superblocks hold one each. The syscall path finds it under RCU through the
+ * namespace table and never takes a reference, so the last put waits for a grace period
+ * before freeing.
  */
 struct rvisor_sandbox {
 	refcount_t ref;
@@ -93,12 +96,21 @@ struct rvisor_sandbox {
 	atomic_t nr_joiners;
 	struct task_struct *joiners[RVISOR_MAX_JOINERS];
 	struct rvisor_sandbox_events events;
+	/* RVISOR_SANDBOX_CGROUP: its cgroup v2 directory (held; .mnt NULL without one), whose
+	 * files view.c reads with the creator's credentials (held). */
+	struct path cgroup;
+	const struct cred *cgroup_cred;
+	/* view.c: the load average, sampled every LOAD_FREQ from bind on (FIXED_1 units) */
+	struct delayed_work load_work;
+	unsigned long loads[3];
 	struct rcu_work free_work;         /* the last put frees after a grace period */
 };
 
 /* control.c: the /dev/rvisor misc device */
 int rvisor_control_init(void);
 void rvisor_control_exit(void);
+bool rvisor_control_is_manager(const struct file *file); /* the manager's open /dev/rvisor */
+bool rvisor_current_sandboxed(void);
 
 /* sandbox.c: the registry and sandbox lifecycle (ioctl side, sleepable) */
 int rvisor_sandbox_init(void);
@@ -113,6 +125,8 @@ long rvisor_sandbox_stats(struct rvisor_sandbox_stats *st, struct rvisor_syscall
 void rvisor_sandbox_manager_closed(void);
 bool rvisor_sandbox_tryget(struct rvisor_sandbox *sb);  /* any context */
 void rvisor_sandbox_put(struct rvisor_sandbox *sb);     /* any context; frees after RCU */
+void rvisor_sandbox_put_sync(struct rvisor_sandbox *sb); /* sleeps; frees before returning */
+struct rvisor_sandbox *rvisor_sandbox_get(u64 id); /* a reference, or NULL (none, destroying) */
 struct rvisor_sandbox *rvisor_sandbox_of_task(struct task_struct *t); /* under rcu_read_lock */
 unsigned int rvisor_sandbox_count_tasks(struct rvisor_sandbox *sb); /* O(1) */
 bool rvisor_sandboxes_exist(void);
@@ -132,6 +146,51 @@ bool rvisor_emulates(long nr);
 /* From the gate (atomic): true and *ret when answered at once, false: queue it instead. */
 bool rvisor_emulate_in_probe(struct rvisor_sandbox *sb, long nr, const unsigned long *args, long *ret);
 int rvisor_emulate_queue(struct rvisor_sandbox *sb, long nr, const unsigned long *args);
+
+/*
+ * view.c: a sandbox's own figures (its cgroup's memory, CPUs and CPU time, its tasks, its
+ * load and age), computed when asked, for rvisorfs and the emulated syscalls. Everything
+ * but rvisor_view_age_ns() and the loads may sleep: it reads cgroup files.
+ */
+enum rvisor_mem_stat {
+	RVISOR_MEM_ANON, RVISOR_MEM_FILE, RVISOR_MEM_SHMEM, RVISOR_MEM_ACTIVE_ANON,
+	RVISOR_MEM_INACTIVE_ANON, RVISOR_MEM_ACTIVE_FILE, RVISOR_MEM_INACTIVE_FILE,
+	RVISOR_MEM_UNEVICTABLE, RVISOR_MEM_FILE_MAPPED, RVISOR_MEM_FILE_DIRTY,
+	RVISOR_MEM_FILE_WRITEBACK, RVISOR_MEM_SWAPCACHED, RVISOR_MEM_SLAB_RECLAIMABLE,
+	RVISOR_MEM_SLAB_UNRECLAIMABLE, RVISOR_MEM_KERNEL_STACK, RVISOR_MEM_PAGETABLES,
+	RVISOR_MEM_PERCPU, RVISOR_MEM_VMALLOC, RVISOR_MEM_ANON_THP, RVISOR_MEM_FILE_THP,
+	RVISOR_MEM_SHMEM_THP, RVISOR_MEM_PGFAULT, RVISOR_MEM_PGMAJFAULT,
+	RVISOR_MEM_NR,
+};
+
+struct rvisor_view_mem {
+	u64 total, used;            /* bytes: the limit and what is charged against it */
+	u64 swap_total, swap_used;  /* bytes */
+	u64 stat[RVISOR_MEM_NR];    /* memory.stat: bytes, the page fault counts as counts */
+};
+
+struct rvisor_view_tasks {
+	unsigned int threads, running, blocked; /* blocked: uninterruptible, counted in load */
+	int last_pid;                            /* the last pid handed out in its namespace */
+};
+
+struct rvisor_view_cputime {
+	u64 usage_ns, user_ns, system_ns;
+};
+
+void rvisor_view_init(struct rvisor_sandbox *sb);
+void rvisor_view_start(struct rvisor_sandbox *sb); /* at bind: the load sampler starts */
+void rvisor_view_stop(struct rvisor_sandbox *sb);  /* sleeps: the sampler is not running after */
+u64 rvisor_view_age_ns(const struct rvisor_sandbox *sb);
+void rvisor_view_loads(const struct rvisor_sandbox *sb, unsigned long loads[3]); /* any context */
+void rvisor_view_memory(struct rvisor_sandbox *sb, struct rvisor_view_mem *m);
+int rvisor_view_cpus(struct rvisor_sandbox *sb, struct cpumask *ret); /* never empty */
+void rvisor_view_cputime(struct rvisor_sandbox *sb, struct rvisor_view_cputime *t);
+void rvisor_view_tasks(struct rvisor_sandbox *sb, struct rvisor_view_tasks *t);
+
+/* rvisorfs.c: the file system of a sandbox's own /proc files */
+int rvisorfs_init(void);
+void rvisorfs_exit(void);
 
 /* events.c: the sandboxes' event queues, read by the manager (any context but read) */
 void rvisor_events_init(struct rvisor_sandbox *sb);

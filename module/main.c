@@ -20,18 +20,27 @@ static int __init rvisor_init(void)
 	if (r < 0)
 		return r;
 	r = rvisor_control_init();
-	if (r < 0) {
-		rvisor_sandbox_exit();
-		return r;
-	}
+	if (r < 0)
+		goto fail_control;
+	r = rvisorfs_init();
+	if (r < 0)
+		goto fail_fs;
 
 	pr_info(RVISOR_LOG_PREFIX "version %s (ABI %d) loaded\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
 	return 0;
+
+fail_fs:
+	rvisor_control_exit();
+fail_control:
+	rvisor_sandbox_exit();
+	return r;
 }
 
 static void __exit rvisor_exit(void)
 {
-	/* Sandboxes pin the module, so none exists here and no probe is attached. */
+	/* Sandboxes and rvisorfs mounts pin the module, so none exists here, no probe is
+	 * attached and no load sampler is queued. */
+	rvisorfs_exit();
 	rvisor_control_exit();
 	rvisor_sandbox_exit();
 	tracepoint_synchronize_unregister();

@@ -9,8 +9,12 @@
  * only read, under RCU, and never take a reference except for queued emulations
  * (rvisor_sandbox_tryget). The last reference frees the sandbox after a grace period.
  */
+#include <linux/cred.h>
 #include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -37,15 +41,26 @@ static u64 rvisor_next_id = 1;         /* under rvisor_registry_lock */
 static DEFINE_HASHTABLE(rvisor_ns_table, 6); /* bound sandboxes by namespace; RCU readers */
 static struct workqueue_struct *rvisor_free_wq; /* drained at unload: no free runs past it */
 
+/* What a sandbox holds before it is listed: freed as is when CREATE fails. */
+static void rvisor_sandbox_free_unlisted(struct rvisor_sandbox *sb)
+{
+	if (sb->cgroup.mnt)
+		path_put(&sb->cgroup);
+	if (sb->cgroup_cred)
+		put_cred(sb->cgroup_cred);
+	free_percpu(sb->counters);
+	kfree(sb);
+}
+
 static void rvisor_sandbox_free_now(struct rvisor_sandbox *sb)
 {
+	rvisor_view_stop(sb); /* the sampler walks sb->ns */
 	rvisor_events_forget(sb);
 	if (sb->ns)
 		put_pid_ns(sb->ns);
 	put_pid(sb->init_pid);
 	rvisor_policy_free(rcu_dereference_protected(sb->policy, 1));
-	free_percpu(sb->counters);
-	kfree(sb);
+	rvisor_sandbox_free_unlisted(sb);
 	rvisor_gate_put();
 	module_put(THIS_MODULE);
 }
@@ -78,7 +93,7 @@ void rvisor_sandbox_exit(void)
 }
 
 /* From process context: free before returning, so that DESTROY is synchronous. */
-static void rvisor_sandbox_put_sync(struct rvisor_sandbox *sb)
+void rvisor_sandbox_put_sync(struct rvisor_sandbox *sb)
 {
 	if (refcount_dec_and_test(&sb->ref)) {
 		synchronize_rcu();
@@ -95,6 +110,18 @@ static struct rvisor_sandbox *rvisor_sandbox_find(u64 id)
 		if (sb->id == id)
 			return sb;
 	return NULL;
+}
+
+struct rvisor_sandbox *rvisor_sandbox_get(u64 id)
+{
+	struct rvisor_sandbox *sb;
+
+	mutex_lock(&rvisor_registry_lock);
+	sb = rvisor_sandbox_find(id);
+	if (sb && (test_bit(RVISOR_SB_DESTROYING, &sb->state) || !rvisor_sandbox_tryget(sb)))
+		sb = NULL;
+	mutex_unlock(&rvisor_registry_lock);
+	return sb;
 }
 
 /* The sandbox bound to exactly this namespace. Under RCU or the registry lock. */
@@ -202,6 +229,30 @@ static bool rvisor_string_ok(const char *s, size_t size)
 	return strnlen(s, size) < size;
 }
 
+/*
+ * RVISOR_SANDBOX_CGROUP: the directory behind the manager's descriptor (O_PATH is enough:
+ * fget_raw), which must be a cgroup v2 directory. The sandbox keeps the directory (and its
+ * creator's credentials, to read it with), not the descriptor.
+ */
+static int rvisor_sandbox_cgroup(struct rvisor_sandbox *sb, int fd)
+{
+	struct file *f = fd >= 0 ? fget_raw(fd) : NULL;
+	struct inode *inode;
+	int r = -EINVAL;
+
+	if (!f)
+		return -EINVAL;
+	inode = file_inode(f);
+	if (S_ISDIR(inode->i_mode) && inode->i_sb->s_magic == CGROUP2_SUPER_MAGIC) {
+		sb->cgroup = f->f_path;
+		path_get(&sb->cgroup);
+		sb->cgroup_cred = get_current_cred();
+		r = 0;
+	}
+	fput(f);
+	return r;
+}
+
 long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 {
 	struct rvisor_kpolicy *kp;
@@ -235,13 +286,17 @@ long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 		return -ENOMEM;
 	}
 	sb->counters = alloc_percpu(struct rvisor_counters);
-	if (!sb->counters) {
-		kfree(sb);
+	r = sb->counters ? 0 : -ENOMEM;
+	if (!r && (spec->flags & RVISOR_SANDBOX_CGROUP))
+		r = rvisor_sandbox_cgroup(sb, spec->cgroup_fd);
+	if (r < 0) {
+		rvisor_sandbox_free_unlisted(sb);
 		rvisor_policy_free(kp);
-		return -ENOMEM;
+		return r;
 	}
 	refcount_set(&sb->ref, 1); /* the registry's */
 	INIT_RCU_WORK(&sb->free_work, rvisor_sandbox_free_work);
+	rvisor_view_init(sb);
 	rvisor_events_init(sb);
 	INIT_HLIST_NODE(&sb->ns_node);
 	raw_spin_lock_init(&sb->uts_lock);
@@ -272,8 +327,7 @@ long rvisor_sandbox_create(struct rvisor_sandbox_spec *spec)
 
 fail:
 	mutex_unlock(&rvisor_registry_lock);
-	free_percpu(sb->counters);
-	kfree(sb);
+	rvisor_sandbox_free_unlisted(sb);
 	rvisor_policy_free(kp);
 	return r;
 }
@@ -321,7 +375,7 @@ long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b)
 		if (test_bit(RVISOR_SB_BOUND, &other->state) && rvisor_ns_is_ancestor(ns, other->ns))
 			goto out; /* a namespace nested in this one is gated already */
 
-	sb->ns = get_pid_ns(ns);
+	WRITE_ONCE(sb->ns, get_pid_ns(ns)); /* view.c reads it without the lock */
 	sb->init_pid = pid;
 	pid = NULL;
 	/* Armed before the gate can find it (hash_add_rcu publishes with release semantics):
@@ -335,6 +389,7 @@ long rvisor_sandbox_bind(const struct rvisor_sandbox_bind *b)
 	 * probe, so every task of the namespace enters the syscall tracepoint. */
 	smp_mb();
 	rvisor_sandbox_mark_tasks(sb);
+	rvisor_view_start(sb);
 	r = 0;
 out:
 	mutex_unlock(&rvisor_registry_lock);
@@ -420,6 +475,8 @@ long rvisor_sandbox_destroy(u64 id)
 	mutex_lock(&rvisor_registry_lock);
 	rvisor_sandbox_unlink(sb);
 	mutex_unlock(&rvisor_registry_lock);
+	/* An rvisorfs mount may keep it for a while; its files answer ESRCH from now on. */
+	rvisor_view_stop(sb);
 out:
 	rvisor_sandbox_put_sync(sb);
 	return r;

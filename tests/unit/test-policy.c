@@ -209,9 +209,10 @@ static void test_default_conf(void)
 	ok(rule_is(c, "clone3", RVISOR_ACTION_DENY, ENOSYS), "clone3 deny:ENOSYS");
 	ok(rule_is(c, "uname", RVISOR_ACTION_EMULATE, 0) &&
 		   rule_is(c, "sethostname", RVISOR_ACTION_EMULATE, 0) &&
+		   rule_is(c, "setdomainname", RVISOR_ACTION_EMULATE, 0) &&
 		   rule_is(c, "sysinfo", RVISOR_ACTION_EMULATE, 0) &&
 		   rule_is(c, "sched_getaffinity", RVISOR_ACTION_EMULATE, 0),
-	   "uname, sethostname, sysinfo, sched_getaffinity emulated");
+	   "uname, sethostname, setdomainname, sysinfo, sched_getaffinity emulated (ABI 6)");
 	ok(rule(c, "ptrace")->action != RVISOR_ACTION_PASS, "ptrace not PASS");
 	ok(rule_is(c, "migrate_pages", RVISOR_ACTION_DENY, ENOSYS), "an unlisted syscall gets the default");
 	ok(rule_is(c, "shmget", RVISOR_ACTION_PASS, 0) && rule_is(c, "mq_open", RVISOR_ACTION_PASS, 0) &&
@@ -251,6 +252,9 @@ static void test_permissive_conf(void)
 	ok(rule_is(c, "mount", RVISOR_ACTION_DENY, EPERM) &&
 		   rule_is(c, "ptrace", RVISOR_ACTION_DENY, EPERM),
 	   "permissive: mount and ptrace still denied");
+	ok(rule_is(c, "sysinfo", RVISOR_ACTION_EMULATE, 0) &&
+		   rule_is(c, "sched_getaffinity", RVISOR_ACTION_EMULATE, 0),
+	   "permissive: sysinfo and sched_getaffinity emulated (the sandbox's memory and CPUs)");
 }
 
 static void test_good_conf(void)
@@ -632,6 +636,9 @@ static void test_validate(void)
 	p = c->kernel;
 	p.syscalls[0].action = RVISOR_ACTION_EMULATE;
 	is_int(policy_kernel_validate(&p), -EINVAL, "EMULATE of read refused");
+	p = c->kernel;
+	p.syscalls[204] = (struct rvisor_syscall_rule){ RVISOR_ACTION_EMULATE, 0 }; /* sched_getaffinity (ABI 6) */
+	is_int(policy_kernel_validate(&p), 0, "EMULATE of sched_getaffinity accepted");
 	p = c->kernel;
 	p.syscalls[0] = (struct rvisor_syscall_rule){ RVISOR_ACTION_DENY, 0 };
 	is_int(policy_kernel_validate(&p), -EINVAL, "DENY without errno refused");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# EMULATE: uname, sethostname, setdomainname and sysinfo answered by rvisor from the
-# sandbox's own state; the host's view never changes.
+# EMULATE: uname, sethostname, setdomainname, sysinfo and sched_getaffinity answered by rvisor
+# from the sandbox's own state; the host's view never changes.
 
 load lib
 
@@ -150,6 +150,31 @@ teardown() {
 	echo "$output" | head -3
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" procs=64 "* ]]
+}
+
+@test "sysinfo: the loads are the sandbox's own (a fresh one has none), not the host's" {
+	run rvisor-run --rule sysinfo=emulate -- sc sysinfo
+	echo "$output"
+	[[ "$output" == *" loads=0,0,0" ]]
+}
+
+@test "sched_getaffinity (ABI 6): without a cgroup, the kernel's answer, from the task_work" {
+	native=$(rvisor-run -- sc getaffinity)
+	[[ "$native" == "ok "*" cpus="* ]]
+	run rvisor-run --stats "$T/s" --rule sched_getaffinity=emulate -- sc getaffinity
+	[ "$output" = "$native" ]
+	[ "$(kv "$T/s" syscall.sched_getaffinity)" = 0,1,0 ]
+	# bad lengths, pids (1 is sc itself) and buffers: as the kernel answers them
+	# shellcheck disable=SC2086 # $args: LEN and PID, two words
+	for args in 0 4 12 "128 1" "128 4000"; do
+		want=$(rvisor-run -- sc getaffinity $args || true)
+		run rvisor-run --rule sched_getaffinity=emulate -- sc getaffinity $args
+		echo "getaffinity $args: $output (want $want)"
+		[ "$output" = "$want" ]
+	done
+	run rvisor-run --rule sched_getaffinity=emulate -- sc raw 204 0 128 1
+	echo "bad buffer: $output"
+	[ "$output" = EFAULT ]
 }
 
 @test "the kernel log stayed clean (emulate.bats)" {

@@ -38,7 +38,7 @@ expect() {
 
 @test "CREATE: unknown flags, non-zero reserved fields and unterminated strings are EINVAL" {
 	expect ok create-ok create-die-with-manager create-names-max
-	expect EINVAL create-flags create-reserved0 create-reserved1 create-reserved \
+	expect EINVAL create-flags create-cgroup-fd-without-flag create-reserved1 create-reserved \
 		create-name-unterminated create-nodename-unterminated create-domainname-unterminated
 }
 
@@ -68,7 +68,7 @@ expect() {
 	expect EINVAL policy-nr-ioctls-65 policy-nr-ioctls-huge policy-nr-prctls-33
 }
 
-@test "policy: EMULATE only for uname, sethostname, setdomainname and sysinfo" {
+@test "policy: EMULATE only for uname, sethostname, setdomainname, sysinfo and sched_getaffinity" {
 	expect ok policy-emulate-all
 	expect EINVAL policy-emulate-getppid policy-emulate-mkdir policy-emulate-last \
 		policy-emulate-errno

@@ -9,6 +9,7 @@
  *   rvisor-probe ioctl CASE   (CASE: see cmd_ioctl for VERSION, sandbox_case for the rest)
  *   --no-selftest             before CASE: do not run the skip self-test a manager runs first
  *   rvisor-probe churn N      N sandboxes created and destroyed, ids checked
+ *   rvisor-probe mount CASE   rvisorfs (ABI 6): mount(2) and reads, see case_mount
  *
  * A sandbox case prints "ok", the errno's name, or "mismatch:WHAT" when the call succeeded
  * but what it returned or wrote is wrong. Each case builds a valid request, breaks one thing,
@@ -22,6 +23,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -424,6 +427,7 @@ static bool mutate_policy(const char *m, struct rvisor_policy *p)
 		p->syscalls[SYS_sethostname].action = RVISOR_ACTION_EMULATE;
 		p->syscalls[SYS_setdomainname].action = RVISOR_ACTION_EMULATE;
 		p->syscalls[SYS_sysinfo].action = RVISOR_ACTION_EMULATE;
+		p->syscalls[SYS_sched_getaffinity].action = RVISOR_ACTION_EMULATE; /* ABI 6 */
 	} else if (strcmp(m, "nr-ioctls-64") == 0) {
 		p->flags |= RVISOR_POLICY_FILTER_IOCTL;
 		p->nr_ioctls = RVISOR_MAX_IOCTL_RULES;
@@ -481,6 +485,32 @@ static bool request_case(const char *name, unsigned long *req)
 	return false;
 }
 
+/* CREATE with RVISOR_SANDBOX_CGROUP and a descriptor of WHAT (ABI 6). */
+static int create_cgroup(struct rvisor_sandbox_spec *s, const char *what)
+{
+	int fd;
+
+	s->flags = RVISOR_SANDBOX_CGROUP;
+	if (strcmp(what, "root") == 0) /* the cgroup2 root the VM mounts, O_PATH */
+		fd = open("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (strcmp(what, "rdonly") == 0)
+		fd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (strcmp(what, "not-cgroup2") == 0)
+		fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (strcmp(what, "file") == 0) /* on cgroup2, but not a directory */
+		fd = open("/sys/fs/cgroup/cgroup.procs", O_PATH | O_CLOEXEC);
+	else if (strcmp(what, "negative") == 0)
+		fd = -1;
+	else if (strcmp(what, "closed") == 0)
+		fd = 1000;
+	else
+		return -1;
+	if (fd < 0 && strcmp(what, "negative") != 0)
+		die("opening the cgroup case's file");
+	s->cgroup_fd = fd;
+	return try_create(s);
+}
+
 static int case_create(const char *c)
 {
 	struct rvisor_sandbox_spec s;
@@ -493,8 +523,10 @@ static int case_create(const char *c)
 		s.flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
 	else if (strcmp(c, "flags") == 0)
 		s.flags = RVISOR_SANDBOX_FLAGS_ALL + 1;
-	else if (strcmp(c, "reserved0") == 0)
-		s.cgroup_fd = 1; /* reserved0 until ABI 6: must be 0 without RVISOR_SANDBOX_CGROUP */
+	else if (strcmp(c, "cgroup-fd-without-flag") == 0)
+		s.cgroup_fd = 3; /* zero unless RVISOR_SANDBOX_CGROUP (ABI 6; reserved0 before) */
+	else if (strncmp(c, "cgroup-", 7) == 0)
+		return create_cgroup(&s, c + 7);
 	else if (strcmp(c, "reserved1") == 0)
 		s.reserved1[5] = 1;
 	else if (strcmp(c, "reserved") == 0)
@@ -1191,6 +1223,231 @@ static int case_selftest(const char *c)
 	return call(RVISOR_IOC_SELFTEST, &t);
 }
 
+/* ---- ABI 6: rvisorfs, mounted with good and bad options, read until its sandbox ends ---- */
+
+static char mnt_dir[] = "/tmp/rvisorfs-probe-XXXXXX"; /* made on first use */
+static bool mnt_made, mnt_mounted;
+
+/* Before the sandboxes are destroyed: a mount holds its sandbox until it is unmounted. */
+static void cleanup_mount(void)
+{
+	if (mnt_mounted)
+		umount2(mnt_dir, MNT_DETACH);
+	if (mnt_made)
+		rmdir(mnt_dir);
+}
+
+static void make_mnt_dir(void)
+{
+	if (!mnt_made && !mkdtemp(mnt_dir))
+		die("mkdtemp");
+	mnt_made = true;
+}
+
+static int try_mount(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int try_mount(const char *fmt, ...)
+{
+	char data[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(data, sizeof(data), fmt, ap);
+	va_end(ap);
+	make_mnt_dir();
+	if (mount(RVISORFS_NAME, mnt_dir, RVISORFS_NAME, MS_RDONLY, data) < 0)
+		return errno;
+	mnt_mounted = true;
+	return 0;
+}
+
+static int mount_sandbox(__u64 id)
+{
+	return try_mount("fd=%d,sandbox=%llu", dev, (unsigned long long)id);
+}
+
+/* Opens a file of the mount with flags and reads from it: 0 or the first errno. */
+static int open_read(const char *name, int flags)
+{
+	char path[128], buf[4096];
+	int fd, e = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", mnt_dir, name);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (read(fd, buf, sizeof(buf)) < 0)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+static pid_t bound_init(__u64 id)
+{
+	pid_t pid = spawn_init(SPAWN_PAUSE, NULL, NULL);
+	int e = bind_pid(id, pid);
+
+	if (e)
+		setup_failed("BIND", e);
+	return pid;
+}
+
+/* A task of the sandbox, holding the manager's descriptor, tries the mount: its errno. */
+static int mount_from_sandbox(__u64 id)
+{
+	int ready[2], go[2], res[2], e = 0;
+	long pid;
+	char b;
+
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+		die("pipe");
+	make_mnt_dir(); /* ours, not the child's */
+	fflush(NULL);
+	pid = syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (pid < 0)
+		die("clone(CLONE_NEWPID)");
+	if (pid == 0) {
+		/* dev stays open: the refusal must be for being in a sandbox */
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(1);
+		e = try_mount("fd=%d,sandbox=%llu", dev, (unsigned long long)id);
+		_exit(write(res[1], &e, sizeof(e)) == sizeof(e) ? 0 : 1);
+	}
+	spawned[nr_spawned++] = (pid_t)pid;
+	close(ready[1]);
+	close(go[0]);
+	close(res[1]);
+	if (read(ready[0], &b, 1) != 1)
+		die("the sandbox's task died");
+	e = bind_pid(id, (pid_t)pid);
+	if (e)
+		setup_failed("BIND", e);
+	if (write(go[1], "g", 1) != 1 || read(res[0], &e, sizeof(e)) != sizeof(e))
+		die("the sandbox's task did not answer");
+	return e;
+}
+
+/* Until STATS says that the init's thread group has exited (5 s at most). */
+static void wait_init_exited(__u64 id)
+{
+	for (int i = 0; i < 500; i++) {
+		struct rvisor_sandbox_stats st = { .id = id };
+
+		if (call(RVISOR_IOC_SANDBOX_STATS, &st) == 0 && (st.state & RVISOR_SANDBOX_INIT_EXITED))
+			return;
+		usleep(10000);
+	}
+	mismatch("init-never-exited");
+}
+
+/* Reads after the sandbox's end: a file opened before DESTROY (its_fd >= 0) or after. */
+static int read_after_end(__u64 id, const char *how)
+{
+	char path[128], buf[256];
+	int fd, e;
+
+	snprintf(path, sizeof(path), "%s/meminfo", mnt_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		setup_failed("open meminfo", errno);
+	if (strcmp(how, "exit") == 0) {
+		pid_t pid = bound_init(id);
+
+		if (kill(pid, SIGKILL) < 0 || !killed_by_sigkill(pid))
+			mismatch("init-not-killed");
+		wait_init_exited(id);
+	} else if ((e = destroy(id))) {
+		setup_failed("DESTROY", e);
+	}
+	if (strcmp(how, "open-destroy") == 0) {
+		e = read(fd, buf, sizeof(buf)) < 0 ? errno : 0;
+		close(fd);
+		return e;
+	}
+	close(fd);
+	return open_read("meminfo", O_RDONLY);
+}
+
+static int case_mount(const char *c)
+{
+	__u64 id = create_sandbox(&pass_policy);
+	int e, fd;
+
+	if (strcmp(c, "ok") == 0 || strcmp(c, "unbound") == 0) {
+		if (c[0] == 'o')
+			bound_init(id);
+		e = mount_sandbox(id);
+		if (!e && (open_read("meminfo", O_RDONLY) || open_read("cpu/online", O_RDONLY)))
+			mismatch("unreadable");
+		return e;
+	}
+	if (strcmp(c, "no-options") == 0)
+		return try_mount("%s", "");
+	if (strcmp(c, "fd-only") == 0)
+		return try_mount("fd=%d", dev);
+	if (strcmp(c, "sandbox-only") == 0)
+		return try_mount("sandbox=%llu", (unsigned long long)id);
+	if (strcmp(c, "unknown-option") == 0)
+		return try_mount("fd=%d,sandbox=%llu,colour=blue", dev, (unsigned long long)id);
+	if (strcmp(c, "fd-negative") == 0)
+		return try_mount("fd=-1,sandbox=%llu", (unsigned long long)id);
+	if (strcmp(c, "fd-closed") == 0)
+		return try_mount("fd=1000,sandbox=%llu", (unsigned long long)id);
+	if (strcmp(c, "fd-not-device") == 0) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		return try_mount("fd=%d,sandbox=%llu", fd, (unsigned long long)id);
+	}
+	if (strcmp(c, "id0") == 0)
+		return try_mount("fd=%d,sandbox=0", dev);
+	if (strcmp(c, "unknown-id") == 0)
+		return mount_sandbox(id + 1000000);
+	if (strcmp(c, "destroyed") == 0) {
+		e = destroy(id);
+		if (e)
+			setup_failed("DESTROY", e);
+		return mount_sandbox(id);
+	}
+	if (strcmp(c, "in-sandbox") == 0)
+		return mount_from_sandbox(id);
+
+	/* the rest on a mounted sandbox */
+	e = mount_sandbox(id);
+	if (e)
+		setup_failed("mount", e);
+	if (strcmp(c, "open-write") == 0)
+		return open_read("meminfo", O_WRONLY);
+	if (strcmp(c, "open-rdwr") == 0)
+		return open_read("cpu/online", O_RDWR);
+	if (strcmp(c, "remount-rw") == 0)
+		return mount(NULL, mnt_dir, NULL, MS_REMOUNT, "") < 0 ? errno : 0;
+	if (strcmp(c, "remount-ro") == 0)
+		return mount(NULL, mnt_dir, NULL, MS_REMOUNT | MS_RDONLY, "") < 0 ? errno : 0;
+	if (strcmp(c, "read-after-exit") == 0)
+		return read_after_end(id, "exit");
+	if (strcmp(c, "read-after-destroy") == 0)
+		return read_after_end(id, "destroy");
+	if (strcmp(c, "read-open-after-destroy") == 0)
+		return read_after_end(id, "open-destroy");
+	return -1;
+}
+
+static int cmd_mount(const char *name)
+{
+	int r;
+
+	dev = open_device();
+	if (dev < 0)
+		return report(errno);
+	ensure_selftest(dev);
+	atexit(cleanup);
+	atexit(cleanup_mount); /* runs first */
+	r = case_mount(name);
+	if (r < 0) {
+		fprintf(stderr, "rvisor-probe: unknown mount case '%s'\n", name);
+		exit(2);
+	}
+	return report(r);
+}
+
 /* `rvisor-probe ioctl CASE` for the sandbox ioctls: see the case_* functions. */
 static int sandbox_case(const char *name)
 {
@@ -1334,6 +1591,8 @@ int main(int argc, char *argv[])
 		return cmd_ioctl(argv[optind + 1]);
 	if (strcmp(argv[optind], "churn") == 0 && optind + 1 < argc)
 		return cmd_churn(argv[optind + 1]);
+	if (strcmp(argv[optind], "mount") == 0 && optind + 1 < argc)
+		return cmd_mount(argv[optind + 1]);
 	fprintf(stderr, "rvisor-probe: unknown command\n");
 	return 2;
 }

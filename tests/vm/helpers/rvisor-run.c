@@ -13,6 +13,8 @@
  *   rvisor-run ctl set-policy ID [POLICY OPTIONS]   a whole new policy built from the options
  *   rvisor-run ctl bind ID PID [FLAGS]         FLAGS: arm-at-exec or a number (raw)
  *   rvisor-run ctl events                      pending events, without waiting
+ *   rvisor-run ctl mount ID DIR                rvisorfs of sandbox ID on DIR (ABI 6), read-only,
+ *                                              with this manager's descriptor
  *   rvisor-run ctl selftest                    the skip self-test: prints honoured or
  *                                              not_honoured (the launcher and every other verb
  *                                              run it first when the module has no verdict)
@@ -28,7 +30,8 @@
  *   io_uring_setup, io_uring_enter and io_uring_register are DENY EPERM unless a --rule says
  *   otherwise (which then needs --ungated)
  * Sandbox options: --name N, --hostname H, --domainname D, --memory BYTES[K|M|G],
- *   --die-with-manager
+ *   --die-with-manager, --cgroup DIR (ABI 6: RVISOR_SANDBOX_CGROUP with DIR, opened O_PATH;
+ *   the inits are moved into DIR before they are bound)
  * Launcher options: --count N (N sandboxes, one COMMAND each, run at once), --stats FILE,
  *   --events FILE (ours only), --pid-file FILE (host pids of the inits),
  *   --output FILE (the command's stdout and stderr), --detach (bind, start, print the ids and
@@ -72,6 +75,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -449,7 +453,7 @@ struct options {
 	struct rvisor_policy policy;
 	struct rvisor_sandbox_spec spec;
 	unsigned int count;
-	const char *stats_file, *events_file, *pid_file, *output_file;
+	const char *stats_file, *events_file, *pid_file, *output_file, *cgroup_dir;
 	bool detach, no_bind, no_drain;
 	bool arm_at_exec, exec_at;
 	const char *pre_exec[MAX_PRE_EXEC];
@@ -464,6 +468,7 @@ enum {
 	OPT_SPEC_FIRST, OPT_HOSTNAME = OPT_SPEC_FIRST, OPT_DOMAINNAME, OPT_MEMORY, OPT_NAME,
 	OPT_DIE_WITH_MANAGER, OPT_COUNT, OPT_STATS, OPT_EVENTS, OPT_DETACH, OPT_NO_BIND,
 	OPT_PID_FILE, OPT_OUTPUT, OPT_NO_DRAIN, OPT_ARM_AT_EXEC, OPT_PRE_EXEC, OPT_EXEC_AT,
+	OPT_CGROUP,
 };
 
 static const struct option long_options[] = {
@@ -497,6 +502,7 @@ static const struct option long_options[] = {
 	{ "arm-at-exec", no_argument, NULL, OPT_ARM_AT_EXEC },
 	{ "pre-exec", required_argument, NULL, OPT_PRE_EXEC },
 	{ "exec-at", no_argument, NULL, OPT_EXEC_AT },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{},
 };
 
@@ -612,6 +618,7 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 			o->pre_exec[o->nr_pre_exec++] = optarg;
 			break;
 		case OPT_EXEC_AT: o->exec_at = true; break;
+		case OPT_CGROUP: o->cgroup_dir = optarg; break;
 		default: usage_fail("bad option");
 		}
 	}
@@ -1033,9 +1040,43 @@ static void spawn(struct child *c, char **cmd)
 		c->pidfd = -1; /* polled by timeout instead */
 }
 
+/* --cgroup: the directory, opened once; the module keeps what it names, not the fd. */
+static int cgroup_fd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0) {
+		fd = open(opts.cgroup_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "rvisor-run: --cgroup %s: %s\n", opts.cgroup_dir, strerror(errno));
+			launcher_fail();
+		}
+	}
+	return fd;
+}
+
+/* --cgroup: the init joins the sandbox's cgroup before it is bound and runs anything. */
+static void join_cgroup(pid_t pid)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", opts.cgroup_dir);
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "rvisor-run: %s: %s\n", path, strerror(errno));
+		launcher_fail();
+	}
+}
+
 static void create_sandbox(struct child *c)
 {
 	struct rvisor_sandbox_spec spec = opts.spec;
+
+	if (opts.cgroup_dir) {
+		spec.flags |= RVISOR_SANDBOX_CGROUP;
+		spec.cgroup_fd = cgroup_fd();
+	}
 
 	spec.id = 0;
 	spec.policy = (__u64)(uintptr_t)&opts.policy;
@@ -1186,6 +1227,8 @@ static int launcher(int argc, char **argv)
 		struct rvisor_sandbox_bind bind;
 
 		spawn(c, cmd);
+		if (opts.cgroup_dir)
+			join_cgroup(c->pid);
 		memset(&bind, 0, sizeof(bind));
 		bind.id = c->id;
 		bind.pid = c->pid;
@@ -1358,6 +1401,15 @@ static int ctl(int argc, char **argv)
 		e = selftest(fd, &result);
 		if (!e)
 			puts(result == RVISOR_SELFTEST_HONOURED ? "honoured" : "not_honoured");
+	} else if (strcmp(verb, "mount") == 0 && argc == 3) {
+		char data[64];
+
+		snprintf(data, sizeof(data), "fd=%d,sandbox=%llu", fd, (unsigned long long)need_id(argv[1]));
+		if (mount(RVISORFS_NAME, argv[2], RVISORFS_NAME, MS_RDONLY, data) < 0) {
+			e = errno;
+			fprintf(stderr, "rvisor-run: mount %s on %s: %s (%s)\n", RVISORFS_NAME, argv[2],
+				errno_name(e), strerror(e));
+		}
 	} else if (strcmp(verb, "events") == 0 && argc == 1) {
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		if (drain_events(fd, ctl_event, NULL) < 0)

@@ -17,6 +17,8 @@
  *   sc thread-exec PROGRAM [ARGS...]  a second thread execve()s PROGRAM (the kernel makes it
  *                             the group's leader, with the process's pid)
  *   sc persona VALUE PROGRAM [ARGS...]  personality(VALUE), then execvp() PROGRAM
+ *   sc getaffinity [LEN [PID]]  sched_getaffinity(PID, LEN) into a zeroed 1 KiB buffer:
+ *                             "ok BYTES count=N cpus=A,B,..." (LEN default 128, PID 0)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -226,9 +228,33 @@ static void op_sysinfo(int argc, char **argv, struct result *r)
 		return;
 	unit = si.mem_unit ? si.mem_unit : 1; /* mem_unit 0 meant bytes in old kernels */
 	snprintf(r->detail, sizeof(r->detail),
-		 "totalram=%llu freeram=%llu procs=%u uptime=%ld mem_unit=%u",
+		 "totalram=%llu freeram=%llu procs=%u uptime=%ld mem_unit=%u loads=%lu,%lu,%lu",
 		 (unsigned long long)si.totalram * unit, (unsigned long long)si.freeram * unit,
-		 (unsigned int)si.procs, si.uptime, si.mem_unit);
+		 (unsigned int)si.procs, si.uptime, si.mem_unit, si.loads[0], si.loads[1],
+		 si.loads[2]);
+}
+
+/* getaffinity [LEN [PID]]: the raw syscall, so that the gate sees exactly LEN and PID. */
+static void op_getaffinity(int argc, char **argv, struct result *r)
+{
+	unsigned long mask[1024 / sizeof(unsigned long)];
+	unsigned long len = argc > 0 ? parse_number(argv[0]) : 128;
+	long pid = argc > 1 ? (long)parse_number(argv[1]) : 0;
+	size_t n = 0, count = 0;
+
+	if (len > sizeof(mask))
+		usage_error("LEN is at most 1024");
+	memset(mask, 0, sizeof(mask));
+	from_syscall(r, syscall(SYS_sched_getaffinity, pid, len, mask));
+	if (r->err)
+		return;
+	for (size_t cpu = 0; cpu < len * 8; cpu++)
+		count += (mask[cpu / (8 * sizeof(long))] >> (cpu % (8 * sizeof(long)))) & 1;
+	n = (size_t)snprintf(r->detail, sizeof(r->detail), "count=%zu cpus=", count);
+	for (size_t cpu = 0; cpu < len * 8 && n < sizeof(r->detail) - 16; cpu++)
+		if ((mask[cpu / (8 * sizeof(long))] >> (cpu % (8 * sizeof(long)))) & 1)
+			n += (size_t)snprintf(r->detail + n, sizeof(r->detail) - n, "%s%zu",
+					      r->detail[n - 1] == '=' ? "" : ",", cpu);
 }
 
 /* ioctl REQ [PATH]: on a pty master by default, where TCGETS and FIONREAD both succeed. */
@@ -593,6 +619,7 @@ static const struct op ops[] = {
 	{ "sethostname", 1, 1, op_sethostname, "NAME" },
 	{ "setdomainname", 1, 1, op_setdomainname, "NAME" },
 	{ "sysinfo", 0, 0, op_sysinfo, "" },
+	{ "getaffinity", 0, 2, op_getaffinity, "[LEN [PID]]" },
 	{ "ioctl", 1, 2, op_ioctl, "REQ [PATH]   (default PATH /dev/ptmx)" },
 	{ "ioctl-tcgets", 0, 1, op_ioctl_tcgets, "[PATH]" },
 	{ "socket", 1, 3, op_socket, "FAMILY [TYPE [PROTOCOL]]" },

@@ -201,7 +201,7 @@ meminfo_kb() {
 }
 
 @test "a policy without the kernel layer gets no rvisorfs: the host's figures, and run says so" {
-	run --separate-stderr rv --policy nogate --memory 256M -- sh -c 'grep MemTotal /proc/meminfo; nproc; ls /sys 2>&1'
+	run --separate-stderr rv --policy nogate --memory 256M -- sh -c 'grep MemTotal /proc/meminfo; nproc; ls /sys 2>&1 || :'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(grep MemTotal /proc/meminfo)" ]
 	[ "${lines[1]}" = "$(nproc)" ]

@@ -26,7 +26,7 @@
 #   RVISOR_KERNELS            the suites to test (default "trixie sid")
 #   RVISOR_KERNELS_VM_SUITES  the VM suites each kernel boots into (default "module gate emulate daemon
 #                             privilege lifecycle membership arm-at-exec monitoring layers
-#                             rvisorfs"); empty: compile only
+#                             rvisorfs views"); empty: compile only
 #   RVISOR_VM_TIMEOUT, RVISOR_VM_ACCEL  passed on to tests/vm/run.sh
 set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -34,7 +34,7 @@ top=$PWD
 
 mirror=${RVISOR_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suites=${RVISOR_KERNELS:-trixie sid}
-vm_suites=${RVISOR_KERNELS_VM_SUITES-module gate emulate daemon privilege lifecycle membership arm-at-exec monitoring layers rvisorfs}
+vm_suites=${RVISOR_KERNELS_VM_SUITES-module gate emulate daemon privilege lifecycle membership arm-at-exec monitoring layers rvisorfs views}
 declare -A label=([trixie]="Debian 13" [sid]="Debian sid")
 # Extra kernel command line per suite. sid's kernel probes syscall tracepoints preemptible:
 # full preemption (Debian's kernels are PREEMPT_DYNAMIC) makes a probe that wrongly assumes

@@ -25,6 +25,7 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # DKMS looks for module sources here, whatever the prefix.
 DKMSSRCDIR ?= /usr/src
 
@@ -270,7 +271,9 @@ install: userspace
 	install -Dm755 $(BUILD)/rvisord $(DESTDIR)$(SBINDIR)/rvisord
 	install -Dm755 $(BUILD)/rvisorctl $(DESTDIR)$(BINDIR)/rvisorctl
 	install -Dm755 $(BUILD)/rvisor-runc $(DESTDIR)$(BINDIR)/rvisor-runc
-	install -Dm644 docs/man/rvisor-runc.1 $(DESTDIR)$(MANDIR)/man1/rvisor-runc.1
+	for p in docs/man/*.[1-8]; do \
+		install -Dm644 "$$p" "$(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}" || exit 1; done
+	install -Dm644 completion/rvisorctl.bash $(DESTDIR)$(BASHCOMPDIR)/rvisorctl
 	install -Dm644 etc/rvisor/rvisord.conf $(DESTDIR)$(SYSCONFDIR)/rvisor/rvisord.conf
 	install -Dm644 -t $(DESTDIR)$(SYSCONFDIR)/rvisor/policies etc/rvisor/policies/*.conf
 	install -Dm644 include/uapi/linux/rvisor.h $(DESTDIR)$(PREFIX)/include/linux/rvisor.h

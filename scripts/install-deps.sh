@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 	build-essential pkg-config binutils kmod
 	libsystemd-dev libcap-dev libiniparser-dev libjson-c-dev libseccomp-dev
-	bats jq util-linux linux-perf
+	bats jq util-linux linux-perf man-db groff-base
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static bash-static cpio
 	dkms debootstrap e2fsprogs

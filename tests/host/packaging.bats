@@ -52,6 +52,14 @@ module_sources() {
 	git -C "$ROOT" ls-files module include/uapi
 }
 
+# The man pages as installed (MANDIR/manN/PAGE), one per line, from docs/man.
+man_pages() {
+	local p
+	for p in "$ROOT"/docs/man/*.[1-8]; do
+		echo "/usr/share/man/man${p##*.}/${p##*/}"
+	done
+}
+
 no_build_outputs() {
 	! grep -E '\.(o|ko|mod|mod\.c|mod\.o|cmd|symvers|order|a)$|/\.[^/]+$|/\.tmp_versions/' <<<"$1" || false
 }
@@ -68,7 +76,7 @@ no_build_outputs() {
 	[ -f "$DEB_DKMS" ]
 }
 
-@test "rvisor.deb: programs, units, sysusers, tmpfiles, udev rule, configuration" {
+@test "rvisor.deb: programs, units, sysusers, tmpfiles, udev rule, configuration, man pages, completion" {
 	need_deb
 	files=$(deb_files "$DEB")
 	for f in /usr/sbin/rvisord /usr/bin/rvisorctl \
@@ -76,8 +84,13 @@ no_build_outputs() {
 		/etc/rvisor/policies/permissive.conf \
 		/lib/systemd/system/rvisord.service /lib/systemd/system/rvisord.socket \
 		/usr/lib/sysusers.d/rvisor.conf /usr/lib/tmpfiles.d/rvisor.conf \
-		/lib/udev/rules.d/60-rvisor.rules /usr/share/doc/rvisor/copyright; do
+		/lib/udev/rules.d/60-rvisor.rules /usr/share/doc/rvisor/copyright \
+		/usr/share/bash-completion/completions/rvisorctl; do
 		grep -qx "$f" <<<"$files" || { echo "missing $f"; false; }
+	done
+	# Every man page, compressed by dh_compress.
+	for f in $(man_pages); do
+		grep -qx "$f.gz" <<<"$files" || { echo "missing $f.gz"; false; }
 	done
 	# Module sources belong to rvisor-dkms, the UAPI header to neither.
 	! grep -q '^/usr/src/' <<<"$files" || false
@@ -129,7 +142,8 @@ no_build_outputs() {
 	dpkg-deb -x "$DEB" "$root"
 	# The targets the units refer to, from the host's systemd.
 	cp -an /lib/systemd/system/. "$root/lib/systemd/system/"
-	run systemd-analyze verify --root="$root" \
+	# verify runs man for each Documentation= page: the package's own pages.
+	run env MANPATH="$root/usr/share/man" systemd-analyze verify --root="$root" \
 		"$root/lib/systemd/system/rvisord.socket" "$root/lib/systemd/system/rvisord.service"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -183,12 +197,14 @@ no_build_outputs() {
 	dpkg-deb --ctrl-tarfile "$DEB_DKMS" | tar -xO ./prerm | grep -qx "DKMS_VERSION=$RVISOR_VERSION"
 }
 
-@test "lintian reports no error" {
+@test "lintian reports no error, and no warning about man pages" {
 	need_deb
 	command -v lintian >/dev/null || skip "lintian not installed (make deps)"
 	run lintian "$ROOT/build/deb/rvisor_${RVISOR_VERSION}_amd64.changes"
 	echo "$output"
 	! grep -q '^E:' <<<"$output" || false
+	# Every program has its page, and every page reads without groff warnings.
+	! grep -E '^W: .*(no-manual-page|manpage-)' <<<"$output" || false
 }
 
 @test "make rpm builds rvisor and rvisor-dkms into build/packages" {
@@ -197,7 +213,7 @@ no_build_outputs() {
 	[ -f "$RPM_DKMS" ]
 }
 
-@test "rvisor.rpm: programs, units, configuration (noreplace), scriptlets" {
+@test "rvisor.rpm: programs, units, configuration (noreplace), man pages, completion, scriptlets" {
 	need_rpm
 	run rpm -qlp "$RPM"
 	[ "$status" -eq 0 ]
@@ -205,8 +221,12 @@ no_build_outputs() {
 		/etc/rvisor/policies/default.conf /usr/lib/systemd/system/rvisord.service \
 		/usr/lib/systemd/system/rvisord.socket /usr/lib/sysusers.d/rvisor.conf \
 		/usr/lib/tmpfiles.d/rvisor.conf /usr/lib/udev/rules.d/60-rvisor.rules \
-		/var/lib/rvisor; do
+		/var/lib/rvisor /usr/share/bash-completion/completions/rvisorctl; do
 		grep -qx "$f" <<<"$output" || { echo "missing $f"; false; }
+	done
+	# Every man page (compressed where the build root's rpm does that).
+	for f in $(man_pages); do
+		grep -qE "^$f(\.gz)?\$" <<<"$output" || { echo "missing $f"; false; }
 	done
 	! grep -q '^/usr/src/\|^/usr/include/' <<<"$output" || false
 	run rpm -qp --configfiles "$RPM"
@@ -245,7 +265,7 @@ no_build_outputs() {
 	grep -qx "$SRC/dkms.conf" <<<"$files"
 }
 
-@test "make install puts ExecStart where SBINDIR is" {
+@test "make install puts ExecStart where SBINDIR is, man pages and completion below PREFIX" {
 	make -s -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr/local
 	svc=$BATS_TEST_TMPDIR/root/usr/local/lib/systemd/system/rvisord.service
 	grep -qx 'ExecStart=/usr/local/sbin/rvisord' "$svc"
@@ -253,6 +273,10 @@ no_build_outputs() {
 	[ -f "$BATS_TEST_TMPDIR/root/usr/local/lib/sysusers.d/rvisor.conf" ]
 	[ -f "$BATS_TEST_TMPDIR/root/usr/local/lib/tmpfiles.d/rvisor.conf" ]
 	[ -f "$BATS_TEST_TMPDIR/root/usr/local/lib/udev/rules.d/60-rvisor.rules" ]
+	[ -f "$BATS_TEST_TMPDIR/root/usr/local/share/bash-completion/completions/rvisorctl" ]
+	for f in $(man_pages); do
+		[ -f "$BATS_TEST_TMPDIR/root/usr/local${f#/usr}" ] || { echo "missing /usr/local${f#/usr}"; false; }
+	done
 }
 
 @test "the DKMS source tree builds rvisor.ko (dkms add/build in a temporary tree)" {

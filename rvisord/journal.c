@@ -39,8 +39,25 @@ void journal_sandbox(int priority, struct journal_sandbox_fields f, const char *
 		log_internal(priority, 0, "%s", msg);
 }
 
-void journal_denial(const struct rvisor_event *e, const char *syscall_name,
-		    struct journal_sandbox_fields f)
+/* A call the policy's LOG action let through. */
+static void journal_logged(const struct rvisor_event *e, const char *sys, struct journal_sandbox_fields f)
+{
+	if (LOG_INFO > log_get_max_level())
+		return;
+	if (use_journal)
+		sd_journal_send("MESSAGE=sandbox %" PRIu64 " (%s, uid %u): logged %s, pid %d",
+				f.id, f.name, (unsigned)f.owner_uid, sys, e->sandbox_pid,
+				"PRIORITY=%d", LOG_INFO, "SANDBOX_ID=%" PRIu64, f.id,
+				"SANDBOX_NAME=%s", f.name, "POLICY=%s", f.policy,
+				"OWNER_UID=%u", (unsigned)f.owner_uid, "SYSCALL=%s", sys,
+				"SANDBOX_PID=%d", e->sandbox_pid, "SYSLOG_IDENTIFIER=rvisord", NULL);
+	else
+		log_internal(LOG_INFO, 0, "sandbox %" PRIu64 " (%s, uid %u): logged %s, pid %d",
+			     f.id, f.name, (unsigned)f.owner_uid, sys, e->sandbox_pid);
+}
+
+void journal_syscall(const struct rvisor_event *e, const char *syscall_name,
+		     struct journal_sandbox_fields f)
 {
 	char nr[32];
 	const char *sys = syscall_name;
@@ -52,6 +69,10 @@ void journal_denial(const struct rvisor_event *e, const char *syscall_name,
 	if (!sys) {
 		snprintf(nr, sizeof(nr), "%d", e->nr);
 		sys = nr;
+	}
+	if (e->type == RVISOR_EVENT_LOGGED) {
+		journal_logged(e, sys, f);
+		return;
 	}
 	if (LOG_NOTICE > log_get_max_level())
 		return;

@@ -25,8 +25,10 @@ struct journal_sandbox_fields {
 void journal_sandbox(int priority, struct journal_sandbox_fields f, const char *fmt, ...)
 	_printf_(3, 4);
 
-/* A denial from rvisor.ko in sandbox f, with SYSCALL= (name, or NULL: the number) and ERRNO=. */
-void journal_denial(const struct rvisor_event *e, const char *syscall_name,
-		    struct journal_sandbox_fields f);
+/* A syscall record from rvisor.ko in sandbox f, with SYSCALL= (name, or NULL: the number):
+ * a denial (RVISOR_EVENT_DENIED, notice, with ERRNO=) or a call the policy logs
+ * (RVISOR_EVENT_LOGGED, info). */
+void journal_syscall(const struct rvisor_event *e, const char *syscall_name,
+		     struct journal_sandbox_fields f);
 
 #endif

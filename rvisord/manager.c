@@ -1661,7 +1661,8 @@ static bool peer_allowed(VarlinkServer *server, const struct ucred *peer, void *
 	return false;
 }
 
-/* Denials and the inits' exits from rvisor.ko, into the journal with syscall names. */
+/* Denials, logged calls and the inits' exits from rvisor.ko, into the journal with syscall
+ * names. */
 static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct manager *m = userdata;
@@ -1680,9 +1681,10 @@ static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void
 			continue;
 		switch (e->type) {
 		case RVISOR_EVENT_DENIED:
+		case RVISOR_EVENT_LOGGED:
 			if (!(e->flags & (RVISOR_EVENT_F_COMPAT | RVISOR_EVENT_F_X32)))
 				sys = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, e->nr);
-			journal_denial(e, sys, journal_fields(s));
+			journal_syscall(e, sys, journal_fields(s));
 			break;
 		case RVISOR_EVENT_INIT_EXITED:
 			/* A bound container's init is gone, and with it its pid namespace. */

@@ -23,6 +23,9 @@ setup_file() {
 		# KILL for a syscall default.conf does not list (migrate_pages)
 		sed "s/^layers *=.*/layers = $l/; s/^\[syscalls\]/&\nkill = migrate_pages/" \
 			$p/default.conf >"$p/kill-$l.conf"
+		# LOG for another (move_pages): it runs, and the gate reports it
+		sed "s/^layers *=.*/layers = $l/; s/^\[syscalls\]/&\nlog = move_pages/" \
+			$p/default.conf >"$p/log-$l.conf"
 	done
 	grep -q '^layers = kernel$' $p/layers-kernel.conf
 	grep -q '^kill = migrate_pages$' $p/kill-both.conf
@@ -31,7 +34,7 @@ setup_file() {
 
 teardown_file() {
 	stop_rvisord layers
-	rm -f /etc/rvisor/policies/layers-*.conf /etc/rvisor/policies/kill-*.conf
+	rm -f /etc/rvisor/policies/layers-*.conf /etc/rvisor/policies/kill-*.conf /etc/rvisor/policies/log-*.conf
 	unload_module
 }
 
@@ -128,6 +131,22 @@ workload_pid() {
 	init=$(rvisorctl ps --json | jq -r ".sandboxes[] | select(.name == \"$1\") | .pid")
 	[ -n "$init" ] && [ "$init" != 0 ] || return 1
 	cut -d' ' -f1 "/proc/$init/task/$init/children"
+}
+
+@test "LOG runs the call under each layer; the gate's record of it reaches the journal" {
+	for l in "${LAYERS[@]}"; do
+		# move_pages(0, 0, NULL, NULL, NULL, 0): nothing to move; it runs (what the kernel
+		# answers is its business), where default.conf alone would refuse it with ENOSYS
+		run rvisorctl run --name "LOG-$l" --policy "log-$l" --image "$IMAGE" -- sc raw 279
+		echo "$l: $status $output"
+		[ "$status" -le 1 ] && [ "$output" != ENOSYS ] && [ "$output" != EPERM ]
+	done
+	# The gate judges with kernel and both; without it (seccomp) the filter lets it through
+	# with the kernel's audit log, and rvisord gets no record.
+	for _ in $(seq 50); do grep -q "(LOG-both, uid 0): logged move_pages" /tmp/layers-rvisord.log && break; sleep 0.1; done
+	grep -q "(LOG-kernel, uid 0): logged move_pages, pid " /tmp/layers-rvisord.log
+	grep -q "(LOG-both, uid 0): logged move_pages, pid " /tmp/layers-rvisord.log
+	! grep -q "(LOG-seccomp, uid 0): logged" /tmp/layers-rvisord.log
 }
 
 @test "each layer is where the policy says: the workload's filters, the gate's counters, the journal" {

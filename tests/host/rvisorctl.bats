@@ -90,3 +90,19 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Permission denied. Run as root."* ]]
 }
+
+@test "policy check parses the file here, with rvisord's parser: no daemon needed" {
+	run "$RVISORCTL" policy check "$ROOT/etc/rvisor/policies/default.conf"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$ROOT/etc/rvisor/policies/default.conf: ok" ]
+	printf '[sandbox]\nmemory = 1G\n\n[syscalls]\ndefault = deny\nallow = read frobnicate\n' >"$BATS_TEST_TMPDIR/bad.conf"
+	run "$RVISORCTL" policy check "$BATS_TEST_TMPDIR/bad.conf"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "$BATS_TEST_TMPDIR/bad.conf:6: "*frobnicate* ]]
+	run "$RVISORCTL" policy check "$BATS_TEST_TMPDIR/missing.conf"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Cannot read $BATS_TEST_TMPDIR/missing.conf: No such file or directory"* ]]
+	run "$RVISORCTL" policy check "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"give a policy file"* ]]
+}

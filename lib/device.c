@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Talking to rvisor.ko through its control device. */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,72 @@ int rvisor_device_open(void)
 	int fd = open(rvisor_device_path(), O_RDWR | O_CLOEXEC | O_NOCTTY);
 
 	return fd < 0 ? -errno : fd;
+}
+
+const char *rvisor_module_sysfs_path(void)
+{
+	const char *p = secure_getenv("RVISOR_SYSFS_MODULE");
+
+	return p && *p ? p : RVISOR_SYSFS_MODULE;
+}
+
+/* dir/name's one line, without its newline, into buf: 0, -ENOENT, -EBADMSG (empty, too long,
+ * or more than one line), or another -errno. */
+static int read_line_at(int dir, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+	char *nl;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (n == 0 || (size_t)n == size)
+		return -EBADMSG;
+	buf[n] = '\0';
+	nl = strchr(buf, '\n');
+	if (nl) {
+		if (nl[1])
+			return -EBADMSG;
+		*nl = '\0';
+	}
+	return buf[0] ? 0 : -EBADMSG;
+}
+
+int rvisor_module_sysfs_version(struct rvisor_version *ret, bool *ret_abi_known)
+{
+	struct rvisor_version v;
+	char abi[16], *end;
+	unsigned long n;
+	int dir, r;
+
+	dir = open(rvisor_module_sysfs_path(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	memset(&v, 0, sizeof(v));
+	r = read_line_at(dir, "version", v.module_version, sizeof(v.module_version));
+	if (r >= 0) {
+		r = read_line_at(dir, "parameters/abi_version", abi, sizeof(abi));
+		if (r == -ENOENT) {
+			*ret_abi_known = false; /* a module from before ABI 6 */
+			r = 0;
+		} else if (r >= 0) {
+			errno = 0;
+			n = strtoul(abi, &end, 10);
+			if (errno || *end || end == abi || n > UINT32_MAX)
+				r = -EBADMSG;
+			v.abi_version = (unsigned int)n;
+			*ret_abi_known = true;
+		}
+	}
+	close(dir);
+	if (r < 0)
+		return r == -ENOENT ? -EBADMSG : r; /* loaded, but no version file: not ours */
+	*ret = v;
+	return 0;
 }
 
 int rvisor_device_version(int fd, struct rvisor_version *ret)

@@ -27,6 +27,16 @@ int rvisor_version_check(const struct rvisor_version *v);
  * thread's getppid() is touched. */
 int rvisor_device_selftest(int fd, int *ret);
 
+/* Which module is loaded, from sysfs (RVISOR_SYSFS_MODULE unless $RVISOR_SYSFS_MODULE names
+ * another directory), without opening the device, which has one opener at a time (rvisord):
+ * anyone may ask. ret->module_version and ret->abi_version filled; *ret_abi_known false for a
+ * module without the abi_version parameter (before ABI 6). -ENOENT: not loaded; -EBADMSG:
+ * malformed files; other -errno of reading them. */
+int rvisor_module_sysfs_version(struct rvisor_version *ret, bool *ret_abi_known);
+
+/* The directory rvisor_module_sysfs_version() reads. */
+const char *rvisor_module_sysfs_path(void);
+
 /* Whether user space built against this header can talk to a module of that ABI. */
 bool rvisor_abi_compatible(unsigned int module_abi);
 

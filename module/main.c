@@ -9,6 +9,12 @@
 
 #include "internal.h"
 
+/* The ABI, for anyone to read in /sys/module/rvisor/parameters/abi_version without opening
+ * the device, which has one opener (rvisorctl status reads it there). */
+static unsigned int abi_version = RVISOR_ABI_VERSION;
+module_param(abi_version, uint, 0444);
+MODULE_PARM_DESC(abi_version, "The user/kernel ABI this module speaks (read-only)");
+
 static int __init rvisor_init(void)
 {
 	int r;

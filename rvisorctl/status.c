@@ -17,7 +17,7 @@
 #include "verbs.h"
 
 struct module_state {
-	int error;                 /* 0: answered; -ENOENT: not loaded; else why it cannot be asked */
+	int error;                 /* 0: answered; -ENOENT: not loaded; else why it cannot be read */
 	struct rvisor_version version;
 	bool abi_known;            /* false: rvisord says it is loaded but gave no version */
 };
@@ -45,18 +45,12 @@ static bool daemon_not_running(const struct daemon_state *d)
 	return d->error == -ENOENT || d->error == -ENOTDIR || d->error == -ECONNREFUSED;
 }
 
+/* From sysfs, never the device: its one opener is rvisord, which a status run while it
+ * starts must not make fail with EBUSY. */
 static void module_state_query(struct module_state *st)
 {
-	_cleanup_close_ int fd = -1;
-
 	memset(st, 0, sizeof(*st));
-	st->abi_known = true;
-	fd = rvisor_device_open();
-	if (fd < 0) {
-		st->error = fd;
-		return;
-	}
-	st->error = rvisor_device_version(fd, &st->version);
+	st->error = rvisor_module_sysfs_version(&st->version, &st->abi_known);
 }
 
 /* Fills st from rvisord's answer (it owns the device; we may not be allowed to open it). */
@@ -223,7 +217,8 @@ static int print_status_text(const struct daemon_state *d, const struct module_s
 	if (st->error == -ENOENT)
 		printf("module:    not loaded\n");
 	else if (st->error < 0)
-		printf("module:    loaded, but %s cannot be queried: %s\n", dev, strerror(-st->error));
+		printf("module:    loaded, but %s cannot be read: %s\n", rvisor_module_sysfs_path(),
+		       strerror(-st->error));
 	else if (!st->abi_known)
 		printf("module:    loaded, version unknown\n");
 	else
@@ -246,16 +241,18 @@ static int status_exit_code(const struct daemon_state *d, const struct module_st
 		log_error("The rvisor kernel module is not loaded. Load it with 'modprobe rvisor'.");
 		return EXIT_NOT_LOADED;
 	}
-	if (st->error == -EACCES || st->error == -EPERM) {
-		log_error_errno(st->error, "Cannot open %s: %m. Run as root.", rvisor_device_path());
+	if (st->error == -EBADMSG) {
+		log_error("%s does not describe an rvisor module (its version or parameters/abi_version "
+			  "is malformed)", rvisor_module_sysfs_path());
 		return EXIT_FAILED;
 	}
 	if (st->error < 0) {
-		log_error_errno(st->error, "Cannot query %s: %m", rvisor_device_path());
+		log_error_errno(st->error, "Cannot read %s: %m", rvisor_module_sysfs_path());
 		return EXIT_FAILED;
 	}
 	if (!st->abi_known) {
-		log_error("rvisord did not report rvisor.ko's ABI. Check 'journalctl -u rvisord'.");
+		log_error("rvisor.ko's ABI is unknown (a module or rvisord older than this rvisorctl): "
+			  "install matching versions of rvisor.ko, rvisord and rvisorctl.");
 		return EXIT_FAILED;
 	}
 	if (!rvisor_abi_compatible(st->version.abi_version)) {
@@ -286,11 +283,12 @@ int verb_status(int argc, char *argv[])
 			       "Shows whether rvisord is running and rvisor.ko is loaded, which versions\n"
 			       "and ABI they speak, and the layers new sandboxes get (kernel: rvisor.ko's\n"
 			       "gate, seccomp: the policy's seccomp filter). Asks rvisord; when it is not\n"
-			       "running, asks %s directly.\n\n"
+			       "running, reads the module's version and ABI in %s (never\n"
+			       "opening its device, which rvisord owns).\n\n"
 			       "  -h --help  Show this help\n"
 			       "     --json  Print JSON\n\n"
 			       "Exit status: 0 loaded and compatible, 3 not loaded, 1 otherwise.\n",
-			       program_invocation_short_name, rvisor_device_path());
+			       program_invocation_short_name, rvisor_module_sysfs_path());
 			return EXIT_OK;
 		case ARG_JSON:
 			json = true;

@@ -55,7 +55,7 @@ setup() {
 }
 
 @test "status without the module: 'not loaded', a hint, exit 3" {
-	RVISOR_DEVICE=/nonexistent/rvisor run "$RVISORCTL" status
+	RVISOR_SYSFS_MODULE=/nonexistent RVISOR_DEVICE=/nonexistent/rvisor run "$RVISORCTL" status
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"daemon:    not running"* ]]
 	[[ "$output" == *"device:    /nonexistent/rvisor"* ]]
@@ -64,7 +64,7 @@ setup() {
 }
 
 @test "status --json without the module is valid JSON saying loaded=false" {
-	RVISOR_DEVICE=/nonexistent/rvisor run --separate-stderr "$RVISORCTL" status --json
+	RVISOR_SYSFS_MODULE=/nonexistent RVISOR_DEVICE=/nonexistent/rvisor run --separate-stderr "$RVISORCTL" status --json
 	[ "$status" -eq 3 ]
 	[ "$(jq -r .module.loaded <<<"$output")" = false ]
 	[ "$(jq -r .version <<<"$output")" = "$RVISOR_VERSION" ]
@@ -73,22 +73,50 @@ setup() {
 	[ "$(jq -r .daemon.running <<<"$output")" = false ]
 }
 
-@test "status against a device that is not rvisor's: clear error, exit 1" {
-	RVISOR_DEVICE=/dev/null run "$RVISORCTL" status
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"Cannot query /dev/null: Inappropriate ioctl for device"* ]]
-	RVISOR_DEVICE=/dev/null run --separate-stderr "$RVISORCTL" status --json
-	[ "$status" -eq 1 ]
-	[ "$(jq -r .module.error <<<"$output")" = "Inappropriate ioctl for device" ]
+# fake_module ABI: a directory laid out as /sys/module/rvisor (ABI "" leaves out abi_version).
+fake_module() {
+	local d=$BATS_TEST_TMPDIR/module
+	rm -rf "$d"
+	mkdir -p "$d/parameters"
+	echo 9.8.7 >"$d/version"
+	[ -z "$1" ] || echo "$1" >"$d/parameters/abi_version"
+	export RVISOR_SYSFS_MODULE=$d
 }
 
-@test "status against a device it may not open: permission error, exit 1" {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to create the device node"
-	mknod "$BATS_TEST_TMPDIR/dev" c 1 3
-	chmod 000 "$BATS_TEST_TMPDIR/dev"
-	RVISOR_DEVICE="$BATS_TEST_TMPDIR/dev" run setpriv --reuid=65534 --regid=65534 --clear-groups "$RVISORCTL" status
+@test "status reads the module's version and ABI from sysfs, never from the device" {
+	fake_module "$RVISOR_ABI"
+	# /dev/null would answer any ioctl with ENOTTY: status does not ask it
+	RVISOR_DEVICE=/dev/null run "$RVISORCTL" status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"module:    loaded, version 9.8.7, ABI $RVISOR_ABI (compatible)"* ]]
+	RVISOR_DEVICE=/dev/null run --separate-stderr "$RVISORCTL" status --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.module | [.loaded, .version, .abi, .compatible]' <<<"$output")" = "[true,\"9.8.7\",$RVISOR_ABI,true]" ]
+}
+
+@test "status: another ABI, an unknown one and malformed module files are clear errors, exit 1" {
+	fake_module $((RVISOR_ABI + 1))
+	run "$RVISORCTL" status
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"Permission denied. Run as root."* ]]
+	[[ "$output" == *"ABI $((RVISOR_ABI + 1)) (INCOMPATIBLE)"* ]]
+	[[ "$output" == *"rvisor.ko speaks ABI $((RVISOR_ABI + 1)), this rvisorctl ABI $RVISOR_ABI"* ]]
+	fake_module ""
+	run "$RVISORCTL" status
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"module:    loaded, version unknown"* ]]
+	[[ "$output" == *"rvisor.ko's ABI is unknown"* ]]
+	for bad in x 6x "" $'6\n7'; do
+		fake_module 6
+		printf '%s' "$bad" >"$RVISOR_SYSFS_MODULE/parameters/abi_version"
+		run "$RVISORCTL" status
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"does not describe an rvisor module"* ]]
+	done
+	fake_module 6
+	rm "$RVISOR_SYSFS_MODULE/version"
+	run --separate-stderr "$RVISORCTL" status --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .module.error <<<"$output")" = "Bad message" ]
 }
 
 @test "policy check parses the file here, with rvisord's parser: no daemon needed" {

@@ -89,6 +89,25 @@ setup() {
 	[[ "$output" == *'"loaded":true'* ]]
 	[[ "$output" == *"\"abi\":$RVISOR_ABI"* ]]
 	[[ "$output" == *'"compatible":true'* ]]
+	[ "$(cat /sys/module/rvisor/parameters/abi_version)" = "$RVISOR_ABI" ]
+	[ "$(cat /sys/module/rvisor/version)" = "$RVISOR_VERSION" ]
+}
+
+@test "rvisorctl status never opens /dev/rvisor: it works while the manager holds it, and for anyone" {
+	exec 9<>/dev/rvisor # the one opener, as a starting rvisord
+	run rvisor-probe open
+	[ "$output" = EBUSY ]
+	run rvisorctl status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"module:    loaded, version $RVISOR_VERSION, ABI $RVISOR_ABI (compatible)"* ]]
+	run setpriv --reuid=65534 --regid=65534 --clear-groups rvisorctl status --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .module.abi <<<"$output")" = "$RVISOR_ABI" ]
+	exec 9<&-
+	# the holder's close, not status, released it
+	run rvisor-probe open
+	[ "$output" = ok ]
 }
 
 @test "rvisord finds the kernel layer and stops cleanly on SIGTERM" {

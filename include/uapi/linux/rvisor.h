@@ -23,6 +23,11 @@
 #define RVISOR_DEVICE_NAME "rvisor"
 #define RVISOR_DEVICE_PATH "/dev/rvisor"
 
+/* Which module is loaded, for anyone, without opening the device (ABI 6): its version in
+ * RVISOR_SYSFS_MODULE/version and its RVISOR_ABI_VERSION in .../parameters/abi_version (a
+ * read-only parameter); the directory exists while the module is loaded. */
+#define RVISOR_SYSFS_MODULE "/sys/module/rvisor"
+
 #define RVISOR_IOC_MAGIC 0xEB
 
 #define RVISOR_MODULE_VERSION_LEN 32

@@ -99,7 +99,7 @@ _rvisorctl_complete() {
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W '-h --help --version' -- "$cur")
 		else
-			mapfile -t COMPREPLY < <(compgen -W 'run ps stats kill policy status' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W 'run ps stats kill policy status version' -- "$cur")
 		fi
 		return 0
 	fi
@@ -133,7 +133,7 @@ _rvisorctl_complete() {
 		opts='-h --help --image --policy --memory --cpus --cpuset-cpus --name -e --env
 			-w --workdir -u --user -i --interactive -t --tty --userns --json'
 		;;
-	ps | status)
+	ps | status | version)
 		opts='-h --help --json'
 		;;
 	stats)

@@ -25,6 +25,7 @@ static const struct verb verbs[] = {
 	{ "kill", verb_kill, "Send a signal to a sandbox" },
 	{ "policy", verb_policy, "List, show and check policies" },
 	{ "status", verb_status, "Show whether rvisord and rvisor.ko are running, and their versions" },
+	{ "version", verb_version, "Show the versions and ABI of rvisorctl, rvisord and rvisor.ko" },
 };
 
 static void help(FILE *f)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* rvisorctl status: is rvisord running, is rvisor.ko loaded, do they speak our ABI, and which
- * layers (rvisor.ko's gate, the policy's seccomp filter) do new sandboxes get? */
+ * layers (rvisor.ko's gate, the policy's seccomp filter) do new sandboxes get? And rvisorctl
+ * version: the three parts' versions, from the same questions. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -313,4 +314,98 @@ int verb_status(int argc, char *argv[])
 	if (r != EXIT_OK)
 		return r;
 	return status_exit_code(&d, &st);
+}
+
+/* One part's version as version's JSON has it: {"version", "abi"}, abi left out when unknown. */
+static json_object *version_json(const char *version, bool abi_known, int64_t abi)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "version", json_object_new_string(version));
+	if (abi_known)
+		json_object_object_add(o, "abi", json_object_new_int64(abi));
+	return o;
+}
+
+static int print_version_json(const struct daemon_state *d, const struct module_state *st)
+{
+	json_object *root = json_object_new_object();
+	int r;
+
+	json_object_object_add(root, "client", version_json(RVISOR_VERSION, true, RVISOR_ABI_VERSION));
+	json_object_object_add(root, "daemon", d->error == 0 ? version_json(d->version, true, d->abi) : NULL);
+	json_object_object_add(root, "module", st->error == 0 ?
+				version_json(st->version.module_version, st->abi_known, st->version.abi_version) :
+				NULL);
+	r = print_json(root, true);
+	json_object_put(root);
+	return r;
+}
+
+static int print_version_text(const struct daemon_state *d, const struct module_state *st)
+{
+	_cleanup_free_ char *daemon_version = d->error == 0 ? cli_escape(d->version) : NULL,
+			    *module_version = cli_escape(st->version.module_version);
+
+	if (!module_version || (d->error == 0 && !daemon_version)) {
+		log_oom();
+		return EXIT_FAILED;
+	}
+	printf("client:  rvisorctl %s, ABI %d\n", RVISOR_VERSION, RVISOR_ABI_VERSION);
+	if (d->error == 0)
+		printf("daemon:  rvisord %s, ABI %" PRId64 "\n", daemon_version, d->abi);
+	else
+		printf("daemon:  %s\n", daemon_not_running(d) ? "not running" : "not reachable");
+	if (st->error == -ENOENT)
+		printf("module:  not loaded\n");
+	else if (st->error < 0)
+		printf("module:  unknown (%s)\n", strerror(-st->error));
+	else if (st->abi_known)
+		printf("module:  rvisor.ko %s, ABI %u\n", module_version, st->version.abi_version);
+	else
+		printf("module:  rvisor.ko %s, ABI unknown\n", module_version);
+	return flush_stdout();
+}
+
+int verb_version(int argc, char *argv[])
+{
+	enum { ARG_JSON = 0x100 };
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, ARG_JSON },
+		{},
+	};
+	_cleanup_(daemon_state_done) struct daemon_state d = {};
+	struct module_state st;
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			printf("Usage: %s version [--json]\n\n"
+			       "Shows the versions and ABI of rvisorctl, rvisord (when it runs) and\n"
+			       "rvisor.ko (when it is loaded: as rvisord reports it, else from %s).\n"
+			       "Whether they can work together is status's question.\n\n"
+			       "  -h --help  Show this help\n"
+			       "     --json  Print JSON: {\"client\", \"daemon\", \"module\"}, each\n"
+			       "             {\"version\", \"abi\"} or null\n",
+			       program_invocation_short_name, rvisor_module_sysfs_path());
+			return EXIT_OK;
+		case ARG_JSON:
+			json = true;
+			break;
+		default:
+			return verb_getopt_error("version", c, argc, argv);
+		}
+	}
+	if (optind < argc)
+		return verb_usage_error("version", "version takes no arguments, got '%s'", argv[optind]);
+
+	daemon_state_query(&d);
+	if (d.error == 0 && module_state_from_daemon(&st, d.reply) < 0)
+		d.error = -EBADMSG;
+	if (d.error != 0)
+		module_state_query(&st);
+	return json ? print_version_json(&d, &st) : print_version_text(&d, &st);
 }

@@ -23,6 +23,7 @@ int verb_stats(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
+int verb_version(int argc, char *argv[]);
 
 /*
  * The message for a getopt_long() failure (c is '?' or ':', the optstring starting with "+:"

@@ -134,3 +134,20 @@ fake_module() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"give a policy file"* ]]
 }
+
+@test "version: each part's version and ABI, or that it is not there; bad input is a usage error" {
+	RVISOR_SYSFS_MODULE=/nonexistent run "$RVISORCTL" version
+	[ "$status" -eq 0 ]
+	[ "$output" = "client:  rvisorctl $RVISOR_VERSION, ABI $RVISOR_ABI
+daemon:  not running
+module:  not loaded" ]
+	fake_module "$RVISOR_ABI"
+	run --separate-stderr "$RVISORCTL" version --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c . <<<"$output")" = "{\"client\":{\"version\":\"$RVISOR_VERSION\",\"abi\":$RVISOR_ABI},\"daemon\":null,\"module\":{\"version\":\"9.8.7\",\"abi\":$RVISOR_ABI}}" ]
+	run "$RVISORCTL" version extra
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"version takes no arguments, got 'extra'"* ]]
+	run "$RVISORCTL" version --frobnicate
+	[ "$status" -eq 2 ]
+}

@@ -1329,16 +1329,27 @@ static int bind_target(VarlinkCall *call, int pidfd, pid_t *ret_pid)
 /* A kernel sandbox for the container, bound to the namespace of pid and armed at its first
  * execve: 0 and *ret_id, else -errno with *ret_reason. */
 static int bind_kernel_sandbox(struct manager *m, const struct rvisor_policy_config *pol, const char *name,
-			       json_object *params, pid_t pid, int pidfd, uint64_t *ret_id, const char **ret_reason)
+			       json_object *params, pid_t pid, int pidfd, const char *cgroup_dir,
+			       uint64_t *ret_id, const char **ret_reason)
 {
 	const char *hostname = json_get_string(params, "hostname"), *domainname = json_get_string(params, "domainname");
 	struct rvisor_sandbox_spec spec = { .policy = (uintptr_t)&pol->kernel };
 	struct rvisor_sandbox_bind b = { .pid = pid, .flags = RVISOR_BIND_ARM_AT_EXEC };
 	struct rvisor_sandbox_id d = { 0 }; /* reserved fields must be zero */
+	_cleanup_close_ int cgroup_fd = -1;
 	struct utsname u;
 
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
+	/* The engine's cgroup for the container (its -m and --cpus): the emulated sysinfo and
+	 * sched_getaffinity follow it. Not the cgroup tree's root, which is the whole host. */
+	if (cgroup_dir && !cgroup_dir_is_root(cgroup_dir)) {
+		cgroup_fd = open(cgroup_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup_fd >= 0) {
+			spec.flags |= RVISOR_SANDBOX_CGROUP;
+			spec.cgroup_fd = cgroup_fd;
+		}
+	}
 	if (pol->memory_max != UINT64_MAX)
 		spec.memory_limit = pol->memory_max;
 	snprintf(spec.name, sizeof(spec.name), "%s", name);
@@ -1471,7 +1482,7 @@ static int method_bind_container(VarlinkCall *call, json_object *params, void *u
 	s->userns = in_own_userns(pid);
 	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
 	(void)process_cgroup_dir(pid, &s->cgroup_dir);
-	r = bind_kernel_sandbox(m, pol, s->name, params, pid, pidfd, &s->kernel_id, &reason);
+	r = bind_kernel_sandbox(m, pol, s->name, params, pid, pidfd, s->cgroup_dir, &s->kernel_id, &reason);
 	if (r < 0) {
 		journal_sandbox(LOG_WARNING, journal_fields(s), "container %s (uid %u): %s: %s", container,
 				(unsigned)s->owner, reason, strerror(-r));

@@ -106,6 +106,11 @@ int process_cgroup_dir(pid_t pid, char **ret)
 	return r;
 }
 
+bool cgroup_dir_is_root(const char *dir)
+{
+	return strcmp(dir, "/sys/fs/cgroup") == 0;
+}
+
 void oci_record_done(struct oci_record *r)
 {
 	free(r->container);

@@ -29,6 +29,9 @@ int oci_namespace_owned_by(int pidfd, pid_t pid, uid_t uid);
 /* The cgroup v2 directory of pid ("/sys/fs/cgroup/..."), or -ENOENT without one. */
 int process_cgroup_dir(pid_t pid, char **ret);
 
+/* Whether a directory process_cgroup_dir() gave is the root of the tree (the whole host). */
+bool cgroup_dir_is_root(const char *dir);
+
 /* What rvisord keeps of a bound container, as a file STATE_DIR/.containers/KERNEL_ID.json. */
 struct oci_record {
 	uint64_t kernel_id;

@@ -178,6 +178,22 @@ container_field() {
 	assert_nothing_left
 }
 
+@test "the engine's limits are what the emulated sysinfo and sched_getaffinity answer (free, nproc)" {
+	echo +cpu >/sys/fs/cgroup/cgroup.subtree_control # for crun's cpu.max
+	cp /usr/local/bin/sc "$ROOTFS/bin/sc" # static: runs in the busybox image
+	bundle "$T/b" '.process.args = ["sh", "-c", "sc sysinfo; nproc"]
+		| .linux.resources.memory.limit = 67108864 | .linux.resources.cpu = {quota: 100000, period: 100000}'
+	run runc run --bundle "$T/b" c-lim
+	rm -f "$ROOTFS/bin/sc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r _ _ total _ <<<"${lines[0]}"
+	[ "$total" = totalram=67108864 ] # the engine's limit, not the policy's 512M
+	[ "${lines[1]}" = 1 ]             # nproc: sched_getaffinity, cut to the one CPU of the quota
+	[ "$(nproc)" = 2 ]
+	assert_nothing_left
+}
+
 @test "a container whose processes all died, and kill --all, release the kernel sandbox" {
 	bundle "$T/b" '.process.args = ["true"]'
 	runc run -d --bundle "$T/b" c8 </dev/null >/dev/null 2>&1

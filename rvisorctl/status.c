@@ -264,7 +264,9 @@ static int status_exit_code(const struct daemon_state *d, const struct module_st
 	return EXIT_OK;
 }
 
-int verb_status(int argc, char *argv[])
+/* Both verbs' command line: [--json], no arguments. -1 to go on (and *ret_json), else the
+ * exit code (help printed by help(), or a usage error). */
+static int parse_json_only(const char *verb, int argc, char *argv[], void (*help)(void), bool *ret_json)
 {
 	enum { ARG_JSON = 0x100 };
 	static const struct option options[] = {
@@ -272,44 +274,65 @@ int verb_status(int argc, char *argv[])
 		{ "json", no_argument, NULL, ARG_JSON },
 		{},
 	};
-	_cleanup_(daemon_state_done) struct daemon_state d = {};
-	struct module_state st;
-	bool json = false;
-	int c, r;
+	int c;
 
+	*ret_json = false;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
-			printf("Usage: %s status [--json]\n\n"
-			       "Shows whether rvisord is running and rvisor.ko is loaded, which versions\n"
-			       "and ABI they speak, and the layers new sandboxes get (kernel: rvisor.ko's\n"
-			       "gate, seccomp: the policy's seccomp filter). Asks rvisord; when it is not\n"
-			       "running, reads the module's version and ABI in %s (never\n"
-			       "opening its device, which rvisord owns).\n\n"
-			       "  -h --help  Show this help\n"
-			       "     --json  Print JSON\n\n"
-			       "Exit status: 0 loaded and compatible, 3 not loaded, 1 otherwise.\n",
-			       program_invocation_short_name, rvisor_module_sysfs_path());
+			help();
 			return EXIT_OK;
 		case ARG_JSON:
-			json = true;
+			*ret_json = true;
 			break;
 		default:
-			return verb_getopt_error("status", c, argc, argv);
+			return verb_getopt_error(verb, c, argc, argv);
 		}
 	}
 	if (optind < argc)
-		return verb_usage_error("status", "status takes no arguments, got '%s'", argv[optind]);
+		return verb_usage_error(verb, "%s takes no arguments, got '%s'", verb, argv[optind]);
+	return -1;
+}
 
-	daemon_state_query(&d);
-	if (d.error == 0 && module_state_from_daemon(&st, d.reply) < 0) {
-		d.error = -EBADMSG;
-		free(d.message);
-		d.message = strdup("malformed reply to Status: install the same version of rvisorctl and rvisord");
+/* rvisord's answer, and the module's state from it, or from sysfs when rvisord does not answer
+ * (or answers nonsense). */
+static void query_all(struct daemon_state *d, struct module_state *st)
+{
+	daemon_state_query(d);
+	if (d->error == 0 && module_state_from_daemon(st, d->reply) < 0) {
+		d->error = -EBADMSG;
+		free(d->message);
+		d->message = strdup("malformed reply to Status: install the same version of rvisorctl and rvisord");
 	}
-	if (d.error != 0)
-		module_state_query(&st);
+	if (d->error != 0)
+		module_state_query(st);
+}
 
+static void status_help(void)
+{
+	printf("Usage: %s status [--json]\n\n"
+	       "Shows whether rvisord is running and rvisor.ko is loaded, which versions\n"
+	       "and ABI they speak, and the layers new sandboxes get (kernel: rvisor.ko's\n"
+	       "gate, seccomp: the policy's seccomp filter). Asks rvisord; when it is not\n"
+	       "running, reads the module's version and ABI in %s (never\n"
+	       "opening its device, which rvisord owns).\n\n"
+	       "  -h --help  Show this help\n"
+	       "     --json  Print JSON\n\n"
+	       "Exit status: 0 loaded and compatible, 3 not loaded, 1 otherwise.\n",
+	       program_invocation_short_name, rvisor_module_sysfs_path());
+}
+
+int verb_status(int argc, char *argv[])
+{
+	_cleanup_(daemon_state_done) struct daemon_state d = {};
+	struct module_state st;
+	bool json;
+	int r;
+
+	r = parse_json_only("status", argc, argv, status_help, &json);
+	if (r >= 0)
+		return r;
+	query_all(&d, &st);
 	r = json ? print_status_json(&d, &st) : print_status_text(&d, &st);
 	if (r != EXIT_OK)
 		return r;
@@ -367,45 +390,28 @@ static int print_version_text(const struct daemon_state *d, const struct module_
 	return flush_stdout();
 }
 
+static void version_help(void)
+{
+	printf("Usage: %s version [--json]\n\n"
+	       "Shows the versions and ABI of rvisorctl, rvisord (when it runs) and\n"
+	       "rvisor.ko (when it is loaded: as rvisord reports it, else from %s).\n"
+	       "Whether they can work together is status's question.\n\n"
+	       "  -h --help  Show this help\n"
+	       "     --json  Print JSON: {\"client\", \"daemon\", \"module\"}, each\n"
+	       "             {\"version\", \"abi\"} or null\n",
+	       program_invocation_short_name, rvisor_module_sysfs_path());
+}
+
 int verb_version(int argc, char *argv[])
 {
-	enum { ARG_JSON = 0x100 };
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, ARG_JSON },
-		{},
-	};
 	_cleanup_(daemon_state_done) struct daemon_state d = {};
 	struct module_state st;
-	bool json = false;
-	int c;
+	bool json;
+	int r;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-		switch (c) {
-		case 'h':
-			printf("Usage: %s version [--json]\n\n"
-			       "Shows the versions and ABI of rvisorctl, rvisord (when it runs) and\n"
-			       "rvisor.ko (when it is loaded: as rvisord reports it, else from %s).\n"
-			       "Whether they can work together is status's question.\n\n"
-			       "  -h --help  Show this help\n"
-			       "     --json  Print JSON: {\"client\", \"daemon\", \"module\"}, each\n"
-			       "             {\"version\", \"abi\"} or null\n",
-			       program_invocation_short_name, rvisor_module_sysfs_path());
-			return EXIT_OK;
-		case ARG_JSON:
-			json = true;
-			break;
-		default:
-			return verb_getopt_error("version", c, argc, argv);
-		}
-	}
-	if (optind < argc)
-		return verb_usage_error("version", "version takes no arguments, got '%s'", argv[optind]);
-
-	daemon_state_query(&d);
-	if (d.error == 0 && module_state_from_daemon(&st, d.reply) < 0)
-		d.error = -EBADMSG;
-	if (d.error != 0)
-		module_state_query(&st);
+	r = parse_json_only("version", argc, argv, version_help, &json);
+	if (r >= 0)
+		return r;
+	query_all(&d, &st);
 	return json ? print_version_json(&d, &st) : print_version_text(&d, &st);
 }

@@ -10,8 +10,7 @@ load lib
 load daemon
 
 setup_file() {
-	[ "$(id -u)" -eq 0 ] || skip "rvisord needs root"
-	start_daemon
+	daemon_file_setup
 	printf '[sandbox]\ncpus = 0.5\ncpuset = 0\n[syscalls]\ndefault = pass\n[compat]\nungated = yes\n' \
 		>"$POLICIES/half.conf"
 	# CPUs no host has: the policy cannot be honoured here
@@ -21,9 +20,7 @@ setup_file() {
 }
 
 teardown_file() {
-	stop_daemon
-	grep -E 'ERROR|AddressSanitizer|runtime error' "$BATS_FILE_TMPDIR/rvisord.log" && return 1
-	return 0
+	daemon_file_teardown
 }
 
 # vl JSON: one raw call to the private daemon, its answer on stdout.

@@ -40,6 +40,19 @@ stop_daemon() {
 	! kill -0 "$pid" 2>/dev/null
 }
 
+# A test file's set-up and tear-down around a private rvisord (root only): the daemon, then
+# whether its log stayed free of errors and sanitizer reports.
+daemon_file_setup() {
+	[ "$(id -u)" -eq 0 ] || skip "rvisord needs root"
+	start_daemon "$@"
+}
+
+daemon_file_teardown() {
+	stop_daemon
+	grep -E 'ERROR|AddressSanitizer|runtime error' "${RVISOR_TEST_DIR:-$BATS_FILE_TMPDIR}/rvisord.log" && return 1
+	return 0
+}
+
 # Nothing a sandbox needed may outlive it: state directories, mounts, processes.
 assert_nothing_left() {
 	local state=${RVISOR_TEST_DIR:-$BATS_FILE_TMPDIR}/state

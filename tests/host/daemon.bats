@@ -7,14 +7,11 @@ load lib
 load daemon
 
 setup_file() {
-	[ "$(id -u)" -eq 0 ] || skip "rvisord needs root"
-	start_daemon
+	daemon_file_setup
 }
 
 teardown_file() {
-	stop_daemon
-	grep -E 'ERROR|AddressSanitizer|runtime error' "$BATS_FILE_TMPDIR/rvisord.log" && return 1
-	return 0
+	daemon_file_teardown
 }
 
 @test "run: echo, its output and exit code 0" {

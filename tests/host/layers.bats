@@ -9,8 +9,7 @@ load lib
 load daemon
 
 setup_file() {
-	[ "$(id -u)" -eq 0 ] || skip "rvisord needs root"
-	start_daemon
+	daemon_file_setup
 	sed 's/^layers *=.*/layers = kernel/' "$POLICIES/default.conf" >"$POLICIES/gateonly.conf"
 	sed 's/^layers *=.*/layers = seccomp/' "$POLICIES/default.conf" >"$POLICIES/filteronly.conf"
 	grep -q '^layers = kernel$' "$POLICIES/gateonly.conf"
@@ -18,9 +17,7 @@ setup_file() {
 }
 
 teardown_file() {
-	stop_daemon
-	grep -E 'ERROR|AddressSanitizer|runtime error' "$BATS_FILE_TMPDIR/rvisord.log" && return 1
-	return 0
+	daemon_file_teardown
 }
 
 @test "status: without the module new sandboxes get the seccomp layer only" {

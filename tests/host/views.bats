@@ -9,14 +9,11 @@ load lib
 load daemon
 
 setup_file() {
-	[ "$(id -u)" -eq 0 ] || skip "rvisord needs root"
-	start_daemon
+	daemon_file_setup
 }
 
 teardown_file() {
-	stop_daemon
-	grep -E 'ERROR|AddressSanitizer|runtime error' "$BATS_FILE_TMPDIR/rvisord.log" && return 1
-	return 0
+	daemon_file_teardown
 }
 
 NOTE="runs without rvisor.ko: its /proc and /sys show the host's memory and CPUs, not its own limits"

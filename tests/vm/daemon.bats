@@ -6,12 +6,7 @@ bats_require_minimum_version 1.5.0
 load lib
 
 setup_file() {
-	load_module
-	kernel_log_mark
-	export IMAGE=/tmp/busybox-image
-	[ -d "$IMAGE" ] || BUSYBOX=/bin/busybox make-busybox-image "$IMAGE"
-	export RVISOR_SOCKET=/run/rvisor/io.rvisor.Manager
-	mkdir -p /etc/rvisor/policies
+	daemon_suite_setup /tmp/busybox-image
 	sed 's/^memory *=.*/memory = 32M/' /etc/rvisor/policies/default.conf >/etc/rvisor/policies/small.conf
 	start_rvisord daemon
 }
@@ -23,16 +18,6 @@ teardown_file() {
 
 rv() {
 	rvisorctl run --image "$IMAGE" "$@"
-}
-
-# No sandbox of the daemon is left: kernel sandboxes, cgroups, state, mounts.
-assert_nothing_left() {
-	for _ in $(seq 50); do daemon_state_empty && break; sleep 0.05; done
-	daemon_state_empty
-	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name 'sandbox-*' -type d)" ]
-	! grep -q /run/rvisor/sandboxes /proc/self/mountinfo
-	# the daemon's own descriptor is the module's only user
-	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ]
 }
 
 @test "status: the daemon uses the kernel layer" {
@@ -49,7 +34,7 @@ assert_nothing_left() {
 	[ "$status" -eq 3 ]
 	run rv -- /no/such/program
 	[ "$status" -eq 127 ]
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "the emulated uname shows the sandbox's hostname" {
@@ -82,7 +67,7 @@ assert_nothing_left() {
 	[ "$status" -ne 0 ]
 	[[ "$output" != *survived* ]]
 	[[ "$output" == *"memory limit"* ]]
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "sysinfo (emulated): the sandbox's memory limit, and its own cgroup's usage" {
@@ -108,7 +93,7 @@ assert_nothing_left() {
 	done
 	wait
 	for i in $(seq 20); do [ "$(cat /tmp/par.$i)" = "run-$i" ]; done
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "two sandboxes see neither each other's processes nor files" {
@@ -136,7 +121,7 @@ assert_nothing_left() {
 	kill -KILL "$client"
 	for _ in $(seq 200); do ps -o args | grep -q "^[s]leep 100" || break; sleep 0.05; done
 	! ps -o pid,args | grep "[s]leep 100"
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "the kernel log stayed clean (daemon.bats)" {

@@ -193,6 +193,28 @@ daemon_state_empty() {
 		[ -z "$(ls -A /run/rvisor/sandboxes/.containers 2>/dev/null)" ]
 }
 
+# daemon_suite_setup IMAGE: what a suite of rvisord's sandboxes starts from: the module, a
+# kernel log mark, a busybox image in IMAGE, rvisord's socket in RVISOR_SOCKET and a policy
+# directory for the suite's own policies.
+daemon_suite_setup() {
+	load_module
+	kernel_log_mark
+	export IMAGE=$1 RVISOR_SOCKET=/run/rvisor/io.rvisor.Manager
+	[ -d "$IMAGE" ] || BUSYBOX=/bin/busybox make-busybox-image "$IMAGE"
+	mkdir -p /etc/rvisor/policies
+}
+
+# daemon_nothing_left: no sandbox of the daemon is left: kernel sandboxes (the daemon's own
+# descriptor is the module's only user), cgroups, state, mounts (the writable layers and
+# rvisorfs) anywhere on the host.
+daemon_nothing_left() {
+	for _ in $(seq 50); do daemon_state_empty && break; sleep 0.05; done
+	daemon_state_empty
+	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name 'sandbox-*' -type d)" ]
+	! grep -qE '/run/rvisor/sandboxes|rvisorfs' /proc/self/mountinfo /proc/1/mountinfo
+	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ]
+}
+
 # start_rvisord NAME [ARGS...]: the suite's own rvisord, its output appended to
 # /tmp/NAME-rvisord.log, its pid in /tmp/NAME-rvisord.pid; returns once its socket is there.
 start_rvisord() {

@@ -10,12 +10,7 @@ bats_require_minimum_version 1.5.0
 load lib
 
 setup_file() {
-	load_module
-	kernel_log_mark
-	export IMAGE=/tmp/busybox-image
-	[ -d "$IMAGE" ] || BUSYBOX=/bin/busybox make-busybox-image "$IMAGE"
-	export RVISOR_SOCKET=/run/rvisor/io.rvisor.Manager
-	mkdir -p /etc/rvisor/policies
+	daemon_suite_setup /tmp/busybox-image
 	# the same lists, without the gate: no kernel layer, so no rvisorfs
 	sed 's/^layers *=.*/layers = seccomp/' /etc/rvisor/policies/default.conf >/etc/rvisor/policies/nogate.conf
 	start_rvisord views
@@ -29,16 +24,6 @@ teardown_file() {
 
 rv() {
 	rvisorctl run --image "$IMAGE" "$@"
-}
-
-# Nothing of a sandbox is left: no rvisorfs mount anywhere on the host, no cgroup, no state,
-# and the daemon's descriptor is the module's only user (no sandbox kept /dev/rvisor).
-assert_nothing_left() {
-	for _ in $(seq 50); do daemon_state_empty && break; sleep 0.05; done
-	daemon_state_empty
-	[ -z "$(grep rvisorfs /proc/self/mountinfo /proc/1/mountinfo)" ]
-	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name 'sandbox-*' -type d)" ]
-	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ]
 }
 
 # meminfo_kb FIELD: that field of /proc/meminfo in kB, from the lines in $output.
@@ -65,7 +50,7 @@ meminfo_kb() {
 	[[ "$output" == *$'\nstatcpus=1\n'* ]]
 	[[ "$output" == *$'\nstatall=1\n'* ]]
 	[[ "$output" == *$'\nprocessors=1'* ]]
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "/proc/meminfo: MemTotal is the limit, and a memory hog's usage shows in it" {
@@ -144,7 +129,7 @@ meminfo_kb() {
 	[ "$(cat "$cg/cpu.max")" = "50000 100000" ]
 	[ "$(cat "$cg/cpuset.cpus")" = 1 ]
 	wait
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "two sandboxes with different limits each see their own" {
@@ -159,7 +144,7 @@ meminfo_kb() {
 	# the host's own view is untouched
 	[ "$(grep MemTotal /proc/meminfo | awk '{ print $2 }')" -gt 393216 ]
 	[ "$(nproc)" = 2 ]
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "the views are read-only; /sys holds the CPU lists and nothing else" {
@@ -186,7 +171,7 @@ meminfo_kb() {
 		[ -z "$(ls -l "/proc/$child/fd" | grep /dev/rvisor)" ]
 	done
 	wait
-	assert_nothing_left
+	daemon_nothing_left
 }
 
 @test "busybox tools keep working: top, ps, df, cat of every view" {
@@ -209,5 +194,5 @@ meminfo_kb() {
 	[[ "$stderr" == "rvisorctl: note: sandbox "*" runs without rvisor.ko: its /proc and /sys show the host's memory and CPUs, not its own limits" ]]
 	run --separate-stderr rv --memory 256M -- true
 	[ -z "$stderr" ] # with the kernel layer: nothing to say
-	assert_nothing_left
+	daemon_nothing_left
 }

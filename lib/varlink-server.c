@@ -146,6 +146,8 @@ struct VarlinkServer {
 	unsigned n_refused;
 	varlink_refused_fn refused;
 	void *refused_userdata;
+	varlink_failed_fn failed;
+	void *failed_userdata;
 };
 
 enum call_state {
@@ -548,7 +550,13 @@ int varlink_call_error_invalid_parameter(VarlinkCall *call, const char *name)
 
 static int call_error_internal(VarlinkCall *call, int error)
 {
-	json_object *p = json_object_new_object();
+	VarlinkServer *s = call->conn->server;
+	json_object *p;
+
+	if (s && s->failed)
+		s->failed(s, call->method ?: "(unknown method)", call->conn->peer.uid, error,
+			  s->failed_userdata);
+	p = json_object_new_object();
 
 	if (!p)
 		return -ENOMEM;
@@ -1373,6 +1381,12 @@ int varlink_server_set_limits(VarlinkServer *s, const struct varlink_server_limi
 	if (!s->limits.message_max)
 		s->limits.message_max = VARLINK_MESSAGE_MAX;
 	return 0;
+}
+
+void varlink_server_set_failed_callback(VarlinkServer *s, varlink_failed_fn fn, void *userdata)
+{
+	s->failed = fn;
+	s->failed_userdata = userdata;
 }
 
 void varlink_server_set_refused_callback(VarlinkServer *s, varlink_refused_fn fn, void *userdata)

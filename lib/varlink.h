@@ -105,6 +105,12 @@ typedef void (*varlink_idle_fn)(VarlinkServer *s, void *userdata);
  * descriptors" (dropped, from the event loop as it closes). For the daemon to log; it must not
  * free the server. */
 typedef void (*varlink_refused_fn)(VarlinkServer *s, uid_t uid, const char *reason, void *userdata);
+/* Called once for each call the server answers with InternalError itself: its handler returned
+ * -errno (error), or dropped it unanswered (error 0), or the server ran out of memory. The
+ * client learns only "InternalError": for the daemon to log, with the method's name; it must
+ * not free the server. */
+typedef void (*varlink_failed_fn)(VarlinkServer *s, const char *method, uid_t uid, int error,
+				  void *userdata);
 /* Called once when the client went away before the call's final reply. The call is dead from
  * then on (answering it returns -ENOTCONN); the handler still owns its reference. */
 typedef void (*varlink_disconnect_fn)(VarlinkCall *call, void *userdata);
@@ -135,6 +141,7 @@ unsigned varlink_server_connections(const VarlinkServer *s);
  * VARLINK_MESSAGE_MAX. Returns 0 or -EINVAL (message_max above VARLINK_MESSAGE_MAX). */
 int varlink_server_set_limits(VarlinkServer *s, const struct varlink_server_limits *l);
 void varlink_server_set_refused_callback(VarlinkServer *s, varlink_refused_fn fn, void *userdata);
+void varlink_server_set_failed_callback(VarlinkServer *s, varlink_failed_fn fn, void *userdata);
 /* Connections refused for connections_per_uid since the server started. */
 unsigned varlink_server_refused(const VarlinkServer *s);
 /* What uid holds now: 0, -ENOENT when it has no connection. */

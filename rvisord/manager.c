@@ -1828,6 +1828,16 @@ static int manager_open_module(struct manager *m)
 
 /* A client dropped for a limit: said once per user and minute, so that a client hammering
  * the socket cannot flood the journal. */
+/* A call the server answered with InternalError: the one place such a failure is logged
+ * (the client is told to look in the journal). */
+static void on_failed(VarlinkServer *server, const char *method, uid_t uid, int error, void *userdata)
+{
+	if (error < 0)
+		log_error_errno(error, "%s for uid %u failed: %m", method, (unsigned)uid);
+	else
+		log_error("%s for uid %u ended without an answer", method, (unsigned)uid);
+}
+
 static void on_refused(VarlinkServer *server, uid_t uid, const char *reason, void *userdata)
 {
 	struct manager *m = userdata;
@@ -1926,6 +1936,7 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 	if (r < 0)
 		goto fail;
 	varlink_server_set_refused_callback(m->server, on_refused, m);
+	varlink_server_set_failed_callback(m->server, on_failed, m);
 	*ret = m;
 	return 0;
 fail:

@@ -333,6 +333,17 @@ static void expect_error(VarlinkClient *c, const char *method, const char *param
 	free(e);
 }
 
+static unsigned n_failed;
+static char failed_method[64];
+static int failed_error;
+
+static void on_failed(VarlinkServer *s, const char *method, uid_t uid, int error, void *userdata)
+{
+	n_failed++;
+	snprintf(failed_method, sizeof(failed_method), "%s", method);
+	failed_error = error;
+}
+
 static void test_roundtrip(VarlinkServer *s)
 {
 	_cleanup_varlink_client_ VarlinkClient *c = connect_pair(s);
@@ -434,16 +445,22 @@ static void test_roundtrip(VarlinkServer *s)
 	json_object_put(p);
 	p = NULL;
 
+	n_failed = 0;
 	expect_error(c, "io.rvisor.Test.Fail", NULL, VARLINK_ERROR_INTERNAL, NULL, NULL,
 		     "a handler's -errno: InternalError");
+	ok(n_failed == 1 && strcmp(failed_method, "io.rvisor.Test.Fail") == 0 && failed_error == -ENOENT,
+	   "the failed callback ran once, with the method and its -errno, for the daemon to log");
 	r = call1(c, "io.rvisor.Test.Fail", NULL, 0, &p, &e);
 	is_int(get_int(p, "errno"), ENOENT, "InternalError carries the errno");
 	json_object_put(p);
 	p = NULL;
 	free(e);
 	e = NULL;
+	n_failed = 0;
 	expect_error(c, "io.rvisor.Test.Drop", NULL, VARLINK_ERROR_INTERNAL, NULL, NULL,
 		     "a handler that drops its call: InternalError");
+	ok(n_failed == 1 && strcmp(failed_method, "io.rvisor.Test.Drop") == 0 && failed_error == 0,
+	   "the failed callback ran once for the dropped call, error 0");
 
 	/* Oneway: no reply, and the next reply is the next call's. */
 	n_pings = 0;
@@ -1571,6 +1588,7 @@ int main(void)
 	ok(sd_event_new(&event) >= 0, "event loop");
 	is_int(varlink_server_new(&s, event, &test_iface, NULL), 0, "server created");
 	varlink_server_set_idle_callback(s, on_idle, NULL);
+	varlink_server_set_failed_callback(s, on_failed, NULL);
 
 	test_roundtrip(s);
 	pump();

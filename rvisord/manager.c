@@ -1681,8 +1681,18 @@ static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void
 	ssize_t n;
 
 	n = read(fd, ev, sizeof(ev));
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : log_warning_errno(errno, "Reading kernel events: %m");
+	if (n < 0) {
+		/* Nothing there, or a passing shortage: the source stays, the next wake-up reads
+		 * again. Anything else would repeat at every wake-up: the source stops, said once. */
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		if (errno == ENOMEM || errno == ENOBUFS) {
+			log_warning_errno(errno, "Reading rvisor.ko's events: %m (trying again)");
+			return 0;
+		}
+		return log_error_errno(errno, "Reading rvisor.ko's events: %m: denial records and exits "
+				       "of bound containers are no longer read");
+	}
 	for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
 		const struct rvisor_event *e = &ev[i];
 		_cleanup_free_ char *sys = NULL;
@@ -1893,8 +1903,10 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 		goto fail;
 	if (m->rvisor_fd >= 0) {
 		r = sd_event_add_io(event, &m->kernel_events, m->rvisor_fd, EPOLLIN, on_kernel_events, m);
-		if (r < 0)
+		if (r < 0) {
+			log_error_errno(r, "Cannot watch rvisor.ko's events: %m");
 			goto fail;
+		}
 	}
 
 	r = cgroup_setup(&m->cgroup_parent);
@@ -1925,16 +1937,20 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 		goto fail;
 	}
 	r = varlink_server_set_peer_check(m->server, peer_allowed, ERROR_PREFIX "PermissionDenied", m);
-	if (r < 0)
+	if (r < 0) {
+		log_error_errno(r, "Cannot set up the varlink server's peer check: %m");
 		goto fail;
+	}
 	r = varlink_server_set_limits(m->server, &(struct varlink_server_limits){
 		.connections_per_uid = config->max_connections_per_user,
 		.bytes_per_uid = USER_BUFFER_MAX,
 		.fds_per_uid = USER_FDS_MAX,
 		.message_max = MESSAGE_MAX,
 	});
-	if (r < 0)
+	if (r < 0) {
+		log_error_errno(r, "Cannot set the varlink server's limits: %m");
 		goto fail;
+	}
 	varlink_server_set_refused_callback(m->server, on_refused, m);
 	varlink_server_set_failed_callback(m->server, on_failed, m);
 	*ret = m;

@@ -121,6 +121,11 @@ _rvisorctl_complete() {
 			mapfile -t COMPREPLY < <(compgen -W "$(_rvisorctl_policies "$ctl")" -- "$cur")
 			return 0
 			;;
+		--env-file)
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return 0
+			;;
 		-e | --env)
 			compopt -o nospace 2>/dev/null
 			mapfile -t COMPREPLY < <(compgen -e -- "$cur")
@@ -131,7 +136,7 @@ _rvisorctl_complete() {
 			;;
 		esac
 		opts='-h --help --image --policy --memory --cpus --cpuset-cpus --name -e --env
-			-w --workdir -u --user -i --interactive -t --tty --userns --json'
+			--env-file --rm -w --workdir -u --user -i --interactive -t --tty --userns --json'
 		;;
 	ps | status | version)
 		opts='-h --help --json'

@@ -21,6 +21,7 @@
 #define RUN_METHOD MANAGER_METHOD("Run")
 /* A bundle's config.json: far more than any real one, well under varlink's message limit. */
 #define BUNDLE_CONFIG_MAX (1024 * 1024)
+#define ENV_FILE_MAX (1024 * 1024)
 #define IMAGE_HINT "the image must be a directory you can read"
 
 struct run_args {
@@ -63,6 +64,8 @@ static void help(void)
 	       "     --cpuset-cpus LIST  CPUs the sandbox may run on (0-2,4), within the policy's cpuset\n"
 	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
 	       "  -e --env KEY=VALUE     Set an environment variable; -e KEY copies rvisorctl's (repeatable)\n"
+	       "     --env-file FILE     Read such variables from FILE, one per line ('#' comments)\n"
+	       "     --rm                Accepted for docker's habit: a sandbox is always removed\n"
 	       "  -w --workdir DIR       Working directory inside the sandbox (absolute)\n"
 	       "  -u --user UID[:GID]    Run as this user and group (numbers; default: the policy's)\n"
 	       "  -i --interactive       Pass stdin to the command (else it reads /dev/null)\n"
@@ -86,6 +89,48 @@ static int env_add(struct run_args *a, char *entry)
 	a->env = e;
 	a->env[a->n_env++] = entry;
 	return 0;
+}
+
+/* --env-file FILE, as docker reads one: a KEY=VALUE or KEY (rvisorctl's own value) per line;
+ * blank lines and lines starting with '#' are skipped. Read with the caller's own rights.
+ * EXIT_OK, or the exit code of the error said. */
+static int env_file_add(struct run_args *a, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *text = NULL;
+	char *line, *save = NULL;
+	unsigned n = 0;
+	int r;
+
+	if (fd < 0) {
+		log_error_errno(-errno, "Cannot read --env-file %s: %m", path);
+		return EXIT_RUN_FAILED;
+	}
+	r = cli_read_text(fd, ENV_FILE_MAX, &text);
+	if (r < 0) {
+		log_error_errno(r == -EBADMSG ? -EINVAL : r, "Cannot read --env-file %s: %s", path,
+				r == -EFBIG ? "larger than 1 MiB" : r == -EBADMSG ? "it holds a NUL byte" : strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *entry = NULL;
+
+		n++;
+		line[strcspn(line, "\r")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		r = cli_env_entry(line, &entry);
+		if (r == -EINVAL)
+			return verb_usage_error("run", "Invalid line in --env-file %s: '%s': use KEY=VALUE, "
+						"or KEY to pass rvisorctl's own value", path, line);
+		if (r >= 0 && entry)
+			r = env_add(a, entry);
+		if (r < 0) {
+			log_error_errno(r, "Cannot add --env-file %s's variables: %m", path);
+			return EXIT_RUN_FAILED;
+		}
+	}
+	return EXIT_OK;
 }
 
 /* --cpus, as docker checks it: a number with at most three decimals, from 0.01 to the CPUs
@@ -131,7 +176,7 @@ static int parse_cpuset(const char *arg, char **ret)
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
 	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_CPUS, ARG_CPUSET, ARG_NAME, ARG_JSON,
-	       ARG_USERNS };
+	       ARG_USERNS, ARG_RM, ARG_ENV_FILE };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, ARG_IMAGE },
@@ -147,6 +192,8 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "tty", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "userns", no_argument, NULL, ARG_USERNS },
+		{ "rm", no_argument, NULL, ARG_RM },
+		{ "env-file", required_argument, NULL, ARG_ENV_FILE },
 		{},
 	};
 	const char *image = NULL;
@@ -208,6 +255,13 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 				return EXIT_RUN_FAILED;
 			}
 			break;
+		case ARG_ENV_FILE:
+			r = env_file_add(a, optarg);
+			if (r != EXIT_OK)
+				return r;
+			break;
+		case ARG_RM:
+			break; /* docker's habit: a sandbox is always removed when it ends */
 		case 'w':
 			if (optarg[0] != '/')
 				return verb_usage_error("run", "Invalid --workdir '%s': give an absolute path "

@@ -221,6 +221,28 @@ teardown_file() {
 	[ "$output" = "hi /tmp 65534:65534" ]
 }
 
+@test "run: --env-file as docker reads one (comments, blank lines, KEY copies ours, -e after it wins); --rm is accepted" {
+	printf '# a comment\n\nA=1\nB=two words\r\nFROM_US\nC=file\n' >"$BATS_TEST_TMPDIR/env"
+	FROM_US=copied run rv --rm --env-file "$BATS_TEST_TMPDIR/env" -e C=flag -- sh -c 'echo "$A|$B|$FROM_US|$C"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "1|two words|copied|flag" ]
+	printf 'A=1\n=nokey\n' >"$BATS_TEST_TMPDIR/bad"
+	run rv --env-file "$BATS_TEST_TMPDIR/bad" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Invalid line in --env-file $BATS_TEST_TMPDIR/bad: '=nokey'"* ]]
+	run rv --env-file "$BATS_TEST_TMPDIR/missing" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Cannot read --env-file $BATS_TEST_TMPDIR/missing: No such file or directory"* ]]
+	printf 'A=1\0B=2\n' >"$BATS_TEST_TMPDIR/nul"
+	run rv --env-file "$BATS_TEST_TMPDIR/nul" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"it holds a NUL byte"* ]]
+	run rv --env-file "$BATS_TEST_TMPDIR" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Cannot read --env-file"* ]]
+	assert_nothing_left
+}
+
 @test "run: an OCI bundle's process args, env and cwd are used" {
 	b=$BATS_TEST_TMPDIR/bundle
 	mkdir -p "$b"

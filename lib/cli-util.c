@@ -672,7 +672,7 @@ static const char *parameter_option(const char *parameter)
 		{ "user", "--user" },     { "memory", "--memory" },   { "tty", "--tty" },
 		{ "id", "the sandbox id" }, { "signal", "the signal" }, { "fds", "stdin/stdout/stderr" },
 		{ "userns", "--userns" }, { "bundle_config", "the bundle's config.json" },
-		{ "cpus_milli", "--cpus" }, { "cpuset", "--cpuset-cpus" },
+		{ "cpus_milli", "--cpus" }, { "cpuset", "--cpuset-cpus" }, { "pids", "--pids-limit" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -719,6 +719,8 @@ static int limit_message(char **m, json_object *params)
 		 json_object_get_int64(v) > 0) {
 		if (strcmp(parameter, "cpus_milli") == 0)
 			cpus_format((uint64_t)json_object_get_int64(v), value, sizeof(value));
+		else if (strcmp(parameter, "pids") == 0)
+			snprintf(value, sizeof(value), "%" PRId64, json_object_get_int64(v));
 		else
 			cli_format_bytes((uint64_t)json_object_get_int64(v), value, sizeof(value));
 	}

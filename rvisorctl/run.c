@@ -32,6 +32,7 @@ struct run_args {
 	size_t n_env;
 	char *user;  /* "UID" or "UID:GID" */
 	uint64_t memory; /* 0: the policy's */
+	int64_t pids;    /* 0: the policy's; -1: no limit */
 	uint64_t cpus_milli; /* 0: the policy's */
 	char *cpuset; /* canonical ("0-1"), or NULL: the policy's */
 	bool tty, interactive, json, userns;
@@ -60,6 +61,7 @@ static void help(void)
 	       "                         with your own rights: it must be one you can read\n"
 	       "     --policy NAME       Policy from /etc/rvisor/policies/ (default: rvisord.conf's)\n"
 	       "     --memory SIZE       Memory limit, bytes or with a K, M, G suffix; at most the policy's\n"
+	       "     --pids-limit N      At most N tasks (threads), at most the policy's pids; -1: none\n"
 	       "     --cpus N            CPU time: N CPUs' worth (1.5), at most the policy's cpus\n"
 	       "     --cpuset-cpus LIST  CPUs the sandbox may run on (0-2,4), within the policy's cpuset\n"
 	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
@@ -176,7 +178,7 @@ static int parse_cpuset(const char *arg, char **ret)
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
 	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_CPUS, ARG_CPUSET, ARG_NAME, ARG_JSON,
-	       ARG_USERNS, ARG_RM, ARG_ENV_FILE };
+	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, ARG_IMAGE },
@@ -193,6 +195,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "userns", no_argument, NULL, ARG_USERNS },
 		{ "rm", no_argument, NULL, ARG_RM },
+		{ "pids-limit", required_argument, NULL, ARG_PIDS },
 		{ "env-file", required_argument, NULL, ARG_ENV_FILE },
 		{},
 	};
@@ -259,6 +262,16 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 			r = env_file_add(a, optarg);
 			if (r != EXIT_OK)
 				return r;
+			break;
+		case ARG_PIDS:
+			/* docker's: a number of tasks, 0 or -1 for no limit */
+			if (strcmp(optarg, "-1") == 0)
+				a->pids = -1;
+			else if (cli_parse_id(optarg, &a->pids) < 0)
+				return verb_usage_error("run", "Invalid --pids-limit '%s': give a number of "
+							"tasks, or -1 for no limit", optarg);
+			else if (a->pids == 0)
+				a->pids = -1;
 			break;
 		case ARG_RM:
 			break; /* docker's habit: a sandbox is always removed when it ends */
@@ -430,6 +443,8 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "user", json_object_new_string(a->user));
 	if (a->memory > 0)
 		json_object_object_add(p, "memory", json_object_new_int64((int64_t)a->memory));
+	if (a->pids)
+		json_object_object_add(p, "pids", json_object_new_int64(a->pids));
 	if (a->cpus_milli > 0)
 		json_object_object_add(p, "cpus_milli", json_object_new_int64((int64_t)a->cpus_milli));
 	if (a->cpuset)

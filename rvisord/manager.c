@@ -163,8 +163,8 @@ static int reply_error_reason(VarlinkCall *call, const char *error, const char *
 	return varlink_call_error(call, error, p);
 }
 
-/* LimitAbovePolicy for parameter "memory", "cpus_milli" or "cpuset", with the policy's own
- * limit of that. */
+/* LimitAbovePolicy for parameter "memory", "pids", "cpus_milli" or "cpuset", with the
+ * policy's own limit of that. */
 static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
 				    const struct rvisor_policy_config *policy)
 {
@@ -182,7 +182,9 @@ static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
 		json_object_object_add(p, "cpuset", json_object_new_string(list));
 	} else
 		json_object_object_add(p, "limit", json_object_new_int64(
-			(int64_t)(strcmp(parameter, "cpus_milli") == 0 ? policy->cpus_milli : policy->memory_max)));
+			(int64_t)(strcmp(parameter, "cpus_milli") == 0 ? policy->cpus_milli :
+				  strcmp(parameter, "pids") == 0       ? policy->pids_max :
+									 policy->memory_max)));
 	return varlink_call_error(call, ERROR_PREFIX "LimitAbovePolicy", p);
 }
 
@@ -845,7 +847,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	struct sandbox *s;
 	json_object *v;
 	char namebuf[64];
-	int64_t memory;
+	int64_t memory, pids;
 	int r;
 
 	if (!varlink_call_wants_more(call))
@@ -863,6 +865,14 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		if ((uint64_t)memory > q.policy->memory_max)
 			return reply_limit_above_policy(call, "memory", q.policy);
 		spec.memory_max = (uint64_t)memory;
+	}
+	spec.pids_max = q.policy->pids_max;
+	if (json_get_int(params, "pids", &pids)) {
+		if (pids == 0 || pids < -1)
+			return varlink_call_error_invalid_parameter(call, "pids");
+		if ((pids == -1 ? UINT64_MAX : (uint64_t)pids) > q.policy->pids_max)
+			return reply_limit_above_policy(call, "pids", q.policy);
+		spec.pids_max = pids == -1 ? UINT64_MAX : (uint64_t)pids;
 	}
 	r = run_cpus(call, params, q.policy, &spec.cpus_milli);
 	if (r <= 0)
@@ -892,7 +902,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	 * what cannot do without it). */
 	s->layers = q.policy->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
 	s->memory_max = spec.memory_max;
-	s->pids_max = q.policy->pids_max;
+	s->pids_max = spec.pids_max;
 	s->cpus_milli = spec.cpus_milli;
 	s->cpuset = TAKE_PTR(cpuset);
 	s->argv = TAKE_PTR(q.argv);
@@ -911,7 +921,6 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
 	spec.hostname = q.policy->hostname;
 	spec.network_host = q.policy->network == POLICY_NETWORK_HOST;
-	spec.pids_max = q.policy->pids_max;
 	spec.cpuset = s->cpuset;
 	spec.storage_max = q.policy->storage_max;
 	if (q.userns) {
@@ -1600,6 +1609,7 @@ static const struct varlink_param params_run[] = {
 	{ "policy", VARLINK_STRING, false }, { "name", VARLINK_STRING, false },
 	{ "env", VARLINK_STRING_ARRAY, false }, { "cwd", VARLINK_STRING, false },
 	{ "user", VARLINK_STRING, false },   { "memory", VARLINK_INT, false },
+	{ "pids", VARLINK_INT, false },
 	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
 	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
 	{ "cpuset", VARLINK_STRING, false }, {},

@@ -187,3 +187,33 @@ run_params() {
 	[[ "$output" == *"badcpus.conf:2: cpuset = '0-'"* ]]
 	assert_nothing_left
 }
+
+@test "--pids-limit: the sandbox's pids.max, at most the policy's pids; bad input is a usage error" {
+	"$RVISORCTL" run --name pidboxed --pids-limit 7 --image "$IMAGE" -- sleep 100 2>/dev/null &
+	client=$!
+	for _ in $(seq 100); do "$RVISORCTL" ps --json | jq -e '.sandboxes | length == 1' >/dev/null && break; sleep 0.05; done
+	id=$("$RVISORCTL" ps --json | jq -r '.sandboxes[0].id')
+	run "$RVISORCTL" stats "$id" --json
+	[ "$(jq -r .pids_max <<<"$output")" = 7 ]
+	"$RVISORCTL" kill "$id" KILL
+	wait "$client" || true
+	run "$RVISORCTL" run --pids-limit 2000 --image "$IMAGE" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--pids-limit is more than policy 'default' allows (pids 1024)"* ]]
+	run "$RVISORCTL" run --pids-limit -1 --image "$IMAGE" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--pids-limit is more than policy 'default' allows (pids 1024)"* ]]
+	for bad in abc -5 1.5 ""; do
+		run "$RVISORCTL" run --pids-limit "$bad" --image "$IMAGE" -- true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"Invalid --pids-limit '$bad'"* ]]
+	done
+	# rvisord checks it too, whatever the client
+	for bad in 0 -2 '"5"'; do
+		run vl "$(run_params '"pids":'"$bad")"
+		[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"pids"'* ]]
+	done
+	run vl "$(run_params '"pids":1025')"
+	[[ "$output" == *LimitAbovePolicy* && "$output" == *'"limit":1024'* ]]
+	assert_nothing_left
+}

@@ -136,7 +136,7 @@ _rvisorctl_complete() {
 			;;
 		esac
 		opts='-h --help --image --policy --memory --cpus --cpuset-cpus --name -e --env
-			--env-file --rm --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json'
+			--env-file --rm --read-only --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json'
 		;;
 	ps | status | version)
 		opts='-h --help --json'

@@ -33,6 +33,7 @@ struct run_args {
 	char *user;  /* "UID" or "UID:GID" */
 	uint64_t memory; /* 0: the policy's */
 	int64_t pids;    /* 0: the policy's; -1: no limit */
+	bool read_only;
 	uint64_t cpus_milli; /* 0: the policy's */
 	char *cpuset; /* canonical ("0-1"), or NULL: the policy's */
 	bool tty, interactive, json, userns;
@@ -67,6 +68,8 @@ static void help(void)
 	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
 	       "  -e --env KEY=VALUE     Set an environment variable; -e KEY copies rvisorctl's (repeatable)\n"
 	       "     --env-file FILE     Read such variables from FILE, one per line ('#' comments)\n"
+	       "     --read-only         Mount the sandbox's root file system read-only (writes fail\n"
+	       "                         with EROFS; /dev/shm stays writable)\n"
 	       "     --rm                Accepted for docker's habit: a sandbox is always removed\n"
 	       "  -w --workdir DIR       Working directory inside the sandbox (absolute)\n"
 	       "  -u --user UID[:GID]    Run as this user and group (numbers; default: the policy's)\n"
@@ -178,7 +181,7 @@ static int parse_cpuset(const char *arg, char **ret)
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
 	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_CPUS, ARG_CPUSET, ARG_NAME, ARG_JSON,
-	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS };
+	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS, ARG_READ_ONLY };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, ARG_IMAGE },
@@ -195,6 +198,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "userns", no_argument, NULL, ARG_USERNS },
 		{ "rm", no_argument, NULL, ARG_RM },
+		{ "read-only", no_argument, NULL, ARG_READ_ONLY },
 		{ "pids-limit", required_argument, NULL, ARG_PIDS },
 		{ "env-file", required_argument, NULL, ARG_ENV_FILE },
 		{},
@@ -272,6 +276,9 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 							"tasks, or -1 for no limit", optarg);
 			else if (a->pids == 0)
 				a->pids = -1;
+			break;
+		case ARG_READ_ONLY:
+			a->read_only = true;
 			break;
 		case ARG_RM:
 			break; /* docker's habit: a sandbox is always removed when it ends */
@@ -445,6 +452,8 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "memory", json_object_new_int64((int64_t)a->memory));
 	if (a->pids)
 		json_object_object_add(p, "pids", json_object_new_int64(a->pids));
+	if (a->read_only)
+		json_object_object_add(p, "read_only", json_object_new_boolean(true));
 	if (a->cpus_milli > 0)
 		json_object_object_add(p, "cpus_milli", json_object_new_int64((int64_t)a->cpus_milli));
 	if (a->cpuset)

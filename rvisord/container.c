@@ -751,7 +751,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.tty = spec->tty,
 		.new_net = !spec->network_host,
 		.userns = spec->uid_map != NULL,
-		.readonly_root = oci && oci->root_readonly,
+		.readonly_root = spec->read_only || (oci && oci->root_readonly),
 		.state_dir = c->state_dir,
 		.storage_options = p.storage_options,
 		.upper = p.upper,

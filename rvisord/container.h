@@ -63,6 +63,7 @@ struct container_spec {
 				 * caller keeps (and closes) its own descriptors. Each must pass
 				 * container_stdio_check(). */
 	bool tty;               /* stdio[0] is a terminal: make it the controlling terminal */
+	bool read_only;         /* the root file system read-only (as a bundle's root.readonly) */
 	const char *hostname;   /* NULL: the bundle's hostname, else name */
 	bool network_host;      /* the host's network namespace; else an own one with lo up */
 	uint64_t memory_max;    /* bytes; UINT64_MAX: unlimited */

@@ -919,6 +919,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	spec.cwd = json_get_string(params, "cwd");
 	memcpy(spec.stdio, q.fds, sizeof(spec.stdio));
 	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
+	spec.read_only = json_object_object_get_ex(params, "read_only", &v) && json_object_get_boolean(v);
 	spec.hostname = q.policy->hostname;
 	spec.network_host = q.policy->network == POLICY_NETWORK_HOST;
 	spec.cpuset = s->cpuset;
@@ -1611,6 +1612,7 @@ static const struct varlink_param params_run[] = {
 	{ "user", VARLINK_STRING, false },   { "memory", VARLINK_INT, false },
 	{ "pids", VARLINK_INT, false },
 	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
+	{ "read_only", VARLINK_BOOL, false },
 	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
 	{ "cpuset", VARLINK_STRING, false }, {},
 };

@@ -326,3 +326,14 @@ vl() {
 	"$RVISORCTL" kill "$id" KILL
 	wait "$client" || true
 }
+
+@test "run --read-only: writes to the root fail with EROFS, /dev/shm stays writable; without it they work" {
+	run rv --read-only -- sh -c 'echo x >/etc/new 2>&1; echo "rc=$?"; echo y >/dev/shm/ok && cat /dev/shm/ok'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"Read-only file system"* ]]
+	[ "${lines[1]}" = rc=1 ]
+	[ "${lines[2]}" = y ]
+	run rv -- sh -c 'echo x >/etc/new && cat /etc/new'
+	[ "$output" = x ]
+	assert_nothing_left
+}

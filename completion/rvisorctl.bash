@@ -131,12 +131,12 @@ _rvisorctl_complete() {
 			mapfile -t COMPREPLY < <(compgen -e -- "$cur")
 			return 0
 			;;
-		--memory | --pids-limit | --cpus | --cpuset-cpus | --name | -w | --workdir | -u | --user)
+		--memory | --pids-limit | --hostname | --cpus | --cpuset-cpus | --name | -w | --workdir | -u | --user)
 			return 0
 			;;
 		esac
 		opts='-h --help --image --policy --memory --cpus --cpuset-cpus --name -e --env
-			--env-file --rm --read-only --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json'
+			--env-file --rm --read-only --hostname --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json'
 		;;
 	ps | status | version)
 		opts='-h --help --json'

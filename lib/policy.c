@@ -539,17 +539,28 @@ static int parse_layers(struct parser *p, const struct key *k, char *value)
 	return 0;
 }
 
+bool policy_hostname_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > POLICY_HOSTNAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '.')
+			return false;
+	return true;
+}
+
 static int parse_hostname(struct parser *p, const struct key *k, char *value)
 {
-	size_t n = strlen(value);
 	char *copy;
 
-	if (n > POLICY_HOSTNAME_MAX)
+	if (strlen(value) > POLICY_HOSTNAME_MAX)
 		return parse_error(p, "hostname is longer than %d characters", POLICY_HOSTNAME_MAX);
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)value[i]) && value[i] != '-' && value[i] != '.')
-			return parse_error(p, "hostname '%s': only letters, digits, '-' and '.'",
-					   value);
+	if (!value[0])
+		return parse_error(p, "hostname is empty");
+	if (!policy_hostname_valid(value))
+		return parse_error(p, "hostname '%s': only letters, digits, '-' and '.'", value);
 	copy = strdup(value);
 	if (!copy)
 		return -ENOMEM;

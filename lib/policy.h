@@ -84,6 +84,10 @@ struct rvisor_policy_config {
 	struct rvisor_policy kernel;     /* compiled: what SANDBOX_CREATE and SET_POLICY take */
 };
 
+/* Whether name may be a sandbox's hostname: 1..POLICY_HOSTNAME_MAX letters, digits, '-' and
+ * '.' (a policy's hostname, rvisorctl run --hostname). */
+bool policy_hostname_valid(const char *name);
+
 /* Whether name may name a policy: [A-Za-z0-9_-]{1,64}, so it never leaves the directory. */
 bool policy_name_valid(const char *name);
 

@@ -16,6 +16,7 @@
 #include "cpus.h"
 #include "daemon.h"
 #include "log.h"
+#include "policy.h"
 #include "verbs.h"
 
 #define RUN_METHOD MANAGER_METHOD("Run")
@@ -34,6 +35,7 @@ struct run_args {
 	uint64_t memory; /* 0: the policy's */
 	int64_t pids;    /* 0: the policy's; -1: no limit */
 	bool read_only;
+	const char *hostname; /* NULL: the policy's */
 	uint64_t cpus_milli; /* 0: the policy's */
 	char *cpuset; /* canonical ("0-1"), or NULL: the policy's */
 	bool tty, interactive, json, userns;
@@ -66,6 +68,7 @@ static void help(void)
 	       "     --cpus N            CPU time: N CPUs' worth (1.5), at most the policy's cpus\n"
 	       "     --cpuset-cpus LIST  CPUs the sandbox may run on (0-2,4), within the policy's cpuset\n"
 	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
+	       "     --hostname NAME     The sandbox's hostname (default: the policy's)\n"
 	       "  -e --env KEY=VALUE     Set an environment variable; -e KEY copies rvisorctl's (repeatable)\n"
 	       "     --env-file FILE     Read such variables from FILE, one per line ('#' comments)\n"
 	       "     --read-only         Mount the sandbox's root file system read-only (writes fail\n"
@@ -181,7 +184,7 @@ static int parse_cpuset(const char *arg, char **ret)
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
 	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_CPUS, ARG_CPUSET, ARG_NAME, ARG_JSON,
-	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS, ARG_READ_ONLY };
+	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS, ARG_READ_ONLY, ARG_HOSTNAME };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, ARG_IMAGE },
@@ -199,6 +202,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "userns", no_argument, NULL, ARG_USERNS },
 		{ "rm", no_argument, NULL, ARG_RM },
 		{ "read-only", no_argument, NULL, ARG_READ_ONLY },
+		{ "hostname", required_argument, NULL, ARG_HOSTNAME },
 		{ "pids-limit", required_argument, NULL, ARG_PIDS },
 		{ "env-file", required_argument, NULL, ARG_ENV_FILE },
 		{},
@@ -276,6 +280,12 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 							"tasks, or -1 for no limit", optarg);
 			else if (a->pids == 0)
 				a->pids = -1;
+			break;
+		case ARG_HOSTNAME:
+			if (!policy_hostname_valid(optarg))
+				return verb_usage_error("run", "Invalid --hostname '%s': 1-%d letters, digits, "
+							"'-' or '.'", optarg, POLICY_HOSTNAME_MAX);
+			a->hostname = optarg;
 			break;
 		case ARG_READ_ONLY:
 			a->read_only = true;
@@ -454,6 +464,8 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "pids", json_object_new_int64(a->pids));
 	if (a->read_only)
 		json_object_object_add(p, "read_only", json_object_new_boolean(true));
+	if (a->hostname)
+		json_object_object_add(p, "hostname", json_object_new_string(a->hostname));
 	if (a->cpus_milli > 0)
 		json_object_object_add(p, "cpus_milli", json_object_new_int64((int64_t)a->cpus_milli));
 	if (a->cpuset)

@@ -874,6 +874,8 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 			return reply_limit_above_policy(call, "pids", q.policy);
 		spec.pids_max = pids == -1 ? UINT64_MAX : (uint64_t)pids;
 	}
+	if (json_get_string(params, "hostname") && !policy_hostname_valid(json_get_string(params, "hostname")))
+		return varlink_call_error_invalid_parameter(call, "hostname");
 	r = run_cpus(call, params, q.policy, &spec.cpus_milli);
 	if (r <= 0)
 		return r;
@@ -920,7 +922,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	memcpy(spec.stdio, q.fds, sizeof(spec.stdio));
 	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
 	spec.read_only = json_object_object_get_ex(params, "read_only", &v) && json_object_get_boolean(v);
-	spec.hostname = q.policy->hostname;
+	spec.hostname = json_get_string(params, "hostname") ?: q.policy->hostname;
 	spec.network_host = q.policy->network == POLICY_NETWORK_HOST;
 	spec.cpuset = s->cpuset;
 	spec.storage_max = q.policy->storage_max;
@@ -1612,7 +1614,7 @@ static const struct varlink_param params_run[] = {
 	{ "user", VARLINK_STRING, false },   { "memory", VARLINK_INT, false },
 	{ "pids", VARLINK_INT, false },
 	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
-	{ "read_only", VARLINK_BOOL, false },
+	{ "read_only", VARLINK_BOOL, false }, { "hostname", VARLINK_STRING, false },
 	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
 	{ "cpuset", VARLINK_STRING, false }, {},
 };

@@ -337,3 +337,20 @@ vl() {
 	[ "$output" = x ]
 	assert_nothing_left
 }
+
+@test "run --hostname: the sandbox's name (uname, hostname), checked by rvisorctl and by rvisord" {
+	run rv --hostname web-1.example -- sh -c 'hostname; uname -n'
+	[ "$status" -eq 0 ]
+	[ "$output" = "web-1.example
+web-1.example" ]
+	run rv -- hostname
+	[ "$output" = sandbox ] # the policy's
+	for bad in "a b" "" "x/y" "$(printf 'h%.0s' $(seq 65))"; do
+		run rv --hostname "$bad" -- true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"Invalid --hostname '$bad'"* ]]
+	done
+	run sh -c "printf '%s\0' '{\"method\":\"io.rvisor.Manager.Run\",\"more\":true,\"parameters\":{\"image\":\"$IMAGE\",\"hostname\":\"a b\"}}' | '$ROOT/build/tools/varlink-raw' '$RVISOR_SOCKET'"
+	[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"hostname"'* ]]
+	assert_nothing_left
+}

@@ -484,6 +484,12 @@ static void test_names(void)
 	ok(!policy_name_valid("a.b"), "'a.b' refused");
 	ok(!policy_name_valid("a/b"), "'a/b' refused");
 	ok(!policy_name_valid("a b"), "'a b' refused");
+	ok(policy_hostname_valid("web-1.example"), "hostname 'web-1.example'");
+	ok(policy_hostname_valid(long_name + 2), "hostname of 64 characters");
+	ok(!policy_hostname_valid(long_name), "hostname of 65 characters refused");
+	ok(!policy_hostname_valid(""), "empty hostname refused");
+	ok(!policy_hostname_valid("a b") && !policy_hostname_valid("a_b") && !policy_hostname_valid("a/b"),
+	   "hostnames with ' ', '_', '/' refused");
 	is_int(policy_load(policies_dir(), "../x", &c, &err), -EINVAL, "policy_load('../x'): -EINVAL");
 	is_int(policy_load(policies_dir(), "../../etc/rvisor/policies/default", &c, &err), -EINVAL,
 	       "policy_load of a path: -EINVAL");

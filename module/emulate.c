@@ -132,14 +132,13 @@ static long rvisor_emulate_set_uts(struct rvisor_sandbox *sb, const unsigned lon
  */
 static void rvisor_sandbox_memory(struct rvisor_sandbox *sb, u64 *ret_total, u64 *ret_free)
 {
-	/* the counters si_meminfo() reads, without its block-device walk under a spinlock */
-	u64 host_total = (u64)totalram_pages() * PAGE_SIZE;
-	u64 host_free = (u64)global_zone_page_state(NR_FREE_PAGES) * PAGE_SIZE;
-	u64 total = sb->memory_limit ? sb->memory_limit : host_total;
-	u64 free = min(total, host_free);
+	u64 total, free;
 #ifdef CONFIG_MEMCG
 	struct task_struct *init;
+#endif
 
+	rvisor_view_memory_uncharged(sb, &total, &free);
+#ifdef CONFIG_MEMCG
 	rcu_read_lock();
 	init = test_bit(RVISOR_SB_BOUND, &sb->state) ? pid_task(sb->init_pid, PIDTYPE_PID) : NULL;
 	if (init) {
@@ -151,7 +150,8 @@ static void rvisor_sandbox_memory(struct rvisor_sandbox *sb, u64 *ret_total, u64
 			u64 used = (u64)page_counter_read(&memcg->memory) * PAGE_SIZE;
 
 			if (sb->cgroup.mnt)
-				total = min(host_total, (u64)READ_ONCE(memcg->memory.max) * PAGE_SIZE);
+				total = min((u64)totalram_pages() * PAGE_SIZE,
+					    (u64)READ_ONCE(memcg->memory.max) * PAGE_SIZE);
 			free = total > used ? total - used : 0;
 		}
 	}
@@ -201,16 +201,6 @@ static int rvisor_task_affinity(pid_t pid, struct cpumask *ret)
 	}
 	rcu_read_unlock();
 	return p ? 0 : -ESRCH;
-}
-
-/* Keeps the first n CPUs of mask. */
-static void rvisor_cpumask_first(struct cpumask *mask, unsigned int n)
-{
-	unsigned int cpu, kept = 0;
-
-	for_each_cpu(cpu, mask)
-		if (kept++ >= n)
-			cpumask_clear_cpu(cpu, mask);
 }
 
 /*

@@ -184,7 +184,11 @@ void rvisor_view_stop(struct rvisor_sandbox *sb);  /* sleeps: the sampler is not
 u64 rvisor_view_age_ns(const struct rvisor_sandbox *sb);
 void rvisor_view_loads(const struct rvisor_sandbox *sb, unsigned long loads[3]); /* any context */
 void rvisor_view_memory(struct rvisor_sandbox *sb, struct rvisor_view_mem *m);
+/* Without a cgroup to read: the spec's memory_limit (0: the host's memory) and what the host
+ * has free, at most that. O(1), any context. */
+void rvisor_view_memory_uncharged(const struct rvisor_sandbox *sb, u64 *ret_total, u64 *ret_free);
 int rvisor_view_cpus(struct rvisor_sandbox *sb, struct cpumask *ret); /* never empty */
+void rvisor_cpumask_first(struct cpumask *mask, unsigned int n); /* keeps the first n CPUs */
 void rvisor_view_cputime(struct rvisor_sandbox *sb, struct rvisor_view_cputime *t);
 void rvisor_view_tasks(struct rvisor_sandbox *sb, struct rvisor_view_tasks *t);
 

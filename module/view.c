@@ -161,20 +161,29 @@ static void rvisor_view_swap(struct rvisor_sandbox *sb, struct rvisor_view_mem *
  * live, and memory.stat; without one, the spec's memory_limit (0: the host's) and the host's
  * free memory, at most that (the same figures as the emulated sysinfo).
  */
-void rvisor_view_memory(struct rvisor_sandbox *sb, struct rvisor_view_mem *m)
+void rvisor_view_memory_uncharged(const struct rvisor_sandbox *sb, u64 *ret_total, u64 *ret_free)
 {
+	/* the counters si_meminfo() reads, without its block-device walk under a spinlock */
 	u64 host_total = (u64)totalram_pages() * PAGE_SIZE;
 	u64 host_free = (u64)global_zone_page_state(NR_FREE_PAGES) * PAGE_SIZE;
+
+	*ret_total = sb->memory_limit ? sb->memory_limit : host_total;
+	*ret_free = min(*ret_total, host_free);
+}
+
+void rvisor_view_memory(struct rvisor_sandbox *sb, struct rvisor_view_mem *m)
+{
 	char *buf;
+	u64 free;
 
 	memset(m, 0, sizeof(*m));
 	if (!sb->cgroup.mnt || rvisor_cgroup_read_u64(sb, "memory.max", &m->total) < 0 ||
 	    rvisor_cgroup_read_u64(sb, "memory.current", &m->used) < 0) {
-		m->total = sb->memory_limit ? sb->memory_limit : host_total;
-		m->used = m->total - min(m->total, host_free);
+		rvisor_view_memory_uncharged(sb, &m->total, &free);
+		m->used = m->total - free;
 		return;
 	}
-	m->total = min(m->total, host_total);
+	m->total = min(m->total, (u64)totalram_pages() * PAGE_SIZE);
 	m->used = min(m->used, m->total);
 	if (rvisor_cgroup_read(sb, "memory.stat", &buf) >= 0) {
 		rvisor_parse_memory_stat(buf, m->stat);
@@ -204,9 +213,18 @@ static unsigned int rvisor_view_cpu_quota(struct rvisor_sandbox *sb)
  * that are online (all online CPUs without that file, or when it names none of them), under
  * their own numbers. Returns how many.
  */
+void rvisor_cpumask_first(struct cpumask *mask, unsigned int n)
+{
+	unsigned int cpu, kept = 0;
+
+	for_each_cpu(cpu, mask)
+		if (kept++ >= n)
+			cpumask_clear_cpu(cpu, mask);
+}
+
 int rvisor_view_cpus(struct rvisor_sandbox *sb, struct cpumask *ret)
 {
-	unsigned int k, n = 0, cpu;
+	unsigned int k;
 	char *buf;
 
 	cpumask_copy(ret, cpu_online_mask);
@@ -217,13 +235,9 @@ int rvisor_view_cpus(struct rvisor_sandbox *sb, struct cpumask *ret)
 		kfree(buf);
 	}
 	k = rvisor_view_cpu_quota(sb);
-	for_each_cpu(cpu, ret) {
-		if (k && n == k)
-			cpumask_clear_cpu(cpu, ret);
-		else
-			n++;
-	}
-	return n;
+	if (k)
+		rvisor_cpumask_first(ret, k);
+	return (int)cpumask_weight(ret);
 }
 
 /* cpu.stat's usage, user and system time (microseconds there). */

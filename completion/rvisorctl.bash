@@ -32,8 +32,8 @@ _rvisorctl_policies() {
 
 # The ids of the caller's running sandboxes, if rvisord answers within a second.
 _rvisorctl_sandboxes() {
-	timeout 1 "$1" ps 2>/dev/null | while read -r id _; do
-		[[ $id =~ ^[0-9]+$ ]] && printf '%s\n' "$id"
+	timeout 1 "$1" ps 2>/dev/null | while read -r id name _; do
+		[[ $id =~ ^[0-9]+$ ]] && printf '%s\n%s\n' "$id" "$name"
 	done
 }
 

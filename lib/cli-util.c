@@ -235,6 +235,16 @@ bool cli_name_valid(const char *name)
 	return n <= 64;
 }
 
+bool cli_name_choosable(const char *name)
+{
+	const char *digits;
+
+	if (!cli_name_valid(name))
+		return false;
+	digits = strncmp(name, "sandbox-", 8) == 0 ? name + 8 : name;
+	return !*digits || strspn(digits, "0123456789") != strlen(digits);
+}
+
 int cli_path_absolute(const char *path, const char *cwd, char **ret)
 {
 	_cleanup_free_ char *joined = NULL;
@@ -767,9 +777,16 @@ char *cli_error_message(const char *error, json_object *params)
 		if (json_object_object_get_ex(params, "id", &v) && json_object_is_type(v, json_type_int))
 			r = asprintf(&m, "no sandbox with id %" PRId64 ": see 'rvisorctl ps'",
 				     json_object_get_int64(v));
+		else if (param_string(params, "name"))
+			r = asprintf(&m, "no sandbox named '%s': see 'rvisorctl ps'", param_string(params, "name"));
 		else
 			r = asprintf(&m, "no such sandbox: see 'rvisorctl ps'");
-	} else if (strcmp(error, MANAGER_ERROR("KernelLayerUnavailable")) == 0)
+	} else if (strcmp(error, MANAGER_ERROR("NameInUse")) == 0)
+		r = asprintf(&m, "you have a sandbox named '%s' already: choose another --name",
+			     param_string(params, "name") ?: "");
+	else if (strcmp(error, MANAGER_ERROR("NameAmbiguous")) == 0)
+		r = asprintf(&m, "more than one user has a sandbox named '%s': use its id from 'rvisorctl ps'",
+			     param_string(params, "name") ?: ""); else if (strcmp(error, MANAGER_ERROR("KernelLayerUnavailable")) == 0)
 		r = asprintf(&m, "%s: load rvisor.ko (modprobe rvisor) or set kernel_layer = preferred "
 			     "in the policy", reason);
 	else if (strcmp(error, MANAGER_ERROR("PermissionDenied")) == 0 ||

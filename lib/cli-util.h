@@ -39,6 +39,9 @@ int cli_read_text(int fd, size_t max, char **ret);
 
 /* A sandbox name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, docker's rule. */
 bool cli_name_valid(const char *name);
+/* A name one may give a sandbox: valid, and neither all digits nor "sandbox-N" (ids and the
+ * default names), so that an id and a name never mean two sandboxes. */
+bool cli_name_choosable(const char *name);
 
 /* Makes path absolute against cwd (used when path is relative) and normalises it lexically:
  * no "//", ".", or ".." components, no trailing slash. Nothing is resolved on disk. */

@@ -18,7 +18,6 @@ int verb_kill(int argc, char *argv[])
 	json_object *params, *reply = NULL;
 	const char *name;
 	char num[16];
-	int64_t id;
 	int c, r, sig = SIGTERM;
 
 	/* '+': "kill 3 -9" is not an option. */
@@ -27,7 +26,8 @@ int verb_kill(int argc, char *argv[])
 		case 'h':
 			printf("Usage: %s kill ID [SIGNAL]\n\n"
 			       "Sends SIGNAL (default SIGTERM) to the program a sandbox runs. SIGNAL is a name\n"
-			       "(TERM, SIGKILL, int) or a number (9). ID is from 'rvisorctl ps'.\n\n"
+			       "(TERM, SIGKILL, int) or a number (9). ID is a number or a name from\n"
+			       "'rvisorctl ps'.\n\n"
 			       "  -h --help  Show this help\n",
 			       program_invocation_short_name);
 			return EXIT_OK;
@@ -39,9 +39,6 @@ int verb_kill(int argc, char *argv[])
 		return verb_usage_error("kill", "No sandbox given: use 'rvisorctl kill ID [SIGNAL]'");
 	if (argc - optind > 2)
 		return verb_usage_error("kill", "kill takes an ID and a signal, got also '%s'", argv[optind + 2]);
-	if (cli_parse_id(argv[optind], &id) < 0)
-		return verb_usage_error("kill", "Invalid sandbox ID '%s': use the number 'rvisorctl ps' shows",
-					argv[optind]);
 	if (argc - optind == 2) {
 		sig = cli_parse_signal(argv[optind + 1]);
 		if (sig < 0)
@@ -55,7 +52,11 @@ int verb_kill(int argc, char *argv[])
 	}
 
 	params = json_object_new_object();
-	json_object_object_add(params, "id", json_object_new_int64(id));
+	r = verb_sandbox_param("kill", params, argv[optind]);
+	if (r != 0) {
+		json_object_put(params);
+		return r;
+	}
 	json_object_object_add(params, "signal", json_object_new_string(name));
 	r = daemon_call(MANAGER_METHOD("Kill"), params, &reply, NULL);
 	json_object_put(params);

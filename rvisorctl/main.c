@@ -8,6 +8,7 @@
 
 #include <linux/rvisor.h>
 
+#include "cli-util.h"
 #include "daemon.h"
 #include "log.h"
 #include "verbs.h"
@@ -60,6 +61,19 @@ int verb_usage_error(const char *verb, const char *fmt, ...)
 	log_error("%s. Try '%s%s%s --help'.", m ?: "Usage error", program_invocation_short_name,
 		  verb ? " " : "", verb ?: "");
 	return EXIT_USAGE;
+}
+
+int verb_sandbox_param(const char *verb, json_object *params, const char *arg)
+{
+	int64_t id;
+
+	if (cli_parse_id(arg, &id) == 0 && id > 0)
+		json_object_object_add(params, "id", json_object_new_int64(id));
+	else if (strspn(arg, "0123456789") != strlen(arg) && cli_name_valid(arg))
+		json_object_object_add(params, "name", json_object_new_string(arg));
+	else
+		return verb_usage_error(verb, "Invalid sandbox '%s': use an ID or a name from 'rvisorctl ps'", arg);
+	return 0;
 }
 
 int verb_getopt_error(const char *verb, int c, int argc, char *argv[])

@@ -67,7 +67,7 @@ static void help(void)
 	       "     --pids-limit N      At most N tasks (threads), at most the policy's pids; -1: none\n"
 	       "     --cpus N            CPU time: N CPUs' worth (1.5), at most the policy's cpus\n"
 	       "     --cpuset-cpus LIST  CPUs the sandbox may run on (0-2,4), within the policy's cpuset\n"
-	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps'\n"
+	       "     --name NAME         A name for the sandbox, shown by 'rvisorctl ps' and usable as its ID\n"
 	       "     --hostname NAME     The sandbox's hostname (default: the policy's)\n"
 	       "  -e --env KEY=VALUE     Set an environment variable; -e KEY copies rvisorctl's (repeatable)\n"
 	       "     --env-file FILE     Read such variables from FILE, one per line ('#' comments)\n"
@@ -249,9 +249,10 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 				return r;
 			break;
 		case ARG_NAME:
-			if (!cli_name_valid(optarg))
+			if (!cli_name_choosable(optarg))
 				return verb_usage_error("run", "Invalid --name '%s': up to 64 letters, digits, "
-							"'_', '.' or '-', starting with a letter or digit", optarg);
+							"'_', '.' or '-', starting with a letter or digit, not all "
+							"digits and not 'sandbox-N'", optarg);
 			a->name = optarg;
 			break;
 		case 'e':

@@ -232,7 +232,6 @@ int verb_stats(int argc, char *argv[])
 	};
 	json_object *params, *reply = NULL;
 	bool json = false;
-	int64_t id;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
@@ -241,7 +240,7 @@ int verb_stats(int argc, char *argv[])
 			printf("Usage: %s stats ID [--json]\n\n"
 			       "Shows a sandbox's limits and usage (memory, tasks, CPU), its layers, its syscall\n"
 			       "totals and the per-syscall counters of rvisor.ko's gate, busiest first. ID\n"
-			       "is from 'rvisorctl ps'.\n\n"
+			       "is a number or a name from 'rvisorctl ps'.\n\n"
 			       "  -h --help  Show this help\n"
 			       "     --json  Print rvisord's Inspect reply as JSON\n",
 			       program_invocation_short_name);
@@ -257,12 +256,13 @@ int verb_stats(int argc, char *argv[])
 		return verb_usage_error("stats", "No sandbox given: use 'rvisorctl stats ID' with an ID from 'rvisorctl ps'");
 	if (argc - optind > 1)
 		return verb_usage_error("stats", "stats takes one sandbox ID, got also '%s'", argv[optind + 1]);
-	if (cli_parse_id(argv[optind], &id) < 0)
-		return verb_usage_error("stats", "Invalid sandbox ID '%s': use the number 'rvisorctl ps' shows",
-					argv[optind]);
 
 	params = json_object_new_object();
-	json_object_object_add(params, "id", json_object_new_int64(id));
+	r = verb_sandbox_param("stats", params, argv[optind]);
+	if (r != 0) {
+		json_object_put(params);
+		return r;
+	}
 	r = daemon_call(INSPECT_METHOD, params, &reply, NULL);
 	json_object_put(params);
 	if (r < 0)

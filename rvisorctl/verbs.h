@@ -3,6 +3,8 @@
 #ifndef RVISORCTL_VERBS_H
 #define RVISORCTL_VERBS_H
 
+#include <json-c/json.h>
+
 #include "macro.h"
 
 /* Exit codes shared by all verbs. `run` adds docker's 125/126/127 and passes the program's. */
@@ -30,6 +32,13 @@ int verb_version(int argc, char *argv[]);
  * or ":") in one line, ending in "Try 'rvisorctl VERB --help'."; returns EXIT_USAGE.
  */
 int verb_getopt_error(const char *verb, int c, int argc, char *argv[]);
+
+/*
+ * A sandbox as the command line names it, into a method's parameters: "id" when ARG is a
+ * number, else "name" (names are never all digits). On a bad ARG, the usage error for VERB
+ * (EXIT_USAGE); else 0.
+ */
+int verb_sandbox_param(const char *verb, json_object *params, const char *arg);
 
 /* Any other usage error: the message, then "Try 'rvisorctl VERB --help'."; EXIT_USAGE. */
 int verb_usage_error(const char *verb, const char *fmt, ...) _printf_(2, 3);

@@ -234,6 +234,85 @@ static unsigned sandboxes_of(const struct manager *m, uid_t uid)
 	return n;
 }
 
+/* A caller's own sandbox of that name, else (root) the only other one: names are unique per
+ * owner only. *ret_ambiguous: more than one could be meant. */
+static struct sandbox *sandbox_find_name(struct manager *m, const char *name, uid_t uid, bool *ret_ambiguous)
+{
+	struct sandbox *own = NULL, *other = NULL;
+	unsigned n_own = 0, n_other = 0;
+
+	for (struct sandbox *s = m->sandboxes; s; s = s->next) {
+		if (!s->name || strcmp(s->name, name) != 0 || !sandbox_visible(s, uid))
+			continue;
+		if (s->owner == uid)
+			own = s, n_own++;
+		else
+			other = s, n_other++;
+	}
+	*ret_ambiguous = n_own > 1 || (n_own == 0 && n_other > 1);
+	if (*ret_ambiguous)
+		return NULL;
+	return own ?: other;
+}
+
+static void reply_sandbox_not_found(VarlinkCall *call, const char *error, int64_t id, const char *name)
+{
+	json_object *p = json_object_new_object();
+
+	if (name)
+		json_object_object_add(p, "name", json_object_new_string(name));
+	else
+		json_object_object_add(p, "id", json_object_new_int64(id));
+	varlink_call_error(call, error, p);
+}
+
+static bool param_present(json_object *params, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(params, key, &v) && v;
+}
+
+/* The sandbox a call names by its id or its name (exactly one of them). Another user's
+ * sandbox is as absent as one that does not exist. Replies the error itself. */
+static struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
+{
+	const char *name = json_get_string(params, "name");
+	struct sandbox *s;
+	bool ambiguous = false;
+	int64_t id = 0;
+
+	if (param_present(params, "id") == param_present(params, "name")) {
+		varlink_call_error_invalid_parameter(call, param_present(params, "id") ? "name" : "id");
+		return NULL;
+	}
+	if (!name) {
+		if (!json_get_int(params, "id", &id) || id <= 0) {
+			varlink_call_error_invalid_parameter(call, "id");
+			return NULL;
+		}
+		s = sandbox_find(m, (uint64_t)id, caller_uid(call));
+	} else {
+		if (!cli_name_valid(name)) {
+			varlink_call_error_invalid_parameter(call, "name");
+			return NULL;
+		}
+		s = sandbox_find_name(m, name, caller_uid(call), &ambiguous);
+	}
+	if (!s)
+		reply_sandbox_not_found(call, ambiguous ? ERROR_PREFIX "NameAmbiguous" : ERROR_PREFIX "SandboxNotFound",
+					id, name);
+	return s;
+}
+
+static bool sandbox_name_taken(const struct manager *m, uid_t owner, const char *name)
+{
+	for (const struct sandbox *s = m->sandboxes; s; s = s->next)
+		if (s->owner == owner && s->name && strcmp(s->name, name) == 0)
+			return true;
+	return false;
+}
+
 static struct journal_sandbox_fields journal_fields(const struct sandbox *s)
 {
 	return (struct journal_sandbox_fields){
@@ -714,8 +793,10 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	if (r <= 0)
 		return r;
 	/* Validated here, not only by rvisorctl: names reach other people's terminals. */
-	if (name && !cli_name_valid(name))
+	if (name && !cli_name_choosable(name))
 		return varlink_call_error_invalid_parameter(call, "name");
+	if (name && sandbox_name_taken(m, peer->uid, name))
+		return reply_error_reason(call, ERROR_PREFIX "NameInUse", "name", name);
 	if (strlen(json_get_string(params, "image")) >= PATH_MAX)
 		return varlink_call_error_invalid_parameter(call, "image");
 
@@ -973,26 +1054,6 @@ static int method_list(VarlinkCall *call, json_object *params, void *userdata)
 			json_object_array_add(a, sandbox_json(s));
 	json_object_object_add(p, "sandboxes", a);
 	return varlink_call_reply(call, p);
-}
-
-static struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
-{
-	struct sandbox *s;
-	int64_t id;
-
-	if (!json_get_int(params, "id", &id) || id <= 0) {
-		varlink_call_error_invalid_parameter(call, "id");
-		return NULL;
-	}
-	/* Another user's sandbox is as absent as one that does not exist. */
-	s = sandbox_find(m, (uint64_t)id, caller_uid(call));
-	if (!s) {
-		json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "id", json_object_new_int64(id));
-		varlink_call_error(call, ERROR_PREFIX "SandboxNotFound", p);
-	}
-	return s;
 }
 
 static int read_cgroup_uint(const char *dir, const char *file, uint64_t *ret)
@@ -1618,9 +1679,12 @@ static const struct varlink_param params_run[] = {
 	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
 	{ "cpuset", VARLINK_STRING, false }, {},
 };
-static const struct varlink_param params_id[] = { { "id", VARLINK_INT, true }, {} };
+/* A sandbox by id or name: exactly one (sandbox_from_params()). */
+static const struct varlink_param params_sandbox[] = {
+	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, {},
+};
 static const struct varlink_param params_kill[] = {
-	{ "id", VARLINK_INT, true }, { "signal", VARLINK_STRING, false }, {},
+	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "signal", VARLINK_STRING, false }, {},
 };
 static const struct varlink_param params_name[] = { { "name", VARLINK_STRING, true }, {} };
 static const struct varlink_param params_prepare[] = {
@@ -1640,7 +1704,7 @@ static const struct varlink_param params_check[] = {
 static const struct varlink_method manager_methods[] = {
 	{ "Run", method_run, params_run },
 	{ "List", method_list, NULL },
-	{ "Inspect", method_inspect, params_id },
+	{ "Inspect", method_inspect, params_sandbox },
 	{ "Kill", method_kill, params_kill },
 	{ "Status", method_status, NULL },
 	{ "Policies", method_policies, NULL },

@@ -128,7 +128,29 @@ teardown_file() {
 	run "$RVISORCTL" stats "$id" --json
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .sandbox.policy <<<"$output")" = default ]
-	run "$RVISORCTL" kill "$id" KILL
+	# The name works as the id; a second sandbox of that name is refused, and the default name
+	# and ids cannot be chosen.
+	[ "$("$RVISORCTL" stats sleeper --json | jq -r .sandbox.id)" = "$id" ]
+	run rv --name sleeper -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"you have a sandbox named 'sleeper' already"* ]]
+	for bad in 12 "sandbox-$id"; do
+		run rv --name "$bad" -- true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"Invalid --name '$bad'"* ]]
+		run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"/","name":"'"$bad"'"}}'
+		[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"name"'* ]]
+	done
+	run vl '{"method":"io.rvisor.Manager.Inspect","parameters":{"id":'"$id"',"name":"sleeper"}}'
+	[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"name"'* ]]
+	run vl '{"method":"io.rvisor.Manager.Inspect","parameters":{}}'
+	[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"id"'* ]]
+	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"name":"no/such"}}'
+	[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"name"'* ]]
+	run "$RVISORCTL" kill nosuch
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no sandbox named 'nosuch'"* ]]
+	run "$RVISORCTL" kill sleeper KILL
 	[ "$status" -eq 0 ]
 	rc=0
 	wait "$client" || rc=$?

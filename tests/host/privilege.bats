@@ -205,6 +205,22 @@ start_bg() {
 	[ "$status" -ne 0 ]
 	run raw "$B" '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":"SIGKILL"}}'
 	[[ "$output" == *io.rvisor.Manager.SandboxNotFound* ]]
+	# By name just the same; and B may use the name for a sandbox of its own.
+	for verb in kill stats; do
+		run as "$B" "$RVISORCTL" "$verb" a-secret
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"no sandbox named 'a-secret'"* ]]
+	done
+	run raw "$B" '{"method":"io.rvisor.Manager.Inspect","parameters":{"name":"a-secret"}}'
+	[[ "$output" == *'"name":"a-secret"'* && "$output" == *io.rvisor.Manager.SandboxNotFound* ]]
+	start_bg "$B" a-secret --image "$IMAGE" -- sh -c 'echo ready; exec sleep 60'
+	[ "$(as "$B" "$RVISORCTL" stats a-secret --json | jq -r .sandbox.owner_uid)" = "$BU" ]
+	[ "$(as "$A" "$RVISORCTL" stats a-secret --json | jq -r .sandbox.owner_uid)" = "$AU" ]
+	# Root has none of that name and two users have one: the id is needed.
+	run "$RVISORCTL" kill a-secret
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"more than one user has a sandbox named 'a-secret'"* ]]
+	as "$B" "$RVISORCTL" kill a-secret KILL
 	run as "$A" "$RVISORCTL" ps --json
 	[ "$(jq -r '.sandboxes[0].name' <<<"$output")" = a-secret ]
 	[ "$(jq -r '.sandboxes[0].userns' <<<"$output")" = true ]

@@ -196,14 +196,19 @@ not_running() {
 	not_running 1
 }
 
-@test "stats: one numeric ID" {
+@test "stats: one sandbox, by ID or name" {
 	run "$RVISORCTL" stats
 	usage_error stats
 	[[ "$output" == *"No sandbox given"* ]]
-	for bad in abc 12a "" 99999999999999999999; do
+	for bad in "" 0 00 99999999999999999999 a/b .x "a b"; do
 		run "$RVISORCTL" stats "$bad"
 		usage_error stats
-		[[ "$output" == *"Invalid sandbox ID '$bad'"* ]]
+		[[ "$output" == *"Invalid sandbox '$bad'"* ]]
+	done
+	# A name goes to rvisord as one.
+	for good in abc 12a sandbox-3; do
+		run "$RVISORCTL" stats "$good"
+		not_running 1
 	done
 	run "$RVISORCTL" stats -1
 	usage_error stats
@@ -215,12 +220,16 @@ not_running() {
 	not_running 1
 }
 
-@test "kill: an ID and an optional signal, by name or number" {
+@test "kill: an ID or name and an optional signal, by name or number" {
 	run "$RVISORCTL" kill
 	usage_error kill
-	run "$RVISORCTL" kill x
+	run "$RVISORCTL" kill x/y
 	usage_error kill
-	[[ "$output" == *"Invalid sandbox ID 'x'"* ]]
+	[[ "$output" == *"Invalid sandbox 'x/y'"* ]]
+	run "$RVISORCTL" kill 0
+	usage_error kill
+	run "$RVISORCTL" kill web
+	not_running 1
 	for bad in BOGUS 0 65 -9 SIG 9x ""; do
 		run "$RVISORCTL" kill 3 "$bad"
 		usage_error kill

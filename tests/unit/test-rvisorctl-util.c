@@ -158,6 +158,18 @@ static void test_name(void)
 	ok(!cli_name_valid("a b"), "a b");
 	ok(cli_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "64 characters");
 	ok(!cli_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "65 characters");
+
+	/* Ids and default names are not for choosing. */
+	ok(cli_name_choosable("web"), "choosable: web");
+	ok(cli_name_choosable("sandbox-"), "choosable: sandbox-");
+	ok(cli_name_choosable("sandbox-1a"), "choosable: sandbox-1a");
+	ok(cli_name_choosable("1a"), "choosable: 1a");
+	ok(cli_name_choosable("sandbox"), "choosable: sandbox");
+	ok(!cli_name_choosable("12"), "not choosable: 12");
+	ok(!cli_name_choosable("0"), "not choosable: 0");
+	ok(!cli_name_choosable("sandbox-7"), "not choosable: sandbox-7");
+	ok(!cli_name_choosable("-x"), "not choosable: -x");
+	ok(!cli_name_choosable(NULL), "not choosable: NULL");
 }
 
 static void test_path(void)

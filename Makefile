@@ -178,6 +178,24 @@ $(BUILD)/tools/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -O2 -o $@ $<
 
+# An independent varlink client, Debian's Go library (tests/varlink-go/), and its answer
+# checker's test, for varlink-go.bats: built offline from the packaged sources (make deps
+# installs golang-go and golang-github-varlink-go-dev), the build cache under build/.
+GO ?= go
+GO_ENV := GOPATH=/usr/share/gocode GO111MODULE=off GOPROXY=off GOFLAGS= GOENV=off \
+	GOCACHE=$(abspath $(BUILD)/go-cache)
+GO_CHECK = command -v $(GO) >/dev/null && [ -d /usr/share/gocode/src/github.com/varlink/go/varlink ] || \
+	{ echo "$@ needs Go and its varlink library: make deps (golang-go golang-github-varlink-go-dev)" >&2; exit 1; }
+VARLINK_GO := $(BUILD)/tools/varlink-go $(BUILD)/tools/varlink-go.test
+$(BUILD)/tools/varlink-go: $(filter-out %_test.go,$(wildcard tests/varlink-go/*.go))
+	@$(GO_CHECK)
+	@mkdir -p $(dir $@)
+	$(GO_ENV) $(GO) build -buildvcs=false -o $@ ./tests/varlink-go
+$(BUILD)/tools/varlink-go.test: $(wildcard tests/varlink-go/*.go)
+	@$(GO_CHECK)
+	@mkdir -p $(dir $@)
+	$(GO_ENV) $(GO) test -buildvcs=false -c -o $@ ./tests/varlink-go
+
 unit-test: $(UNIT_BIN)
 	tests/run-all.sh unit
 
@@ -231,7 +249,7 @@ $(BUILD)/vm/kernels/%/initramfs.cpio: $(VM_KERNEL)/rvisor.ko $(VM_KERNEL)/releas
 	tests/vm/mkinitramfs.sh $@ $* $(VM_KERNEL)
 
 # What the host suite runs besides bats: the OCI runtime tests copy sc into their bundles.
-HOST_TEST_INPUTS := userspace $(ASAN_BIN) $(TEST_TOOLS) $(BUILD)/bench/syscall-bench $(BUILD)/vm/helpers/sc module
+HOST_TEST_INPUTS := userspace $(ASAN_BIN) $(TEST_TOOLS) $(VARLINK_GO) $(BUILD)/bench/syscall-bench $(BUILD)/vm/helpers/sc module
 
 host-test: $(HOST_TEST_INPUTS)
 	tests/run-all.sh host

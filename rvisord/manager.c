@@ -163,6 +163,16 @@ static int reply_error_reason(VarlinkCall *call, const char *error, const char *
 	return varlink_call_error(call, error, p);
 }
 
+/* ImageNotFound names the image as the caller did, as its declaration says. */
+static int reply_image_not_found(VarlinkCall *call, const char *image, const char *reason)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "image", json_object_new_string(image));
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	return varlink_call_error(call, ERROR_PREFIX "ImageNotFound", p);
+}
+
 /* LimitAbovePolicy for parameter "memory", "pids", "cpus_milli" or "cpuset", with the
  * policy's own limit of that. */
 static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
@@ -442,17 +452,12 @@ static int reply_start_failed(struct sandbox *s, int r, const char *reason)
 	if (!call)
 		return 0;
 	s->call = NULL;
-	if (r == -ENOTDIR) {
-		json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "image", json_object_new_string(s->image));
-		json_object_object_add(p, "reason", json_object_new_string(reason));
-		r = varlink_call_error(call, ERROR_PREFIX "ImageNotFound", p);
-	} else if (r == -EAGAIN || r == -ENOSPC || r == -ENOMEM) {
+	if (r == -ENOTDIR)
+		r = reply_image_not_found(call, s->image, reason);
+	else if (r == -EAGAIN || r == -ENOSPC || r == -ENOMEM)
 		r = reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason", reason);
-	} else {
+	else
 		r = reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
-	}
 	varlink_call_unref(call);
 	return r;
 }
@@ -934,8 +939,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	if (!varlink_call_wants_more(call))
 		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
 	if (image[0] != '/')
-		return reply_error_reason(call, ERROR_PREFIX "ImageNotFound", "reason",
-					  "the image must be an absolute path");
+		return reply_image_not_found(call, image, "the image must be an absolute path");
 	r = run_check(m, call, params, &q);
 	if (r <= 0)
 		return r;

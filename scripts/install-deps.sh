@@ -7,6 +7,7 @@ PACKAGES="
 	build-essential pkg-config binutils kmod
 	libsystemd-dev libcap-dev libiniparser-dev libjson-c-dev libseccomp-dev
 	bats jq util-linux linux-perf man-db groff-base
+	golang-go golang-github-varlink-go-dev
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static bash-static cpio
 	dkms debootstrap e2fsprogs

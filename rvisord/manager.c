@@ -1720,7 +1720,7 @@ static const struct varlink_method manager_methods[] = {
 	{},
 };
 
-static const struct varlink_interface manager_interface = {
+const struct varlink_interface manager_interface = {
 	.vendor = "rvisor",
 	.product = "rvisord",
 	.version = RVISOR_VERSION,

@@ -46,6 +46,10 @@ int manager_listen(struct manager *m);
 /* Kills and cleans up every sandbox, closes everything. Returns NULL. */
 struct manager *manager_free(struct manager *m);
 
+/* What rvisord serves: its methods and each one's parameter table, which the server checks
+ * calls against before a handler runs (tests/unit/test-manager-idl.c holds them to the IDL). */
+extern const struct varlink_interface manager_interface;
+
 /* The IDL served by GetInterfaceDescription (generated from io.rvisor.Manager.varlink). */
 extern const char manager_interface_description[];
 

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rvisord's parameter tables against io.rvisor.Manager.varlink: the server refuses what the
+ * tables refuse, so a table that drifts from the IDL breaks clients that follow the IDL. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manager.h"
+#include "tap.h"
+
+/* The IDL without comments, as one string. */
+static char *idl_uncommented(void)
+{
+	const char *p = manager_interface_description;
+	char *out = malloc(strlen(p) + 1), *o = out;
+
+	while (out && *p) {
+		if (*p == '#')
+			p += strcspn(p, "\n");
+		else
+			*o++ = *p++;
+	}
+	if (o)
+		*o = '\0';
+	return out;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* The table's type for an IDL type: the server checks no deeper than this. */
+static enum varlink_type idl_type(const char *t)
+{
+	if (strcmp(t, "string") == 0)
+		return VARLINK_STRING;
+	if (strcmp(t, "int") == 0)
+		return VARLINK_INT;
+	if (strcmp(t, "bool") == 0)
+		return VARLINK_BOOL;
+	if (strcmp(t, "[]string") == 0)
+		return VARLINK_STRING_ARRAY;
+	if (strncmp(t, "[]", 2) == 0)
+		return VARLINK_ARRAY;
+	return VARLINK_OBJECT; /* object, a named type, an inline struct */
+}
+
+static const struct varlink_method *table_method(const char *name)
+{
+	for (const struct varlink_method *m = manager_interface.methods; m->name; m++)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}
+
+static const struct varlink_param *table_param(const struct varlink_method *m, const char *name)
+{
+	for (const struct varlink_param *p = m->params; p && p->name; p++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+/* Splits "a: int, b: ?[]string" at the commas outside parentheses, checking each against the
+ * table; returns how many there were. */
+static unsigned check_params(const struct varlink_method *m, char *list)
+{
+	unsigned n = 0, depth = 0;
+	char *start = list;
+
+	for (char *p = list;; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		if ((*p != ',' || depth) && *p)
+			continue;
+		char end = *p, *field = start, *colon;
+
+		*p = '\0';
+		start = p + 1;
+		field = trim(field);
+		if (*field) {
+			colon = strchr(field, ':');
+			ok(colon != NULL, field);
+			if (colon) {
+				char *type = trim(colon + 1);
+				const struct varlink_param *tp;
+				bool optional = *type == '?';
+				char what[256];
+
+				*colon = '\0';
+				field = trim(field);
+				tp = table_param(m, field);
+				snprintf(what, sizeof(what), "%s(%s): in the table, as %s, of the same type",
+					 m->name, field, optional ? "optional" : "mandatory");
+				ok(tp && tp->mandatory == !optional && tp->type == idl_type(type + optional), what);
+				n++;
+			}
+		}
+		if (!end)
+			break;
+	}
+	return n;
+}
+
+static unsigned table_size(const struct varlink_method *m)
+{
+	unsigned n = 0;
+
+	for (const struct varlink_param *p = m->params; p && p->name; p++)
+		n++;
+	return n;
+}
+
+int main(void)
+{
+	char *idl = idl_uncommented(), *p;
+	unsigned methods = 0, served = 0;
+
+	ok(idl != NULL, "the IDL");
+	for (p = idl; p && (p = strstr(p, "method ")); ) {
+		char *name = p + 7, *open = strchr(name, '('), *close;
+		unsigned depth = 1;
+		const struct varlink_method *m;
+
+		if (!ok(open != NULL, "a method has a parameter list"))
+			break;
+		for (close = open + 1; *close && depth; close++)
+			depth += *close == '(' ? 1 : *close == ')' ? -1 : 0;
+		*open = '\0';
+		close[-1] = '\0';
+		name = trim(name);
+		m = table_method(name);
+		if (ok(m && m->fn, name)) {
+			unsigned n = check_params(m, open + 1);
+			char what[128];
+
+			snprintf(what, sizeof(what), "%s: no parameter in the table beyond the IDL's", name);
+			is_int(table_size(m), n, what);
+		}
+		methods++;
+		p = close;
+	}
+	for (const struct varlink_method *m = manager_interface.methods; m->name; m++)
+		served++;
+	ok(methods > 10, "the IDL has the methods");
+	is_int(served, methods, "every method in the table is in the IDL");
+	free(idl);
+	return tap_done();
+}

@@ -33,7 +33,9 @@ _rvisorctl_policies() {
 # The ids of the caller's running sandboxes, if rvisord answers within a second.
 _rvisorctl_sandboxes() {
 	timeout 1 "$1" ps 2>/dev/null | while read -r id name _; do
-		[[ $id =~ ^[0-9]+$ ]] && printf '%s\n%s\n' "$id" "$name"
+		[[ $id =~ ^[0-9]+$ ]] || continue
+		printf '%s\n' "$id"
+		[[ $name == - ]] || printf '%s\n' "$name"
 	done
 }
 
@@ -81,7 +83,8 @@ _rvisorctl_complete() {
 		elif [[ $verb == run ]]; then
 			case $w in
 			--image | --policy | --memory | --cpus | --cpuset-cpus | --name | -e | --env | \
-				-w | --workdir | -u | --user) ((i++)) ;;
+				-w | --workdir | -u | --user | --env-file | --hostname | --pids-limit | \
+				-v | --volume | --mount | --tmpfs | --network) ((i++)) ;;
 			--) nargs=1 ;;
 			-*) ;;
 			*) nargs=1 ;;
@@ -121,9 +124,19 @@ _rvisorctl_complete() {
 			mapfile -t COMPREPLY < <(compgen -W "$(_rvisorctl_policies "$ctl")" -- "$cur")
 			return 0
 			;;
-		--env-file)
+		--env-file | -v | --volume)
+			# -v: the host path before the first ':' (the rest is the user's to type).
 			compopt -o filenames 2>/dev/null
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return 0
+			;;
+		--network)
+			mapfile -t COMPREPLY < <(compgen -W 'none host' -- "$cur")
+			return 0
+			;;
+		--mount)
+			mapfile -t COMPREPLY < <(compgen -W 'type=bind, type=tmpfs,' -- "$cur")
+			compopt -o nospace 2>/dev/null
 			return 0
 			;;
 		-e | --env)
@@ -131,12 +144,14 @@ _rvisorctl_complete() {
 			mapfile -t COMPREPLY < <(compgen -e -- "$cur")
 			return 0
 			;;
-		--memory | --pids-limit | --hostname | --cpus | --cpuset-cpus | --name | -w | --workdir | -u | --user)
+		--memory | --pids-limit | --hostname | --cpus | --cpuset-cpus | --name | -w | --workdir | -u | --user | \
+			--tmpfs)
 			return 0
 			;;
 		esac
 		opts='-h --help --image --policy --memory --cpus --cpuset-cpus --name -e --env
-			--env-file --rm --read-only --hostname --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json'
+			--env-file --rm --read-only --hostname --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json
+			-v --volume --mount --tmpfs --network --init'
 		;;
 	ps | status | version)
 		opts='-h --help --json'

@@ -683,6 +683,7 @@ static const char *parameter_option(const char *parameter)
 		{ "id", "the sandbox id" }, { "signal", "the signal" }, { "fds", "stdin/stdout/stderr" },
 		{ "userns", "--userns" }, { "bundle_config", "the bundle's config.json" },
 		{ "cpus_milli", "--cpus" }, { "cpuset", "--cpuset-cpus" }, { "pids", "--pids-limit" },
+		{ "mounts", "--volume, --mount or --tmpfs" }, { "network", "--network" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -710,6 +711,9 @@ static int bad_fd_message(char **m, json_object *params, const char *reason)
 	if (index == 3)
 		return asprintf(m, "the image cannot be passed to a sandbox: %s (--image must be a directory "
 				"you can read)", reason);
+	if (index > 3)
+		return asprintf(m, "the source of a volume cannot be passed to a sandbox: %s (a source must "
+				"be a directory or regular file you can read)", reason);
 	return asprintf(m, "rvisord refused a file descriptor: %s: " SAME_VERSIONS, reason);
 }
 
@@ -723,6 +727,9 @@ static int limit_message(char **m, json_object *params)
 	json_object *v;
 	char value[32] = "less";
 
+	if (strcmp(parameter, "network") == 0)
+		return asprintf(m, "--network host is more than policy '%s' allows (network none): use "
+				"--network none, or a policy with network = host (--policy)", policy);
 	if (strcmp(parameter, "cpuset") == 0)
 		snprintf(value, sizeof(value), "%s", param_string(params, "cpuset") ?: "fewer");
 	else if (json_object_object_get_ex(params, "limit", &v) && json_object_is_type(v, json_type_int) &&
@@ -800,6 +807,12 @@ char *cli_error_message(const char *error, json_object *params)
 		r = bad_fd_message(&m, params, reason);
 	else if (strcmp(error, MANAGER_ERROR("LimitAbovePolicy")) == 0)
 		r = limit_message(&m, params);
+	else if (strcmp(error, MANAGER_ERROR("MountInvalid")) == 0) {
+		const char *dst = param_string(params, "destination");
+
+		r = dst && *dst ? asprintf(&m, "rvisord refused the mount on %s: %s", dst, reason)
+				: asprintf(&m, "rvisord refused the mounts: %s", reason);
+	}
 	else if (strcmp(error, MANAGER_ERROR("CpusetUnavailable")) == 0)
 		r = cpuset_message(&m, params);
 	else if (strcmp(error, MANAGER_ERROR("UserNotPermitted")) == 0)

@@ -26,7 +26,7 @@
 #define RECV_FDS_MAX 253
 /* Fds received and not yet handed to a call, per connection: four calls' worth (one carries at
  * most VARLINK_FDS_MAX). A client with more in flight is abusing the connection and loses it. */
-#define FDS_QUEUE_MAX 64U
+#define FDS_QUEUE_MAX (4U * VARLINK_FDS_MAX)
 /* Empty buffers above this size are given back rather than kept for the next message. */
 #define BUFFER_KEEP (256U * 1024)
 /* After accept() ran out of fds, wait this long (or for a connection to close) to retry. */

@@ -14,8 +14,9 @@
 
 /* The longest message, its JSON text without the terminating NUL, either way. */
 #define VARLINK_MESSAGE_MAX (16U * 1024 * 1024)
-/* The most fds one call may carry; more fail the call with InvalidParameter{"parameter":"fds"}. */
-#define VARLINK_FDS_MAX 16U
+/* The most fds one call may carry; more fail the call with InvalidParameter{"parameter":"fds"}.
+ * Room for Run's: stdin, stdout, stderr, the image and a source for each of 64 mounts. */
+#define VARLINK_FDS_MAX 68U
 /* Replies a client has not read yet, per connection; beyond that the server drops it. */
 #define VARLINK_BUFFER_MAX (64U * 1024 * 1024)
 

@@ -16,6 +16,7 @@
 #include "cpus.h"
 #include "daemon.h"
 #include "log.h"
+#include "mount-spec.h"
 #include "policy.h"
 #include "verbs.h"
 
@@ -38,6 +39,9 @@ struct run_args {
 	const char *hostname; /* NULL: the policy's */
 	uint64_t cpus_milli; /* 0: the policy's */
 	char *cpuset; /* canonical ("0-1"), or NULL: the policy's */
+	struct mount_spec *mounts; /* -v, --mount, --tmpfs; a bind's fd its opened source */
+	size_t n_mounts;
+	const char *network; /* "none", "host", or NULL: the policy's */
 	bool tty, interactive, json, userns;
 	char **command; /* n_command of them; none: the image's own */
 	size_t n_command;
@@ -51,6 +55,12 @@ static void run_args_done(struct run_args *a)
 	free(a->env);
 	free(a->user);
 	free(a->cpuset);
+	for (size_t i = 0; i < a->n_mounts; i++) {
+		if (a->mounts[i].fd >= 0)
+			close(a->mounts[i].fd);
+		mount_spec_done(&a->mounts[i]);
+	}
+	free(a->mounts);
 }
 
 static void help(void)
@@ -72,7 +82,20 @@ static void help(void)
 	       "  -e --env KEY=VALUE     Set an environment variable; -e KEY copies rvisorctl's (repeatable)\n"
 	       "     --env-file FILE     Read such variables from FILE, one per line ('#' comments)\n"
 	       "     --read-only         Mount the sandbox's root file system read-only (writes fail\n"
-	       "                         with EROFS; /dev/shm stays writable)\n"
+	       "                         with EROFS; /dev/shm and :rw volumes stay writable)\n"
+	       "  -v --volume SRC:DST[:ro|rw]\n"
+	       "                         Bind SRC (a directory or file you can read) on DST,\n"
+	       "                         read-only unless :rw (repeatable)\n"
+	       "     --mount type=bind,src=SRC,dst=DST[,readonly=false]\n"
+	       "                         The same, docker's way (repeatable)\n"
+	       "     --mount type=tmpfs,dst=DST[,tmpfs-size=SIZE,tmpfs-mode=MODE]\n"
+	       "                         A tmpfs on DST\n"
+	       "     --tmpfs DST[:size=SIZE,mode=MODE,ro]\n"
+	       "                         A tmpfs on DST (always noexec, nosuid, nodev)\n"
+	       "     --network none|host Own network with only loopback, or the host's where the\n"
+	       "                         policy allows it (default: the policy's)\n"
+	       "     --init              Accepted for docker's habit: the sandbox's pid 1 is always\n"
+	       "                         rvisor's init, which forwards signals and reaps zombies\n"
 	       "     --rm                Accepted for docker's habit: a sandbox is always removed\n"
 	       "  -w --workdir DIR       Working directory inside the sandbox (absolute)\n"
 	       "  -u --user UID[:GID]    Run as this user and group (numbers; default: the policy's)\n"
@@ -180,11 +203,51 @@ static int parse_cpuset(const char *arg, char **ret)
 	return EXIT_OK;
 }
 
+/* One -v, --mount or --tmpfs (option as typed) added to a->mounts. EXIT_OK, or the exit code
+ * of the error said. */
+static int mount_add(struct run_args *a, const char *option, const char *arg,
+		     int (*parse)(const char *, struct mount_spec *, char *, size_t))
+{
+	struct mount_spec m, *l;
+	char why[MOUNT_WHY_MAX];
+	int r = parse(arg, &m, why, sizeof(why));
+
+	if (r == -EINVAL)
+		return verb_usage_error("run", "Invalid %s '%s': %s", option, arg, why);
+	if (r < 0) {
+		log_oom();
+		return EXIT_RUN_FAILED;
+	}
+	l = reallocarray(a->mounts, a->n_mounts + 1, sizeof(*l));
+	if (!l) {
+		mount_spec_done(&m);
+		log_oom();
+		return EXIT_RUN_FAILED;
+	}
+	a->mounts = l;
+	a->mounts[a->n_mounts++] = m;
+	return EXIT_OK;
+}
+
+/* The mounts as a whole, as rvisord will check them. */
+static int mounts_usage_check(const struct run_args *a)
+{
+	const char *dst;
+	int r = mounts_check_list(a->mounts, a->n_mounts, &dst);
+
+	if (r == -E2BIG)
+		return verb_usage_error("run", "Too many volumes and tmpfs: at most %u", MOUNTS_MAX);
+	if (r < 0)
+		return verb_usage_error("run", "Two mounts on %s: give each destination once", dst);
+	return EXIT_OK;
+}
+
 /* Returns EXIT_OK to go on, or the exit code (a usage error, or 0 after --help) and *done. */
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
 	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_CPUS, ARG_CPUSET, ARG_NAME, ARG_JSON,
-	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS, ARG_READ_ONLY, ARG_HOSTNAME };
+	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS, ARG_READ_ONLY, ARG_HOSTNAME, ARG_MOUNT,
+	       ARG_TMPFS, ARG_NETWORK, ARG_INIT };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, ARG_IMAGE },
@@ -205,6 +268,11 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "hostname", required_argument, NULL, ARG_HOSTNAME },
 		{ "pids-limit", required_argument, NULL, ARG_PIDS },
 		{ "env-file", required_argument, NULL, ARG_ENV_FILE },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "mount", required_argument, NULL, ARG_MOUNT },
+		{ "tmpfs", required_argument, NULL, ARG_TMPFS },
+		{ "network", required_argument, NULL, ARG_NETWORK },
+		{ "init", no_argument, NULL, ARG_INIT },
 		{},
 	};
 	const char *image = NULL;
@@ -215,7 +283,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 
 	*done = true;
 	/* '+': the first non-option is the command; what follows it is the command's. */
-	while ((c = getopt_long(argc, argv, "+:he:w:u:it", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:he:w:u:itv:", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -293,6 +361,31 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 			break;
 		case ARG_RM:
 			break; /* docker's habit: a sandbox is always removed when it ends */
+		case ARG_INIT:
+			break; /* docker's --init: rvisor's init is every sandbox's pid 1 anyway */
+		case 'v':
+			r = mount_add(a, "--volume", optarg, mount_parse_volume);
+			if (r != EXIT_OK)
+				return r;
+			break;
+		case ARG_MOUNT:
+			r = mount_add(a, "--mount", optarg, mount_parse_mount);
+			if (r != EXIT_OK)
+				return r;
+			break;
+		case ARG_TMPFS:
+			r = mount_add(a, "--tmpfs", optarg, mount_parse_tmpfs);
+			if (r != EXIT_OK)
+				return r;
+			break;
+		case ARG_NETWORK:
+			/* Whether the policy allows host is rvisord's to say (LimitAbovePolicy). */
+			if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
+				return verb_usage_error("run", "Invalid --network '%s': rvisor knows none (a "
+							"network of the sandbox's own with only loopback) and "
+							"host", optarg);
+			a->network = optarg;
+			break;
 		case 'w':
 			if (optarg[0] != '/')
 				return verb_usage_error("run", "Invalid --workdir '%s': give an absolute path "
@@ -333,6 +426,9 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		return verb_usage_error("run", "No image given: use --image DIR");
 	if (a->tty && !a->interactive)
 		return verb_usage_error("run", "-t needs -i: the terminal is passed as the command's stdin (use -it)");
+	r = mounts_usage_check(a);
+	if (r != EXIT_OK)
+		return r;
 	a->command = argv + optind;
 	a->n_command = (size_t)(argc - optind);
 	a->image_arg = image;
@@ -442,6 +538,59 @@ static int open_image(const struct run_args *a, int *ret_rootfs, char **ret_conf
 	return 0;
 }
 
+/* A bind's source, opened with our own rights like the image (links followed: the path is
+ * the user's own lookup): a directory or regular file we can read. Checked before it is
+ * opened, so that naming a device node or FIFO never opens it. Logs failures. */
+static int open_mount_source(const struct mount_spec *m, int *ret)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st, got;
+
+	if (stat(m->source, &st) < 0)
+		return log_error_errno(-errno, "Cannot use %s as the source of %s: %m", m->source,
+				       m->destination);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return log_error_errno(-EINVAL, "Cannot use %s as the source of %s: it is neither a "
+				       "directory nor a regular file", m->source, m->destination);
+	fd = open(m->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+		  (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return log_error_errno(-errno, "Cannot open %s, the source of %s: %m (a source must "
+				       "be a directory or file you can read)", m->source, m->destination);
+	if (fstat(fd, &got) < 0 || got.st_dev != st.st_dev || got.st_ino != st.st_ino)
+		return log_error_errno(-EAGAIN, "%s changed while it was opened: try again", m->source);
+	*ret = TAKE_FD(fd);
+	return 0;
+}
+
+static int open_mount_sources(struct run_args *a)
+{
+	for (size_t i = 0; i < a->n_mounts; i++) {
+		int r;
+
+		if (a->mounts[i].type != MOUNT_BIND)
+			continue;
+		r = open_mount_source(&a->mounts[i], &a->mounts[i].fd);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Run's mounts; the binds' sources are the call's descriptors from 4 on, in this order. */
+static json_object *mounts_json(const struct run_args *a)
+{
+	json_object *l = json_object_new_array();
+	int next_fd = 4;
+
+	for (size_t i = 0; l && i < a->n_mounts; i++) {
+		bool bind = a->mounts[i].type == MOUNT_BIND;
+
+		json_object_array_add(l, mount_spec_to_json(&a->mounts[i], bind ? next_fd++ : -1));
+	}
+	return l;
+}
+
 static json_object *run_params(const struct run_args *a, const char *bundle_config)
 {
 	json_object *p = json_object_new_object();
@@ -473,6 +622,10 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "cpuset", json_object_new_string(a->cpuset));
 	if (a->tty)
 		json_object_object_add(p, "tty", json_object_new_boolean(true));
+	if (a->n_mounts > 0)
+		json_object_object_add(p, "mounts", mounts_json(a));
+	if (a->network)
+		json_object_object_add(p, "network", json_object_new_string(a->network));
 	if (a->userns)
 		json_object_object_add(p, "userns", json_object_new_boolean(true));
 	if (bundle_config)
@@ -710,7 +863,8 @@ int verb_run(int argc, char *argv[])
 	_cleanup_free_ char *bundle_config = NULL;
 	json_object *params;
 	sigset_t mask;
-	int fds[4];
+	int fds[4 + MOUNTS_MAX];
+	size_t n_fds = 4;
 	bool done;
 	int r;
 
@@ -725,13 +879,16 @@ int verb_run(int argc, char *argv[])
 
 	/* Before connecting: rvisord never opens an image by its path, and a mistake here is the
 	 * user's to fix whether or not rvisord runs. */
-	if (open_image(&a, &rootfs, &bundle_config) < 0)
+	if (open_image(&a, &rootfs, &bundle_config) < 0 || open_mount_sources(&a) < 0)
 		return EXIT_RUN_FAILED;
 
 	fds[0] = stdio_fd(STDIN_FILENO, a.interactive, &null0);
 	fds[1] = stdio_fd(STDOUT_FILENO, true, &null1);
 	fds[2] = stdio_fd(STDERR_FILENO, true, &null2);
 	fds[3] = rootfs;
+	for (size_t i = 0; i < a.n_mounts; i++)
+		if (a.mounts[i].type == MOUNT_BIND)
+			fds[n_fds++] = a.mounts[i].fd;
 	for (size_t i = 0; i < 3; i++)
 		if (fds[i] < 0) {
 			log_error_errno(fds[i], "Cannot open /dev/null: %m");
@@ -760,7 +917,7 @@ int verb_run(int argc, char *argv[])
 		log_error_errno(-ENOMEM, "Out of memory");
 		return EXIT_RUN_FAILED;
 	}
-	r = varlink_client_call(c, RUN_METHOD, params, fds, ARRAY_SIZE(fds), VARLINK_CALL_MORE);
+	r = varlink_client_call(c, RUN_METHOD, params, fds, n_fds, VARLINK_CALL_MORE);
 	json_object_put(params);
 	if (r < 0) {
 		daemon_log_io_error(r);

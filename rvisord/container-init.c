@@ -37,8 +37,13 @@
 #include "container-internal.h"
 #include "macro.h"
 #include "container.h"
+#include "mounts.h"
 #include "policy.h"
 #include "views.h"
+
+/* The fds the init keeps from the daemon: sync, report, image, stdio (3), /dev/rvisor, the
+ * caller's mount namespace and a source for each mount. */
+#define KEEP_MAX (8 + MOUNTS_MAX)
 
 /* What ps shows for the init inside the sandbox, instead of the daemon's command line. */
 static const char init_cmdline[] = "rvisor-init";
@@ -108,7 +113,7 @@ static void wait_go(const struct container_child *a)
 /* Closes every fd from 3 up except those in keep[] (which are >= 3 or -1). */
 static int close_all_except(const int *keep, size_t n)
 {
-	int sorted[8];
+	int sorted[KEEP_MAX];
 	size_t m = 0;
 	unsigned int from = 3;
 
@@ -367,12 +372,38 @@ static void setup_views(const struct container_child *a)
 		fail(a, -r, "%s in the sandbox", what);
 }
 
+/* The binds' sources, copied from the caller's mount namespace while the host's tree is still
+ * there (mounts.h); trees[] gets the copies. */
+static void copy_mount_sources(const struct container_child *a, int *trees)
+{
+	char what[200];
+	int r = mounts_clone_sources(a->mounts, a->n_mounts, a->mount_ns_fd, trees, what, sizeof(what));
+
+	if (r < 0)
+		fail(a, -r, "%s", what);
+}
+
+/* The sandbox's own mounts, last: /proc, /dev, /sys and the views are in place, so that a
+ * destination that leads there through a link is seen for what it is and refused. */
+static void setup_mounts(const struct container_child *a, int *trees)
+{
+	char what[200];
+	int r = mounts_attach(a->mounts, a->n_mounts, trees, a->tmpfs_size, a->root_uid, a->root_gid,
+			      what, sizeof(what));
+
+	if (r < 0)
+		fail(a, -r, "%s", what);
+}
+
 /* Builds the sandbox's root: everything here happens in the child's own mount namespace. */
 static void setup_root(const struct container_child *a)
 {
+	int trees[MOUNTS_MAX];
+
 	/* Nothing mounted from here on may propagate back to the host (its / is usually
 	 * shared under systemd), nor may host mounts appear later. */
 	do_mount(a, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	copy_mount_sources(a, trees);
 	reopen_image(a);
 	setup_storage(a);
 
@@ -407,7 +438,9 @@ static void setup_root(const struct container_child *a)
 	 * sandbox's own (rvisorfs). */
 	if (a->rvisor_fd >= 0)
 		setup_views(a);
+	setup_mounts(a, trees);
 
+	/* The root alone: the mounts on it keep their own flags (a :rw volume stays writable). */
 	if (a->readonly_root)
 		do_mount(a, NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
 			 NULL);
@@ -644,7 +677,8 @@ static _Noreturn void init_main(const struct container_child *a, const int stdio
 _Noreturn void container_child_main(const struct container_child *a)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int stdio[3], keep[7], null_fd;
+	int stdio[3], keep[KEEP_MAX], null_fd;
+	size_t n_keep = 0;
 
 	/* The daemon's handlers are the daemon's code: none of them may run here. */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -657,15 +691,19 @@ _Noreturn void container_child_main(const struct container_child *a)
 		if (a->stdio[i] >= 0 && stdio[i] < 0)
 			fail(a, errno, "Cannot duplicate stdio fd %d", a->stdio[i]);
 	}
-	keep[0] = a->sync_fd;
-	keep[1] = a->report_fd;
-	keep[2] = a->image_fd;
-	memcpy(keep + 3, stdio, sizeof(stdio));
-	keep[6] = a->rvisor_fd; /* -1 without the kernel layer; closed once rvisorfs is mounted */
+	keep[n_keep++] = a->sync_fd;
+	keep[n_keep++] = a->report_fd;
+	keep[n_keep++] = a->image_fd;
+	for (int i = 0; i < 3; i++)
+		keep[n_keep++] = stdio[i];
+	keep[n_keep++] = a->rvisor_fd; /* -1 without the kernel layer; closed once rvisorfs is mounted */
+	keep[n_keep++] = a->mount_ns_fd; /* these two closed once the sources are copied */
+	for (size_t i = 0; i < a->n_mounts && i < MOUNTS_MAX; i++)
+		keep[n_keep++] = a->mounts[i].type == MOUNT_BIND ? a->mounts[i].fd : -1;
 	/* Everything else the daemon had open (its varlink sockets, other sandboxes' pipes) must
 	 * not live on in a sandbox: the device's "manager closed" and a pipe's EOF depend on the
 	 * last copy going away. */
-	if (close_all_except(keep, ARRAY_SIZE(keep)) < 0)
+	if (close_all_except(keep, n_keep) < 0)
 		fail(a, errno, "Cannot close the daemon's fds");
 	/* The daemon's own 0..2 (its journal stream) are none of the sandbox's business. */
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);

@@ -12,6 +12,7 @@
 
 #include <linux/rvisor.h>
 
+#include "mount-spec.h"
 #include "policy.h"
 
 /* Records on the report pipe, init -> daemon. Each is written with one write() smaller than
@@ -49,6 +50,12 @@ struct container_child {
 	bool new_net;
 	bool userns;           /* enter a user namespace (the daemon writes its maps) */
 	bool readonly_root;
+	const struct mount_spec *mounts; /* the sandbox's own mounts, in order (mounts.h) */
+	size_t n_mounts;
+	int mount_ns_fd;       /* the caller's mount namespace, with a bind; else -1 */
+	uint64_t tmpfs_size;   /* a tmpfs's size unless it says otherwise */
+	uid_t root_uid;        /* the host ids of the sandbox's root: they own the mount points */
+	gid_t root_gid;        /* made and each tmpfs's root */
 	const char *state_dir; /* the writable layer's tmpfs is mounted here */
 	const char *storage_options; /* that tmpfs's mount options ("mode=0700,size=...") */
 	const char *upper, *work, *merged; /* in state_dir: the overlay's directories */

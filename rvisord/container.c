@@ -22,6 +22,7 @@
 #include "cgroup.h"
 #include "container-internal.h"
 #include "container.h"
+#include "mounts.h"
 #include "oci.h"
 #include "policy.h"
 
@@ -597,10 +598,38 @@ static int pick_user(const struct container_spec *spec, uid_t *ret_uid, gid_t *r
 	return 0;
 }
 
+/* The sandbox's own mounts: destinations allowed, none twice, sources that may be bound, and
+ * the caller's mount namespace to copy them from. */
+static int check_mounts(const struct container_spec *spec, char **ret_error)
+{
+	const char *why, *dst;
+	bool binds = false;
+
+	if (spec->n_mounts > 0 && !spec->mounts)
+		return fail(ret_error, -EINVAL, "No mounts given.");
+	if (mounts_check_list(spec->mounts, spec->n_mounts, &dst) < 0)
+		return dst ? fail(ret_error, -EINVAL, "%s is mounted twice.", dst)
+			   : fail(ret_error, -EINVAL, "More than %u mounts.", MOUNTS_MAX);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct mount_spec *m = &spec->mounts[i];
+
+		if (mount_type_to_string(m->type) == NULL ||
+		    mount_destination_check(m->destination, &why) < 0)
+			return fail(ret_error, -EINVAL, "Invalid mount on %s.", m->destination ?: "");
+		if (m->type == MOUNT_BIND && mount_source_check(m->fd, &why) < 0)
+			return fail(ret_error, -EBADF, "The source of %s is %s.", m->destination, why);
+		binds = binds || m->type == MOUNT_BIND;
+	}
+	if (binds && spec->mount_ns_fd < 0)
+		return fail(ret_error, -EINVAL, "Binds need the caller's mount namespace.");
+	return 0;
+}
+
 /* Everything about the spec that can be checked without touching anything. */
 static int check_spec(const struct container_spec *spec, char **ret_error)
 {
 	const char *why;
+	int r;
 
 	if (!name_valid(spec->name))
 		return fail(ret_error, -EINVAL,
@@ -625,6 +654,9 @@ static int check_spec(const struct container_spec *spec, char **ret_error)
 	for (int i = 0; i < 3; i++)
 		if (spec->stdio[i] >= 0 && container_stdio_check(spec->stdio[i], &why) < 0)
 			return fail(ret_error, -EBADF, "stdio fd %d is %s.", spec->stdio[i], why);
+	r = check_mounts(spec, ret_error);
+	if (r < 0)
+		return r;
 	return check_image(spec->image_fd, ret_error);
 }
 
@@ -752,6 +784,13 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.new_net = !spec->network_host,
 		.userns = spec->uid_map != NULL,
 		.readonly_root = spec->read_only || (oci && oci->root_readonly),
+		.mounts = spec->mounts,
+		.n_mounts = spec->n_mounts,
+		.mount_ns_fd = spec->n_mounts > 0 ? spec->mount_ns_fd : -1,
+		.tmpfs_size = spec->storage_max,
+		/* Mapped: uid and gid 0 are always in a sandbox's user namespace. */
+		.root_uid = spec->uid_map ? (uid_t)idmap_outside(spec->uid_map, 0) : 0,
+		.root_gid = spec->gid_map ? (gid_t)idmap_outside(spec->gid_map, 0) : 0,
 		.state_dir = c->state_dir,
 		.storage_options = p.storage_options,
 		.upper = p.upper,

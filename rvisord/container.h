@@ -38,6 +38,7 @@
 
 #include "idmap.h"
 #include "macro.h"
+#include "mount-spec.h"
 #include "oci.h"
 #include "policy.h"
 
@@ -63,7 +64,14 @@ struct container_spec {
 				 * caller keeps (and closes) its own descriptors. Each must pass
 				 * container_stdio_check(). */
 	bool tty;               /* stdio[0] is a terminal: make it the controlling terminal */
-	bool read_only;         /* the root file system read-only (as a bundle's root.readonly) */
+	bool read_only;         /* the root file system read-only (as a bundle's root.readonly);
+				 * the mounts below keep their own flags */
+	const struct mount_spec *mounts; /* binds and tmpfs added to the sandbox (mounts.h), in
+				 * the order they are made (mounts_sort()); a bind's fd is its
+				 * source (borrowed; must pass mount_source_check()) */
+	size_t n_mounts;        /* at most MOUNTS_MAX */
+	int mount_ns_fd;        /* with a bind: the caller's mount namespace (/proc/PID/ns/mnt,
+				 * borrowed), where the sources' mounts are copied from; else -1 */
 	const char *hostname;   /* NULL: the bundle's hostname, else name */
 	bool network_host;      /* the host's network namespace; else an own one with lo up */
 	uint64_t memory_max;    /* bytes; UINT64_MAX: unlimited */
@@ -131,8 +139,9 @@ struct container {
  * sandbox) and, when ret_error is not NULL, *ret_error is a message for the user (the caller
  * frees it):
  *   -ENOTDIR  the image is not a directory (or an O_PATH descriptor)
- *   -EBADF    a stdio fd that container_stdio_check() refuses
- *   -EINVAL   a bad spec or config.json (no command, bad name, ...)
+ *   -EBADF    a stdio fd that container_stdio_check() refuses, or a mount's source that
+ *             mount_source_check() refuses
+ *   -EINVAL   a bad spec or config.json (no command, bad name, a bad mount, ...)
  *   -EPERM    the user is not mapped in the user namespace
  *   -EEXIST   a sandbox of that name exists (state dir or cgroup)
  *   -EOPNOTSUPP a limit whose cgroup controller is not available (memory, pids, cpu, cpuset)

@@ -40,6 +40,7 @@
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
+#include "mounts.h"
 #include "oci-bind.h"
 #include "policy.h"
 
@@ -174,7 +175,7 @@ static int reply_image_not_found(VarlinkCall *call, const char *image, const cha
 }
 
 /* LimitAbovePolicy for parameter "memory", "pids", "cpus_milli" or "cpuset", with the
- * policy's own limit of that. */
+ * policy's own limit of that, or "network" (the policy's network is none). */
 static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
 				    const struct rvisor_policy_config *policy)
 {
@@ -190,7 +191,7 @@ static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
 			return -ENOMEM;
 		}
 		json_object_object_add(p, "cpuset", json_object_new_string(list));
-	} else
+	} else if (strcmp(parameter, "network") != 0)
 		json_object_object_add(p, "limit", json_object_new_int64(
 			(int64_t)(strcmp(parameter, "cpus_milli") == 0 ? policy->cpus_milli :
 				  strcmp(parameter, "pids") == 0       ? policy->pids_max :
@@ -627,6 +628,9 @@ static int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
 	return 0;
 }
 
+/* Run's descriptors: stdin, stdout, stderr, the image, then the mounts' sources. */
+#define RUN_FDS_FIXED 4U
+
 /* Everything method_run() works out before it starts a sandbox, released at its end. */
 struct run_request {
 	struct rvisor_policy_config *policy;
@@ -634,7 +638,10 @@ struct run_request {
 	struct idmap uid_map, gid_map;
 	bool userns;
 	char **argv, **env;
-	int fds[4]; /* stdin, stdout, stderr, the image */
+	int fds[RUN_FDS_FIXED]; /* stdin, stdout, stderr, the image */
+	struct mount_spec *mounts; /* each bind's fd is its source, taken from the call */
+	size_t n_mounts;
+	int mount_ns_fd;        /* the caller's mount namespace, with a bind; else -1 */
 };
 
 static void run_request_done(struct run_request *q)
@@ -646,6 +653,14 @@ static void run_request_done(struct run_request *q)
 	for (size_t i = 0; i < ARRAY_SIZE(q->fds); i++)
 		if (q->fds[i] >= 0)
 			close(q->fds[i]);
+	for (size_t i = 0; i < q->n_mounts; i++) {
+		if (q->mounts[i].fd >= 0)
+			close(q->mounts[i].fd);
+		mount_spec_done(&q->mounts[i]);
+	}
+	free(q->mounts);
+	if (q->mount_ns_fd >= 0)
+		close(q->mount_ns_fd);
 }
 
 /* The caller's user namespace: its own ids as 0 and its ranges in /etc/subuid and
@@ -720,7 +735,7 @@ static int run_fds(VarlinkCall *call, struct run_request *q)
 {
 	const char *why;
 
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < RUN_FDS_FIXED; i++) {
 		q->fds[i] = varlink_call_take_fd(call, i);
 		if (q->fds[i] < 0 && i < 3)
 			q->fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -733,6 +748,145 @@ static int run_fds(VarlinkCall *call, struct run_request *q)
 	if (q->fds[3] < 0)
 		return reply_bad_fd(call, 3, "no image directory was sent (the client opens the image "
 					     "and sends it as the call's fourth descriptor)");
+	return 1;
+}
+
+static int reply_mount_invalid(VarlinkCall *call, const char *destination, const char *reason)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "destination", json_object_new_string(destination ?: ""));
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	return varlink_call_error(call, ERROR_PREFIX "MountInvalid", p);
+}
+
+/* Run's mounts, checked as rvisorctl checks them (a client is not trusted to have done so)
+ * into q->mounts; their sources' indexes in index[]. 1, else the reply's result. */
+static int run_mounts_parse(VarlinkCall *call, json_object *array, struct run_request *q, int *index)
+{
+	unsigned n_fds = varlink_call_n_fds(call);
+	size_t n = json_object_array_length(array);
+	const char *why = NULL, *dst;
+	int r;
+
+	if (n > MOUNTS_MAX)
+		return reply_mount_invalid(call, NULL, "more than 64 mounts");
+	q->mounts = calloc(n ?: 1, sizeof(*q->mounts));
+	if (!q->mounts)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(array, i), *v;
+
+		r = mount_spec_from_json(o, RUN_FDS_FIXED, n_fds, &q->mounts[i], &why);
+		if (r == -EINVAL)
+			return reply_mount_invalid(call,
+				json_object_object_get_ex(o, "destination", &v) &&
+				json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL, why);
+		if (r < 0)
+			return r;
+		/* An index until the descriptor is taken: only real fds are ever closed. */
+		index[i] = q->mounts[i].fd;
+		q->mounts[i].fd = -1;
+		q->n_mounts++;
+	}
+	r = mounts_check_list(q->mounts, q->n_mounts, &dst);
+	if (r == -EEXIST)
+		return reply_mount_invalid(call, dst, "it is the destination of more than one mount");
+	return 1;
+}
+
+/* The binds' sources: each descriptor used by one mount, each one that may be bound, none
+ * sent for nothing. 1, else the reply's result. */
+static int run_mount_sources(VarlinkCall *call, struct run_request *q, const int *index)
+{
+	unsigned n_fds = varlink_call_n_fds(call);
+	const char *why;
+
+	for (size_t i = 0; i < q->n_mounts; i++) {
+		if (q->mounts[i].type != MOUNT_BIND)
+			continue;
+		q->mounts[i].fd = varlink_call_take_fd(call, (unsigned)index[i]);
+		if (q->mounts[i].fd < 0)
+			return reply_bad_fd(call, (unsigned)index[i], "it is the source of more than one mount");
+		if (mount_source_check(q->mounts[i].fd, &why) < 0)
+			return reply_bad_fd(call, (unsigned)index[i], why);
+	}
+	for (unsigned i = RUN_FDS_FIXED; i < n_fds; i++) {
+		int fd = varlink_call_take_fd(call, i);
+
+		if (fd >= 0) {
+			close(fd);
+			return reply_bad_fd(call, i, "no mount names it as its source");
+		}
+	}
+	return 1;
+}
+
+/* The mount namespace the caller's binds are copied from: its own, by the pid it connected
+ * with. Which namespace this is only decides whether a copy can be made, never what it holds
+ * (mounts.h): a pid reused meanwhile makes the bind fail, nothing worse. */
+static int caller_mount_namespace(VarlinkCall *call, int *ret)
+{
+	char path[64];
+	int fd;
+
+	if (varlink_call_peer(call)->pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)varlink_call_peer(call)->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret = fd;
+	return 0;
+}
+
+/* Run's mounts (absent: none) into q, sorted so that a mount comes after the one it lies in.
+ * 1, else the reply's result. */
+static int run_mounts(VarlinkCall *call, json_object *params, struct run_request *q)
+{
+	int source_index[MOUNTS_MAX] = { 0 };
+	json_object *array;
+	int r;
+
+	if (!json_object_object_get_ex(params, "mounts", &array) || json_object_is_type(array, json_type_null))
+		return run_mount_sources(call, q, source_index);
+	r = run_mounts_parse(call, array, q, source_index);
+	if (r <= 0)
+		return r;
+	r = run_mount_sources(call, q, source_index);
+	if (r <= 0)
+		return r;
+	mounts_sort(q->mounts, q->n_mounts);
+	for (size_t i = 0; i < q->n_mounts; i++)
+		if (q->mounts[i].type == MOUNT_BIND) {
+			r = caller_mount_namespace(call, &q->mount_ns_fd);
+			if (r < 0)
+				return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+							  "rvisord cannot find your mount namespace, where "
+							  "the sources of your binds are");
+			break;
+		}
+	return 1;
+}
+
+/* Run's network: "none" or "host", the latter only where the policy's network is host; the
+ * policy's when absent. 1 and *ret_host, else the reply's result. */
+static int run_network(VarlinkCall *call, json_object *params, const struct rvisor_policy_config *pol,
+		       bool *ret_host)
+{
+	const char *net = json_get_string(params, "network");
+
+	*ret_host = pol->network == POLICY_NETWORK_HOST;
+	if (!net)
+		return 1;
+	if (strcmp(net, "none") == 0)
+		*ret_host = false;
+	else if (strcmp(net, "host") != 0)
+		return varlink_call_error_invalid_parameter(call, "network");
+	else if (pol->network != POLICY_NETWORK_HOST)
+		return reply_limit_above_policy(call, "network", pol);
+	else
+		*ret_host = true;
 	return 1;
 }
 
@@ -926,7 +1080,7 @@ static int sandbox_watch(struct manager *m, struct sandbox *s)
 static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 {
 	struct manager *m = userdata;
-	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 } };
+	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 }, .mount_ns_fd = -1 };
 	_cleanup_free_ char *cerr = NULL, *cpuset = NULL;
 	struct container_spec spec = { .rvisor_fd = -1 };
 	const char *image = json_get_string(params, "image"), *name = json_get_string(params, "name");
@@ -970,7 +1124,13 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	r = run_user(call, params, &q, &spec);
 	if (r <= 0)
 		return r;
+	r = run_network(call, params, q.policy, &spec.network_host);
+	if (r <= 0)
+		return r;
 	r = run_fds(call, &q);
+	if (r <= 0)
+		return r;
+	r = run_mounts(call, params, &q);
 	if (r <= 0)
 		return r;
 
@@ -1008,7 +1168,9 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
 	spec.read_only = json_object_object_get_ex(params, "read_only", &v) && json_object_get_boolean(v);
 	spec.hostname = json_get_string(params, "hostname") ?: q.policy->hostname;
-	spec.network_host = q.policy->network == POLICY_NETWORK_HOST;
+	spec.mounts = q.mounts;
+	spec.n_mounts = q.n_mounts;
+	spec.mount_ns_fd = q.mount_ns_fd;
 	spec.cpuset = s->cpuset;
 	spec.storage_max = q.policy->storage_max;
 	if (q.userns) {
@@ -1681,7 +1843,8 @@ static const struct varlink_param params_run[] = {
 	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
 	{ "read_only", VARLINK_BOOL, false }, { "hostname", VARLINK_STRING, false },
 	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
-	{ "cpuset", VARLINK_STRING, false }, {},
+	{ "cpuset", VARLINK_STRING, false }, { "mounts", VARLINK_ARRAY, false },
+	{ "network", VARLINK_STRING, false }, {},
 };
 /* A sandbox by id or name: exactly one (sandbox_from_params()). */
 static const struct varlink_param params_sandbox[] = {

@@ -127,7 +127,7 @@ long_options() {
 	[ "$output" = "$d/bfile" ]
 }
 
-@test "stats and kill complete the ids rvisorctl ps lists; kill then signals" {
+@test "stats and kill complete the ids and names rvisorctl ps lists; kill then signals" {
 	stub=$BATS_TEST_TMPDIR/rvisorctl
 	cat >"$stub" <<-'EOF'
 		#!/bin/sh
@@ -138,9 +138,11 @@ long_options() {
 	EOF
 	chmod +x "$stub"
 	run completions "$stub" stats ''
-	[ "$output" = "$(printf '12\n3')" ]
+	[ "$output" = "$(printf '12\n3\nweb-server')" ]
 	run completions "$stub" kill 1
 	[ "$output" = 12 ]
+	run completions "$stub" kill w
+	[ "$output" = web-server ]
 	run completions "$stub" kill 12 TE
 	[ "$output" = TERM ]
 	run completions "$stub" kill 12 SIGK

@@ -420,9 +420,9 @@ static void test_roundtrip(VarlinkServer *s)
 		for (unsigned i = 0; i < VARLINK_FDS_MAX; i++)
 			fds[i] = STDERR_FILENO;
 		r = varlink_client_call(c, "io.rvisor.Test.CountFds", NULL, fds, VARLINK_FDS_MAX, 0);
-		is_int(r, 0, "16 fds sent");
+		is_int(r, 0, "VARLINK_FDS_MAX fds sent");
 		r = read_reply(c, &p, &e, NULL);
-		is_int(get_int(p, "n"), 16, "the call got all 16");
+		is_int(get_int(p, "n"), VARLINK_FDS_MAX, "the call got all of them");
 		json_object_put(p);
 		p = NULL;
 		r = call1(c, "io.rvisor.Test.CountFds", NULL, 0, &p, &e);
@@ -430,7 +430,7 @@ static void test_roundtrip(VarlinkServer *s)
 		json_object_put(p);
 		p = NULL;
 		is_int(varlink_client_call(c, "io.rvisor.Test.CountFds", NULL, fds, VARLINK_FDS_MAX + 1, 0), -EINVAL,
-		       "the client refuses to send 17 fds");
+		       "the client refuses to send one more");
 	}
 
 	/* Inside the handler. */
@@ -893,9 +893,9 @@ static void test_bad_input(VarlinkServer *s)
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		fds[i] = nullfd;
-	raw_exchange(s, S("{\"method\":\"io.rvisor.Test.CountFds\"}\0"), fds, 17, false, &res);
+	raw_exchange(s, S("{\"method\":\"io.rvisor.Test.CountFds\"}\0"), fds, VARLINK_FDS_MAX + 1, false, &res);
 	ok(res.error && strcmp(res.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && !res.closed,
-	   "17 fds: InvalidParameter, connection kept");
+	   "VARLINK_FDS_MAX + 1 fds: InvalidParameter, connection kept");
 	raw_result_done(&res);
 	raw_exchange(s, S("{\"method\":\"io.rvisor.Test.CountFds\"}\0"), fds, 253, false, &res);
 	ok(res.error && strcmp(res.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && !res.closed,
@@ -1441,14 +1441,14 @@ static void test_limits_fds(void)
 		send_raw(r1, " ", 1, fds, 16);
 	is_int(usage_of(s, 0).fds, 48, "root holds 48 fds, past fds_per_uid");
 	ok(!hung_up(r1), "and keeps its connection");
-	/* ...but not from the per-connection queue of 64. */
+	/* ...but not from the per-connection queue of four calls' worth (4 * VARLINK_FDS_MAX). */
 	r2 = connect_pair_raw(s);
 	n_refused_calls = 0;
-	for (int i = 0; i < 5; i++)
+	for (unsigned i = 0; i * 16 <= 4 * VARLINK_FDS_MAX; i++)
 		send_raw(r2, " ", 1, fds, 16);
 	raw_collect(r2, &res);
 	ok(res.closed && res.reason && strcmp(res.reason, "Too many file descriptors") == 0,
-	   "80 fds held on one connection: dropped, for anybody");
+	   "more fds held on one connection than its queue takes: dropped, for anybody");
 	ok(n_refused_calls == 1 && refused_uid == 0, "the refused callback runs for root's connection too");
 	raw_result_done(&res);
 	close(r2);

@@ -1,5 +1,5 @@
-# bash completion for rvisorctl: verbs, each verb's options, policy names, sandbox ids,
-# directories for --image. Installed as /usr/share/bash-completion/completions/rvisorctl.
+# bash completion for rvisorctl: verbs, each verb's options, policy names, sandbox ids and
+# names, directories for --image. Installed as /usr/share/bash-completion/completions/rvisorctl.
 # Needs nothing from bash-completion's own helpers. The verbs and options are rvisorctl's
 # --help texts' (tests/host/completion.bats keeps them in step).
 
@@ -91,6 +91,17 @@ _rvisorctl_complete() {
 			esac
 			# After '--' or the command, everything is the command's.
 			((nargs)) && break
+		elif [[ $verb == exec ]]; then
+			# The sandbox ends the options; the word after it is the command.
+			if ((nargs)); then
+				nargs=2
+				break
+			fi
+			case $w in
+			-e | --env | --env-file | -w | --workdir | -u | --user) ((i++)) ;;
+			-*) ;;
+			*) nargs=1 ;;
+			esac
 		elif [[ $verb == policy && -z $sub && $w != -* ]]; then
 			sub=$w
 		elif [[ $w != -* ]]; then
@@ -102,7 +113,7 @@ _rvisorctl_complete() {
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W '-h --help --version' -- "$cur")
 		else
-			mapfile -t COMPREPLY < <(compgen -W 'run ps stats kill policy status version' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W 'run exec ps stats kill policy status version' -- "$cur")
 		fi
 		return 0
 	fi
@@ -152,6 +163,33 @@ _rvisorctl_complete() {
 		opts='-h --help --image --policy --memory --cpus --cpuset-cpus --name -e --env
 			--env-file --rm --read-only --hostname --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json
 			-v --volume --mount --tmpfs --network --init'
+		;;
+	exec)
+		if ((nargs)); then
+			# The command and its arguments: paths inside the sandbox, unknown here.
+			compopt -o bashdefault -o default 2>/dev/null
+			return 0
+		fi
+		case $prev in
+		--env-file)
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return 0
+			;;
+		-e | --env)
+			compopt -o nospace 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -e -- "$cur")
+			return 0
+			;;
+		-w | --workdir | -u | --user)
+			return 0
+			;;
+		esac
+		opts='-h --help -e --env --env-file -w --workdir -u --user -i --interactive -t --tty'
+		if [[ $cur != -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "$(_rvisorctl_sandboxes "$ctl")" -- "$cur")
+			return 0
+		fi
 		;;
 	ps | status | version)
 		opts='-h --help --json'

@@ -821,6 +821,8 @@ char *cli_error_message(const char *error, json_object *params)
 			     param_string(params, "user") ?: "(unknown)", reason);
 	else if (strcmp(error, MANAGER_ERROR("SandboxFailed")) == 0)
 		r = asprintf(&m, "rvisord could not set the sandbox up: %s: " SEE_JOURNAL, reason);
+	else if (strcmp(error, MANAGER_ERROR("ExecFailed")) == 0)
+		r = asprintf(&m, "rvisord could not start the command in the sandbox: %s", reason);
 	else if (strcmp(error, "org.varlink.service.InvalidParameter") == 0 &&
 		 streq_ptr(param_string(params, "parameter"), "userns"))
 		r = asprintf(&m, "rvisord refused --userns: only root may ask for it (the sandboxes of "

@@ -21,6 +21,7 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "run", verb_run, "Run a command in a new sandbox" },
+	{ "exec", verb_exec, "Run a command in a running sandbox" },
 	{ "ps", verb_ps, "List the running sandboxes" },
 	{ "stats", verb_stats, "Show a sandbox's limits, usage and syscall counters" },
 	{ "kill", verb_kill, "Send a signal to a sandbox" },

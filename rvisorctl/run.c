@@ -18,12 +18,12 @@
 #include "log.h"
 #include "mount-spec.h"
 #include "policy.h"
+#include "process.h"
 #include "verbs.h"
 
 #define RUN_METHOD MANAGER_METHOD("Run")
 /* A bundle's config.json: far more than any real one, well under varlink's message limit. */
 #define BUNDLE_CONFIG_MAX (1024 * 1024)
-#define ENV_FILE_MAX (1024 * 1024)
 #define IMAGE_HINT "the image must be a directory you can read"
 
 struct run_args {
@@ -107,61 +107,6 @@ static void help(void)
 	       "Exit status: the command's; 128+N when signal N killed it; 125 when rvisor failed,\n"
 	       "126 when the command cannot be executed, 127 when it is not found.\n",
 	       program_invocation_short_name);
-}
-
-static int env_add(struct run_args *a, char *entry)
-{
-	char **e = reallocarray(a->env, a->n_env + 1, sizeof(char *));
-
-	if (!e) {
-		free(entry);
-		return -ENOMEM;
-	}
-	a->env = e;
-	a->env[a->n_env++] = entry;
-	return 0;
-}
-
-/* --env-file FILE, as docker reads one: a KEY=VALUE or KEY (rvisorctl's own value) per line;
- * blank lines and lines starting with '#' are skipped. Read with the caller's own rights.
- * EXIT_OK, or the exit code of the error said. */
-static int env_file_add(struct run_args *a, const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *text = NULL;
-	char *line, *save = NULL;
-	unsigned n = 0;
-	int r;
-
-	if (fd < 0) {
-		log_error_errno(-errno, "Cannot read --env-file %s: %m", path);
-		return EXIT_RUN_FAILED;
-	}
-	r = cli_read_text(fd, ENV_FILE_MAX, &text);
-	if (r < 0) {
-		log_error_errno(r == -EBADMSG ? -EINVAL : r, "Cannot read --env-file %s: %s", path,
-				r == -EFBIG ? "larger than 1 MiB" : r == -EBADMSG ? "it holds a NUL byte" : strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *entry = NULL;
-
-		n++;
-		line[strcspn(line, "\r")] = '\0';
-		if (!line[0] || line[0] == '#')
-			continue;
-		r = cli_env_entry(line, &entry);
-		if (r == -EINVAL)
-			return verb_usage_error("run", "Invalid line in --env-file %s: '%s': use KEY=VALUE, "
-						"or KEY to pass rvisorctl's own value", path, line);
-		if (r >= 0 && entry)
-			r = env_add(a, entry);
-		if (r < 0) {
-			log_error_errno(r, "Cannot add --env-file %s's variables: %m", path);
-			return EXIT_RUN_FAILED;
-		}
-	}
-	return EXIT_OK;
 }
 
 /* --cpus, as docker checks it: a number with at most three decimals, from 0.01 to the CPUs
@@ -276,9 +221,6 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{},
 	};
 	const char *image = NULL;
-	uint32_t uid, gid;
-	bool has_gid;
-	char *entry;
 	int c, r;
 
 	*done = true;
@@ -324,19 +266,12 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 			a->name = optarg;
 			break;
 		case 'e':
-			r = cli_env_entry(optarg, &entry);
-			if (r == -EINVAL)
-				return verb_usage_error("run", "Invalid --env '%s': use KEY=VALUE, or KEY to pass "
-							"rvisorctl's own value", optarg);
-			if (r >= 0 && entry)
-				r = env_add(a, entry);
-			if (r < 0) {
-				log_error_errno(r, "Cannot add --env %s: %m", optarg);
-				return EXIT_RUN_FAILED;
-			}
+			r = process_env_add("run", optarg, &a->env, &a->n_env);
+			if (r != EXIT_OK)
+				return r;
 			break;
 		case ARG_ENV_FILE:
-			r = env_file_add(a, optarg);
+			r = process_env_file_add("run", optarg, &a->env, &a->n_env);
 			if (r != EXIT_OK)
 				return r;
 			break;
@@ -393,17 +328,9 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 			a->workdir = optarg;
 			break;
 		case 'u':
-			if (cli_parse_user(optarg, &uid, &gid, &has_gid) < 0)
-				return verb_usage_error("run", "Invalid --user '%s': use UID or UID:GID, as numbers",
-							optarg);
-			free(a->user);
-			r = has_gid ? asprintf(&a->user, "%" PRIu32 ":%" PRIu32, uid, gid)
-				    : asprintf(&a->user, "%" PRIu32, uid);
-			if (r < 0) {
-				a->user = NULL;
-				log_error_errno(-ENOMEM, "Out of memory");
-				return EXIT_RUN_FAILED;
-			}
+			r = process_user_arg("run", optarg, &a->user);
+			if (r != EXIT_OK)
+				return r;
 			break;
 		case 'i':
 			a->interactive = true;
@@ -633,17 +560,6 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 	return p;
 }
 
-/* fd itself when it is open, else a new /dev/null in *devnull (rvisord needs all of 0-2). */
-static int stdio_fd(int fd, bool use_it, int *devnull)
-{
-	if (use_it && fcntl(fd, F_GETFD) >= 0)
-		return fd;
-	*devnull = open("/dev/null", (fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
-	if (*devnull < 0)
-		return -errno;
-	return *devnull;
-}
-
 /* The signals forwarded to the sandbox: those we would otherwise die of, and SIGWINCH with -t
  * (the command shares our terminal: tell it the size changed). Like docker, a signal is
  * forwarded even when our parent set it to be ignored (shells do that to SIGINT for background
@@ -733,8 +649,6 @@ static int bad_reply(void)
 /* The exit code an "exited" reply stands for. */
 static int exited_code(const struct run_args *a, json_object *reply)
 {
-	const char *cmd = a->n_command > 0 ? a->command[0] : "the image's command";
-	int64_t exec_errno, code, sig;
 	bool oom = false;
 	int r;
 
@@ -743,29 +657,7 @@ static int exited_code(const struct run_args *a, json_object *reply)
 		return bad_reply();
 	if (oom)
 		log_error("the sandbox hit its memory limit (raise --memory, or the policy's memory =)");
-
-	r = json_get_int(reply, "exec_errno", &exec_errno);
-	if (r == -EBADMSG || (r == 0 && (exec_errno <= 0 || exec_errno >= 4096)))
-		return bad_reply();
-	if (r == 0) {
-		if (exec_errno == ENOENT) {
-			log_error("%s: command not found in the image (check the path, or PATH with -e)", cmd);
-			return EXIT_NOT_FOUND;
-		}
-		log_error_errno((int)exec_errno, "Cannot execute %s: %m", cmd);
-		return EXIT_CANNOT_EXEC;
-	}
-
-	r = json_get_int(reply, "signal", &sig);
-	if (r == -EBADMSG || (r == 0 && (sig <= 0 || sig > 64)))
-		return bad_reply();
-	if (r == 0)
-		return 128 + (int)sig;
-
-	r = json_get_int(reply, "exit_code", &code);
-	if (r < 0 || code < 0 || code > 255)
-		return bad_reply();
-	return (int)code;
+	return process_exit_code(RUN_METHOD, a->n_command > 0 ? a->command[0] : "the image's command", reply);
 }
 
 /* Waits for Run's replies, forwarding signals meanwhile; returns the exit code. */
@@ -882,9 +774,9 @@ int verb_run(int argc, char *argv[])
 	if (open_image(&a, &rootfs, &bundle_config) < 0 || open_mount_sources(&a) < 0)
 		return EXIT_RUN_FAILED;
 
-	fds[0] = stdio_fd(STDIN_FILENO, a.interactive, &null0);
-	fds[1] = stdio_fd(STDOUT_FILENO, true, &null1);
-	fds[2] = stdio_fd(STDERR_FILENO, true, &null2);
+	fds[0] = process_stdio_fd(STDIN_FILENO, a.interactive, &null0);
+	fds[1] = process_stdio_fd(STDOUT_FILENO, true, &null1);
+	fds[2] = process_stdio_fd(STDERR_FILENO, true, &null2);
 	fds[3] = rootfs;
 	for (size_t i = 0; i < a.n_mounts; i++)
 		if (a.mounts[i].type == MOUNT_BIND)

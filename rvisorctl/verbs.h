@@ -7,19 +7,21 @@
 
 #include "macro.h"
 
-/* Exit codes shared by all verbs. `run` adds docker's 125/126/127 and passes the program's. */
+/* Exit codes shared by all verbs. `run` and `exec` add docker's 125/126/127 and pass the
+ * program's. */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1,
 	EXIT_USAGE = 2,
 	EXIT_NOT_LOADED = 3,    /* status: the kernel module is not loaded */
-	EXIT_RUN_FAILED = 125,  /* run: rvisor itself failed */
-	EXIT_CANNOT_EXEC = 126, /* run: the command is not executable */
-	EXIT_NOT_FOUND = 127,   /* run: the command was not found */
+	EXIT_RUN_FAILED = 125,  /* run, exec: rvisor itself failed */
+	EXIT_CANNOT_EXEC = 126, /* run, exec: the command is not executable */
+	EXIT_NOT_FOUND = 127,   /* run, exec: the command was not found */
 };
 
 /* A verb gets argv from its own name on and returns the process's exit code. */
 int verb_run(int argc, char *argv[]);
+int verb_exec(int argc, char *argv[]);
 int verb_ps(int argc, char *argv[]);
 int verb_stats(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);

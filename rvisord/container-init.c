@@ -43,7 +43,7 @@
 
 /* The fds the init keeps from the daemon: sync, report, image, stdio (3), /dev/rvisor, the
  * caller's mount namespace and a source for each mount. */
-#define KEEP_MAX (8 + MOUNTS_MAX)
+#define KEEP_MAX (9 + MOUNTS_MAX)
 
 /* What ps shows for the init inside the sandbox, instead of the daemon's command line. */
 static const char init_cmdline[] = "rvisor-init";
@@ -590,29 +590,17 @@ static _Noreturn void workload_main(const struct container_child *a, const int s
 	workload_fail(err_fd, errno, true, "%s", a->argv[0]);
 }
 
-/* The init's life after setup: start the workload, pass signals on, reap everything that
- * dies in the sandbox (orphans are reparented to pid 1), report when the workload is done. */
-static _Noreturn void init_main(const struct container_child *a, const int stdio[3])
+/* Forks the workload (workload_main()) and reports it started; returns its pid and the read
+ * end of its error pipe in *ret_err_fd. Call with SIGCHLD blocked. */
+static pid_t start_workload(const struct container_child *a, const int stdio[3], int *ret_err_fd)
 {
 	struct init_msg m = { .type = INIT_MSG_STARTED };
-	struct workload_error we = {};
-	int err_pipe[2], status = 0;
-	sigset_t set;
+	int err_pipe[2];
 	pid_t workload;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		sigaddset(&set, forwarded_signals[i]);
-	sigaddset(&set, SIGCHLD);
-	/* Blocked and taken with sigwaitinfo(): nothing is lost between fork() and the loop. A
-	 * blocked signal reaches pid 1 also from inside the sandbox, which is harmless: it is
-	 * only passed on to the workload, which could signal itself anyway. */
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		fail(a, errno, "Cannot block signals in the init");
 	/* The daemon may be gone when the end is reported: EPIPE, not death. */
 	(void)signal(SIGPIPE, SIG_IGN);
 	umask(0022);
-
 	if (pipe2(err_pipe, O_CLOEXEC) < 0)
 		fail(a, errno, "Cannot create a pipe");
 	workload = fork();
@@ -628,6 +616,46 @@ static _Noreturn void init_main(const struct container_child *a, const int stdio
 			close(stdio[i]); /* the client sees EOF when the workload closes its own */
 	m.workload_pid = workload;
 	write_all(a->report_fd, &m, sizeof(m));
+	*ret_err_fd = err_pipe[0];
+	return workload;
+}
+
+/* Reports the workload's end: its wait status and, from its error pipe, why it could not be
+ * started. Every write end is closed by then (execve() or the workload's exit): the read
+ * cannot block. */
+static void report_exited(const struct container_child *a, int status, int err_fd)
+{
+	struct init_msg m = { .type = INIT_MSG_EXITED, .wait_status = status };
+	struct workload_error we = {};
+
+	if (read(err_fd, &we, sizeof(we)) == (ssize_t)sizeof(we)) {
+		we.text[sizeof(we.text) - 1] = '\0';
+		m.exec_errno = we.exec ? we.error : 0;
+		snprintf(m.text, sizeof(m.text), "%s", we.text);
+		if (!we.exec)
+			m.error = we.error;
+	}
+	write_all(a->report_fd, &m, sizeof(m));
+}
+
+/* The init's life after setup: start the workload, pass signals on, reap everything that
+ * dies in the sandbox (orphans are reparented to pid 1), report when the workload is done. */
+static _Noreturn void init_main(const struct container_child *a, const int stdio[3])
+{
+	int err_fd, status = 0;
+	sigset_t set;
+	pid_t workload;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	/* Blocked and taken with sigwaitinfo(): nothing is lost between fork() and the loop. A
+	 * blocked signal reaches pid 1 also from inside the sandbox, which is harmless: it is
+	 * only passed on to the workload, which could signal itself anyway. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		fail(a, errno, "Cannot block signals in the init");
+	workload = start_workload(a, stdio, &err_fd);
 
 	for (;;) {
 		siginfo_t si;
@@ -658,26 +686,18 @@ static _Noreturn void init_main(const struct container_child *a, const int stdio
 			break;
 	}
 
-	/* Every write end is closed now (execve() or the workload's exit): this cannot block. */
-	memset(&m, 0, sizeof(m));
-	m.type = INIT_MSG_EXITED;
-	m.wait_status = status;
-	if (read(err_pipe[0], &we, sizeof(we)) == (ssize_t)sizeof(we)) {
-		we.text[sizeof(we.text) - 1] = '\0';
-		m.exec_errno = we.exec ? we.error : 0;
-		snprintf(m.text, sizeof(m.text), "%s", we.text);
-		if (!we.exec)
-			m.error = we.error;
-	}
-	write_all(a->report_fd, &m, sizeof(m));
+	report_exited(a, status, err_fd);
 	/* Our exit takes every other process of the sandbox with it (pid namespace). */
 	_exit(0);
 }
 
-_Noreturn void container_child_main(const struct container_child *a)
+/* The start of every child of the daemon's: none of the daemon's signal handlers, only the
+ * fds it needs (its stdio copies moved to >= 3 into stdio[], and also_keep, or -1), /dev/null
+ * as 0, 1, 2. */
+static void take_fds(const struct container_child *a, int stdio[3], int also_keep)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int stdio[3], keep[KEEP_MAX], null_fd;
+	int keep[KEEP_MAX], null_fd;
 	size_t n_keep = 0;
 
 	/* The daemon's handlers are the daemon's code: none of them may run here. */
@@ -697,6 +717,7 @@ _Noreturn void container_child_main(const struct container_child *a)
 	for (int i = 0; i < 3; i++)
 		keep[n_keep++] = stdio[i];
 	keep[n_keep++] = a->rvisor_fd; /* -1 without the kernel layer; closed once rvisorfs is mounted */
+	keep[n_keep++] = also_keep;
 	keep[n_keep++] = a->mount_ns_fd; /* these two closed once the sources are copied */
 	for (size_t i = 0; i < a->n_mounts && i < MOUNTS_MAX; i++)
 		keep[n_keep++] = a->mounts[i].type == MOUNT_BIND ? a->mounts[i].fd : -1;
@@ -712,7 +733,13 @@ _Noreturn void container_child_main(const struct container_child *a)
 			(void)(null_fd < 0 ? close(i) : dup2(null_fd, i));
 	if (null_fd > 2)
 		close(null_fd);
+}
 
+_Noreturn void container_child_main(const struct container_child *a)
+{
+	int stdio[3];
+
+	take_fds(a, stdio, -1);
 	if (a->die_with_daemon && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail(a, errno, "Cannot set the parent-death signal");
 	/* The daemon may have raised its own limit for its many clients: the sandbox gets the
@@ -744,4 +771,68 @@ _Noreturn void container_child_main(const struct container_child *a)
 	wait_go(a);
 	close(a->sync_fd);
 	init_main(a, stdio);
+}
+
+/* How the exec helper waits for its process: SIGTERM (the daemon's, when the client went
+ * away, or the parent-death signal) makes it SIGKILL the process and its process group (its
+ * own since its setsid(): a shell's children go with it); SIGCHLD is its end. Both are
+ * blocked from the start, so that a SIGTERM during the set-up still ends the process. */
+static _Noreturn void exec_wait(const struct container_child *a, const sigset_t *set, pid_t process,
+				int err_fd)
+{
+	int status = 0;
+
+	for (;;) {
+		int sig = sigwaitinfo(set, NULL);
+
+		/* Unreaped, the process keeps its pid (and its group's id) from being reused. Before
+		 * its setsid() there is no such group. */
+		if (sig == SIGTERM && kill(-process, SIGKILL) < 0)
+			(void)kill(process, SIGKILL);
+		else if (sig == SIGCHLD && waitpid(process, &status, WNOHANG) == process)
+			break;
+	}
+	report_exited(a, status, err_fd);
+	_exit(0);
+}
+
+_Noreturn void container_exec_child_main(const struct container_child *a, int init_pidfd, int ns_flags)
+{
+	int stdio[3], err_fd;
+	sigset_t set;
+	pid_t process;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		fail(a, errno, "Cannot block signals in the exec helper");
+	take_fds(a, stdio, init_pidfd);
+	if (a->nofile && setrlimit(RLIMIT_NOFILE, a->nofile) < 0)
+		fail(a, errno, "Cannot set RLIMIT_NOFILE");
+
+	/* Safe: the namespaces of the sandbox's init, through a pidfd the daemon holds (never a
+	 * recycled pid), joined by root before any of the sandbox's code can see this process.
+	 * Its user namespace first (when it has one: joining rvisord's own is EINVAL), then the
+	 * others with the rights we hold there; the mount namespace's root and working directory
+	 * are the sandbox's root. The pid namespace is our children's only: this process stays
+	 * outside it, where nothing in the sandbox can signal or trace it. The cgroup is the
+	 * sandbox's already (clone3() put us there). */
+	if (setns(init_pidfd, ns_flags) < 0)
+		fail(a, errno, errno == ESRCH ? "The sandbox has ended" : "Cannot join the sandbox's namespaces");
+	close(init_pidfd);
+	/* The workload's identity exactly: ids, no supplementary groups, the bounding set and
+	 * capabilities, no_new_privs, not dumpable (no ptrace of this helper, which is outside
+	 * the gate). */
+	drop_privileges(a);
+	/* The credential change cleared it: the process goes with the daemon. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0)
+		fail(a, errno, "Cannot set the parent-death signal");
+	if (chdir(a->cwd) < 0)
+		fail(a, errno, "Cannot change to the working directory %s", a->cwd);
+	/* Forked into the sandbox's pid namespace: the kernel gate judges it from its first
+	 * syscall, by the sandbox's policy, as it judges the workload; it installs the policy's
+	 * seccomp filter and execs as the workload does (workload_main()). */
+	process = start_workload(a, stdio, &err_fd);
+	exec_wait(a, &set, process, err_fd);
 }

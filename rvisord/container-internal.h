@@ -13,6 +13,7 @@
 #include <linux/rvisor.h>
 
 #include "mount-spec.h"
+#include "idmap.h"
 #include "policy.h"
 
 /* Records on the report pipe, init -> daemon. Each is written with one write() smaller than
@@ -79,5 +80,29 @@ struct container_child {
 
 /* The child of container_spawn()'s clone(): pid 1 of the sandbox. Never returns. */
 _Noreturn void container_child_main(const struct container_child *a);
+
+/* What container_spawn() gave the workload that a process joining the sandbox later gets too
+ * (container_exec_spawn()): kept with the container for its whole life. */
+struct container_workload {
+	char **env;            /* the bundle's process.env, then the spec's env (KEY=VALUE): what
+				* overrides the defaults */
+	char *hostname;        /* for HOSTNAME= */
+	char *cwd;
+	uid_t uid;             /* as seen inside */
+	gid_t gid;
+	bool userns;
+	struct idmap uid_map, gid_map; /* with userns */
+	uint64_t capabilities; /* with userns: what its uid 0 keeps */
+	bool has_nofile;
+	struct rlimit nofile;
+	struct policy_seccomp *seccomp; /* the policy's filter, or NULL */
+	int ns_flags;          /* the namespaces to join: setns() flags */
+};
+
+/* The exec helper, a child of container_exec_spawn()'s clone3() in the sandbox's cgroup: joins
+ * the namespaces of the sandbox's init (init_pidfd), takes the workload's credentials, forks
+ * the process (the workload's code: gated, filtered, exec'd as the workload is) and reports
+ * its end on a->report_fd as the init does. Never returns. */
+_Noreturn void container_exec_child_main(const struct container_child *a, int init_pidfd, int ns_flags);
 
 #endif

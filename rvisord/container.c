@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,9 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* The group of terminals, as every distribution numbers it. */
 #define TTY_GID 5
+/* How long container_exec_destroy() gives a helper to end its process and report, before it
+ * kills the helper itself. */
+#define EXEC_HELPER_GRACE_MS 1000
 /* rm_rf() descends this deep, then moves what is deeper up to the top and goes on there:
  * a workload's deeply nested tree costs neither stack nor fds. */
 #define RM_RF_MAX_DEPTH 64
@@ -126,12 +130,14 @@ static int env_merge(char **env, char **list, char **ret_error)
 	return 0;
 }
 
-/* The workload's environment: defaults < the bundle's process.env < spec->env. */
-static int build_env(const struct container_spec *spec, char **oci_env, const char *hostname,
-		     uid_t uid, char ***ret, char **ret_error)
+/* A process's environment: the defaults (PATH, HOME for uid, TERM for a terminal or not,
+ * HOSTNAME) < layers[0] < layers[1] (for the workload the bundle's process.env and the spec's
+ * env; for a process joining it, the workload's two and the joiner's own). */
+static int build_env(char **const layers[2], const char *hostname, uid_t uid, bool tty, char ***ret,
+		     char **ret_error)
 {
 	_cleanup_strv_ char **env = NULL;
-	size_t n = 4 + strv_length(oci_env) + strv_length(spec->env);
+	size_t n = 4 + strv_length(layers[0]) + strv_length(layers[1]);
 	char *defaults[4] = {};
 	int r;
 
@@ -140,7 +146,7 @@ static int build_env(const struct container_spec *spec, char **oci_env, const ch
 		return -ENOMEM;
 	if (asprintf(&defaults[0], "PATH=%s", DEFAULT_PATH) < 0 ||
 	    asprintf(&defaults[1], "HOME=%s", uid == 0 ? "/root" : "/") < 0 ||
-	    asprintf(&defaults[2], "TERM=%s", spec->tty ? "xterm" : "dumb") < 0 ||
+	    asprintf(&defaults[2], "TERM=%s", tty ? "xterm" : "dumb") < 0 ||
 	    asprintf(&defaults[3], "HOSTNAME=%s", hostname) < 0) {
 		for (size_t i = 0; i < 4; i++)
 			free(defaults[i]);
@@ -148,13 +154,29 @@ static int build_env(const struct container_spec *spec, char **oci_env, const ch
 	}
 	for (size_t i = 0; i < 4; i++)
 		env_put(env, defaults[i]);
-	r = env_merge(env, oci_env, ret_error);
-	if (r < 0)
-		return r;
-	r = env_merge(env, spec->env, ret_error);
-	if (r < 0)
-		return r;
+	for (size_t i = 0; i < 2; i++) {
+		r = env_merge(env, layers[i], ret_error);
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(env);
+	return 0;
+}
+
+/* a's entries, then b's, copied (no key checked: env_merge() does that). */
+static int strv_concat(char **a, char **b, char ***ret)
+{
+	size_t na = strv_length(a), nb = strv_length(b);
+	_cleanup_strv_ char **v = calloc(na + nb + 1, sizeof(char *));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < na + nb; i++) {
+		v[i] = strdup(i < na ? a[i] : b[i - na]);
+		if (!v[i])
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(v);
 	return 0;
 }
 
@@ -442,8 +464,6 @@ struct prepared {
 	char *upper, *work, *merged;
 	char **env;
 	cap_t no_caps, root_caps;
-	struct policy_seccomp *seccomp; /* the workload's filter: built here, the child must not
-					 * allocate */
 };
 
 static void prepared_done(struct prepared *p)
@@ -456,7 +476,6 @@ static void prepared_done(struct prepared *p)
 	free(p->work);
 	free(p->merged);
 	strv_free(p->env);
-	policy_seccomp_free(p->seccomp);
 	if (p->no_caps)
 		cap_free(p->no_caps);
 	if (p->root_caps)
@@ -568,6 +587,23 @@ static pid_t raw_clone(unsigned long flags, int *ret_pidfd)
 	return (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, ret_pidfd, NULL, 0);
 }
 
+/* A valid user, and with a user namespace (uid_map and gid_map) one mapped there. */
+static int check_user(const struct idmap *uid_map, const struct idmap *gid_map, uid_t uid, gid_t gid,
+		      char **ret_error)
+{
+	if (uid == (uid_t)-1 || gid == (gid_t)-1)
+		return fail(ret_error, -EINVAL, "Invalid user %u:%u.", (unsigned int)uid,
+			    (unsigned int)gid);
+	if (uid_map && (!idmap_contains(uid_map, uid) || !idmap_contains(gid_map, gid)))
+		return fail(ret_error, -EPERM,
+			    "User %u:%u is not mapped in the sandbox's user namespace (%" PRIu64
+			    " uids, %" PRIu64 " gids: the caller's own and its ranges in /etc/subuid "
+			    "and /etc/subgid).",
+			    (unsigned int)uid, (unsigned int)gid, idmap_size(uid_map),
+			    idmap_size(gid_map));
+	return 0;
+}
+
 /* The workload's identity: the spec's, else the bundle's, else root; with a user namespace
  * it must be mapped there. */
 static int pick_user(const struct container_spec *spec, uid_t *ret_uid, gid_t *ret_gid,
@@ -575,6 +611,7 @@ static int pick_user(const struct container_spec *spec, uid_t *ret_uid, gid_t *r
 {
 	uid_t uid = 0;
 	gid_t gid = 0;
+	int r;
 
 	if (spec->user_set) {
 		uid = spec->uid;
@@ -583,16 +620,9 @@ static int pick_user(const struct container_spec *spec, uid_t *ret_uid, gid_t *r
 		uid = spec->oci->uid;
 		gid = spec->oci->gid;
 	}
-	if (uid == (uid_t)-1 || gid == (gid_t)-1)
-		return fail(ret_error, -EINVAL, "Invalid user %u:%u.", (unsigned int)uid,
-			    (unsigned int)gid);
-	if (spec->uid_map && (!idmap_contains(spec->uid_map, uid) || !idmap_contains(spec->gid_map, gid)))
-		return fail(ret_error, -EPERM,
-			    "User %u:%u is not mapped in the sandbox's user namespace (%" PRIu64
-			    " uids, %" PRIu64 " gids: the caller's own and its ranges in /etc/subuid "
-			    "and /etc/subgid).",
-			    (unsigned int)uid, (unsigned int)gid, idmap_size(spec->uid_map),
-			    idmap_size(spec->gid_map));
+	r = check_user(spec->uid_map, spec->gid_map, uid, gid, ret_error);
+	if (r < 0)
+		return r;
 	*ret_uid = uid;
 	*ret_gid = gid;
 	return 0;
@@ -660,6 +690,54 @@ static int check_spec(const struct container_spec *spec, char **ret_error)
 	return check_image(spec->image_fd, ret_error);
 }
 
+static struct container_workload *workload_free(struct container_workload *w)
+{
+	if (!w)
+		return NULL;
+	strv_free(w->env);
+	free(w->hostname);
+	free(w->cwd);
+	policy_seccomp_free(w->seccomp);
+	free(w);
+	return NULL;
+}
+
+/* What a process joining the sandbox later gets as the workload did (container_exec_spawn()).
+ * The policy's seccomp filter is added by the caller: the workload's own copy, built in the
+ * daemon (the init must not allocate), is this one. */
+static int keep_workload(const struct container_spec *spec, const char *hostname, const char *cwd,
+			 uid_t uid, gid_t gid, struct container_workload **ret)
+{
+	struct container_workload *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->hostname = strdup(hostname);
+	w->cwd = strdup(cwd);
+	if (!w->hostname || !w->cwd || strv_concat(spec->oci ? spec->oci->env : NULL, spec->env, &w->env) < 0) {
+		workload_free(w);
+		return -ENOMEM;
+	}
+	w->uid = uid;
+	w->gid = gid;
+	w->userns = spec->uid_map != NULL;
+	if (w->userns) {
+		w->uid_map = *spec->uid_map;
+		w->gid_map = *spec->gid_map;
+		w->capabilities = spec->capabilities;
+	}
+	w->has_nofile = spec->nofile != NULL;
+	if (spec->nofile)
+		w->nofile = *spec->nofile;
+	/* Every namespace the init has of its own; its user namespace only where it has one
+	 * (setns() into one's own user namespace is EINVAL). A sandbox on the host's network
+	 * shares rvisord's, and joining that again changes nothing. */
+	w->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
+		      CLONE_NEWNET | (w->userns ? CLONE_NEWUSER : 0);
+	*ret = w;
+	return 0;
+}
+
 int container_spawn(const struct container_spec *spec, struct container **ret, char **ret_error)
 {
 	_cleanup_(prepared_done) struct prepared p = {};
@@ -696,7 +774,8 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	if (!hostname[0] || strlen(hostname) >= RVISOR_UTS_LEN)
 		return fail(ret_error, -EINVAL, "Invalid hostname '%s': 1-%d bytes.", hostname,
 			    RVISOR_UTS_LEN - 1);
-	r = build_env(spec, oci ? oci->env : NULL, hostname, uid, &p.env, ret_error);
+	r = build_env((char **const[2]){ oci ? oci->env : NULL, spec->env }, hostname, uid, spec->tty,
+		      &p.env, ret_error);
 	if (r < 0)
 		return r;
 	r = make_caps(spec->uid_map ? spec->capabilities : 0, &p);
@@ -720,10 +799,13 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		c->layers &= ~POLICY_LAYER_SECCOMP; /* nothing to filter */
 	/* Built before anything is made, so that a filter that cannot be built costs nothing;
 	 * behind the gate, LOG is the gate's to report. */
+	r = keep_workload(spec, hostname, cwd, uid, gid, &c->workload);
+	if (r < 0)
+		return r;
 	if (c->layers & POLICY_LAYER_SECCOMP) {
 		r = policy_seccomp_compile(spec->policy,
 					   c->layers & POLICY_LAYER_KERNEL ? POLICY_SECCOMP_WITH_GATE : 0,
-					   &p.seccomp);
+					   &c->workload->seccomp);
 		if (r < 0)
 			return fail(ret_error, r, "Cannot build the policy's seccomp filter: %s",
 				    strerror(-r));
@@ -806,7 +888,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.gid = gid,
 		.keep_bounding = spec->uid_map ? spec->capabilities : 0,
 		.nofile = spec->nofile,
-		.seccomp = p.seccomp,
+		.seccomp = c->workload->seccomp,
 		.rvisor_fd = c->layers & POLICY_LAYER_KERNEL ? spec->rvisor_fd : -1,
 		.views_options = p.views_options,
 		.no_caps = p.no_caps,
@@ -1122,6 +1204,7 @@ struct container *container_free(struct container *c)
 	free(c->state_dir);
 	free(c->cgroup_dir);
 	free(c->exit_message);
+	workload_free(c->workload);
 	free(c);
 	return NULL;
 }
@@ -1161,4 +1244,248 @@ int container_cleanup_stale(const char *state_root, const char *cgroup_parent, u
 	}
 	*ret_removed = removed;
 	return r;
+}
+
+/* ---- A process joining the sandbox (container_exec_spawn()) ---- */
+
+static int exec_check(const struct container *c, const struct container_exec_spec *spec, char **ret_error)
+{
+	const char *why;
+
+	if (!spec->argv || !spec->argv[0] || !spec->argv[0][0])
+		return fail(ret_error, -EINVAL, "No command given.");
+	if (spec->cwd && spec->cwd[0] != '/')
+		return fail(ret_error, -EINVAL, "The working directory '%s' is not an absolute path.", spec->cwd);
+	for (int i = 0; i < 3; i++)
+		if (container_stdio_check(spec->stdio[i], &why) < 0)
+			return fail(ret_error, -EBADF, "stdio fd %d is %s.", spec->stdio[i], why);
+	/* Alive or a zombie not reaped yet: then the helper finds no namespaces to join. */
+	if (!c->started || c->reaped || !c->workload || pidfd_send_signal(c->pidfd, 0, NULL, 0) < 0)
+		return fail(ret_error, -ESRCH, "The sandbox is not running.");
+	return 0;
+}
+
+/* clone() as fork(), the child born in cgroup_fd (when >= 0): counted and limited there from
+ * its first instruction, and so is everything it forks (the sandbox's pids.max: -EAGAIN). */
+static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd)
+{
+	struct clone_args args = {
+		.flags = CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+	};
+
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+int container_exec_spawn(struct container *c, const struct container_exec_spec *spec,
+			 struct container_exec **ret, char **ret_error)
+{
+	_cleanup_(prepared_done) struct prepared p = {};
+	_cleanup_(container_exec_freep) struct container_exec *e = NULL;
+	_cleanup_close_ int report_w = -1, cgroup_fd = -1;
+	const struct container_workload *w = c->workload;
+	struct container_child child;
+	uid_t uid;
+	gid_t gid;
+	int fds[2], r;
+
+	if (ret_error)
+		*ret_error = NULL;
+	r = exec_check(c, spec, ret_error);
+	if (r < 0)
+		return r;
+	uid = spec->user_set ? spec->uid : w->uid;
+	gid = spec->user_set ? spec->gid : w->gid;
+	r = check_user(w->userns ? &w->uid_map : NULL, w->userns ? &w->gid_map : NULL, uid, gid, ret_error);
+	if (r < 0)
+		return r;
+	r = build_env((char **const[2]){ w->env, spec->env }, w->hostname, uid, spec->tty, &p.env, ret_error);
+	if (r < 0)
+		return r;
+	r = make_caps(w->userns ? w->capabilities : 0, &p);
+	if (r < 0)
+		return r;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->helper_pidfd = e->status_fd = -1;
+	if (c->cgroup_dir) {
+		cgroup_fd = open(c->cgroup_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup_fd < 0) {
+			r = -errno;
+			return fail(ret_error, r, "Cannot open the sandbox's cgroup: %s", strerror(-r));
+		}
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	e->status_fd = fds[0];
+	report_w = fds[1];
+
+	child = (struct container_child){
+		.sync_fd = -1,
+		.report_fd = report_w,
+		.image_fd = -1,
+		.stdio = { spec->stdio[0], spec->stdio[1], spec->stdio[2] },
+		.tty = spec->tty,
+		.userns = w->userns,
+		.argv = spec->argv,
+		.env = p.env,
+		.cwd = spec->cwd ?: w->cwd,
+		.uid = uid,
+		.gid = gid,
+		.keep_bounding = w->userns ? w->capabilities : 0,
+		.nofile = w->has_nofile ? &w->nofile : NULL,
+		.seccomp = w->seccomp,
+		.rvisor_fd = -1,
+		.mount_ns_fd = -1,
+		.no_caps = p.no_caps,
+		.root_caps = p.root_caps,
+	};
+	e->helper_pid = clone_into_cgroup(cgroup_fd, &e->helper_pidfd);
+	if (e->helper_pid < 0) {
+		r = -errno;
+		e->helper_pid = 0;
+		if (r == -EAGAIN)
+			return fail(ret_error, r, "the sandbox has as many tasks as its pids limit allows");
+		return fail(ret_error, r, "Cannot start the exec helper: %s", strerror(-r));
+	}
+	if (e->helper_pid == 0)
+		container_exec_child_main(&child, c->pidfd, w->ns_flags);
+
+	if (fcntl(e->status_fd, F_SETFL, O_NONBLOCK) < 0) {
+		r = -errno;
+		(void)container_exec_kill(e, true);
+		(void)container_exec_destroy(e);
+		return r;
+	}
+	*ret = TAKE_PTR(e);
+	return 0;
+}
+
+int container_exec_step(struct container_exec *e, char **ret_error)
+{
+	struct init_msg m;
+	int r;
+
+	if (ret_error)
+		*ret_error = NULL;
+	if (e->started)
+		return 1;
+	r = read_msg(e->status_fd, 0, &m);
+	if (r == -EAGAIN)
+		return 0;
+	if (r == -EPIPE)
+		return fail(ret_error, -EIO, "The exec helper died during its set-up.");
+	if (r < 0)
+		return fail(ret_error, r, "Cannot read from the exec helper: %s", strerror(-r));
+	if (m.type == INIT_MSG_FAILED)
+		return fail(ret_error, -m.error, "%s: %s", m.text, strerror(m.error));
+	if (m.type != INIT_MSG_STARTED || m.workload_pid <= 0)
+		return fail(ret_error, -EBADMSG, "Unexpected record %u from the exec helper.", m.type);
+	e->pid = m.workload_pid;
+	e->started = true;
+	return 1;
+}
+
+int container_exec_kill(struct container_exec *e, bool force)
+{
+	if (e->reaped || e->helper_pidfd < 0)
+		return -ESRCH;
+	/* Through the pidfd of our own unreaped child: never a recycled pid. */
+	return pidfd_send_signal(e->helper_pidfd, force ? SIGKILL : SIGTERM, NULL, 0) < 0 ? -errno : 0;
+}
+
+void container_exec_reaped(struct container_exec *e, int helper_wait_status)
+{
+	e->reaped = true;
+	e->helper_status = helper_wait_status;
+	e->helper_pid = 0;
+}
+
+static int helper_wait(struct container_exec *e, bool peek, int *ret_status)
+{
+	siginfo_t si = {};
+
+	while (waitid(P_PIDFD, (id_t)e->helper_pidfd, &si, WEXITED | (peek ? WNOWAIT : 0)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ret_status = container_wait_status_from_siginfo(&si);
+	return 0;
+}
+
+int container_exec_read_exit(struct container_exec *e, int *ret_wait_status, int *ret_exec_errno)
+{
+	struct init_msg m;
+	int r, st;
+
+	while (!e->exit_known) {
+		r = read_msg(e->status_fd, 0, &m);
+		if (r == 0 && m.type == INIT_MSG_STARTED && !e->started) {
+			e->pid = m.workload_pid;
+			e->started = true;
+			continue; /* its end follows */
+		}
+		if (r == 0 && m.type == INIT_MSG_EXITED) {
+			e->exit_status = m.wait_status;
+			e->exec_errno = m.exec_errno;
+		} else if (r == -EPIPE) {
+			/* The helper died without a report (killed from outside): its own end. */
+			if (e->reaped && e->helper_status < 0)
+				return -ECHILD;
+			if (e->reaped)
+				st = e->helper_status;
+			else if ((r = helper_wait(e, true, &st)) < 0)
+				return r;
+			e->exit_status = st;
+			e->exec_errno = 0;
+		} else if (r < 0)
+			return r; /* -EAGAIN: still running */
+		else
+			return -EBADMSG;
+		e->exit_known = true;
+	}
+	if (ret_wait_status)
+		*ret_wait_status = e->exit_status;
+	if (ret_exec_errno)
+		*ret_exec_errno = e->exec_errno;
+	return 0;
+}
+
+int container_exec_destroy(struct container_exec *e)
+{
+	struct pollfd p;
+	int r, st;
+
+	if (!e || e->reaped || e->helper_pidfd < 0)
+		return 0;
+	/* Asked first: it SIGKILLs the process, reaps it and reports its end. A stopped or stuck
+	 * helper gets a second, then SIGKILL: this must never hang the daemon. */
+	(void)pidfd_send_signal(e->helper_pidfd, SIGTERM, NULL, 0);
+	p = (struct pollfd){ .fd = e->helper_pidfd, .events = POLLIN };
+	do
+		r = poll(&p, 1, EXEC_HELPER_GRACE_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		(void)pidfd_send_signal(e->helper_pidfd, SIGKILL, NULL, 0);
+	r = helper_wait(e, false, &st);
+	if (r == -ECHILD)
+		container_exec_reaped(e, -1);
+	else if (r < 0)
+		return r;
+	else
+		container_exec_reaped(e, st);
+	return 0;
+}
+
+struct container_exec *container_exec_free(struct container_exec *e)
+{
+	if (!e)
+		return NULL;
+	safe_close(e->status_fd);
+	safe_close(e->helper_pidfd);
+	free(e);
+	return NULL;
 }

@@ -99,6 +99,8 @@ struct container_spec {
 	uint32_t sandbox_flags; /* RVISOR_SANDBOX_* for SANDBOX_CREATE */
 };
 
+struct container_workload;
+
 /* All fields are read-only for the caller. */
 struct container {
 	char *name;
@@ -129,6 +131,8 @@ struct container {
 	int exit_status;
 	int exec_errno;
 	char *exit_message;   /* why the workload could not be started (then exits 125), or NULL */
+
+	struct container_workload *workload; /* what a process joining it gets too */
 };
 
 /*
@@ -215,6 +219,92 @@ int container_destroy(struct container *c);
  * daemon's own, killing what still runs there. Call before starting any sandbox. Returns
  * the first error after trying everything; *ret_removed counts what was removed. */
 int container_cleanup_stale(const char *state_root, const char *cgroup_parent, unsigned *ret_removed);
+
+/*
+ * A process joining a running sandbox, as docker exec: in the sandbox's namespaces and cgroup,
+ * with the workload's credentials (or another user the sandbox maps), capabilities, rlimits,
+ * no_new_privs, environment and the policy's seccomp filter, gated by rvisor.ko from its first
+ * syscall. A helper (a clone3() of the caller, born in the sandbox's cgroup) joins the init's
+ * namespaces, forks the process into the sandbox's pid namespace and waits for it outside it:
+ * the caller holds the helper (helper_pid, helper_pidfd, and its reports on status_fd), never
+ * the process itself. The process's pid namespace is the sandbox's, so the sandbox's end (its
+ * init's) ends it too.
+ */
+struct container_exec_spec {
+	char **argv;            /* the command; argv[0] not empty */
+	char **env;             /* KEY=VALUE over the workload's environment (its defaults for
+				 * this user and terminal, the bundle's process.env, the spec's env);
+				 * may be NULL */
+	const char *cwd;        /* absolute; NULL: the workload's working directory */
+	bool user_set;          /* uid/gid given (as seen inside); else the workload's */
+	uid_t uid;
+	gid_t gid;
+	int stdio[3];           /* as container_spec's, but each one must be open */
+	bool tty;               /* stdio[0] is a terminal */
+};
+
+/* All fields are read-only for the caller. */
+struct container_exec {
+	pid_t helper_pid;    /* host pid of the helper; 0 once reaped */
+	int helper_pidfd;
+	int status_fd;       /* the helper's reports: during the set-up, readable when there is a
+			      * step (container_exec_step()); once started, readable (or EOF) when
+			      * the process has ended (container_exec_read_exit()). O_NONBLOCK. */
+	pid_t pid;           /* host pid of the process, once started */
+	bool started;
+	bool reaped;         /* the helper was reaped, with this wait status (-1: by someone else) */
+	int helper_status;
+	bool exit_known;     /* container_exec_read_exit() has the process's end */
+	int exit_status;
+	int exec_errno;
+};
+
+/*
+ * Starts a process in c (which must have started: container_setup_step() said so, its init not
+ * reaped): checks the spec and clones the helper. On failure nothing is left and *ret_error
+ * says why (when ret_error is not NULL):
+ *   -EINVAL  a bad spec (no command, a relative cwd, an environment entry not KEY=VALUE)
+ *   -EBADF   a stdio fd that container_stdio_check() refuses
+ *   -EPERM   the user is not mapped in the sandbox's user namespace
+ *   -ESRCH   the sandbox is not running (not started yet, or its init has exited)
+ *   -EAGAIN  the sandbox's pids limit is reached
+ *   other    what failed
+ * Then call container_exec_step() each time (*ret)->status_fd is readable.
+ */
+int container_exec_spawn(struct container *c, const struct container_exec_spec *spec,
+			 struct container_exec **ret, char **ret_error);
+
+/* Takes the helper's report, if there is one: 0 while the set-up goes on, 1 once the process
+ * runs (e->pid), or -errno with *ret_error (the working directory, the pids limit, the sandbox
+ * ended meanwhile; the helper died: -EIO); the helper then exits. Never blocks. */
+int container_exec_step(struct container_exec *e, char **ret_error);
+
+/* Ends the process: SIGTERM to the helper, which SIGKILLs the process (also when it arrives
+ * during the set-up, once the process is there); with force, SIGKILL to the helper itself
+ * (for one stuck in its set-up: the process, if it was forked meanwhile, stays in the
+ * sandbox until it ends). -ESRCH once the helper is gone. */
+int container_exec_kill(struct container_exec *e, bool force);
+
+/* For a caller that reaps the helper itself (sd-event), as container_reaped(). */
+void container_exec_reaped(struct container_exec *e, int helper_wait_status);
+
+/* The process's end, once the helper is reaped (or status_fd is readable after the start): as
+ * container_read_exit(), and when the helper died without a report, the helper's own wait
+ * status. -EAGAIN: it still runs. May be called again. */
+int container_exec_read_exit(struct container_exec *e, int *ret_wait_status, int *ret_exec_errno);
+
+/* Makes sure nothing of it is left: a helper still there is asked to end the process
+ * (SIGTERM), given up to a second, then killed; then reaped, unless container_exec_reaped()
+ * said so. Never hangs on a helper that is stopped or stuck. */
+int container_exec_destroy(struct container_exec *e);
+
+/* Closes and frees; does not destroy. NULL is fine; returns NULL. */
+struct container_exec *container_exec_free(struct container_exec *e);
+
+static inline void container_exec_freep(struct container_exec **e)
+{
+	container_exec_free(*e);
+}
 
 /* Frees the struct (closes status_fd and pidfd); does not destroy: call container_destroy()
  * first. NULL is fine; returns NULL. */

@@ -36,19 +36,17 @@
 #include "container.h"
 #include "cpus.h"
 #include "device.h"
+#include "exec.h"
 #include "idmap.h"
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
 #include "mounts.h"
+#include "methods.h"
 #include "oci-bind.h"
 #include "policy.h"
 
-#define ERROR_PREFIX "io.rvisor.Manager."
-
-/* What one Run may carry at most: the command line and environment together (the kernel's
- * ARG_MAX), and what List shows of a command line. */
-#define RUN_ARGS_MAX (2U << 20)
+/* What List shows of a command line. */
 #define COMMAND_SHOWN_MAX 4096U
 
 struct sandbox {
@@ -73,9 +71,10 @@ struct sandbox {
 	sd_event_source *child;      /* the init's exit */
 	sd_event_source *setup_io, *setup_timer; /* while the init builds the sandbox */
 	VarlinkCall *call;           /* the Run call until its final reply */
+	struct exec *execs;          /* Exec calls joined to it (exec.c) */
 };
 
-static void strv_free(char **l)
+void strv_free(char **l)
 {
 	if (!l)
 		return;
@@ -84,9 +83,7 @@ static void strv_free(char **l)
 	free(l);
 }
 
-/* A JSON array of strings (already type-checked by the varlink table) as a NULL-terminated
- * vector; *size grows by the bytes it holds. */
-static int strv_from_json(json_object *a, char ***ret, size_t *size)
+int strv_from_json(json_object *a, char ***ret, size_t *size)
 {
 	size_t n = a ? json_object_array_length(a) : 0;
 	char **l = calloc(n + 1, sizeof(char *));
@@ -138,7 +135,7 @@ static json_object *json_command(char **l)
 	return a;
 }
 
-static const char *json_get_string(json_object *o, const char *key)
+const char *json_get_string(json_object *o, const char *key)
 {
 	json_object *v;
 
@@ -156,7 +153,7 @@ static bool json_get_int(json_object *o, const char *key, int64_t *ret)
 	return true;
 }
 
-static int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason)
+int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason)
 {
 	json_object *p = json_object_new_object();
 
@@ -284,9 +281,7 @@ static bool param_present(json_object *params, const char *key)
 	return json_object_object_get_ex(params, key, &v) && v;
 }
 
-/* The sandbox a call names by its id or its name (exactly one of them). Another user's
- * sandbox is as absent as one that does not exist. Replies the error itself. */
-static struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
+struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
 {
 	const char *name = json_get_string(params, "name");
 	struct sandbox *s;
@@ -346,6 +341,26 @@ static const char *sandbox_cgroup_dir(const struct sandbox *s)
 	return s->c ? s->c->cgroup_dir : s->cgroup_dir;
 }
 
+struct container *sandbox_container(struct sandbox *s)
+{
+	return s->c;
+}
+
+struct exec **sandbox_execs(struct sandbox *s)
+{
+	return &s->execs;
+}
+
+struct journal_sandbox_fields sandbox_journal_fields(const struct sandbox *s)
+{
+	return journal_fields(s);
+}
+
+uint64_t sandbox_id(const struct sandbox *s)
+{
+	return s->id;
+}
+
 /* A bound OCI container's kernel sandbox goes (killing what is left in it) with its record;
  * while rvisord stops, both stay for the next rvisord to adopt. */
 static void container_release(struct sandbox *s)
@@ -363,9 +378,13 @@ static void container_release(struct sandbox *s)
 		log_warning_errno(errno, "container %s: cannot remove its record: %m", s->container);
 }
 
-/* Destroys what the sandbox has (container, child watch, pending call) and frees it. */
+/* Destroys what the sandbox has (its Exec calls, container, child watch, pending call) and
+ * frees it. */
 static void sandbox_free(struct sandbox *s)
 {
+	/* First: a process an Exec call forked into the sandbox must not hold up its init's end,
+	 * which container_destroy() waits for. */
+	execs_end(&s->execs);
 	sd_event_source_disable_unref(s->child);
 	sd_event_source_disable_unref(s->setup_io);
 	sd_event_source_disable_unref(s->setup_timer);
@@ -463,6 +482,16 @@ static int reply_start_failed(struct sandbox *s, int r, const char *reason)
 	return r;
 }
 
+void exit_reply_add(json_object *p, int wait_status, int exec_errno)
+{
+	if (exec_errno)
+		json_object_object_add(p, "exec_errno", json_object_new_int(exec_errno));
+	else if (WIFSIGNALED(wait_status))
+		json_object_object_add(p, "signal", json_object_new_int(WTERMSIG(wait_status)));
+	else
+		json_object_object_add(p, "exit_code", json_object_new_int(WEXITSTATUS(wait_status)));
+}
+
 /* The sandbox's init was reaped: answer "exited" (or, during the setup, why it failed) and
  * clean up. */
 static int on_sandbox_exit(sd_event_source *src, const siginfo_t *si, void *userdata)
@@ -499,12 +528,7 @@ static int on_sandbox_exit(sd_event_source *src, const siginfo_t *si, void *user
 	p = json_object_new_object();
 	json_object_object_add(p, "state", json_object_new_string("exited"));
 	json_object_object_add(p, "id", json_object_new_int64((int64_t)s->id));
-	if (exec_errno)
-		json_object_object_add(p, "exec_errno", json_object_new_int(exec_errno));
-	else if (WIFSIGNALED(status))
-		json_object_object_add(p, "signal", json_object_new_int(WTERMSIG(status)));
-	else
-		json_object_object_add(p, "exit_code", json_object_new_int(WEXITSTATUS(status)));
+	exit_reply_add(p, status, exec_errno);
 	if (oom)
 		json_object_object_add(p, "oom_killed", json_object_new_boolean(true));
 
@@ -604,7 +628,7 @@ static int signal_from_string(const char *name)
 	return -EINVAL;
 }
 
-static int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
+int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
 {
 	unsigned long u, g;
 	char *end;
@@ -729,22 +753,32 @@ static int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
 	return varlink_call_error(call, ERROR_PREFIX "BadFileDescriptor", p);
 }
 
+int call_stdio_fds(VarlinkCall *call, int fds[3])
+{
+	const char *why;
+
+	for (unsigned i = 0; i < 3; i++) {
+		fds[i] = varlink_call_take_fd(call, i);
+		if (fds[i] < 0)
+			fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (fds[i] < 0)
+			return -errno;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		if (container_stdio_check(fds[i], &why) < 0)
+			return reply_bad_fd(call, i, why);
+	return 1;
+}
+
 /* The call's descriptors: stdio (what it did not send reads and writes nothing) and the
  * image, which must be there. Returns 1 when they are usable, else the reply's result. */
 static int run_fds(VarlinkCall *call, struct run_request *q)
 {
-	const char *why;
+	int r = call_stdio_fds(call, q->fds);
 
-	for (unsigned i = 0; i < RUN_FDS_FIXED; i++) {
-		q->fds[i] = varlink_call_take_fd(call, i);
-		if (q->fds[i] < 0 && i < 3)
-			q->fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-		if (q->fds[i] < 0 && i < 3)
-			return -errno;
-	}
-	for (unsigned i = 0; i < 3; i++)
-		if (container_stdio_check(q->fds[i], &why) < 0)
-			return reply_bad_fd(call, i, why);
+	if (r <= 0)
+		return r;
+	q->fds[3] = varlink_call_take_fd(call, 3);
 	if (q->fds[3] < 0)
 		return reply_bad_fd(call, 3, "no image directory was sent (the client opens the image "
 					     "and sends it as the call's fourth descriptor)");
@@ -1853,6 +1887,12 @@ static const struct varlink_param params_sandbox[] = {
 static const struct varlink_param params_kill[] = {
 	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "signal", VARLINK_STRING, false }, {},
 };
+static const struct varlink_param params_exec[] = {
+	{ "id", VARLINK_INT, false },      { "name", VARLINK_STRING, false },
+	{ "argv", VARLINK_STRING_ARRAY, true }, { "env", VARLINK_STRING_ARRAY, false },
+	{ "cwd", VARLINK_STRING, false },  { "user", VARLINK_STRING, false },
+	{ "tty", VARLINK_BOOL, false },    {},
+};
 static const struct varlink_param params_name[] = { { "name", VARLINK_STRING, true }, {} };
 static const struct varlink_param params_prepare[] = {
 	{ "policy", VARLINK_STRING, false }, { "engine_seccomp", VARLINK_BOOL, false }, {},
@@ -1873,6 +1913,7 @@ static const struct varlink_method manager_methods[] = {
 	{ "List", method_list, NULL },
 	{ "Inspect", method_inspect, params_sandbox },
 	{ "Kill", method_kill, params_kill },
+	{ "Exec", method_exec, params_exec },
 	{ "Status", method_status, NULL },
 	{ "Policies", method_policies, NULL },
 	{ "GetPolicy", method_get_policy, params_name },

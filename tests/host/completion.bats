@@ -89,6 +89,34 @@ long_options() {
 	[ "$output" = --json ]
 }
 
+@test "exec: its flags, then the sandbox ids and names, then the command's words" {
+	stub=$BATS_TEST_TMPDIR/rvisorctl
+	cat >"$stub" <<-'EOF'
+		#!/bin/sh
+		[ "$1" = ps ] || exit 1
+		echo 'ID  NAME        OWNER  POLICY   PLATFORM   PID  STARTED              COMMAND'
+		echo '12  web-server  alice  default  seccomp   1012  2024-05-01 10:13:20  python3'
+	EOF
+	chmod +x "$stub"
+	run completions rvisorctl exec -
+	for o in --env -e --env-file --workdir -w --user -u --interactive -i --tty -t --help -h; do
+		grep -qx -- "$o" <<<"$output" || { echo "exec: no $o"; false; }
+	done
+	[[ "$output" != *--image* && "$output" != *--json* ]]
+	run completions "$stub" exec ''
+	[ "$output" = "$(printf '12\nweb-server')" ]
+	run completions "$stub" exec -it -u 1000 -w /srv -e A=1 we
+	[ "$output" = web-server ]
+	# An option's value is neither the sandbox nor the command.
+	run completions "$stub" exec -u ''
+	[ -z "$output" ]
+	# After the sandbox, every word is the command's: no options, no sandboxes.
+	run completions "$stub" exec web-server --
+	[ -z "$output" ]
+	run completions "$stub" exec web-server ls -
+	[ -z "$output" ]
+}
+
 @test "--policy and policy show complete the shipped policies (rvisord.conf's policy_dir)" {
 	want=$(cd "$ROOT/etc/rvisor/policies" && ls -- *.conf | sed 's/\.conf$//' | sort)
 	[ -n "$want" ]

@@ -245,6 +245,39 @@ start_sleeper() {
 	assert_nothing_left
 }
 
+@test "Exec: without \"more\" ExpectedMore; started and exited as declared (stdio /dev/null: no fds); its errors" {
+	start_sleeper vgo-exec
+	exec_with() { echo "more $M.Exec {\"id\":$SANDBOX,$1}"; }
+	run vgo "$M.Exec {\"id\":$SANDBOX,\"argv\":[\"true\"]}" "$(exec_with '"argv":["sh","-c","exit 3"]')" \
+		"$(exec_with '"argv":["/no/such/program"]')" "$(exec_with '"argv":["true"],"cwd":"/no/such/dir"')" \
+		"more $M.Exec {\"id\":424242,\"argv\":[\"true\"]}" "more $M.Exec {\"name\":\"vgo-exec\"}" \
+		"$(exec_with '"argv":["true"],"user":"x"')" "$(exec_with '"argv":[],"tty":true')" $M.Status
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$M.Exec error org.varlink.service.ExpectedMore {}" ]
+	started=$(answer 1 "$M.Exec continues")
+	[ "$(jq -c '[.state, .id]' <<<"$started")" = "[\"started\",$SANDBOX]" ]
+	[ "$(jq -r .pid <<<"$started")" -gt 0 ]
+	[ "$(answer 2 "$M.Exec reply")" = "{\"state\":\"exited\",\"id\":$SANDBOX,\"exit_code\":3}" ]
+	answer 3 "$M.Exec continues"
+	[ "$(answer 4 "$M.Exec reply")" = "{\"state\":\"exited\",\"id\":$SANDBOX,\"exec_errno\":2}" ]
+	[ "$(answer 5 "$M.Exec error $M.ExecFailed" | jq -r .reason)" = \
+		"Cannot change to the working directory /no/such/dir: No such file or directory" ]
+	[ "${lines[6]}" = "$M.Exec error $M.SandboxNotFound {\"id\":424242}" ]
+	[ "${lines[7]}" = "$M.Exec error org.varlink.service.InvalidParameter {\"parameter\":\"argv\"}" ]
+	[ "${lines[8]}" = "$M.Exec error org.varlink.service.InvalidParameter {\"parameter\":\"user\"}" ]
+	[ "${lines[9]}" = "$M.Exec error org.varlink.service.InvalidParameter {\"parameter\":\"argv\"}" ]
+	answer 10 "$M.Status reply"
+	# Root's sandbox is not the member's to join.
+	run vgo_member "more $M.Exec {\"id\":$SANDBOX,\"argv\":[\"true\"]}"
+	[ "${lines[0]}" = "$M.Exec error $M.SandboxNotFound {\"id\":$SANDBOX}" ]
+	"$RVISORCTL" kill "$SANDBOX" KILL
+	rc=0
+	wait "$SLEEPER" || rc=$?
+	[ "$rc" -eq 137 ]
+	SLEEPER=
+	assert_nothing_left
+}
+
 @test "PrepareContainer: the container policy's layers and filters; an unknown policy; a wrong type" {
 	run vgo $M.PrepareContainer "bare $M.PrepareContainer" "$M.PrepareContainer {\"policy\":\"nonexistent\"}" \
 		"$M.PrepareContainer {\"engine_seccomp\":\"yes\"}" "$M.PrepareContainer {\"policy\":\"permissive\",\"engine_seccomp\":true}"

@@ -505,6 +505,8 @@ static void test_error_message(void)
 		  "rvisord is out of resources: too many sandboxes: stop sandboxes you no longer need ('rvisorctl ps', 'rvisorctl kill')" },
 		{ "io.rvisor.Manager.SandboxFailed", "{\"reason\":\"cannot mount /proc\"}",
 		  "rvisord could not set the sandbox up: cannot mount /proc: see 'journalctl -u rvisord'" },
+		{ "io.rvisor.Manager.ExecFailed", "{\"reason\":\"sandbox 3 is still starting\"}",
+		  "rvisord could not start the command in the sandbox: sandbox 3 is still starting" },
 		{ "org.varlink.service.InvalidParameter", "{\"parameter\":\"memory\"}",
 		  "rvisord refused the value of --memory: check it" },
 		{ "io.rvisor.Manager.LimitAbovePolicy",

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What run and exec share about the program they start (process.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli-util.h"
+#include "daemon.h"
+#include "log.h"
+#include "process.h"
+#include "verbs.h"
+
+#define ENV_FILE_MAX (1024 * 1024)
+
+static int env_append(char ***env, size_t *n, char *entry)
+{
+	char **e = reallocarray(*env, *n + 1, sizeof(char *));
+
+	if (!e) {
+		free(entry);
+		return -ENOMEM;
+	}
+	*env = e;
+	(*env)[(*n)++] = entry;
+	return 0;
+}
+
+int process_env_add(const char *verb, const char *arg, char ***env, size_t *n)
+{
+	char *entry = NULL;
+	int r;
+
+	r = cli_env_entry(arg, &entry);
+	if (r == -EINVAL)
+		return verb_usage_error(verb, "Invalid --env '%s': use KEY=VALUE, or KEY to pass "
+					"rvisorctl's own value", arg);
+	if (r >= 0 && entry)
+		r = env_append(env, n, entry);
+	if (r < 0) {
+		log_error_errno(r, "Cannot add --env %s: %m", arg);
+		return EXIT_RUN_FAILED;
+	}
+	return EXIT_OK;
+}
+
+int process_env_file_add(const char *verb, const char *path, char ***env, size_t *n)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *text = NULL;
+	char *line, *save = NULL;
+	int r;
+
+	if (fd < 0) {
+		log_error_errno(-errno, "Cannot read --env-file %s: %m", path);
+		return EXIT_RUN_FAILED;
+	}
+	r = cli_read_text(fd, ENV_FILE_MAX, &text);
+	if (r < 0) {
+		log_error_errno(r == -EBADMSG ? -EINVAL : r, "Cannot read --env-file %s: %s", path,
+				r == -EFBIG ? "larger than 1 MiB" : r == -EBADMSG ? "it holds a NUL byte" : strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *entry = NULL;
+
+		line[strcspn(line, "\r")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		r = cli_env_entry(line, &entry);
+		if (r == -EINVAL)
+			return verb_usage_error(verb, "Invalid line in --env-file %s: '%s': use KEY=VALUE, "
+						"or KEY to pass rvisorctl's own value", path, line);
+		if (r >= 0 && entry)
+			r = env_append(env, n, entry);
+		if (r < 0) {
+			log_error_errno(r, "Cannot add --env-file %s's variables: %m", path);
+			return EXIT_RUN_FAILED;
+		}
+	}
+	return EXIT_OK;
+}
+
+int process_user_arg(const char *verb, const char *arg, char **user)
+{
+	uint32_t uid, gid;
+	bool has_gid;
+	int r;
+
+	if (cli_parse_user(arg, &uid, &gid, &has_gid) < 0)
+		return verb_usage_error(verb, "Invalid --user '%s': use UID or UID:GID, as numbers", arg);
+	free(*user);
+	r = has_gid ? asprintf(user, "%" PRIu32 ":%" PRIu32, uid, gid) : asprintf(user, "%" PRIu32, uid);
+	if (r < 0) {
+		*user = NULL;
+		log_oom();
+		return EXIT_RUN_FAILED;
+	}
+	return EXIT_OK;
+}
+
+int process_stdio_fd(int fd, bool use_it, int *devnull)
+{
+	if (use_it && fcntl(fd, F_GETFD) >= 0)
+		return fd;
+	*devnull = open("/dev/null", (fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
+	if (*devnull < 0)
+		return -errno;
+	return *devnull;
+}
+
+int process_exit_code(const char *method, const char *cmd, json_object *reply)
+{
+	int64_t exec_errno, code, sig;
+	int r;
+
+	r = json_get_int(reply, "exec_errno", &exec_errno);
+	if (r == -EBADMSG || (r == 0 && (exec_errno <= 0 || exec_errno >= 4096)))
+		goto bad;
+	if (r == 0) {
+		if (exec_errno == ENOENT) {
+			log_error("%s: command not found in the image (check the path, or PATH with -e)", cmd);
+			return EXIT_NOT_FOUND;
+		}
+		log_error_errno((int)exec_errno, "Cannot execute %s: %m", cmd);
+		return EXIT_CANNOT_EXEC;
+	}
+
+	r = json_get_int(reply, "signal", &sig);
+	if (r == -EBADMSG || (r == 0 && (sig <= 0 || sig > 64)))
+		goto bad;
+	if (r == 0)
+		return 128 + (int)sig;
+
+	r = json_get_int(reply, "exit_code", &code);
+	if (r < 0 || code < 0 || code > 255)
+		goto bad;
+	return (int)code;
+bad:
+	daemon_log_bad_reply(method);
+	return EXIT_RUN_FAILED;
+}

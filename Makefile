@@ -48,21 +48,28 @@ HARDENING := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
 	-D_FORTIFY_SOURCE=2 -fPIE
 HARDENING_LD := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
-LIBS_PKG := libsystemd libcap json-c libseccomp
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PKG)) -liniparser
+# Every program's libraries (inih reads rvisord.conf and the policies), and rvisord's own:
+# libkmod loads rvisor.ko, libmount reads the mount table.
+LIBS_PKG := libsystemd libcap json-c libseccomp inih
+RVISORD_LIBS_PKG := libkmod mount
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(RVISORD_LIBS_PKG))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PKG))
+RVISORD_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs $(RVISORD_LIBS_PKG))
 
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude/uapi -Ilib -DRVISOR_VERSION='"$(VERSION)"'
 CFLAGS ?= -O2 -g
 CFLAGS_ALL = -std=gnu11 $(WARNINGS) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 
+# lib/: what rvisord shares with the command-line programs; cli/: what only those share
+# (rvisorctl and rvisor-runc; built with -Icli, which rvisord is not).
 LIB_SRC := $(wildcard lib/*.c)
+CLI_SRC := $(wildcard cli/*.c)
 RVISORD_SRC := $(wildcard rvisord/*.c)
 RVISORCTL_SRC := $(wildcard rvisorctl/*.c)
 # rvisor-runc, the OCI runtime (runtime/); its unit test links all of it but main.c.
 RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_LIB_SRC := $(filter-out runtime/main.c,$(RUNTIME_SRC))
-HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h rvisord/*.h rvisorctl/*.h runtime/*.h) VERSION
+HEADERS := $(wildcard include/uapi/linux/*.h lib/*.h cli/*.h rvisord/*.h rvisorctl/*.h runtime/*.h) VERSION
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -78,7 +85,9 @@ userspace: $(BUILD)/rvisord $(BUILD)/rvisorctl $(BUILD)/rvisor-runc
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(HARDENING) -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) $(CLI_CPPFLAGS) $(HARDENING) -c -o $@ $<
+
+$(call obj,$(CLI_SRC) $(RVISORCTL_SRC) $(RUNTIME_SRC)): CLI_CPPFLAGS := -Icli
 
 # The IDL text, served by GetInterfaceDescription, compiled in from its one source.
 IDL_C := $(BUILD)/gen/manager-idl.c
@@ -94,12 +103,12 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS_ALL) $(HARDENING) -c -o $@ $<
 
 $(BUILD)/rvisord: $(call obj,$(RVISORD_SRC) $(LIB_SRC)) $(BUILD)/obj/gen/manager-idl.o
+	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(RVISORD_LIBS)
+
+$(BUILD)/rvisorctl: $(call obj,$(RVISORCTL_SRC) $(CLI_SRC) $(LIB_SRC))
 	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/rvisorctl: $(call obj,$(RVISORCTL_SRC) $(LIB_SRC))
-	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
-
-$(BUILD)/rvisor-runc: $(call obj,$(RUNTIME_SRC) $(LIB_SRC))
+$(BUILD)/rvisor-runc: $(call obj,$(RUNTIME_SRC) $(CLI_SRC) $(LIB_SRC))
 	$(CC) $(CFLAGS) $(HARDENING_LD) -o $@ $^ $(PKG_LIBS)
 
 module:
@@ -112,17 +121,18 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-# Unit tests may call the daemon's own modules too (everything but its main.c).
-UNIT_LINKED := $(LIB_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC)) $(IDL_C)
+# Unit tests may call the daemon's own modules too (everything but its main.c), and cli/.
+UNIT_LINKED := $(LIB_SRC) $(CLI_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC)) $(IDL_C)
 
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h tests/unit/bpf-run.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -o $@ $< $(UNIT_LINKED) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -Icli -o $@ $< $(UNIT_LINKED) $(RVISORD_LIBS)
 
-# rvisor-runc's unit test: lib/ and the runtime's own files (not the daemon's).
-$(BUILD)/unit/test-runtime: tests/unit/test-runtime.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS) tests/unit/tap.h
+# rvisor-runc's unit test: lib/, cli/ and the runtime's own files (not the daemon's).
+$(BUILD)/unit/test-runtime: tests/unit/test-runtime.c $(LIB_SRC) $(CLI_SRC) $(RUNTIME_LIB_SRC) $(HEADERS) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Iruntime -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Iruntime -Icli -o $@ $< $(LIB_SRC) $(CLI_SRC) \
+		$(RUNTIME_LIB_SRC) $(PKG_LIBS)
 
 # Fuzzing: tests/fuzz/fuzz-NAME.c against lib/ under ASan/UBSan. The plain build replays
 # tests/fuzz/corpus/NAME/ plus deterministic mutations and prints TAP (a `make check` suite);
@@ -134,26 +144,21 @@ CLANG ?= clang
 # fuzz-policy share with the unit tests (tests/unit/bpf-run.h).
 FUZZ_HEADERS := tests/fuzz/replay.h tests/unit/bpf-run.h
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS) $(FUZZ_HEADERS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+# What a target links besides lib/: fuzz-oci-config fuzzes rvisor-runc's config rewrite (the
+# runtime's own files and cli/), fuzz-bundle-config rvisord's reading of config.json.
+FUZZ_EXTRA_SRC = $(FUZZ_EXTRA_SRC_$*)
+FUZZ_EXTRA_SRC_fuzz-oci-config := $(RUNTIME_LIB_SRC) $(CLI_SRC)
+FUZZ_EXTRA_SRC_fuzz-bundle-config := rvisord/oci.c
+FUZZ_INCLUDES := -Itests/unit -Iruntime -Icli -Irvisord
 
-$(BUILD)/fuzz/libfuzzer/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS) $(FUZZ_HEADERS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $$(FUZZ_EXTRA_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -Itests/unit -DRVISOR_LIBFUZZER \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) $(FUZZ_INCLUDES) -o $@ $< $(LIB_SRC) $(FUZZ_EXTRA_SRC) $(PKG_LIBS)
 
-# fuzz-oci-config fuzzes rvisor-runc's config rewrite: the runtime's own files too.
-$(BUILD)/fuzz/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS) \
-		$(FUZZ_HEADERS)
+$(BUILD)/fuzz/libfuzzer/%: tests/fuzz/%.c $(LIB_SRC) $$(FUZZ_EXTRA_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Iruntime -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)
-
-$(BUILD)/fuzz/libfuzzer/fuzz-oci-config: tests/fuzz/fuzz-oci-config.c $(LIB_SRC) $(RUNTIME_LIB_SRC) $(HEADERS) \
-		$(FUZZ_HEADERS)
-	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) -Iruntime -DRVISOR_LIBFUZZER \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(RUNTIME_LIB_SRC) $(PKG_LIBS)
+	$(CLANG) -std=gnu11 -g -O1 $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(FUZZ_INCLUDES) -DRVISOR_LIBFUZZER \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(FUZZ_EXTRA_SRC) $(PKG_LIBS)
 
 .PHONY: fuzz-test fuzz-libfuzzer
 fuzz-test: $(FUZZ_BIN)
@@ -161,14 +166,17 @@ fuzz-test: $(FUZZ_BIN)
 fuzz-libfuzzer: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/libfuzzer/%,$(FUZZ_SRC))
 
 # The programs again with ASan/UBSan, for the host suites to run.
-$(BUILD)/asan/%: $(LIB_SRC) $(HEADERS) $$(wildcard %/*.c) $(IDL_C)
+$(BUILD)/asan/rvisord: $(RVISORD_SRC) $(LIB_SRC) $(HEADERS) $(IDL_C)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Irvisord -o $@ $(wildcard $*/*.c) $(LIB_SRC) \
-		$(if $(filter rvisord,$*),$(IDL_C)) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Irvisord -o $@ $(RVISORD_SRC) $(LIB_SRC) $(IDL_C) $(RVISORD_LIBS)
 
-$(BUILD)/asan/rvisor-runc: $(RUNTIME_SRC) $(LIB_SRC) $(HEADERS)
+$(BUILD)/asan/rvisorctl: $(RVISORCTL_SRC) $(CLI_SRC) $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -o $@ $(RUNTIME_SRC) $(LIB_SRC) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Icli -o $@ $(RVISORCTL_SRC) $(CLI_SRC) $(LIB_SRC) $(PKG_LIBS)
+
+$(BUILD)/asan/rvisor-runc: $(RUNTIME_SRC) $(CLI_SRC) $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Icli -o $@ $(RUNTIME_SRC) $(CLI_SRC) $(LIB_SRC) $(PKG_LIBS)
 
 ASAN_BIN := $(BUILD)/asan/rvisord $(BUILD)/asan/rvisorctl $(BUILD)/asan/rvisor-runc
 
@@ -213,11 +221,12 @@ vm-helpers: $(VM_HELPERS)
 
 # Static, with the policy code rvisord uses (the layers table compiles a policy file and its
 # seccomp filter as rvisord does) and libseccomp's syscall names.
-BENCH_LIB_SRC := lib/policy.c lib/policy-names.c lib/policy-seccomp.c lib/device.c lib/cpus.c
+BENCH_LIB_SRC := lib/policy.c lib/policy-names.c lib/policy-seccomp.c lib/device.c lib/cpus.c \
+	lib/ini-file.c lib/strv.c
 $(BUILD)/bench/syscall-bench: bench/syscall-bench.c $(BENCH_LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARNINGS) $(CPPFLAGS_ALL) $(shell $(PKG_CONFIG) --cflags json-c libseccomp) \
-		-O2 -static -o $@ $< $(BENCH_LIB_SRC) -lseccomp
+	$(CC) -std=gnu11 $(WARNINGS) $(CPPFLAGS_ALL) $(shell $(PKG_CONFIG) --cflags json-c libseccomp inih) \
+		-O2 -static -o $@ $< $(BENCH_LIB_SRC) -lseccomp -linih -ljson-c
 
 vm-helpers: $(BUILD)/bench/syscall-bench
 

@@ -207,7 +207,7 @@ _rvisorctl_complete() {
 			mapfile -t COMPREPLY < <(compgen -W "$(_rvisorctl_sandboxes "$ctl")" -- "$cur")
 			return 0
 		elif [[ $cur != -* ]] && ((nargs == 1)); then
-			# The names rvisorctl knows (lib/cli-util.c), as typed: TERM or SIGTERM.
+			# The names rvisorctl knows (cli/cli-util.c), as typed: TERM or SIGTERM.
 			local -a sigs=(HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM
 				STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS)
 			[[ $cur == SIG* ]] && sigs=("${sigs[@]/#/SIG}")

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-util.h"
+#include "number.h"
 #include "macro.h"
 #include "mount-spec.h"
 
@@ -185,7 +185,7 @@ static int parse_mode(const char *s, uint32_t *ret)
 
 static int parse_tmpfs_size(const char *s, uint64_t *ret, const char *what, char *why, size_t size)
 {
-	if (cli_parse_size(s, ret) < 0)
+	if (size_parse(s, ret) < 0)
 		return refuse(why, size, "%s '%s' is not a size: give bytes, or a number with a K, M "
 			      "or G suffix (64M)", what, s);
 	return 0;

@@ -19,7 +19,8 @@
 /* One entry's args: more than this is no profile anyone writes. */
 #define ARGS_MAX 64
 
-static int fail(int r, const char *reason, const char **ret_reason)
+/* Returns r with a fixed reason (the caller's to show, nothing allocated). */
+static int refuse(int r, const char *reason, const char **ret_reason)
 {
 	if (ret_reason)
 		*ret_reason = reason;
@@ -104,12 +105,12 @@ static int parse_action(const char *name, bool has_errno, uint16_t e, uint32_t *
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (strcmp(name, table[i].name) == 0) {
 			if (has_errno)
-				return fail(-EINVAL, "errnoRet given for an action other than "
-						     "SCMP_ACT_ERRNO or SCMP_ACT_TRACE", ret_reason);
+				return refuse(-EINVAL, "errnoRet given for an action other than "
+						       "SCMP_ACT_ERRNO or SCMP_ACT_TRACE", ret_reason);
 			*ret = table[i].action;
 			return 0;
 		}
-	return fail(-EINVAL, "unknown seccomp action", ret_reason);
+	return refuse(-EINVAL, "unknown seccomp action", ret_reason);
 }
 
 /* An action and its errnoRet from o's members action_key and errno_key. */
@@ -120,9 +121,9 @@ static int get_action(json_object *o, const char *action_key, const char *errno_
 	uint16_t error = 0;
 
 	if (!a || !json_object_is_type(a, json_type_string))
-		return fail(-EINVAL, "seccomp action missing or not a string", ret_reason);
+		return refuse(-EINVAL, "seccomp action missing or not a string", ret_reason);
 	if (e && !get_errno(e, &error))
-		return fail(-EINVAL, "errnoRet is not an integer 0..4094", ret_reason);
+		return refuse(-EINVAL, "errnoRet is not an integer 0..4094", ret_reason);
 	return parse_action(json_object_get_string(a), e != NULL, error, ret, ret_reason);
 }
 
@@ -142,30 +143,30 @@ static int parse_arg(json_object *o, struct scmp_arg_cmp *ret, const char **ret_
 	uint64_t i, a, b = 0;
 
 	if (!json_object_is_type(o, json_type_object))
-		return fail(-EINVAL, "syscalls[].args[]: an entry is not an object", ret_reason);
+		return refuse(-EINVAL, "syscalls[].args[]: an entry is not an object", ret_reason);
 	if (!index || !get_uint(index, 5, &i))
-		return fail(-EINVAL, "syscalls[].args[].index missing or not 0..5", ret_reason);
+		return refuse(-EINVAL, "syscalls[].args[].index missing or not 0..5", ret_reason);
 	if (!value || !get_uint(value, UINT64_MAX, &a))
-		return fail(-EINVAL, "syscalls[].args[].value missing or not a 64-bit unsigned integer",
-			    ret_reason);
+		return refuse(-EINVAL, "syscalls[].args[].value missing or not a 64-bit unsigned integer",
+			      ret_reason);
 	if (two && !get_uint(two, UINT64_MAX, &b))
-		return fail(-EINVAL, "syscalls[].args[].valueTwo is not a 64-bit unsigned integer",
-			    ret_reason);
+		return refuse(-EINVAL, "syscalls[].args[].valueTwo is not a 64-bit unsigned integer",
+			      ret_reason);
 	if (!op || !json_object_is_type(op, json_type_string))
-		return fail(-EINVAL, "syscalls[].args[].op missing or not a string", ret_reason);
+		return refuse(-EINVAL, "syscalls[].args[].op missing or not a string", ret_reason);
 	for (size_t k = 0; k < ARRAY_SIZE(ops); k++)
 		if (strcmp(json_object_get_string(op), ops[k].name) == 0) {
 			/* MASKED_EQ: value is the mask, valueTwo the datum, as libseccomp has it */
 			*ret = (struct scmp_arg_cmp){ (unsigned int)i, ops[k].op, a, b };
 			return 0;
 		}
-	return fail(-EINVAL, "syscalls[].args[].op: unknown comparison", ret_reason);
+	return refuse(-EINVAL, "syscalls[].args[].op: unknown comparison", ret_reason);
 }
 
 /* libseccomp's refusal of a rule or attribute: what the profile asked cannot be built. */
 static int lib_error(int r, const char *reason, const char **ret_reason)
 {
-	return fail(r == -ENOMEM ? -ENOMEM : -EINVAL, reason, ret_reason);
+	return refuse(r == -ENOMEM ? -ENOMEM : -EINVAL, reason, ret_reason);
 }
 
 /* One syscalls[] entry: checked whole first, then its rules for the names libseccomp knows. */
@@ -180,24 +181,24 @@ static int add_entry(scmp_filter_ctx ctx, json_object *entry, uint32_t def, cons
 	int r;
 
 	if (!json_object_is_type(entry, json_type_object))
-		return fail(-EINVAL, "syscalls[]: an entry is not an object", ret_reason);
+		return refuse(-EINVAL, "syscalls[]: an entry is not an object", ret_reason);
 	names = member(entry, "names");
 	if (!names || !json_object_is_type(names, json_type_array))
-		return fail(-EINVAL, "syscalls[].names missing or not an array", ret_reason);
+		return refuse(-EINVAL, "syscalls[].names missing or not an array", ret_reason);
 	n_names = json_object_array_length(names);
 	for (size_t i = 0; i < n_names; i++)
 		if (!json_object_is_type(json_object_array_get_idx(names, i), json_type_string))
-			return fail(-EINVAL, "syscalls[].names: an entry is not a string", ret_reason);
+			return refuse(-EINVAL, "syscalls[].names: an entry is not a string", ret_reason);
 	r = get_action(entry, "action", "errnoRet", &action, ret_reason);
 	if (r < 0)
 		return r;
 	args = member(entry, "args");
 	if (args) {
 		if (!json_object_is_type(args, json_type_array))
-			return fail(-EINVAL, "syscalls[].args is not an array", ret_reason);
+			return refuse(-EINVAL, "syscalls[].args is not an array", ret_reason);
 		n_args = json_object_array_length(args);
 		if (n_args > ARGS_MAX)
-			return fail(-EINVAL, "syscalls[].args: too many", ret_reason);
+			return refuse(-EINVAL, "syscalls[].args: too many", ret_reason);
 		for (size_t i = 0; i < n_args; i++) {
 			r = parse_arg(json_object_array_get_idx(args, i), &cmp[i], ret_reason);
 			if (r < 0)
@@ -236,7 +237,7 @@ static int add_arches(scmp_filter_ctx ctx, json_object *arches, const char **ret
 	size_t n;
 
 	if (!json_object_is_type(arches, json_type_array))
-		return fail(-EINVAL, "architectures is not an array", ret_reason);
+		return refuse(-EINVAL, "architectures is not an array", ret_reason);
 	n = json_object_array_length(arches);
 	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(arches, i);
@@ -247,19 +248,19 @@ static int add_arches(scmp_filter_ctx ctx, json_object *arches, const char **ret
 		int r;
 
 		if (!json_object_is_type(v, json_type_string))
-			return fail(-EINVAL, "architectures: an entry is not a string", ret_reason);
+			return refuse(-EINVAL, "architectures: an entry is not a string", ret_reason);
 		/* "SCMP_ARCH_X86_64" or "x86_64": libseccomp's name in lower case, as crun */
 		s = json_object_get_string(v);
 		if (strncmp(s, "SCMP_ARCH_", 10) == 0)
 			s += 10;
 		len = strlen(s);
 		if (len == 0 || len >= sizeof(lower))
-			return fail(-EINVAL, "architectures: unknown architecture", ret_reason);
+			return refuse(-EINVAL, "architectures: unknown architecture", ret_reason);
 		for (size_t k = 0; k <= len; k++)
 			lower[k] = (char)tolower((unsigned char)s[k]);
 		arch = seccomp_arch_resolve_name(lower);
 		if (arch == 0)
-			return fail(-EINVAL, "architectures: unknown architecture", ret_reason);
+			return refuse(-EINVAL, "architectures: unknown architecture", ret_reason);
 		r = seccomp_arch_add(ctx, arch);
 		if (r < 0 && r != -EEXIST)
 			return lib_error(r, "libseccomp refused an architecture", ret_reason);
@@ -279,18 +280,18 @@ static int check_flags(json_object *flags, const char **ret_reason)
 	size_t n;
 
 	if (!json_object_is_type(flags, json_type_array))
-		return fail(-EINVAL, "flags is not an array", ret_reason);
+		return refuse(-EINVAL, "flags is not an array", ret_reason);
 	n = json_object_array_length(flags);
 	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(flags, i);
 		bool found = false;
 
 		if (!json_object_is_type(v, json_type_string))
-			return fail(-EINVAL, "flags: an entry is not a string", ret_reason);
+			return refuse(-EINVAL, "flags: an entry is not a string", ret_reason);
 		for (size_t k = 0; k < ARRAY_SIZE(known); k++)
 			found = found || strcmp(json_object_get_string(v), known[k]) == 0;
 		if (!found)
-			return fail(-EINVAL, "flags: unknown seccomp flag", ret_reason);
+			return refuse(-EINVAL, "flags: unknown seccomp flag", ret_reason);
 	}
 	return 0;
 }
@@ -312,10 +313,10 @@ static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *ret, const char *
 	if (size < 0)
 		return -errno;
 	if (size == 0 || size % (off_t)sizeof(struct sock_filter) != 0)
-		return fail(-EINVAL, "libseccomp exported no whole program", ret_reason);
+		return refuse(-EINVAL, "libseccomp exported no whole program", ret_reason);
 	if (size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return fail(-EINVAL, "the profile compiles to more than BPF_MAXINSNS instructions",
-			    ret_reason);
+		return refuse(-EINVAL, "the profile compiles to more than BPF_MAXINSNS instructions",
+			      ret_reason);
 	insns = malloc((size_t)size);
 	if (!insns)
 		return -ENOMEM;
@@ -336,12 +337,12 @@ int oci_seccomp_compile(json_object *seccomp, struct sock_fprog *ret, const char
 	if (!ret)
 		return -EINVAL;
 	if (!json_object_is_type(seccomp, json_type_object))
-		return fail(-EINVAL, "linux.seccomp is not an object", ret_reason);
+		return refuse(-EINVAL, "linux.seccomp is not an object", ret_reason);
 	r = get_action(seccomp, "defaultAction", "defaultErrnoRet", &def, ret_reason);
 	if (r < 0)
 		return r;
 	if (def == SCMP_ACT_NOTIFY)
-		return fail(-EINVAL, "SCMP_ACT_NOTIFY cannot be the default action", ret_reason);
+		return refuse(-EINVAL, "SCMP_ACT_NOTIFY cannot be the default action", ret_reason);
 	v = member(seccomp, "flags");
 	if (v) {
 		r = check_flags(v, ret_reason);
@@ -352,7 +353,7 @@ int oci_seccomp_compile(json_object *seccomp, struct sock_fprog *ret, const char
 	 * LOG before 4.14) here, as it does for crun */
 	ctx = seccomp_init(def);
 	if (!ctx)
-		return fail(-EINVAL, "libseccomp refused the default action", ret_reason);
+		return refuse(-EINVAL, "libseccomp refused the default action", ret_reason);
 	v = member(seccomp, "architectures");
 	if (v) {
 		r = add_arches(ctx, v, ret_reason);
@@ -364,7 +365,7 @@ int oci_seccomp_compile(json_object *seccomp, struct sock_fprog *ret, const char
 		size_t n;
 
 		if (!json_object_is_type(v, json_type_array))
-			return fail(-EINVAL, "syscalls is not an array", ret_reason);
+			return refuse(-EINVAL, "syscalls is not an array", ret_reason);
 		n = json_object_array_length(v);
 		for (size_t i = 0; i < n; i++) {
 			r = add_entry(ctx, json_object_array_get_idx(v, i), def, ret_reason);
@@ -429,8 +430,8 @@ static int scratch_check(const struct sock_fprog *p, const char **ret_reason)
 		case BPF_LD:
 		case BPF_LDX:
 			if (BPF_MODE(f->code) == BPF_MEM && !(valid & (1U << f->k)))
-				return fail(-EINVAL, "a program loads a scratch word it may not have "
-						     "stored", ret_reason);
+				return refuse(-EINVAL, "a program loads a scratch word it may not have "
+						       "stored", ret_reason);
 			break;
 		case BPF_JMP:
 			if (f->code == (BPF_JMP | BPF_JA))
@@ -459,7 +460,7 @@ static int prog_check(const struct sock_fprog *p, bool last, const char **ret_re
 	unsigned int len = p->len;
 
 	if (!p->filter || len == 0 || len > BPF_MAXINSNS)
-		return fail(-EINVAL, "a program is empty or longer than BPF_MAXINSNS", ret_reason);
+		return refuse(-EINVAL, "a program is empty or longer than BPF_MAXINSNS", ret_reason);
 	for (unsigned int pc = 0; pc < len; pc++) {
 		const struct sock_filter *f = &p->filter[pc];
 		uint32_t action;
@@ -467,8 +468,8 @@ static int prog_check(const struct sock_fprog *p, bool last, const char **ret_re
 		switch (f->code) {
 		case BPF_LD | BPF_W | BPF_ABS:
 			if (f->k >= sizeof(struct seccomp_data) || f->k % 4 != 0)
-				return fail(-EINVAL, "a program loads outside struct seccomp_data",
-					    ret_reason);
+				return refuse(-EINVAL, "a program loads outside struct seccomp_data",
+					      ret_reason);
 			break;
 		case BPF_LD | BPF_W | BPF_LEN:
 		case BPF_LDX | BPF_W | BPF_LEN:
@@ -496,23 +497,23 @@ static int prog_check(const struct sock_fprog *p, bool last, const char **ret_re
 		case BPF_ALU | BPF_LSH | BPF_K:
 		case BPF_ALU | BPF_RSH | BPF_K:
 			if (f->k >= 32)
-				return fail(-EINVAL, "a program shifts by 32 or more", ret_reason);
+				return refuse(-EINVAL, "a program shifts by 32 or more", ret_reason);
 			break;
 		case BPF_ALU | BPF_DIV | BPF_K:
 			if (f->k == 0)
-				return fail(-EINVAL, "a program divides by zero", ret_reason);
+				return refuse(-EINVAL, "a program divides by zero", ret_reason);
 			break;
 		case BPF_LD | BPF_MEM:
 		case BPF_LDX | BPF_MEM:
 		case BPF_ST:
 		case BPF_STX:
 			if (f->k >= BPF_MEMWORDS)
-				return fail(-EINVAL, "a program uses scratch memory beyond BPF_MEMWORDS",
-					    ret_reason);
+				return refuse(-EINVAL, "a program uses scratch memory beyond BPF_MEMWORDS",
+					      ret_reason);
 			break;
 		case BPF_JMP | BPF_JA:
 			if (f->k >= len - pc - 1)
-				return fail(-EINVAL, "a program jumps beyond its end", ret_reason);
+				return refuse(-EINVAL, "a program jumps beyond its end", ret_reason);
 			break;
 		case BPF_JMP | BPF_JEQ | BPF_K:
 		case BPF_JMP | BPF_JEQ | BPF_X:
@@ -523,26 +524,26 @@ static int prog_check(const struct sock_fprog *p, bool last, const char **ret_re
 		case BPF_JMP | BPF_JSET | BPF_K:
 		case BPF_JMP | BPF_JSET | BPF_X:
 			if (pc + f->jt + 1 >= len || pc + f->jf + 1 >= len)
-				return fail(-EINVAL, "a program jumps beyond its end", ret_reason);
+				return refuse(-EINVAL, "a program jumps beyond its end", ret_reason);
 			break;
 		case BPF_RET | BPF_K:
 			action = f->k & SECCOMP_RET_ACTION_FULL;
 			if (!last && (action == SECCOMP_RET_TRACE || action == SECCOMP_RET_USER_NOTIF))
-				return fail(-EINVAL, "a program that is not the last returns TRACE or "
-						     "USER_NOTIF, which would skip the programs after it",
-					    ret_reason);
+				return refuse(-EINVAL, "a program that is not the last returns TRACE or "
+						       "USER_NOTIF, which would skip the programs after it",
+					      ret_reason);
 			break;
 		case BPF_RET | BPF_A:
 		case BPF_RET | BPF_X:
-			return fail(-EINVAL, "a program returns a computed action (RET A or X)",
-				    ret_reason);
+			return refuse(-EINVAL, "a program returns a computed action (RET A or X)",
+				      ret_reason);
 		default:
-			return fail(-EINVAL, "a program holds an instruction seccomp refuses", ret_reason);
+			return refuse(-EINVAL, "a program holds an instruction seccomp refuses", ret_reason);
 		}
 	}
 	if (p->filter[len - 1].code != (BPF_RET | BPF_K))
-		return fail(-EINVAL, "a program can run off its end (its last instruction is no "
-				     "return)", ret_reason);
+		return refuse(-EINVAL, "a program can run off its end (its last instruction is no "
+				       "return)", ret_reason);
 	return scratch_check(p, ret_reason);
 }
 
@@ -557,9 +558,9 @@ int oci_seccomp_chain(const struct sock_fprog *progs, size_t n, struct sock_fpro
 	if (!ret || (n > 0 && !progs))
 		return -EINVAL;
 	if (n == 0)
-		return fail(-EINVAL, "no program to chain", ret_reason);
+		return refuse(-EINVAL, "no program to chain", ret_reason);
 	if (n > BPF_MAXINSNS)
-		return fail(-EINVAL, "the chain is longer than BPF_MAXINSNS", ret_reason);
+		return refuse(-EINVAL, "the chain is longer than BPF_MAXINSNS", ret_reason);
 	/* start[i]: where program i's prologue (A = 0, X = 0, when needed) begins */
 	start = calloc(n + 1, sizeof(*start));
 	if (!start)
@@ -580,7 +581,7 @@ int oci_seccomp_chain(const struct sock_fprog *progs, size_t n, struct sock_fpro
 				break;
 			}
 		if (total > BPF_MAXINSNS)
-			return fail(-EINVAL, "the chain is longer than BPF_MAXINSNS", ret_reason);
+			return refuse(-EINVAL, "the chain is longer than BPF_MAXINSNS", ret_reason);
 	}
 	start[n] = total;
 
@@ -624,13 +625,13 @@ int oci_seccomp_from_base64(const char *text, struct sock_fprog *ret, const char
 		return -EINVAL;
 	r = base64_decode(text, &data, &size);
 	if (r == -EINVAL)
-		return fail(r, "a BPF program is not valid base64", ret_reason);
+		return refuse(r, "a BPF program is not valid base64", ret_reason);
 	if (r < 0)
 		return r;
 	if (size == 0 || size % sizeof(struct sock_filter) != 0 ||
 	    size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return fail(-EINVAL, "a BPF program is not 1 to BPF_MAXINSNS whole instructions",
-			    ret_reason);
+		return refuse(-EINVAL, "a BPF program is not 1 to BPF_MAXINSNS whole instructions",
+			      ret_reason);
 	ret->len = (unsigned short)(size / sizeof(struct sock_filter));
 	ret->filter = TAKE_PTR(data);
 	return 0;
@@ -666,7 +667,7 @@ int oci_seccomp_annotation(json_object *linux_seccomp, const char *engine_bpf,
 	if (!ret || (n_policy > 0 && !policy))
 		return -EINVAL;
 	if (n_policy > BPF_MAXINSNS)
-		return fail(-EINVAL, "the chain is longer than BPF_MAXINSNS", ret_reason);
+		return refuse(-EINVAL, "the chain is longer than BPF_MAXINSNS", ret_reason);
 	l.progs = calloc(n_policy + 1, sizeof(*l.progs));
 	if (!l.progs)
 		return -ENOMEM;
@@ -678,7 +679,7 @@ int oci_seccomp_annotation(json_object *linux_seccomp, const char *engine_bpf,
 		r = 0;
 	for (size_t i = 0; r >= 0 && i < n_policy; i++)
 		r = policy[i] ? oci_seccomp_from_base64(policy[i], &l.progs[l.n++], ret_reason) :
-				fail(-EINVAL, "a policy program is NULL", ret_reason);
+				refuse(-EINVAL, "a policy program is NULL", ret_reason);
 	if (r < 0)
 		return r;
 	r = oci_seccomp_chain(l.progs, l.n, &chained, ret_reason);

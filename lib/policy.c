@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Policy files (docs/policy.md): a line-aware INI reader, the checks on every key, the
- * compiled struct rvisor_policy, listing a directory, JSON for GetPolicy.
- *
- * Why not iniparser, as rvisord.conf does: it cannot tell on which line a key was, keeps only
- * the last of repeated keys (the syscall lists repeat on purpose), lower-cases names and
- * prints its own syntax errors to stderr (lib/ never logs). The syntax read here is the same
- * subset rvisord.conf uses: [section], key = value, # and ; comments.
+ * Policy files (docs/policy.md): the keys of each section and the checks on every value (the
+ * INI dialect itself is lib/ini-file.c's), the compiled struct rvisor_policy, listing a
+ * directory, JSON for GetPolicy.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -26,8 +22,10 @@
 #include <seccomp.h>
 
 #include "cpus.h"
+#include "ini-file.h"
 #include "policy-names.h"
 #include "policy.h"
+#include "strv.h"
 
 enum section {
 	SECTION_SANDBOX,
@@ -96,29 +94,6 @@ _printf_(2, 3) static int parse_error(struct parser *p, const char *fmt, ...)
 		return -ENOMEM;
 	}
 	return -EINVAL;
-}
-
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-/* Drops a comment: '#' or ';' at the start of the line or after a blank. */
-static char *strip_comment(char *line)
-{
-	for (char *q = line; *q; q++)
-		if ((*q == '#' || *q == ';') && (q == line || isspace((unsigned char)q[-1]))) {
-			*q = '\0';
-			break;
-		}
-	return trim(line);
 }
 
 /* The x86-64 number of a syscall libseccomp knows by name; __NR_SCMP_ERROR for an unknown
@@ -668,45 +643,33 @@ static const struct key keys[] = {
 };
 _Static_assert(ARRAY_SIZE(keys) == N_KEYS, "N_KEYS sizes parser.key_line");
 
-static int parse_line(struct parser *p, char *line)
+static int on_section(void *userdata, const char *name, unsigned int line)
 {
-	char *s = strip_comment(line), *eq, *key, *value;
+	struct parser *p = userdata;
+	int i;
+
+	p->line = line;
+	for (i = 0; i < _SECTION_MAX; i++)
+		if (strcmp(name, section_names[i]) == 0)
+			break;
+	if (i == _SECTION_MAX)
+		return parse_error(p, "unknown section [%s] (sandbox, syscalls, ioctl, socket, prctl, "
+				      "compat)", name);
+	if (p->section_line[i])
+		return parse_error(p, "section [%s] appears twice (first at line %u)", name,
+				   p->section_line[i]);
+	p->section = i;
+	p->section_line[i] = line;
+	return 0;
+}
+
+static int on_key(void *userdata, const char *key, char *value, unsigned int line)
+{
+	struct parser *p = userdata;
 	const struct key *k = NULL;
 	size_t ki;
 
-	if (!*s)
-		return 0;
-
-	if (*s == '[') {
-		size_t n = strlen(s);
-		int i;
-
-		if (s[n - 1] != ']')
-			return parse_error(p, "'%s': a section header ends with ']'", s);
-		s[n - 1] = '\0';
-		s = trim(s + 1);
-		for (i = 0; i < _SECTION_MAX; i++)
-			if (strcmp(s, section_names[i]) == 0)
-				break;
-		if (i == _SECTION_MAX)
-			return parse_error(p, "unknown section [%s] (sandbox, syscalls, ioctl, socket, "
-					      "prctl, compat)", s);
-		if (p->section_line[i])
-			return parse_error(p, "section [%s] appears twice (first at line %u)", s,
-					   p->section_line[i]);
-		p->section = i;
-		p->section_line[i] = p->line;
-		return 0;
-	}
-
-	eq = strchr(s, '=');
-	if (!eq)
-		return parse_error(p, "'%s': expected 'key = value' or '[section]'", s);
-	*eq = '\0';
-	key = trim(s);
-	value = trim(eq + 1);
-	if (!*key)
-		return parse_error(p, "'= %s': no key before '='", value);
+	p->line = line;
 	if (p->section < 0)
 		return parse_error(p, "key '%s' before any [section]", key);
 	for (ki = 0; ki < ARRAY_SIZE(keys); ki++)
@@ -723,9 +686,11 @@ static int parse_line(struct parser *p, char *line)
 		if (!*value)
 			return parse_error(p, "'%s' needs a value", key);
 	}
-	p->key_line[ki] = p->line;
+	p->key_line[ki] = line;
 	return k->parse(p, k, value);
 }
+
+static const struct ini_file_ops policy_ini_ops = { .section = on_section, .key = on_key };
 
 /* The line a key was set on, 0 if it was not. */
 static unsigned int key_line(const struct parser *p, enum section section, const char *name)
@@ -843,9 +808,7 @@ int policy_load_file(const char *path, struct rvisor_policy_config **ret, char *
 	_cleanup_(parser_done) struct parser p = { .path = path, .section = -1 };
 	_cleanup_policy_ struct rvisor_policy_config *c = NULL;
 	_cleanup_(fclosep) FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t size = 0;
-	ssize_t n;
+	_cleanup_free_ char *syntax_error = NULL;
 	int r;
 
 	if (!path || !ret)
@@ -858,32 +821,16 @@ int policy_load_file(const char *path, struct rvisor_policy_config **ret, char *
 		return r;
 	p.c = c;
 
-	for (;;) {
-		errno = 0;
-		n = getline(&line, &size, f);
-		if (n < 0) {
-			if (ferror(f))
-				return errno > 0 ? -errno : -EIO;
-			break;
-		}
-		p.line++;
-		if (strlen(line) != (size_t)n)
-			r = parse_error(&p, "the line contains a NUL byte");
-		else
-			r = parse_line(&p, line);
-		if (r < 0)
-			goto fail;
+	r = ini_file_parse(f, path, &policy_ini_ops, &p, &syntax_error);
+	if (r >= 0)
+		r = parse_finish(&p);
+	if (r < 0) {
+		if (r == -EINVAL && ret_error)
+			*ret_error = p.error ? TAKE_PTR(p.error) : TAKE_PTR(syntax_error);
+		return r;
 	}
-	r = parse_finish(&p);
-	if (r < 0)
-		goto fail;
 	*ret = TAKE_PTR(c);
 	return 0;
-
-fail:
-	if (r == -EINVAL && ret_error)
-		*ret_error = TAKE_PTR(p.error);
-	return r;
 }
 
 bool policy_name_valid(const char *name)
@@ -942,12 +889,7 @@ int policy_load_text(const char *name, const char *text, size_t size, struct rvi
 
 char **policy_names_free(char **names)
 {
-	if (names) {
-		for (char **n = names; *n; n++)
-			free(*n);
-		free(names);
-	}
-	return NULL;
+	return strv_free(names);
 }
 
 static void closedirp(DIR **d)

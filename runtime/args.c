@@ -2,11 +2,11 @@
 /* runc's command line as data: the global options, the commands and their options, and one
  * parser for all of them. Pure (no logging), so the unit tests reach every case. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fail.h"
 #include "runtime.h"
 
 /* Container ids become file names (crun's state directory, rvisor-runc's rewritten config
@@ -247,15 +247,15 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 			const struct runc_option *o = find_long(table, name, len);
 
 			if (!o) {
-				r = runc_fail_msg(-ENOENT, ret_msg, "unknown option '--%.*s'", (int)len, name);
+				r = fail(ret_msg, -ENOENT, "unknown option '--%.*s'", (int)len, name);
 				break;
 			}
 			if (!o->has_arg && eq) {
-				r = runc_fail_msg(-EINVAL, ret_msg, "option '--%.*s' takes no value", (int)len, name);
+				r = fail(ret_msg, -EINVAL, "option '--%.*s' takes no value", (int)len, name);
 				break;
 			}
 			if (o->has_arg && !eq && i + 1 >= argc) {
-				r = runc_fail_msg(-EINVAL, ret_msg, "option '--%.*s' needs a value", (int)len, name);
+				r = fail(ret_msg, -EINVAL, "option '--%.*s' needs a value", (int)len, name);
 				break;
 			}
 			if (!o->has_arg)
@@ -276,7 +276,7 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 			const struct runc_option *o = find_short(table, tok[j]);
 
 			if (!o) {
-				r = runc_fail_msg(-ENOENT, ret_msg, "unknown option '-%c'", tok[j]);
+				r = fail(ret_msg, -ENOENT, "unknown option '-%c'", tok[j]);
 				break;
 			}
 			if (!o->has_arg) {
@@ -291,7 +291,7 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 				r = add(&a, o->key, o->name ?: "", o->short_name, argv[i + 1], i, 2);
 				i++;
 			} else
-				r = runc_fail_msg(-EINVAL, ret_msg, "option '-%c' needs a value", tok[j]);
+				r = fail(ret_msg, -EINVAL, "option '-%c' needs a value", tok[j]);
 			break;
 		}
 		if (r < 0)
@@ -360,9 +360,9 @@ int runc_parse_global(int argc, char *argv[], struct runc_global *ret, char **re
 	runc_args_done(&a);
 
 	if (strcmp(g.log_format, "text") != 0 && strcmp(g.log_format, "json") != 0)
-		return runc_fail_msg(-EINVAL, ret_msg, "unknown --log-format '%s': use text or json", g.log_format);
+		return fail(ret_msg, -EINVAL, "unknown --log-format '%s': use text or json", g.log_format);
 	if (g.root && !*g.root)
-		return runc_fail_msg(-EINVAL, ret_msg, "--root needs a directory, got ''");
+		return fail(ret_msg, -EINVAL, "--root needs a directory, got ''");
 	*ret = g;
 	return 0;
 }

@@ -3,10 +3,11 @@
  * config.json for crun. Pure (no logging, no I/O), so the unit tests reach every case. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fail.h"
+#include "json-util.h"
 #include "runtime.h"
 
 void runc_prepared_done(struct runc_prepared *p)
@@ -16,29 +17,16 @@ void runc_prepared_done(struct runc_prepared *p)
 	*p = (struct runc_prepared){};
 }
 
-/* o[key]: 1 and *ret when present and of type, 0 when absent or null, -EBADMSG otherwise. */
-static int get_typed(json_object *o, const char *key, json_type type, json_object **ret)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, type))
-		return -EBADMSG;
-	*ret = v;
-	return 1;
-}
-
+/* o[key] as a limit (a number, 0 or more): *ret_has says whether there is one. */
 static int get_limit(json_object *o, const char *key, bool *ret_has, int64_t *ret)
 {
-	json_object *v;
-	int r = get_typed(o, key, json_type_int, &v);
+	int r = json_get_int(o, key, ret);
 
-	if (r <= 0) {
-		*ret_has = false;
+	*ret_has = false;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
 		return r;
-	}
-	*ret = json_object_get_int64(v);
 	if (*ret < 0)
 		return -EBADMSG;
 	*ret_has = true;
@@ -53,9 +41,9 @@ int runc_prepared_from_json(json_object *reply, struct runc_prepared *ret)
 
 	if (!reply || !json_object_is_type(reply, json_type_object))
 		return -EBADMSG;
-	if (get_typed(reply, "policy", json_type_string, &v) <= 0 || json_object_get_string_len(v) == 0)
+	if (json_get(reply, "policy", json_type_string, &v) < 0 || json_object_get_string_len(v) == 0)
 		return -EBADMSG;
-	if (get_typed(reply, "layers", json_type_array, &layers) <= 0)
+	if (json_get_array(reply, "layers", &layers) < 0)
 		return -EBADMSG;
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
 		json_object *l = json_object_array_get_idx(layers, i);
@@ -73,11 +61,11 @@ int runc_prepared_from_json(json_object *reply, struct runc_prepared *ret)
 	if (get_limit(reply, "memory_max", &p.has_memory_max, &p.memory_max) < 0 ||
 	    get_limit(reply, "pids_max", &p.has_pids_max, &p.pids_max) < 0)
 		return -EBADMSG;
-	r = get_typed(reply, "seccomp_bpf", json_type_array, &bpf);
-	if (r < 0)
-		return -EBADMSG;
+	r = json_get_array(reply, "seccomp_bpf", &bpf);
+	if (r == -EBADMSG)
+		return r;
 	if (p.layers & RUNC_LAYER_SECCOMP) {
-		if (r == 0 || json_object_array_length(bpf) == 0)
+		if (r < 0 || json_object_array_length(bpf) == 0)
 			return -EBADMSG;
 		for (size_t i = 0; i < json_object_array_length(bpf); i++)
 			if (!json_object_is_type(json_object_array_get_idx(bpf, i), json_type_string))
@@ -154,9 +142,9 @@ int runc_config_parse(const char *text, size_t len, json_object **ret, char **re
 	size_t used;
 
 	if (len > INT32_MAX)
-		return runc_fail_msg(-EBADMSG, ret_msg, "too large");
+		return fail(ret_msg, -EBADMSG, "too large");
 	if (memchr(text, '\0', len))
-		return runc_fail_msg(-EBADMSG, ret_msg, "it contains a NUL byte");
+		return fail(ret_msg, -EBADMSG, "it contains a NUL byte");
 	tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;
@@ -168,9 +156,9 @@ int runc_config_parse(const char *text, size_t len, json_object **ret, char **re
 
 		/* An object cut short reads as "continue": the file ended inside it. */
 		if (e == json_tokener_continue)
-			r = runc_fail_msg(-EBADMSG, ret_msg, "unexpected end of file");
+			r = fail(ret_msg, -EBADMSG, "unexpected end of file");
 		else
-			r = runc_fail_msg(-EBADMSG, ret_msg, "%s at byte %zu", json_tokener_error_desc(e),
+			r = fail(ret_msg, -EBADMSG, "%s at byte %zu", json_tokener_error_desc(e),
 				 json_tokener_get_parse_end(tok));
 		json_tokener_free(tok);
 		return r;
@@ -179,15 +167,15 @@ int runc_config_parse(const char *text, size_t len, json_object **ret, char **re
 	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return runc_fail_msg(-EBADMSG, ret_msg, "it is not a JSON object");
+		return fail(ret_msg, -EBADMSG, "it is not a JSON object");
 	}
 	if (used > len || strspn_n(text + used, len - used, " \t\r\n") != len - used) {
 		json_object_put(o);
-		return runc_fail_msg(-EBADMSG, ret_msg, "trailing data at byte %zu", used);
+		return fail(ret_msg, -EBADMSG, "trailing data at byte %zu", used);
 	}
 	if (!numbers_valid(o)) {
 		json_object_put(o);
-		return runc_fail_msg(-EBADMSG, ret_msg, "a number that JSON does not have (NaN, Infinity, \"1.\")");
+		return fail(ret_msg, -EBADMSG, "a number that JSON does not have (NaN, Infinity, \"1.\")");
 	}
 	*ret = o;
 	return 0;
@@ -198,10 +186,10 @@ int runc_config_policy(json_object *config, const char **ret)
 	json_object *annotations, *v;
 	int r;
 
-	r = get_typed(config, "annotations", json_type_object, &annotations);
-	if (r < 0)
+	r = json_get_object(config, "annotations", &annotations);
+	if (r == -EBADMSG)
 		return -EINVAL;
-	if (r == 0 || !json_object_object_get_ex(annotations, ANNOTATION_POLICY, &v)) {
+	if (r < 0 || !json_object_object_get_ex(annotations, ANNOTATION_POLICY, &v)) {
 		*ret = NULL;
 		return 0;
 	}
@@ -215,11 +203,11 @@ int runc_config_policy(json_object *config, const char **ret)
 static int child_object(json_object *o, const char *key, json_object **ret)
 {
 	json_object *v;
-	int r = get_typed(o, key, json_type_object, &v);
+	int r = json_get_object(o, key, &v);
 
-	if (r < 0)
+	if (r == -EBADMSG)
 		return -EINVAL;
-	if (r == 0) {
+	if (r < 0) {
 		v = json_object_new_object();
 		if (!v || json_object_object_add(o, key, v) < 0)
 			return -ENOMEM;
@@ -241,7 +229,7 @@ static int set_limit_if_absent(json_object *config, const char *const *path, siz
 		snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s%s", i ? "." : "", path[i]);
 		r = child_object(o, path[i], &o);
 		if (r == -EINVAL)
-			return runc_fail_msg(-EINVAL, ret_msg, "%s is not an object", where);
+			return fail(ret_msg, -EINVAL, "%s is not an object", where);
 		if (r < 0)
 			return r;
 	}
@@ -266,9 +254,9 @@ bool runc_config_engine_seccomp(json_object *config)
 {
 	json_object *o, *v;
 
-	if (get_typed(config, "linux", json_type_object, &o) > 0 && get_typed(o, "seccomp", json_type_object, &v) > 0)
+	if (json_get_object(config, "linux", &o) == 0 && json_get_object(o, "seccomp", &v) == 0)
 		return true;
-	return get_typed(config, "annotations", json_type_object, &o) > 0 &&
+	return json_get_object(config, "annotations", &o) == 0 &&
 	       json_object_object_get_ex(o, ANNOTATION_CRUN_SECCOMP, &v);
 }
 
@@ -321,7 +309,7 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 
 	r = child_object(config, "annotations", &annotations);
 	if (r == -EINVAL)
-		return runc_fail_msg(r, ret_msg, "annotations is not an object");
+		return fail(ret_msg, r, "annotations is not an object");
 	if (r < 0)
 		return r;
 	r = set_annotation(annotations, ANNOTATION_POLICY, p->policy);
@@ -329,7 +317,7 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 		r = set_annotation(annotations, ANNOTATION_LAYERS, runc_layers_annotation(p->layers));
 	if (r >= 0 && (p->layers & RUNC_LAYER_SECCOMP)) {
 		if (!seccomp_data)
-			return runc_fail_msg(-EINVAL, ret_msg, "the seccomp layer needs a seccomp program");
+			return fail(ret_msg, -EINVAL, "the seccomp layer needs a seccomp program");
 		r = set_annotation(annotations, ANNOTATION_CRUN_SECCOMP, seccomp_data);
 	}
 	if (r < 0)
@@ -341,12 +329,12 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 		 * without one it would run the container without the filter, silently. */
 		r = child_object(config, "linux", &linux_o);
 		if (r == -EINVAL)
-			return runc_fail_msg(r, ret_msg, "linux is not an object");
+			return fail(ret_msg, r, "linux is not an object");
 		if (r < 0)
 			return r;
 		r = child_object(config, "process", &process);
 		if (r == -EINVAL)
-			return runc_fail_msg(r, ret_msg, "process is not an object");
+			return fail(ret_msg, r, "process is not an object");
 		if (r >= 0)
 			r = runc_process_force_nnp(process);
 		if (r < 0)
@@ -358,13 +346,13 @@ int runc_config_rewrite(json_object *config, const struct runc_prepared *p, cons
 
 		r = child_object(config, "hooks", &hooks);
 		if (r == -EINVAL)
-			return runc_fail_msg(r, ret_msg, "hooks is not an object");
+			return fail(ret_msg, r, "hooks is not an object");
 		if (r < 0)
 			return r;
-		r = get_typed(hooks, "createRuntime", json_type_array, &list);
-		if (r < 0)
-			return runc_fail_msg(-EINVAL, ret_msg, "hooks.createRuntime is not an array");
-		if (r == 0) {
+		r = json_get_array(hooks, "createRuntime", &list);
+		if (r == -EBADMSG)
+			return fail(ret_msg, -EINVAL, "hooks.createRuntime is not an array");
+		if (r < 0) {
 			list = json_object_new_array();
 			if (!list || json_object_object_add(hooks, "createRuntime", list) < 0)
 				return -ENOMEM;
@@ -395,16 +383,13 @@ int runc_process_force_nnp(json_object *process)
 int runc_config_process_info(json_object *config, json_object **ret_args, const char **ret_hostname,
 			     const char **ret_domainname)
 {
-	json_object *process, *args = NULL, *host = NULL, *domain = NULL, *copy;
-	int r;
+	json_object *process = NULL, *args = NULL, *host = NULL, *domain = NULL, *copy;
 
-	r = get_typed(config, "process", json_type_object, &process);
-	if (r < 0)
-		return -EINVAL;
-	if (r > 0 && get_typed(process, "args", json_type_array, &args) < 0)
-		return -EINVAL;
-	if (get_typed(config, "hostname", json_type_string, &host) < 0 ||
-	    get_typed(config, "domainname", json_type_string, &domain) < 0)
+	/* Each may be absent (or null); none may be of another type. */
+	if (json_get_object(config, "process", &process) == -EBADMSG ||
+	    json_get_array(process, "args", &args) == -EBADMSG ||
+	    json_get(config, "hostname", json_type_string, &host) == -EBADMSG ||
+	    json_get(config, "domainname", json_type_string, &domain) == -EBADMSG)
 		return -EINVAL;
 	copy = json_object_new_array();
 	if (!copy)

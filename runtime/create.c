@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli-util.h"
+#include "mkdir.h"
 #include "runtime.h"
 
 /* The hook's message file: a line or two. */
@@ -163,7 +164,7 @@ static int write_rewritten(struct create_ctx *c, const char *crun_root)
 	if (r < 0)
 		return runc_error_errno(r, "cannot create container %s: cannot find rvisor-runc's state "
 					"directory: %m", c->id);
-	r = runc_mkdir_p(c->state_dir, 0700);
+	r = mkdir_p(c->state_dir, 0700);
 	if (r < 0)
 		return runc_error_errno(r, "cannot create container %s: cannot create %s: %m", c->id, c->state_dir);
 

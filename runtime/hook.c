@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli-util.h"
+#include "json-util.h"
 #include "runtime.h"
 
 /* The OCI state crun writes on the hook's stdin: small. */
@@ -28,32 +29,20 @@ struct hook_state {
 /* Reads the fields of the OCI state the hook needs (borrowed from state). -EINVAL. */
 static int parse_state(json_object *state, struct hook_state *ret)
 {
-	json_object *v, *annotations;
+	json_object *annotations = NULL;
 	int64_t pid;
 
-	if (!json_object_object_get_ex(state, "id", &v) || !json_object_is_type(v, json_type_string))
+	if (json_get_string(state, "id", &ret->id) < 0 || json_get_int(state, "pid", &pid) < 0)
 		return -EINVAL;
-	ret->id = json_object_get_string(v);
-	if (!json_object_object_get_ex(state, "pid", &v) || !json_object_is_type(v, json_type_int))
-		return -EINVAL;
-	pid = json_object_get_int64(v);
 	if (pid <= 0 || pid > INT32_MAX)
 		return -EINVAL;
 	ret->pid = (pid_t)pid;
-	if (!json_object_object_get_ex(state, "bundle", &v) || !json_object_is_type(v, json_type_string) ||
-	    json_object_get_string(v)[0] != '/')
+	if (json_get_string(state, "bundle", &ret->bundle) < 0 || ret->bundle[0] != '/')
 		return -EINVAL;
-	ret->bundle = json_object_get_string(v);
 	ret->policy = NULL;
-	if (json_object_object_get_ex(state, "annotations", &annotations)) {
-		if (!json_object_is_type(annotations, json_type_object))
-			return -EINVAL;
-		if (json_object_object_get_ex(annotations, ANNOTATION_POLICY, &v)) {
-			if (!json_object_is_type(v, json_type_string))
-				return -EINVAL;
-			ret->policy = json_object_get_string(v);
-		}
-	}
+	if (json_get_object(state, "annotations", &annotations) == -EBADMSG ||
+	    json_get_string(annotations, ANNOTATION_POLICY, &ret->policy) == -EBADMSG)
+		return -EINVAL;
 	return 0;
 }
 

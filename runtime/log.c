@@ -153,18 +153,3 @@ int runc_oom(void)
 {
 	return runc_error_errno(-ENOMEM, "out of memory");
 }
-
-int runc_fail_msg(int r, char **ret_msg, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vasprintf(ret_msg, fmt, ap);
-	va_end(ap);
-	if (k < 0) {
-		*ret_msg = NULL;
-		return -ENOMEM;
-	}
-	return r;
-}

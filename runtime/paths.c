@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli-util.h"
@@ -108,26 +107,5 @@ int runc_state_dir(const char *crun_root, char **ret)
 	}
 	if (asprintf(ret, "%s/%s", dir, runc_root_key(crun_root, key, sizeof(key))) < 0)
 		return -ENOMEM;
-	return 0;
-}
-
-int runc_mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1;; s++) {
-		bool end = *s == '\0';
-
-		if (*s != '/' && !end)
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		if (end)
-			break;
-		*s = '/';
-	}
 	return 0;
 }

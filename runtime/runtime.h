@@ -181,9 +181,6 @@ char *runc_log_json_line(int level, const char *msg, const struct timespec *ts);
 
 /* "Out of memory"; returns -ENOMEM. */
 int runc_oom(void);
-/* For the pure parsers (args.c, config.c), which do not log: *ret_msg a malloc()ed message
- * from fmt, and r returned (-ENOMEM, *ret_msg NULL, when even that fails). */
-int runc_fail_msg(int r, char **ret_msg, const char *fmt, ...) _printf_(3, 4);
 
 /* ---- The config rewrite (config.c): pure, no logging, unit-tested. ---- */
 
@@ -278,8 +275,6 @@ int runc_state_dir(const char *crun_root, char **ret);
 /* 16 hex digits: FNV-1a, 64 bits, of s. buf: at least 17 bytes. */
 const char *runc_root_key(const char *s, char *buf, size_t size);
 
-/* mkdir -p with mode for the components that are created. */
-int runc_mkdir_p(const char *path, mode_t mode);
 
 /* rvisord's socket: $RVISOR_SOCKET when set and not empty, else the default. */
 const char *runc_socket_address(void);

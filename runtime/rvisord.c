@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli-util.h"
+#include "json-util.h"
 #include "runtime.h"
 #include "varlink.h"
 
@@ -45,21 +46,12 @@ static int log_io_error(int r, const char *socket, const char *what)
 	return runc_error_errno(r, "%s: cannot talk to rvisord at %s: %m", what, socket);
 }
 
-static const char *param_string(json_object *params, const char *key)
-{
-	json_object *v;
-
-	if (!params || !json_object_object_get_ex(params, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static int log_error_reply(const char *error, json_object *params, const char *what)
 {
 	_cleanup_free_ char *m = NULL, *shown = NULL;
 
 	if (strcmp(error, RUNC_METHOD("PolicyNotFound")) == 0) {
-		shown = cli_escape(param_string(params, "policy") ?: "(unknown)");
+		shown = cli_escape(json_string(params, "policy") ?: "(unknown)");
 		if (!shown)
 			return runc_oom();
 		return runc_error_errno(-ENOENT, "%s: unknown policy '%s' (annotation " ANNOTATION_POLICY
@@ -145,8 +137,9 @@ int rvisord_bind(const char *socket, const char *container, const char *policy, 
 		 int pidfd)
 {
 	_cleanup_free_ char *what = NULL, *error = NULL;
-	json_object *params = json_object_new_object(), *reply = NULL, *v;
+	json_object *params = json_object_new_object(), *reply = NULL;
 	bool connecting;
+	int64_t id;
 	int r;
 
 	if (!params || asprintf(&what, "cannot bind container %s to an rvisor sandbox", container) < 0) {
@@ -170,10 +163,10 @@ int rvisord_bind(const char *socket, const char *container, const char *policy, 
 		return connecting ? log_connect_error(r, socket, what) : log_io_error(r, socket, what);
 	if (error)
 		r = log_error_reply(error, reply, what);
-	else if (!json_object_object_get_ex(reply, "id", &v) || !json_object_is_type(v, json_type_int))
+	else if (json_get_int(reply, "id", &id) < 0)
 		r = runc_error_errno(-EBADMSG, "%s: rvisord's BindContainer reply is malformed: " SAME_VERSIONS, what);
 	else
-		runc_debug("container %s bound to rvisor sandbox %" PRId64, container, json_object_get_int64(v));
+		runc_debug("container %s bound to rvisor sandbox %" PRId64, container, id);
 	json_object_put(reply);
 	return r;
 }

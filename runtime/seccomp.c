@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fail.h"
 #include "oci-seccomp.h"
 #include "runtime.h"
 
@@ -19,19 +20,15 @@ int runc_seccomp_data(json_object *config, json_object *policy_programs, char **
 	if (json_object_object_get_ex(config, "linux", &linux_o) && json_object_is_type(linux_o, json_type_object) &&
 	    json_object_object_get_ex(linux_o, "seccomp", &seccomp) && json_object_is_type(seccomp, json_type_null))
 		seccomp = NULL;
-	if (seccomp && !json_object_is_type(seccomp, json_type_object)) {
-		*ret_msg = strdup("linux.seccomp is not an object");
-		return -EINVAL;
-	}
+	if (seccomp && !json_object_is_type(seccomp, json_type_object))
+		return fail(ret_msg, -EINVAL, "linux.seccomp is not an object");
 	/* An engine that hands crun a raw program itself: crun would install that, not its
 	 * linux.seccomp, so that is the engine's profile. */
 	if (json_object_object_get_ex(config, "annotations", &annotations) &&
 	    json_object_is_type(annotations, json_type_object) &&
 	    json_object_object_get_ex(annotations, ANNOTATION_CRUN_SECCOMP, &v)) {
-		if (!json_object_is_type(v, json_type_string)) {
-			*ret_msg = strdup("the annotation " ANNOTATION_CRUN_SECCOMP " is not a string");
-			return -EINVAL;
-		}
+		if (!json_object_is_type(v, json_type_string))
+			return fail(ret_msg, -EINVAL, "the annotation " ANNOTATION_CRUN_SECCOMP " is not a string");
 		engine_bpf = json_object_get_string(v);
 	}
 
@@ -42,9 +39,7 @@ int runc_seccomp_data(json_object *config, json_object *policy_programs, char **
 		policy[i] = json_object_get_string(json_object_array_get_idx(policy_programs, i));
 
 	r = oci_seccomp_annotation(seccomp, engine_bpf, policy, n, ret, &reason);
-	if (r == -EINVAL) {
-		if (asprintf(ret_msg, "%s", reason ?: "the seccomp programs cannot be chained") < 0)
-			*ret_msg = NULL;
-	}
+	if (r == -EINVAL)
+		return fail(ret_msg, r, "%s", reason ?: "the seccomp programs cannot be chained");
 	return r;
 }

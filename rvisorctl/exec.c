@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli-util.h"
-#include "daemon.h"
+#include "client.h"
 #include "log.h"
 #include "process.h"
 #include "verbs.h"

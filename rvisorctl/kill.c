@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "cli-util.h"
-#include "daemon.h"
+#include "client.h"
 #include "log.h"
 #include "verbs.h"
 

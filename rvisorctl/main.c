@@ -9,7 +9,8 @@
 #include <linux/rvisor.h>
 
 #include "cli-util.h"
-#include "daemon.h"
+#include "client.h"
+#include "sandbox-name.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -70,7 +71,7 @@ int verb_sandbox_param(const char *verb, json_object *params, const char *arg)
 
 	if (cli_parse_id(arg, &id) == 0 && id > 0)
 		json_object_object_add(params, "id", json_object_new_int64(id));
-	else if (strspn(arg, "0123456789") != strlen(arg) && cli_name_valid(arg))
+	else if (strspn(arg, "0123456789") != strlen(arg) && sandbox_name_valid(arg))
 		json_object_object_add(params, "name", json_object_new_string(arg));
 	else
 		return verb_usage_error(verb, "Invalid sandbox '%s': use an ID or a name from 'rvisorctl ps'", arg);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli-util.h"
-#include "daemon.h"
+#include "client.h"
 #include "log.h"
 #include "policy.h"
 #include "verbs.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "cli-util.h"
-#include "daemon.h"
+#include "client.h"
 #include "log.h"
 #include "table.h"
 #include "verbs.h"

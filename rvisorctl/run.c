@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include "cli-util.h"
+#include "client.h"
 #include "cpus.h"
-#include "daemon.h"
 #include "log.h"
 #include "mount-spec.h"
 #include "policy.h"
+#include "number.h"
 #include "process.h"
+#include "sandbox-name.h"
 #include "verbs.h"
 
 #define RUN_METHOD MANAGER_METHOD("Run")
@@ -240,7 +242,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 			a->policy = optarg;
 			break;
 		case ARG_MEMORY:
-			r = cli_parse_size(optarg, &a->memory);
+			r = size_parse(optarg, &a->memory);
 			if (r == -ERANGE)
 				return verb_usage_error("run", "--memory '%s' is out of range: give 1 byte to 8E",
 							optarg);
@@ -259,7 +261,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 				return r;
 			break;
 		case ARG_NAME:
-			if (!cli_name_choosable(optarg))
+			if (!sandbox_name_choosable(optarg))
 				return verb_usage_error("run", "Invalid --name '%s': up to 64 letters, digits, "
 							"'_', '.' or '-', starting with a letter or digit, not all "
 							"digits and not 'sandbox-N'", optarg);

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cli-util.h"
+#include "client.h"
 #include "cpus.h"
-#include "daemon.h"
 #include "log.h"
 #include "table.h"
 #include "verbs.h"

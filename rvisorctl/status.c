@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli-util.h"
-#include "daemon.h"
+#include "client.h"
 #include "device.h"
 #include "log.h"
 #include "verbs.h"

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libmount.h>
+
 #include "cgroup.h"
 #include "cpus.h"
 #include "macro.h"
@@ -98,64 +100,50 @@ static int read_filef(const char *dir, const char *file, char **ret)
 	return read_file(p, ret);
 }
 
-/* Undoes mountinfo's octal escapes (\040 for a blank, ...) in place. */
-static void unoctescape(char *s)
+static void mnt_unref_tablep(struct libmnt_table **tb)
 {
-	char *w = s;
-
-	for (const char *r = s; *r;) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-			r += 4;
-		} else
-			*w++ = *r++;
-	}
-	*w = '\0';
+	mnt_unref_table(*tb);
 }
 
-/* The first cgroup2 mount: its mount point and the cgroup its root shows (field 4, "/"
- * unless the mount is a bind of a sub-cgroup or made inside a cgroup namespace). */
+static void mnt_free_iterp(struct libmnt_iter **itr)
+{
+	mnt_free_iter(*itr);
+}
+
+/* The first cgroup2 mount in mountinfo (a file in /proc/self/mountinfo's format, read by
+ * libmount, which also undoes its octal escapes): its mount point and the cgroup its root
+ * shows (field 4, "/" unless the mount is a bind of a sub-cgroup or made inside a cgroup
+ * namespace). -ENOMEDIUM without one. */
 static int find_cgroup2_mount(const char *mountinfo, char **ret_mnt, char **ret_root)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	_cleanup_(mnt_free_iterp) struct libmnt_iter *itr = NULL;
+	struct libmnt_fs *fs;
+	int r;
 
-	f = fopen(mountinfo, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char *fields[6], *save = NULL, *tok, *fstype = NULL;
-		size_t n = 0;
-		bool dash = false;
+	tb = mnt_new_table();
+	itr = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!tb || !itr)
+		return -ENOMEM;
+	r = mnt_table_parse_file(tb, mountinfo);
+	if (r < 0)
+		return r;
+	while ((r = mnt_table_next_fs(tb, itr, &fs)) == 0) {
+		const char *type = mnt_fs_get_fstype(fs), *target = mnt_fs_get_target(fs),
+			   *root = mnt_fs_get_root(fs);
+		_cleanup_free_ char *mnt_copy = NULL, *root_copy = NULL;
 
-		line[strcspn(line, "\n")] = '\0';
-		for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-			if (dash) {
-				fstype = tok;
-				break;
-			}
-			if (n >= 6 && strcmp(tok, "-") == 0)
-				dash = true;
-			else if (n < 6)
-				fields[n++] = tok;
-		}
-		if (!fstype || strcmp(fstype, "cgroup2") != 0)
+		if (!type || strcmp(type, "cgroup2") != 0 || !target || !root)
 			continue;
-		{
-			_cleanup_free_ char *mnt = strdup(fields[4]), *root = strdup(fields[3]);
-
-			if (!mnt || !root)
-				return -ENOMEM;
-			unoctescape(mnt);
-			unoctescape(root);
-			*ret_mnt = TAKE_PTR(mnt);
-			*ret_root = TAKE_PTR(root);
-			return 0;
-		}
+		mnt_copy = strdup(target);
+		root_copy = strdup(root);
+		if (!mnt_copy || !root_copy)
+			return -ENOMEM;
+		*ret_mnt = TAKE_PTR(mnt_copy);
+		*ret_root = TAKE_PTR(root_copy);
+		return 0;
 	}
-	return -ENOMEDIUM;
+	return r < 0 ? r : -ENOMEDIUM;
 }
 
 /* The v2 line of /proc/PID/cgroup, "0::/path". */

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rvisord.conf: defaults, parsing with iniparser and validation of every key. */
+/* rvisord.conf: defaults, parsing (lib/ini-file.c's dialect, as the policies') and validation
+ * of every key. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <iniparser/iniparser.h>
-
 #include "config.h"
 #include "container.h"
+#include "ini-file.h"
 #include "log.h"
 #include "policy.h"
 
@@ -129,65 +130,93 @@ static int config_apply(struct rvisord_config *c, const char *path, const char *
 	return 0;
 }
 
+/* The reading of one file: where [rvisord] and each key were. */
+struct config_parser {
+	struct rvisord_config *c;
+	const char *path;
+	unsigned int section_line;
+	unsigned int key_line[ARRAY_SIZE(config_keys)];
+};
+
+static int on_section(void *userdata, const char *name, unsigned int line)
+{
+	struct config_parser *p = userdata;
+
+	if (strcmp(name, "rvisord") != 0) {
+		log_error("%s:%u: unknown section [%s]; only [rvisord] is read", p->path, line, name);
+		return -EINVAL;
+	}
+	if (p->section_line) {
+		log_error("%s:%u: section [rvisord] appears twice (first at line %u)", p->path, line,
+			  p->section_line);
+		return -EINVAL;
+	}
+	p->section_line = line;
+	return 0;
+}
+
+static int on_key(void *userdata, const char *key, char *value, unsigned int line)
+{
+	struct config_parser *p = userdata;
+	size_t k;
+
+	if (!p->section_line) {
+		log_error("%s:%u: key '%s' before [rvisord]", p->path, line, key);
+		return -EINVAL;
+	}
+	for (k = 0; k < ARRAY_SIZE(config_keys); k++)
+		if (strcmp(key, config_keys[k]) == 0)
+			break;
+	if (k == ARRAY_SIZE(config_keys)) {
+		log_error("%s: [rvisord] unknown key '%s' (line %u)", p->path, key, line);
+		return -EINVAL;
+	}
+	if (p->key_line[k]) {
+		log_error("%s: [rvisord] '%s' is set twice (lines %u and %u)", p->path, key, p->key_line[k],
+			  line);
+		return -EINVAL;
+	}
+	p->key_line[k] = line;
+	return config_apply(p->c, p->path, key, value);
+}
+
+static const struct ini_file_ops config_ini_ops = { .section = on_section, .key = on_key };
+
+/* Reads path's keys into c; logs what is wrong. */
+static int config_read(const char *path, struct rvisord_config *c)
+{
+	struct config_parser p = { .c = c, .path = path };
+	_cleanup_free_ char *syntax_error = NULL;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "re");
+	if (!f)
+		return log_error_errno(errno, "Cannot read configuration %s: %m", path);
+	r = ini_file_parse(f, path, &config_ini_ops, &p, &syntax_error);
+	fclose(f);
+	if (r == -EINVAL && syntax_error)
+		log_error("%s", syntax_error);
+	else if (r < 0 && r != -EINVAL)
+		log_error_errno(r, "Cannot read configuration %s: %m", path);
+	return r;
+}
+
 int config_load(const char *path, struct rvisord_config *ret)
 {
 	struct rvisord_config c;
-	dictionary *ini;
-	int r, n;
+	int r;
 
 	r = config_defaults(&c);
 	if (r < 0) {
 		config_done(&c);
 		return log_error_errno(r, "Cannot set up the configuration: %m");
 	}
-
-	if (access(path, F_OK) < 0) {
-		if (errno == ENOENT && strcmp(path, RVISORD_CONFIG_DEFAULT) == 0) {
-			*ret = c;
-			return 0;
-		}
-		r = log_error_errno(errno, "Cannot read configuration %s: %m", path);
-		config_done(&c);
-		return r;
+	if (access(path, F_OK) < 0 && errno == ENOENT && strcmp(path, RVISORD_CONFIG_DEFAULT) == 0) {
+		*ret = c;
+		return 0;
 	}
-	ini = iniparser_load(path); /* prints "syntax error in FILE (LINE)" itself */
-	if (!ini) {
-		config_done(&c);
-		return log_error_errno(EINVAL, "%s: not a valid INI file", path);
-	}
-
-	n = iniparser_getnsec(ini);
-	for (int i = 0; i < n && r >= 0; i++)
-		if (strcmp(iniparser_getsecname(ini, i), "rvisord") != 0) {
-			log_error("%s: unknown section [%s]; only [rvisord] is read", path,
-				  iniparser_getsecname(ini, i));
-			r = -EINVAL;
-		}
-
-	n = iniparser_getsecnkeys(ini, "rvisord");
-	if (r >= 0 && n > 0) {
-		const char **keys = calloc((size_t)n, sizeof(*keys));
-
-		if (!keys)
-			r = -ENOMEM;
-		else if (iniparser_getseckeys(ini, "rvisord", keys)) {
-			for (int i = 0; i < n && r >= 0; i++) {
-				const char *key = keys[i] + strlen("rvisord:");
-				bool known = false;
-
-				for (size_t k = 0; k < ARRAY_SIZE(config_keys); k++)
-					known = known || strcmp(key, config_keys[k]) == 0;
-				if (!known) {
-					log_error("%s: [rvisord] unknown key '%s'", path, key);
-					r = -EINVAL;
-				} else {
-					r = config_apply(&c, path, key, iniparser_getstring(ini, keys[i], ""));
-				}
-			}
-		}
-		free(keys);
-	}
-	iniparser_freedict(ini);
+	r = config_read(path, &c);
 	if (r < 0) {
 		config_done(&c);
 		return r;

@@ -24,8 +24,12 @@
 #include "container-internal.h"
 #include "container.h"
 #include "mounts.h"
+#include "fail.h"
+#include "mkdir.h"
 #include "oci.h"
 #include "policy.h"
+#include "sandbox-name.h"
+#include "strv.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* The group of terminals, as every distribution numbers it. */
@@ -40,62 +44,18 @@
 /* A zeroed policy passes every syscall: what SANDBOX_CREATE gets for spec->policy == NULL. */
 static const struct rvisor_policy policy_allow_all;
 
-_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_error && !*ret_error) {
-		char *s = NULL;
-
-		va_start(ap, fmt);
-		if (vasprintf(&s, fmt, ap) < 0)
-			s = NULL;
-		va_end(ap);
-		*ret_error = s;
-	}
-	return r;
-}
-
+/* A user's sandbox name that also fits the kernel's (with its NUL) and is not the daemon's
+ * own cgroup. */
 static bool name_valid(const char *name)
 {
-	size_t n = name ? strlen(name) : 0;
-
-	if (n == 0 || n >= RVISOR_NAME_LEN || strcmp(name, CGROUP_DAEMON_NAME) == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || !strchr("_.-", c)))
-			return false;
-	}
-	return true;
+	return sandbox_name_valid(name) && strlen(name) < RVISOR_NAME_LEN &&
+	       strcmp(name, CGROUP_DAEMON_NAME) != 0;
 }
 
 /* overlayfs splits its options at ',' and lowerdir at ':' (with '\' escapes). */
 static bool overlay_path_ok(const char *p)
 {
 	return !strpbrk(p, ",:\\");
-}
-
-static char **strv_free(char **v)
-{
-	return oci_strv_free(v);
-}
-
-static void strv_freep(char ***v)
-{
-	strv_free(*v);
-}
-#define _cleanup_strv_ _cleanup_(strv_freep)
-
-static size_t strv_length(char **v)
-{
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
 }
 
 /* Sets KEY=VALUE in env (NULL-terminated, room for one more reserved by the caller):
@@ -178,29 +138,6 @@ static int strv_concat(char **a, char **b, char ***ret)
 	}
 	*ret = TAKE_PTR(v);
 	return 0;
-}
-
-/* mkdir -p, each missing component with mode. */
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		{
-			char saved = *s;
-
-			*s = '\0';
-			if (mkdir(p, mode) < 0 && errno != EEXIST)
-				return -errno;
-			*s = saved;
-		}
-		if (*s == '\0')
-			return 0;
-	}
 }
 
 static void closedirp(DIR **d)

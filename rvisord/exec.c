@@ -22,7 +22,9 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "json-util.h"
 #include "methods.h"
+#include "strv.h"
 
 struct exec {
 	struct manager *m;
@@ -227,7 +229,7 @@ static int exec_target(VarlinkCall *call, struct sandbox *s)
 static int exec_params(VarlinkCall *call, json_object *params, struct exec_request *q,
 		       struct container_exec_spec *spec)
 {
-	const char *cwd = json_get_string(params, "cwd"), *user = json_get_string(params, "user");
+	const char *cwd = json_string(params, "cwd"), *user = json_string(params, "user");
 	json_object *v;
 	size_t size = 0;
 	int r;

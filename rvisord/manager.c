@@ -32,19 +32,23 @@
 
 #include "base64.h"
 #include "cgroup.h"
-#include "cli-util.h"
 #include "container.h"
 #include "cpus.h"
 #include "device.h"
 #include "exec.h"
 #include "idmap.h"
 #include "journal.h"
+#include "json-util.h"
+#include "kmod.h"
 #include "log.h"
 #include "manager.h"
 #include "mounts.h"
 #include "methods.h"
+#include "mkdir.h"
 #include "oci-bind.h"
 #include "policy.h"
+#include "sandbox-name.h"
+#include "strv.h"
 
 /* What List shows of a command line. */
 #define COMMAND_SHOWN_MAX 4096U
@@ -74,43 +78,6 @@ struct sandbox {
 	struct exec *execs;          /* Exec calls joined to it (exec.c) */
 };
 
-void strv_free(char **l)
-{
-	if (!l)
-		return;
-	for (char **p = l; *p; p++)
-		free(*p);
-	free(l);
-}
-
-int strv_from_json(json_object *a, char ***ret, size_t *size)
-{
-	size_t n = a ? json_object_array_length(a) : 0;
-	char **l = calloc(n + 1, sizeof(char *));
-
-	if (!l)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		l[i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
-		if (!l[i]) {
-			strv_free(l);
-			return -ENOMEM;
-		}
-		*size += strlen(l[i]) + 1;
-	}
-	*ret = l;
-	return 0;
-}
-
-static json_object *json_strv(char **l)
-{
-	json_object *a = json_object_new_array();
-
-	for (char **p = l; p && *p; p++)
-		json_object_array_add(a, json_object_new_string(*p));
-	return a;
-}
-
 /* The command line for List: at most COMMAND_SHOWN_MAX bytes in all, the last argument
  * shown cut short with "...". A listing must stay small whatever a caller ran. */
 static json_object *json_command(char **l)
@@ -133,24 +100,6 @@ static json_object *json_command(char **l)
 		}
 	}
 	return a;
-}
-
-const char *json_get_string(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : NULL;
-}
-
-static bool json_get_int(json_object *o, const char *key, int64_t *ret)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return false;
-	*ret = json_object_get_int64(v);
-	return true;
 }
 
 int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason)
@@ -283,7 +232,7 @@ static bool param_present(json_object *params, const char *key)
 
 struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
 {
-	const char *name = json_get_string(params, "name");
+	const char *name = json_string(params, "name");
 	struct sandbox *s;
 	bool ambiguous = false;
 	int64_t id = 0;
@@ -293,13 +242,13 @@ struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_o
 		return NULL;
 	}
 	if (!name) {
-		if (!json_get_int(params, "id", &id) || id <= 0) {
+		if (json_get_int(params, "id", &id) < 0 || id <= 0) {
 			varlink_call_error_invalid_parameter(call, "id");
 			return NULL;
 		}
 		s = sandbox_find(m, (uint64_t)id, caller_uid(call));
 	} else {
-		if (!cli_name_valid(name)) {
+		if (!sandbox_name_valid(name)) {
 			varlink_call_error_invalid_parameter(call, "name");
 			return NULL;
 		}
@@ -713,7 +662,7 @@ static int caller_idmaps(const struct ucred *peer, struct run_request *q, const 
 static int run_user(VarlinkCall *call, json_object *params, struct run_request *q,
 		    struct container_spec *spec)
 {
-	const char *user = json_get_string(params, "user");
+	const char *user = json_string(params, "user");
 	_cleanup_free_ char *reason = NULL, *who = NULL;
 	json_object *p;
 
@@ -908,7 +857,7 @@ static int run_mounts(VarlinkCall *call, json_object *params, struct run_request
 static int run_network(VarlinkCall *call, json_object *params, const struct rvisor_policy_config *pol,
 		       bool *ret_host)
 {
-	const char *net = json_get_string(params, "network");
+	const char *net = json_string(params, "network");
 
 	*ret_host = pol->network == POLICY_NETWORK_HOST;
 	if (!net)
@@ -972,8 +921,8 @@ static int quota_check(struct manager *m, VarlinkCall *call)
 static int run_check(struct manager *m, VarlinkCall *call, json_object *params, struct run_request *q)
 {
 	const struct ucred *peer = varlink_call_peer(call);
-	const char *policy_name = json_get_string(params, "policy") ?: m->config->default_policy;
-	const char *name = json_get_string(params, "name"), *config = json_get_string(params, "bundle_config");
+	const char *policy_name = json_string(params, "policy") ?: m->config->default_policy;
+	const char *name = json_string(params, "name"), *config = json_string(params, "bundle_config");
 	const char *why;
 	json_object *v;
 	size_t size = 0;
@@ -986,11 +935,11 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	if (r <= 0)
 		return r;
 	/* Validated here, not only by rvisorctl: names reach other people's terminals. */
-	if (name && !cli_name_choosable(name))
+	if (name && !sandbox_name_choosable(name))
 		return varlink_call_error_invalid_parameter(call, "name");
 	if (name && sandbox_name_taken(m, peer->uid, name))
 		return reply_error_reason(call, ERROR_PREFIX "NameInUse", "name", name);
-	if (strlen(json_get_string(params, "image")) >= PATH_MAX)
+	if (strlen(json_string(params, "image")) >= PATH_MAX)
 		return varlink_call_error_invalid_parameter(call, "image");
 
 	/* Callers other than root always get a user namespace; root when it asks or the policy
@@ -1013,9 +962,14 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 		if (r < 0)
 			return r;
 	}
+	/* -EINVAL: a string with a NUL byte, which a C string would cut short. */
 	r = strv_from_json(json_object_object_get_ex(params, "argv", &v) ? v : NULL, &q->argv, &size);
+	if (r == -EINVAL)
+		return varlink_call_error_invalid_parameter(call, "argv");
 	if (r >= 0)
 		r = strv_from_json(json_object_object_get_ex(params, "env", &v) ? v : NULL, &q->env, &size);
+	if (r == -EINVAL)
+		return varlink_call_error_invalid_parameter(call, "env");
 	if (r < 0)
 		return r;
 	if (size > RUN_ARGS_MAX)
@@ -1053,7 +1007,7 @@ static int run_cpus(VarlinkCall *call, json_object *params, const struct rvisor_
 	int64_t milli;
 
 	*ret = pol->cpus_milli;
-	if (!json_get_int(params, "cpus_milli", &milli))
+	if (json_get_int(params, "cpus_milli", &milli) < 0)
 		return 1;
 	if (milli < (int64_t)CPUS_MILLI_MIN || milli > (int64_t)CPUS_MILLI_MAX ||
 	    (online > 0 && milli > (int64_t)online * 1000))
@@ -1070,7 +1024,7 @@ static int run_cpus(VarlinkCall *call, json_object *params, const struct rvisor_
 static int run_cpuset(struct manager *m, VarlinkCall *call, json_object *params,
 		      const struct rvisor_policy_config *pol, char **ret)
 {
-	const char *asked = json_get_string(params, "cpuset");
+	const char *asked = json_string(params, "cpuset");
 	cpu_set_t offered, want;
 	int r;
 
@@ -1117,7 +1071,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 }, .mount_ns_fd = -1 };
 	_cleanup_free_ char *cerr = NULL, *cpuset = NULL;
 	struct container_spec spec = { .rvisor_fd = -1 };
-	const char *image = json_get_string(params, "image"), *name = json_get_string(params, "name");
+	const char *image = json_string(params, "image"), *name = json_string(params, "name");
 	struct sandbox *s;
 	json_object *v;
 	char namebuf[64];
@@ -1132,7 +1086,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	if (r <= 0)
 		return r;
 	spec.memory_max = q.policy->memory_max;
-	if (json_get_int(params, "memory", &memory)) {
+	if (json_get_int(params, "memory", &memory) == 0) {
 		if (memory <= 0)
 			return varlink_call_error_invalid_parameter(call, "memory");
 		if ((uint64_t)memory > q.policy->memory_max)
@@ -1140,14 +1094,14 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		spec.memory_max = (uint64_t)memory;
 	}
 	spec.pids_max = q.policy->pids_max;
-	if (json_get_int(params, "pids", &pids)) {
+	if (json_get_int(params, "pids", &pids) == 0) {
 		if (pids == 0 || pids < -1)
 			return varlink_call_error_invalid_parameter(call, "pids");
 		if ((pids == -1 ? UINT64_MAX : (uint64_t)pids) > q.policy->pids_max)
 			return reply_limit_above_policy(call, "pids", q.policy);
 		spec.pids_max = pids == -1 ? UINT64_MAX : (uint64_t)pids;
 	}
-	if (json_get_string(params, "hostname") && !policy_hostname_valid(json_get_string(params, "hostname")))
+	if (json_string(params, "hostname") && !policy_hostname_valid(json_string(params, "hostname")))
 		return varlink_call_error_invalid_parameter(call, "hostname");
 	r = run_cpus(call, params, q.policy, &spec.cpus_milli);
 	if (r <= 0)
@@ -1197,11 +1151,11 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	spec.oci = q.oci;
 	spec.argv = s->argv[0] ? s->argv : NULL;
 	spec.env = q.env;
-	spec.cwd = json_get_string(params, "cwd");
+	spec.cwd = json_string(params, "cwd");
 	memcpy(spec.stdio, q.fds, sizeof(spec.stdio));
 	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
 	spec.read_only = json_object_object_get_ex(params, "read_only", &v) && json_object_get_boolean(v);
-	spec.hostname = json_get_string(params, "hostname") ?: q.policy->hostname;
+	spec.hostname = json_string(params, "hostname") ?: q.policy->hostname;
 	spec.mounts = q.mounts;
 	spec.n_mounts = q.n_mounts;
 	spec.mount_ns_fd = q.mount_ns_fd;
@@ -1369,7 +1323,7 @@ static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
 
 	if (!s)
 		return 0;
-	name = json_get_string(params, "signal");
+	name = json_string(params, "signal");
 	if (name) {
 		char *end;
 		long n = strtol(name, &end, 10);
@@ -1440,7 +1394,7 @@ static int method_get_policy(VarlinkCall *call, json_object *params, void *userd
 	struct manager *m = userdata;
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
 	_cleanup_free_ char *err = NULL;
-	const char *name = json_get_string(params, "name");
+	const char *name = json_string(params, "name");
 	json_object *p;
 	int r;
 
@@ -1461,7 +1415,7 @@ static int method_get_policy(VarlinkCall *call, json_object *params, void *userd
  * errors is replaced by the one the caller gave. */
 static int method_check_policy(VarlinkCall *call, json_object *params, void *userdata)
 {
-	const char *name = json_get_string(params, "name"), *text = json_get_string(params, "text");
+	const char *name = json_string(params, "name"), *text = json_string(params, "text");
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
 	_cleanup_free_ char *err = NULL;
 	int r;
@@ -1537,7 +1491,7 @@ static int method_prepare_container(VarlinkCall *call, json_object *params, void
 {
 	struct manager *m = userdata;
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	const char *name = json_get_string(params, "policy") ?: container_policy_name(m);
+	const char *name = json_string(params, "policy") ?: container_policy_name(m);
 	json_object *p, *bpf = NULL;
 	unsigned int layers;
 	int r;
@@ -1605,7 +1559,7 @@ static int bind_kernel_sandbox(struct manager *m, const struct rvisor_policy_con
 			       json_object *params, pid_t pid, int pidfd, const char *cgroup_dir,
 			       uint64_t *ret_id, const char **ret_reason)
 {
-	const char *hostname = json_get_string(params, "hostname"), *domainname = json_get_string(params, "domainname");
+	const char *hostname = json_string(params, "hostname"), *domainname = json_string(params, "domainname");
 	struct rvisor_sandbox_spec spec = { .policy = (uintptr_t)&pol->kernel };
 	struct rvisor_sandbox_bind b = { .pid = pid, .flags = RVISOR_BIND_ARM_AT_EXEC };
 	struct rvisor_sandbox_id d = { 0 }; /* reserved fields must be zero */
@@ -1706,8 +1660,8 @@ static int method_bind_container(VarlinkCall *call, json_object *params, void *u
 {
 	struct manager *m = userdata;
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	const char *container = json_get_string(params, "container"), *bundle = json_get_string(params, "bundle");
-	const char *name = json_get_string(params, "policy") ?: container_policy_name(m), *reason = NULL;
+	const char *container = json_string(params, "container"), *bundle = json_string(params, "bundle");
+	const char *name = json_string(params, "policy") ?: container_policy_name(m), *reason = NULL;
 	_cleanup_close_ int pidfd = varlink_call_take_fd(call, 0);
 	struct oci_record rec;
 	struct sandbox *s;
@@ -1720,9 +1674,9 @@ static int method_bind_container(VarlinkCall *call, json_object *params, void *u
 		return varlink_call_error_invalid_parameter(call, "container");
 	if (bundle[0] != '/' || strlen(bundle) >= PATH_MAX)
 		return varlink_call_error_invalid_parameter(call, "bundle");
-	if (strlen(json_get_string(params, "hostname") ?: "") >= RVISOR_UTS_LEN)
+	if (strlen(json_string(params, "hostname") ?: "") >= RVISOR_UTS_LEN)
 		return varlink_call_error_invalid_parameter(call, "hostname");
-	if (strlen(json_get_string(params, "domainname") ?: "") >= RVISOR_UTS_LEN)
+	if (strlen(json_string(params, "domainname") ?: "") >= RVISOR_UTS_LEN)
 		return varlink_call_error_invalid_parameter(call, "domainname");
 	if (m->rvisor_fd < 0)
 		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
@@ -1748,7 +1702,7 @@ static int method_bind_container(VarlinkCall *call, json_object *params, void *u
 	r = strv_from_json(json_object_object_get_ex(params, "command", &v) ? v : NULL, &s->argv, &size);
 	if (r < 0 || size > RUN_ARGS_MAX) {
 		sandbox_free(s);
-		return r < 0 ? r : varlink_call_error_invalid_parameter(call, "command");
+		return r < 0 && r != -EINVAL ? r : varlink_call_error_invalid_parameter(call, "command");
 	}
 	s->pid = pid;
 	s->layers = container_layers(m, pol, params);
@@ -1785,7 +1739,7 @@ static int method_bind_container(VarlinkCall *call, json_object *params, void *u
 static int method_release_container(VarlinkCall *call, json_object *params, void *userdata)
 {
 	struct manager *m = userdata;
-	const char *container = json_get_string(params, "container");
+	const char *container = json_string(params, "container");
 	struct sandbox *s;
 
 	if (!oci_container_id_valid(container))
@@ -2037,22 +1991,6 @@ static int on_idle_check(sd_event_source *src, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT); /* a time source fires once */
 }
 
-/* Creates the directories above path (not path itself), like mkdir -p of its dirname. */
-static int mkdir_parents(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*slash = '/';
-	}
-	return 0;
-}
-
 /* Whether this kernel honours a syscall that rvisor.ko skips, as the module's self-test
  * finds (once per module load: a daemon restarted later finds the verdict in VERSION's
  * flags). Without that, rvisor.ko refuses sandboxes: the kernel layer is unavailable. */
@@ -2076,20 +2014,27 @@ static bool module_skips_syscalls(struct manager *m, int fd)
 	return true;
 }
 
-/* Opens /dev/rvisor, asking modprobe when it is missing. -ENOENT: no kernel layer here. */
+/* Opens /dev/rvisor, loading rvisor.ko (libkmod) when it is missing. Without it, no kernel
+ * layer here: said once, with why the module could not be loaded. */
 static int manager_open_module(struct manager *m)
 {
+	char why[128] = "";
 	int fd, r;
 
 	fd = rvisor_device_open();
-	if (fd == -ENOENT && access("/sbin/modprobe", X_OK) == 0 && system("/sbin/modprobe -q rvisor") == 0)
-		fd = rvisor_device_open();
+	if (fd == -ENOENT) {
+		r = kmod_load_rvisor(NULL);
+		if (r < 0)
+			snprintf(why, sizeof(why), " (rvisor.ko cannot be loaded: %s)", strerror(-r));
+		else
+			fd = rvisor_device_open();
+	}
 	if (fd < 0) {
 		if (fd == -EBUSY)
 			return log_error_errno(fd, "%s is held by another manager (is another rvisord running?)",
 					       rvisor_device_path());
-		log_warning_errno(fd, "Kernel layer unavailable (%s: %m): sandboxes fall back to seccomp",
-				  rvisor_device_path());
+		log_warning_errno(fd, "Kernel layer unavailable (%s: %m): sandboxes fall back to seccomp%s",
+				  rvisor_device_path(), why);
 		return 0;
 	}
 	r = rvisor_device_version(fd, &m->module);

@@ -30,12 +30,6 @@ struct exec **sandbox_execs(struct sandbox *s);
 struct journal_sandbox_fields sandbox_journal_fields(const struct sandbox *s);
 uint64_t sandbox_id(const struct sandbox *s);
 
-/* A string parameter, or NULL when absent, null or of another type. */
-const char *json_get_string(json_object *o, const char *key);
-void strv_free(char **l);
-/* A JSON array of strings (already type-checked by the varlink table) as a NULL-terminated
- * vector; *size grows by the bytes it holds. */
-int strv_from_json(json_object *a, char ***ret, size_t *size);
 /* "UID" or "UID:GID", decimal, each at most 65534 * 65536 (Run's and Exec's user). */
 int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
 

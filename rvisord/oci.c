@@ -2,7 +2,6 @@
 /* Parsing the few fields of an OCI bundle's config.json that rvisord uses. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,125 +11,56 @@
 
 #include <json-c/json.h>
 
+#include "fail.h"
+#include "json-util.h"
 #include "oci.h"
-
-static void json_putp(json_object **o)
-{
-	json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-
-char **oci_strv_free(char **v)
-{
-	if (v)
-		for (char **p = v; *p; p++)
-			free(*p);
-	free(v);
-	return NULL;
-}
+#include "strv.h"
 
 struct oci_config *oci_config_free(struct oci_config *c)
 {
 	if (!c)
 		return NULL;
 	free(c->root_path);
-	oci_strv_free(c->args);
-	oci_strv_free(c->env);
+	strv_free(c->args);
+	strv_free(c->env);
 	free(c->cwd);
 	free(c->hostname);
 	free(c);
 	return NULL;
 }
 
-_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_error) {
-		char *s = NULL;
-
-		va_start(ap, fmt);
-		if (vasprintf(&s, fmt, ap) < 0)
-			s = NULL;
-		va_end(ap);
-		free(*ret_error);
-		*ret_error = s;
-	}
-	return r;
-}
-
-/* A JSON array of strings as a NULL-terminated copy. -EINVAL for anything else. */
-static int strv_from_json(json_object *a, char ***ret)
-{
-	char **v;
-	size_t n;
-
-	if (!json_object_is_type(a, json_type_array))
-		return -EINVAL;
-	n = json_object_array_length(a);
-	v = calloc(n + 1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-
-		if (!json_object_is_type(e, json_type_string) ||
-		    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e)) {
-			oci_strv_free(v);
-			return -EINVAL;
-		}
-		v[i] = strdup(json_object_get_string(e));
-		if (!v[i]) {
-			oci_strv_free(v);
-			return -ENOMEM;
-		}
-	}
-	*ret = v;
-	return 0;
-}
-
-/* An optional string member: 0 and *ret (NULL when absent), -EINVAL when not a string. */
+/* An optional string member: 0 and *ret (NULL when absent or null), -EINVAL when not a string
+ * or when it holds a NUL byte. */
 static int get_string(json_object *o, const char *key, char **ret)
 {
 	json_object *v;
+	int r = json_get(o, key, json_type_string, &v);
 
 	*ret = NULL;
-	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+	if (r == -ENOENT)
 		return 0;
-	if (!json_object_is_type(v, json_type_string) ||
-	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+	if (r < 0 || strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
 		return -EINVAL;
 	*ret = strdup(json_object_get_string(v));
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* A uid or gid: 0..4294967294, since (uid_t)-1 means "unchanged" to setresuid(). */
 static int get_id(json_object *o, const char *key, uint32_t *ret)
 {
-	json_object *v;
 	int64_t x;
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return -EINVAL;
-	x = json_object_get_int64(v);
-	/* (uid_t)-1 means "unchanged" to setresuid(): not an id. */
-	if (x < 0 || x >= UINT32_MAX)
+	if (json_get_int(o, key, &x) < 0 || x < 0 || x >= UINT32_MAX)
 		return -EINVAL;
 	*ret = (uint32_t)x;
 	return 0;
 }
 
-/* An optional object member: NULL when absent; -EINVAL when present but not an object. */
+/* An optional object member: 0 and *ret (NULL when absent or null), -EINVAL for another type. */
 static int get_object(json_object *o, const char *key, json_object **ret)
 {
-	json_object *v;
-
 	*ret = NULL;
-	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_object))
-		return -EINVAL;
-	*ret = v;
-	return 0;
+	return json_get_object(o, key, ret) == -EBADMSG ? -EINVAL : 0;
 }
 
 int oci_config_parse(const char *text, size_t len, struct oci_config **ret, char **ret_error)
@@ -182,19 +112,19 @@ int oci_config_parse(const char *text, size_t len, struct oci_config **ret, char
 		return fail(ret_error, -EINVAL, "%s: process must be an object", path);
 	if (process && json_object_object_get_ex(process, "args", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
-		r = strv_from_json(v, &c->args);
+		r = strv_from_json(v, &c->args, NULL);
 		if (r == -EINVAL)
 			return fail(ret_error, r, "%s: process.args must be an array of strings", path);
 		if (r < 0)
 			return r;
 		if (!c->args[0])
-			c->args = oci_strv_free(c->args);
+			c->args = strv_free(c->args);
 		else if (!c->args[0][0])
 			return fail(ret_error, -EINVAL, "%s: process.args[0] is empty", path);
 	}
 	if (process && json_object_object_get_ex(process, "env", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
-		r = strv_from_json(v, &c->env);
+		r = strv_from_json(v, &c->env, NULL);
 		if (r == -EINVAL)
 			return fail(ret_error, r, "%s: process.env must be an array of strings", path);
 		if (r < 0)

@@ -36,9 +36,6 @@ int oci_config_parse(const char *text, size_t len, struct oci_config **ret, char
 
 struct oci_config *oci_config_free(struct oci_config *c);
 
-/* Frees a NULL-terminated string array (NULL is fine); returns NULL. */
-char **oci_strv_free(char **v);
-
 static inline void oci_config_freep(struct oci_config **c)
 {
 	oci_config_free(*c);

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="
 	build-essential pkg-config binutils kmod
-	libsystemd-dev libcap-dev libiniparser-dev libjson-c-dev libseccomp-dev
+	libsystemd-dev libcap-dev libinih-dev libjson-c-dev libkmod-dev libmount-dev libseccomp-dev
 	bats jq util-linux linux-perf man-db groff-base
 	golang-go golang-github-varlink-go-dev
 	linux-image-amd64 linux-headers-amd64

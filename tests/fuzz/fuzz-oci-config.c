@@ -782,40 +782,13 @@ static const struct fuzz_json_words words = {
 	json_keys, ARRAY_SIZE(json_keys), json_values, ARRAY_SIZE(json_values),
 };
 
-/* Mutations that keep in JSON: members replaced, deleted, added or repeated. NULL when in is
- * not a JSON object. */
-static uint8_t *mutate_json(const struct fuzz_input *in, uint64_t *rng, size_t *ret_size)
-{
-	unsigned ops = 1 + (unsigned)(fuzz_rng_next(rng) % 3);
-	json_object *root = fuzz_json_parse(in);
-	struct fuzz_json_slot slots[1024];
-
-	if (!json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		return NULL;
-	}
-	for (unsigned k = 0; k < ops; k++) {
-		uint64_t x = fuzz_rng_next(rng);
-		size_t n = 0;
-
-		fuzz_json_slots(root, slots, &n, ARRAY_SIZE(slots), 0);
-		if (n == 0 || x % 8 == 0)
-			json_object_object_add(root, json_keys[(x >> 8) % ARRAY_SIZE(json_keys)],
-					       fuzz_json_value_near(NULL, slots, n, x >> 16, &words));
-		else
-			fuzz_json_mutate_slot(slots, n, x, &words);
-	}
-	return fuzz_json_print(root, fuzz_rng_next(rng) % 2 ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN,
-			       ret_size);
-}
-
 /* One deterministic mutation of in (or a splice with other): kept JSON most of the time. */
 static uint8_t *mutate(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng, size_t *ret_size)
 {
 	uint8_t *d = NULL;
 
 	if (fuzz_rng_next(rng) % 4 != 0)
-		d = mutate_json(in, rng, ret_size);
+		d = fuzz_mutate_json_object(in, rng, &words, ret_size);
 	return d ?: mutate_bytes(in, other, rng, ret_size);
 }
 

@@ -371,6 +371,35 @@ static inline uint8_t *fuzz_json_print(json_object *root, int flags, size_t *ret
 	return d;
 }
 
+/* Mutations of a JSON object that keep it JSON: one to three members replaced, deleted, added
+ * (with one of w's keys) or repeated; printed pretty or on one line. NULL when in is not a
+ * JSON object. */
+static inline uint8_t *fuzz_mutate_json_object(const struct fuzz_input *in, uint64_t *rng,
+					       const struct fuzz_json_words *w, size_t *ret_size)
+{
+	unsigned ops = 1 + (unsigned)(fuzz_rng_next(rng) % 3);
+	json_object *root = fuzz_json_parse(in);
+	struct fuzz_json_slot slots[1024];
+
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return NULL;
+	}
+	for (unsigned k = 0; k < ops; k++) {
+		uint64_t x = fuzz_rng_next(rng);
+		size_t n = 0;
+
+		fuzz_json_slots(root, slots, &n, ARRAY_SIZE(slots), 0);
+		if (n == 0 || x % 8 == 0)
+			json_object_object_add(root, w->keys[(x >> 8) % w->n_keys],
+					       fuzz_json_value_near(NULL, slots, n, x >> 16, w));
+		else
+			fuzz_json_mutate_slot(slots, n, x, w);
+	}
+	return fuzz_json_print(root, fuzz_rng_next(rng) % 2 ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN,
+			       ret_size);
+}
+
 /* ---- The replay ----------------------------------------------------------------------------- */
 
 typedef uint8_t *fuzz_mutate_fn(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng,

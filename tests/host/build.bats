@@ -45,7 +45,7 @@ load lib
 
 @test "rvisord links every library the design chose" {
 	run ldd "$ROOT/build/rvisord"
-	for lib in libsystemd libcap libjson-c libseccomp libiniparser; do
+	for lib in libsystemd libcap libjson-c libseccomp libinih libkmod libmount; do
 		[[ "$output" == *"$lib.so"* ]] || { echo "missing $lib"; false; }
 	done
 }

@@ -315,6 +315,11 @@ vl() {
 	[[ "$output" == *'"parameter":"user"'* ]]
 	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","env":["NOEQUALS"]}}'
 	[[ "$output" == *'"parameter":"env"'* ]]
+	# a NUL byte in an argument or variable: refused, never cut short
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","argv":["echo","a\u0000b"]}}'
+	[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"argv"'* ]]
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","argv":["true"],"env":["A=1\u0000B=2"]}}'
+	[[ "$output" == *InvalidParameter* && "$output" == *'"parameter":"env"'* ]]
 	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"relative/dir"}}'
 	[[ "$output" == *ImageNotFound* ]]
 	run vl '{"method":"io.rvisor.Manager.Inspect","parameters":{"id":"one"}}'

@@ -110,7 +110,7 @@ no_build_outputs() {
 @test "rvisor.deb: Depends come from shlibs; rvisor-dkms is recommended" {
 	need_deb
 	run dpkg-deb -f "$DEB" Depends
-	for lib in libc6 libsystemd0 libcap2 libseccomp2 libjson-c5 libiniparser1; do
+	for lib in libc6 libsystemd0 libcap2 libseccomp2 libjson-c5 libinih1 libkmod2 libmount1; do
 		[[ "$output" == *"$lib "* ]] || { echo "Depends lacks $lib: $output"; false; }
 	done
 	run dpkg-deb -f "$DEB" Recommends

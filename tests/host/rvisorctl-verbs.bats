@@ -280,6 +280,35 @@ not_running() {
 	[[ "$output" == *"contains a NUL byte"* ]]
 }
 
+@test "policy check: the file's syntax (lib/ini-file.c) is refused with file:line, never guessed" {
+	local f=$BATS_TEST_TMPDIR/p.conf
+	printf '[sandbox]\nmemory: 1G\n' >"$f"
+	run "$RVISORCTL" policy check "$f"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"p.conf:2: 'memory: 1G': expected 'key = value' or '[section]'"* ]]
+	printf '[sandbox] # ok\n[syscalls] default\n' >"$f"
+	run "$RVISORCTL" policy check "$f"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"p.conf:2: '[syscalls] default': a section header ends with ']'"* ]]
+	printf '\xef\xbb\xbf[sandbox]\n' >"$f"
+	run "$RVISORCTL" policy check "$f"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"p.conf:1: "*"expected 'key = value' or '[section]'"* ]]
+	# a line longer than 65536 bytes is refused whole, not split into lines of its own
+	{ printf '[syscalls]\n# '; head -c 65600 /dev/zero | tr '\0' x; printf '\nallow = read\n'; } >"$f"
+	run "$RVISORCTL" policy check "$f"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"p.conf:2: the line is longer than 65536 bytes"* ]]
+	# an indented line is no continuation: a key of its own
+	printf '[syscalls]\ndefault = deny\n  allow = read\n  kill = read\n' >"$f"
+	run "$RVISORCTL" policy check "$f"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"p.conf:4: 'read' is listed as kill here but as pass at line 3"* ]]
+	printf '[syscalls]\ndefault = deny   ; deny the rest\r\nallow = read # and read\r\n' >"$f"
+	run "$RVISORCTL" policy check "$f"
+	[ "$status" -eq 0 ]
+}
+
 @test "policy list and show without a daemon: exit 1 and the hint (check needs none)" {
 	run "$RVISORCTL" policy list
 	not_running 1

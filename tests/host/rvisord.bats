@@ -83,6 +83,34 @@ load lib
 	done
 }
 
+@test "rvisord.conf: the policies' INI dialect: a key set twice, a syntax error, a stray key name the line" {
+	c=$BATS_TEST_TMPDIR/c.conf
+	printf '[rvisord]\nlog_level = info\nlog_level = debug\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$c: [rvisord] 'log_level' is set twice (lines 2 and 3)"* ]]
+	printf '[rvisord]\nlog_level: debug\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$c:2: 'log_level: debug': expected 'key = value' or '[section]'"* ]]
+	printf '[rvisord\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$c:1: '[rvisord': a section header ends with ']'"* ]]
+	printf 'log_level = debug\n[rvisord]\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$c:1: key 'log_level' before [rvisord]"* ]]
+	printf '[rvisord]\n[rvisord]\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$c:2: section [rvisord] appears twice (first at line 1)"* ]]
+	printf '[rvisord]\nlog_level = "debug"\n' >"$c"
+	run "$RVISORD" --config "$c"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$c: [rvisord] log_level=\"debug\": not one of"* ]] # no quoting
+}
+
 @test "socket activation: rvisord serves the socket it is given and exits when idle" {
 	[ "$(id -u)" -eq 0 ] || skip "the daemon needs root"
 	d=$BATS_TEST_TMPDIR

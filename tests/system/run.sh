@@ -71,7 +71,7 @@ COMPAT_PACKAGES="python3 libpython3.11-testsuite stress-ng"
 # run-time dependencies, so that installing the packages needs no download.
 BASE_PACKAGES="systemd systemd-sysv udev dbus kmod initramfs-tools zstd linux-image-amd64
 	linux-headers-amd64 dkms jq busybox-static e2fsprogs procps apache2-utils
-	libsystemd0 libcap2 libjson-c5 libseccomp2 libiniparser1
+	libsystemd0 libcap2 libjson-c5 libseccomp2 libinih1 libkmod2 libmount1
 	$ENGINE_PACKAGES $COMPAT_PACKAGES"
 # shellcheck disable=SC2086 # one line, single spaces
 base_list=$(echo $BASE_PACKAGES)

@@ -117,6 +117,13 @@ else
 	install -m644 module/rvisor.ko "$root/rvisor/rvisor.ko"
 	modtree=/lib/modules/$kver
 fi
+# /rvisor/kmod/lib/modules/KVER: rvisor.ko with depmod's index (which libkmod reads; busybox's
+# depmod writes none), for the module suite to bind over /lib/modules: rvisord then loads the
+# module itself, as on a host where the package installed it.
+kmod_tree=$root/rvisor/kmod/lib/modules/$kver
+install -D -m644 "$root/rvisor/rvisor.ko" "$kmod_tree/extra/rvisor.ko"
+touch "$kmod_tree"/modules.{order,builtin,builtin.modinfo} # lists depmod reads: empty here
+PATH=$PATH:/usr/sbin:/sbin depmod -b "$root/rvisor/kmod" "$kver"
 # lxcfs needs /dev/fuse: the kernel's fuse, unless the tree has none (its column is then n/a).
 if [ -x "$root/usr/bin/lxcfs" ]; then
 	if [ -n "$(find "$modtree/kernel/fs/fuse" -name 'fuse.ko*' 2>/dev/null)" ] ||

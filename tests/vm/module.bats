@@ -195,6 +195,34 @@ setup() {
 	[ "$(dmesg | grep -c 'rvisor: version .* loaded')" -ge 20 ]
 }
 
+# /rvisor/kmod (mkinitramfs.sh) holds lib/modules/<release>/ with rvisor.ko and depmod's index:
+# bound over /lib/modules, it is where libkmod looks, as on a host with the package installed.
+@test "rvisord loads rvisor.ko itself (libkmod) when /dev/rvisor is missing, and says why it cannot" {
+	[ -f "/rvisor/kmod/lib/modules/$RVISOR_KVER/modules.dep.bin" ]
+	unload_module
+	mkdir -p /lib/modules
+	! mountpoint -q /lib/modules
+	# no index for this kernel: the seccomp platform, said once, with the reason
+	[ ! -e "/lib/modules/$RVISOR_KVER" ]
+	start_rvisord kmod-none
+	run rvisorctl status --json
+	stop_rvisord kmod-none
+	[ "$(jq -r .platform <<<"$output")" = seccomp ]
+	! module_loaded
+	[ "$(grep -c 'Kernel layer unavailable' /tmp/kmod-none-rvisord.log)" -eq 1 ]
+	grep -q "Kernel layer unavailable (/dev/rvisor: No such file or directory): sandboxes fall back to seccomp (rvisor.ko cannot be loaded: No such file or directory)" \
+		/tmp/kmod-none-rvisord.log
+
+	mount --bind /rvisor/kmod/lib/modules /lib/modules
+	start_rvisord kmod
+	run rvisorctl status --json
+	stop_rvisord kmod
+	umount /lib/modules
+	[ "$(jq -r .platform <<<"$output")" = kernel ]
+	module_loaded
+	grep -q "Kernel layer: rvisor.ko $RVISOR_VERSION" /tmp/kmod-rvisord.log
+}
+
 @test "rvisorctl status without the module says so and exits 3" {
 	unload_module
 	run rvisorctl status

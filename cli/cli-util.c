@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Parsing rvisorctl's arguments and formatting its output; see cli-util.h. */
+/* Parsing the command-line programs' arguments and formatting their output; see cli-util.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,69 +18,13 @@
 
 #include "cli-util.h"
 #include "cpus.h"
+#include "json-util.h"
 #include "macro.h"
+#include "number.h"
 
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static bool is_alnum(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* Leading decimal digits of *p into *ret, advancing *p. -EINVAL when there are none;
- * *ret_overflow when they exceed max (the digits are consumed all the same, so the caller can
- * still tell a syntax error from a range error). */
-static int parse_digits(const char **p, uint64_t max, uint64_t *ret, bool *ret_overflow)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-	bool overflow = false;
-
-	if (!is_digit(*s))
-		return -EINVAL;
-	for (; is_digit(*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (overflow || v > (max - d) / 10)
-			overflow = true;
-		else
-			v = v * 10 + d;
-	}
-	*p = s;
-	*ret = v;
-	*ret_overflow = overflow;
-	return 0;
-}
-
-int cli_parse_size(const char *s, uint64_t *ret)
-{
-	uint64_t v, mult = 1;
-	bool overflow;
-	const char *p = s;
-
-	if (!s || !ret || parse_digits(&p, UINT64_MAX, &v, &overflow) < 0)
-		return -EINVAL;
-	switch (*p) {
-	case 'k': case 'K': mult = 1ULL << 10; p++; break;
-	case 'm': case 'M': mult = 1ULL << 20; p++; break;
-	case 'g': case 'G': mult = 1ULL << 30; p++; break;
-	case 't': case 'T': mult = 1ULL << 40; p++; break;
-	default: break;
-	}
-	/* "512MB", "512MiB" and "512B" mean what they say. */
-	if (mult > 1 && (*p == 'i' || *p == 'I') && (p[1] == 'b' || p[1] == 'B'))
-		p += 2;
-	else if (*p == 'b' || *p == 'B')
-		p++;
-	if (*p)
-		return -EINVAL;
-	if (overflow || v == 0 || v > (uint64_t)INT64_MAX / mult)
-		return -ERANGE;
-	*ret = v * mult;
-	return 0;
 }
 
 int cli_parse_id(const char *s, int64_t *ret)
@@ -89,7 +33,7 @@ int cli_parse_id(const char *s, int64_t *ret)
 	bool overflow;
 	uint64_t v;
 
-	if (!s || !ret || parse_digits(&p, INT64_MAX, &v, &overflow) < 0 || *p)
+	if (!s || !ret || number_parse_digits(&p, INT64_MAX, &v, &overflow) < 0 || *p)
 		return -EINVAL;
 	if (overflow)
 		return -ERANGE;
@@ -105,11 +49,11 @@ int cli_parse_user(const char *s, uint32_t *ret_uid, uint32_t *ret_gid, bool *re
 
 	if (!s || !ret_uid || !ret_gid || !ret_has_gid)
 		return -EINVAL;
-	if (parse_digits(&p, UINT32_MAX - 1, &uid, &overflow) < 0 || overflow)
+	if (number_parse_digits(&p, UINT32_MAX - 1, &uid, &overflow) < 0 || overflow)
 		return -EINVAL;
 	if (*p == ':') {
 		p++;
-		if (parse_digits(&p, UINT32_MAX - 1, &gid, &overflow) < 0 || overflow)
+		if (number_parse_digits(&p, UINT32_MAX - 1, &gid, &overflow) < 0 || overflow)
 			return -EINVAL;
 		has_gid = true;
 	}
@@ -159,7 +103,7 @@ int cli_parse_signal(const char *s)
 	if (!s || !*s)
 		return -EINVAL;
 	if (is_digit(*s)) {
-		if (parse_digits(&p, SIGNAL_MAX, &v, &overflow) < 0 || overflow || *p || v == 0)
+		if (number_parse_digits(&p, SIGNAL_MAX, &v, &overflow) < 0 || overflow || *p || v == 0)
 			return -EINVAL;
 		return (int)v;
 	}
@@ -221,28 +165,6 @@ int cli_read_text(int fd, size_t max, char **ret)
 	text[len] = '\0';
 	*ret = TAKE_PTR(text);
 	return 0;
-}
-
-bool cli_name_valid(const char *name)
-{
-	size_t n;
-
-	if (!name || !is_alnum(name[0]))
-		return false;
-	for (n = 1; name[n]; n++)
-		if (!is_alnum(name[n]) && !strchr("_.-", name[n]))
-			return false;
-	return n <= 64;
-}
-
-bool cli_name_choosable(const char *name)
-{
-	const char *digits;
-
-	if (!cli_name_valid(name))
-		return false;
-	digits = strncmp(name, "sandbox-", 8) == 0 ? name + 8 : name;
-	return !*digits || strspn(digits, "0123456789") != strlen(digits);
 }
 
 int cli_path_absolute(const char *path, const char *cwd, char **ret)
@@ -664,15 +586,6 @@ static bool streq_ptr(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-static const char *param_string(json_object *params, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(params, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* A parameter of Run as the option that set it, for InvalidParameter. */
 static const char *parameter_option(const char *parameter)
 {
@@ -700,11 +613,9 @@ static const char *parameter_option(const char *parameter)
 static int bad_fd_message(char **m, json_object *params, const char *reason)
 {
 	static const char *const names[] = { "stdin", "stdout", "stderr" };
-	json_object *v;
 	int64_t index = -1;
 
-	if (json_object_object_get_ex(params, "index", &v) && json_object_is_type(v, json_type_int))
-		index = json_object_get_int64(v);
+	json_get_int(params, "index", &index);
 	if (index >= 0 && index < (int64_t)ARRAY_SIZE(names))
 		return asprintf(m, "%s cannot be passed to a sandbox: %s (use a file, pipe or terminal)",
 				names[index], reason);
@@ -721,25 +632,24 @@ static int bad_fd_message(char **m, json_object *params, const char *reason)
  * "cpus 1.5", "cpuset 0-1"), and what to do. */
 static int limit_message(char **m, json_object *params)
 {
-	const char *parameter = param_string(params, "parameter") ?: "a limit";
-	const char *policy = param_string(params, "policy") ?: "(unknown)";
+	const char *parameter = json_string(params, "parameter") ?: "a limit";
+	const char *policy = json_string(params, "policy") ?: "(unknown)";
 	const char *key = strcmp(parameter, "cpus_milli") == 0 ? "cpus" : parameter;
-	json_object *v;
 	char value[32] = "less";
+	int64_t limit = 0;
 
 	if (strcmp(parameter, "network") == 0)
 		return asprintf(m, "--network host is more than policy '%s' allows (network none): use "
 				"--network none, or a policy with network = host (--policy)", policy);
 	if (strcmp(parameter, "cpuset") == 0)
-		snprintf(value, sizeof(value), "%s", param_string(params, "cpuset") ?: "fewer");
-	else if (json_object_object_get_ex(params, "limit", &v) && json_object_is_type(v, json_type_int) &&
-		 json_object_get_int64(v) > 0) {
+		snprintf(value, sizeof(value), "%s", json_string(params, "cpuset") ?: "fewer");
+	else if (json_get_int(params, "limit", &limit) == 0 && limit > 0) {
 		if (strcmp(parameter, "cpus_milli") == 0)
-			cpus_format((uint64_t)json_object_get_int64(v), value, sizeof(value));
+			cpus_format((uint64_t)limit, value, sizeof(value));
 		else if (strcmp(parameter, "pids") == 0)
-			snprintf(value, sizeof(value), "%" PRId64, json_object_get_int64(v));
+			snprintf(value, sizeof(value), "%" PRId64, limit);
 		else
-			cli_format_bytes((uint64_t)json_object_get_int64(v), value, sizeof(value));
+			cli_format_bytes((uint64_t)limit, value, sizeof(value));
 	}
 	return asprintf(m, "%s is more than policy '%s' allows (%s %s): ask for at most that, or "
 			"use a policy that allows more (--policy)", parameter_option(parameter), policy,
@@ -749,9 +659,9 @@ static int limit_message(char **m, json_object *params)
 /* CpusetUnavailable's message: the CPUs that cannot be had, and those that can. */
 static int cpuset_message(char **m, json_object *params)
 {
-	const char *cpuset = param_string(params, "cpuset") ?: "(unknown)";
-	const char *available = param_string(params, "available") ?: "(unknown)";
-	const char *policy = param_string(params, "policy");
+	const char *cpuset = json_string(params, "cpuset") ?: "(unknown)";
+	const char *available = json_string(params, "available") ?: "(unknown)";
+	const char *policy = json_string(params, "policy");
 
 	if (policy)
 		return asprintf(m, "policy '%s' names CPUs (cpuset %s) that rvisord's sandboxes cannot use "
@@ -763,9 +673,9 @@ static int cpuset_message(char **m, json_object *params)
 
 char *cli_error_message(const char *error, json_object *params)
 {
-	const char *image = param_string(params, "image"), *reason = param_string(params, "reason");
+	const char *image = json_string(params, "image"), *reason = json_string(params, "reason");
 	_cleanup_free_ char *m = NULL;
-	json_object *v;
+	int64_t n;
 	int r;
 
 	if (!error)
@@ -777,23 +687,23 @@ char *cli_error_message(const char *error, json_object *params)
 		r = asprintf(&m, "image %s not found: %s", image ?: "(unknown)", reason);
 	else if (strcmp(error, MANAGER_ERROR("PolicyNotFound")) == 0)
 		r = asprintf(&m, "policy '%s' not found: see 'rvisorctl policy list'",
-			     param_string(params, "policy") ?: "(unknown)");
+			     json_string(params, "policy") ?: "(unknown)");
 	else if (strcmp(error, MANAGER_ERROR("PolicyInvalid")) == 0)
 		r = asprintf(&m, "%s", reason);
 	else if (strcmp(error, MANAGER_ERROR("SandboxNotFound")) == 0) {
-		if (json_object_object_get_ex(params, "id", &v) && json_object_is_type(v, json_type_int))
-			r = asprintf(&m, "no sandbox with id %" PRId64 ": see 'rvisorctl ps'",
-				     json_object_get_int64(v));
-		else if (param_string(params, "name"))
-			r = asprintf(&m, "no sandbox named '%s': see 'rvisorctl ps'", param_string(params, "name"));
+		if (json_get_int(params, "id", &n) == 0)
+			r = asprintf(&m, "no sandbox with id %" PRId64 ": see 'rvisorctl ps'", n);
+		else if (json_string(params, "name"))
+			r = asprintf(&m, "no sandbox named '%s': see 'rvisorctl ps'", json_string(params, "name"));
 		else
 			r = asprintf(&m, "no such sandbox: see 'rvisorctl ps'");
 	} else if (strcmp(error, MANAGER_ERROR("NameInUse")) == 0)
 		r = asprintf(&m, "you have a sandbox named '%s' already: choose another --name",
-			     param_string(params, "name") ?: "");
+			     json_string(params, "name") ?: "");
 	else if (strcmp(error, MANAGER_ERROR("NameAmbiguous")) == 0)
 		r = asprintf(&m, "more than one user has a sandbox named '%s': use its id from 'rvisorctl ps'",
-			     param_string(params, "name") ?: ""); else if (strcmp(error, MANAGER_ERROR("KernelLayerUnavailable")) == 0)
+			     json_string(params, "name") ?: "");
+	else if (strcmp(error, MANAGER_ERROR("KernelLayerUnavailable")) == 0)
 		r = asprintf(&m, "%s: load rvisor.ko (modprobe rvisor) or set kernel_layer = preferred "
 			     "in the policy", reason);
 	else if (strcmp(error, MANAGER_ERROR("PermissionDenied")) == 0 ||
@@ -808,7 +718,7 @@ char *cli_error_message(const char *error, json_object *params)
 	else if (strcmp(error, MANAGER_ERROR("LimitAbovePolicy")) == 0)
 		r = limit_message(&m, params);
 	else if (strcmp(error, MANAGER_ERROR("MountInvalid")) == 0) {
-		const char *dst = param_string(params, "destination");
+		const char *dst = json_string(params, "destination");
 
 		r = dst && *dst ? asprintf(&m, "rvisord refused the mount on %s: %s", dst, reason)
 				: asprintf(&m, "rvisord refused the mounts: %s", reason);
@@ -818,18 +728,18 @@ char *cli_error_message(const char *error, json_object *params)
 	else if (strcmp(error, MANAGER_ERROR("UserNotPermitted")) == 0)
 		r = asprintf(&m, "rvisord refused to run as user %s: %s: give --user an id you may use "
 			     "(else the bundle's or the policy's user applies)",
-			     param_string(params, "user") ?: "(unknown)", reason);
+			     json_string(params, "user") ?: "(unknown)", reason);
 	else if (strcmp(error, MANAGER_ERROR("SandboxFailed")) == 0)
 		r = asprintf(&m, "rvisord could not set the sandbox up: %s: " SEE_JOURNAL, reason);
 	else if (strcmp(error, MANAGER_ERROR("ExecFailed")) == 0)
 		r = asprintf(&m, "rvisord could not start the command in the sandbox: %s", reason);
 	else if (strcmp(error, "org.varlink.service.InvalidParameter") == 0 &&
-		 streq_ptr(param_string(params, "parameter"), "userns"))
+		 streq_ptr(json_string(params, "parameter"), "userns"))
 		r = asprintf(&m, "rvisord refused --userns: only root may ask for it (the sandboxes of "
 			     "other users always run in a user namespace)");
 	else if (strcmp(error, "org.varlink.service.InvalidParameter") == 0)
 		r = asprintf(&m, "rvisord refused the value of %s: check it",
-			     parameter_option(param_string(params, "parameter") ?: "a parameter"));
+			     parameter_option(json_string(params, "parameter") ?: "a parameter"));
 	else if (strcmp(error, "org.varlink.service.MethodNotFound") == 0 ||
 		 strcmp(error, "org.varlink.service.MethodNotImplemented") == 0 ||
 		 strcmp(error, "org.varlink.service.InterfaceNotFound") == 0 ||
@@ -840,12 +750,8 @@ char *cli_error_message(const char *error, json_object *params)
 	else if (strcmp(error, "io.rvisor.varlink.InternalError") == 0) {
 		int e = 0;
 
-		if (json_object_object_get_ex(params, "errno", &v) && json_object_is_type(v, json_type_int)) {
-			int64_t n = json_object_get_int64(v);
-
-			if (n > -4096 && n < 4096)
-				e = (int)(n < 0 ? -n : n);
-		}
+		if (json_get_int(params, "errno", &n) == 0 && n > -4096 && n < 4096)
+			e = (int)(n < 0 ? -n : n);
 		r = asprintf(&m, "rvisord failed: %s: " SEE_JOURNAL, e ? strerror(e) : "internal error");
 	} else {
 		const char *text = params ? json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN) : "{}";

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Talking to rvisord from rvisorctl: connecting, one-reply calls, one-line error messages. */
-#ifndef RVISORCTL_DAEMON_H
-#define RVISORCTL_DAEMON_H
+/* rvisorctl as rvisord's client: connecting, one-reply calls, one-line error messages. */
+#ifndef RVISORCTL_CLIENT_H
+#define RVISORCTL_CLIENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
 
+#include "json-util.h" /* the replies' fields: json_get_int() ... */
 #include "varlink.h"
 
 #define RVISOR_SOCKET_DEFAULT "/run/rvisor/io.rvisor.Manager"
@@ -40,13 +41,6 @@ int daemon_log_bad_reply(const char *method);
  * parameters, for a caller that handles some errors itself. Returns 0 or -errno.
  */
 int daemon_call(const char *method, json_object *params, json_object **ret_reply, char **ret_error);
-
-/* A reply's fields: 0; -ENOENT when absent or null; -EBADMSG when of another type. */
-int json_get_int(json_object *o, const char *key, int64_t *ret);
-int json_get_bool(json_object *o, const char *key, bool *ret);
-int json_get_string(json_object *o, const char *key, const char **ret);
-int json_get_array(json_object *o, const char *key, json_object **ret);
-int json_get_object(json_object *o, const char *key, json_object **ret);
 
 /* A Sandbox's owner_uid as its user name ("alice"), or the number when it has none; with
  * with_uid, the number follows the name ("alice (1000)"). "-" from a daemon that does not say

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Connecting to rvisord, one-reply calls and the messages for what can go wrong. */
+/* rvisorctl as rvisord's client: connecting, one-reply calls and the messages for what can go
+ * wrong; reading the replies' sandboxes. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -8,7 +9,7 @@
 #include <string.h>
 
 #include "cli-util.h"
-#include "daemon.h"
+#include "client.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -101,61 +102,6 @@ int daemon_call(const char *method, json_object *params, json_object **ret_reply
 		*ret_error = TAKE_PTR(error);
 	*ret_reply = reply;
 	return 0;
-}
-
-static int json_get(json_object *o, const char *key, json_type type, json_object **ret)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return -ENOENT;
-	if (!json_object_is_type(v, type))
-		return -EBADMSG;
-	*ret = v;
-	return 0;
-}
-
-int json_get_int(json_object *o, const char *key, int64_t *ret)
-{
-	json_object *v;
-	int r = json_get(o, key, json_type_int, &v);
-
-	if (r < 0)
-		return r;
-	*ret = json_object_get_int64(v);
-	return 0;
-}
-
-int json_get_bool(json_object *o, const char *key, bool *ret)
-{
-	json_object *v;
-	int r = json_get(o, key, json_type_boolean, &v);
-
-	if (r < 0)
-		return r;
-	*ret = json_object_get_boolean(v);
-	return 0;
-}
-
-int json_get_string(json_object *o, const char *key, const char **ret)
-{
-	json_object *v;
-	int r = json_get(o, key, json_type_string, &v);
-
-	if (r < 0)
-		return r;
-	*ret = json_object_get_string(v);
-	return 0;
-}
-
-int json_get_array(json_object *o, const char *key, json_object **ret)
-{
-	return json_get(o, key, json_type_array, ret);
-}
-
-int json_get_object(json_object *o, const char *key, json_object **ret)
-{
-	return json_get(o, key, json_type_object, ret);
 }
 
 char *sandbox_owner(json_object *sandbox, bool with_uid)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Pure helpers for rvisorctl's arguments and output, here so unit tests can reach them.
- * Library code: returns -errno, never logs. */
+/* What the command-line programs share (rvisorctl, rvisor-runc), rvisord does not: parsing
+ * arguments, reading input, formatting output for a terminal, the messages for rvisord's error
+ * replies. Library code: returns -errno, never logs. */
 #ifndef RVISOR_CLI_UTIL_H
 #define RVISOR_CLI_UTIL_H
 
@@ -9,11 +10,6 @@
 #include <stdint.h>
 
 #include <json-c/json.h>
-
-/* "512", "64K", "512M", "2G", "1T" (binary multiples, suffix in either case, optionally
- * followed by "B" or "iB") to bytes. -EINVAL for anything else (signs, spaces, fractions),
- * -ERANGE for 0 or more than INT64_MAX. */
-int cli_parse_size(const char *s, uint64_t *ret);
 
 /* A sandbox id: decimal digits only, at most INT64_MAX. -EINVAL or -ERANGE. */
 int cli_parse_id(const char *s, int64_t *ret);
@@ -36,12 +32,6 @@ int cli_env_entry(const char *arg, char **ret);
 /* Reads the rest of fd as text: at most max bytes (-EFBIG beyond), no NUL byte (-EBADMSG),
  * NUL-terminated in *ret (allocated); other -errno from read(). */
 int cli_read_text(int fd, size_t max, char **ret);
-
-/* A sandbox name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, docker's rule. */
-bool cli_name_valid(const char *name);
-/* A name one may give a sandbox: valid, and neither all digits nor "sandbox-N" (ids and the
- * default names), so that an id and a name never mean two sandboxes. */
-bool cli_name_choosable(const char *name);
 
 /* Makes path absolute against cwd (used when path is relative) and normalises it lexically:
  * no "//", ".", or ".." components, no trailing slash. Nothing is resolved on disk. */

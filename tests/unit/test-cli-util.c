@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/cli-util.c: rvisorctl's argument parsers, output formatting and error messages. */
+/* cli/cli-util.c: the command-line programs' argument parsers, output formatting and error
+ * messages. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli-util.h"
+#include "number.h"
 #include "macro.h"
 #include "tap.h"
 
@@ -55,7 +57,7 @@ static void test_size(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		uint64_t v = 42;
-		int r = cli_parse_size(cases[i].s, &v);
+		int r = size_parse(cases[i].s, &v);
 
 		is_int(r, cases[i].r, cases[i].s);
 		if (cases[i].r == 0)
@@ -144,32 +146,6 @@ static void test_env(void)
 	ok(e == NULL, "  ... is left out");
 	is_int(cli_env_entry("=x", &e), -EINVAL, "=x");
 	is_int(cli_env_entry("", &e), -EINVAL, "empty");
-}
-
-static void test_name(void)
-{
-	ok(cli_name_valid("web"), "web");
-	ok(cli_name_valid("a.b-c_d9"), "a.b-c_d9");
-	ok(cli_name_valid("0"), "0");
-	ok(!cli_name_valid(""), "empty");
-	ok(!cli_name_valid("-x"), "-x");
-	ok(!cli_name_valid(".x"), ".x");
-	ok(!cli_name_valid("a/b"), "a/b");
-	ok(!cli_name_valid("a b"), "a b");
-	ok(cli_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "64 characters");
-	ok(!cli_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "65 characters");
-
-	/* Ids and default names are not for choosing. */
-	ok(cli_name_choosable("web"), "choosable: web");
-	ok(cli_name_choosable("sandbox-"), "choosable: sandbox-");
-	ok(cli_name_choosable("sandbox-1a"), "choosable: sandbox-1a");
-	ok(cli_name_choosable("1a"), "choosable: 1a");
-	ok(cli_name_choosable("sandbox"), "choosable: sandbox");
-	ok(!cli_name_choosable("12"), "not choosable: 12");
-	ok(!cli_name_choosable("0"), "not choosable: 0");
-	ok(!cli_name_choosable("sandbox-7"), "not choosable: sandbox-7");
-	ok(!cli_name_choosable("-x"), "not choosable: -x");
-	ok(!cli_name_choosable(NULL), "not choosable: NULL");
 }
 
 static void test_path(void)
@@ -638,7 +614,6 @@ int main(void)
 	test_user();
 	test_signal();
 	test_env();
-	test_name();
 	test_path();
 	test_image_path();
 	test_format();

@@ -238,7 +238,7 @@ $(PEER_FILES)/versions: bench/fetch-peer-files.sh
 	bench/fetch-peer-files.sh $(PEER_FILES)
 bench-inputs: $(PEER_FILES)/versions
 
-VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(BUILD)/rvisor-runc $(BUILD)/tools/varlink-raw $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION \
+VM_USERSPACE := $(BUILD)/rvisord $(BUILD)/rvisorctl $(BUILD)/rvisor-runc $(BUILD)/tools/varlink-raw $(BUILD)/tools/fdstore-run $(VM_HELPERS) $(BUILD)/bench/syscall-bench bench/run-vm.sh $(VM_INPUTS) VERSION \
 	$(BUILD)/vm/inputs.list $(wildcard $(PEER_FILES)/versions)
 
 # The list of inputs, rewritten only when it changes: a suite removed from tests/vm/ must leave

@@ -587,6 +587,14 @@ static bool streq_ptr(const char *a, const char *b)
 }
 
 /* A parameter of Run as the option that set it, for InvalidParameter. */
+/* An integer field of an error's parameters, -1 when there is none. */
+static int64_t param_int(json_object *params, const char *key)
+{
+	int64_t v;
+
+	return json_get_int(params, key, &v) == 0 ? v : -1;
+}
+
 static const char *parameter_option(const char *parameter)
 {
 	static const char *const map[][2] = {
@@ -597,6 +605,7 @@ static const char *parameter_option(const char *parameter)
 		{ "userns", "--userns" }, { "bundle_config", "the bundle's config.json" },
 		{ "cpus_milli", "--cpus" }, { "cpuset", "--cpuset-cpus" }, { "pids", "--pids-limit" },
 		{ "mounts", "--volume, --mount or --tmpfs" }, { "network", "--network" },
+		{ "timeout", "--timeout" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -697,7 +706,19 @@ char *cli_error_message(const char *error, json_object *params)
 			r = asprintf(&m, "no sandbox named '%s': see 'rvisorctl ps'", json_string(params, "name"));
 		else
 			r = asprintf(&m, "no such sandbox: see 'rvisorctl ps'");
-	} else if (strcmp(error, MANAGER_ERROR("NameInUse")) == 0)
+	} else if (strcmp(error, MANAGER_ERROR("SandboxRunning")) == 0)
+		r = asprintf(&m, "sandbox %" PRId64 " is running: stop it first ('rvisorctl stop'), or remove it "
+			     "by force ('rvisorctl rm -f')", param_int(params, "id"));
+	else if (strcmp(error, MANAGER_ERROR("SandboxNotRunning")) == 0)
+		r = asprintf(&m, "sandbox %" PRId64 " is not running: it has exited ('rvisorctl ps -a', "
+			     "'rvisorctl logs')", param_int(params, "id"));
+	else if (strcmp(error, MANAGER_ERROR("SandboxNotDetached")) == 0)
+		r = asprintf(&m, "sandbox %" PRId64 " is not detached: its output goes to the 'rvisorctl run' "
+			     "that started it (start it with 'rvisorctl run -d')", param_int(params, "id"));
+	else if (strcmp(error, MANAGER_ERROR("SandboxIsContainer")) == 0)
+		r = asprintf(&m, "sandbox %" PRId64 " is the OCI container %s: use its engine (docker, podman, ...)",
+			     param_int(params, "id"), json_string(params, "container") ?: "(unknown)");
+	else if (strcmp(error, MANAGER_ERROR("NameInUse")) == 0)
 		r = asprintf(&m, "you have a sandbox named '%s' already: choose another --name",
 			     json_string(params, "name") ?: "");
 	else if (strcmp(error, MANAGER_ERROR("NameAmbiguous")) == 0)
@@ -711,8 +732,8 @@ char *cli_error_message(const char *error, json_object *params)
 		r = asprintf(&m, "rvisord refused: permission denied: add yourself to group rvisor "
 			     "(usermod -aG rvisor $USER, then log in again) or run as root");
 	else if (strcmp(error, MANAGER_ERROR("ResourceExhausted")) == 0)
-		r = asprintf(&m, "rvisord is out of resources: %s: stop sandboxes you no longer need "
-			     "('rvisorctl ps', 'rvisorctl kill')", reason);
+		r = asprintf(&m, "rvisord is out of resources: %s: stop sandboxes you no longer need and "
+			     "remove exited ones ('rvisorctl ps -a', 'rvisorctl rm')", reason);
 	else if (strcmp(error, MANAGER_ERROR("BadFileDescriptor")) == 0)
 		r = bad_fd_message(&m, params, reason);
 	else if (strcmp(error, MANAGER_ERROR("LimitAbovePolicy")) == 0)

@@ -30,11 +30,13 @@ _rvisorctl_policies() {
 	fi
 }
 
-# The ids of the caller's running sandboxes, if rvisord answers within a second.
+# The ids and names of the caller's running sandboxes (with -a, exited detached ones too), if
+# rvisord answers within a second.
 _rvisorctl_sandboxes() {
-	timeout 1 "$1" ps 2>/dev/null | while read -r id name _; do
+	timeout 1 "$1" ps ${2:+"$2"} 2>/dev/null | while read -r id name _; do
 		[[ $id =~ ^[0-9]+$ ]] || continue
 		printf '%s\n' "$id"
+		# "-": no name (an rvisord older than names)
 		[[ $name == - ]] || printf '%s\n' "$name"
 	done
 }
@@ -104,6 +106,9 @@ _rvisorctl_complete() {
 			esac
 		elif [[ $verb == policy && -z $sub && $w != -* ]]; then
 			sub=$w
+		elif [[ ($verb == stop && ($w == -t || $w == --timeout || $w == --time)) ||
+			($verb == attach && $w == --sig-proxy) ]]; then
+			((i++))
 		elif [[ $w != -* ]]; then
 			((nargs++))
 		fi
@@ -113,7 +118,8 @@ _rvisorctl_complete() {
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W '-h --help --version' -- "$cur")
 		else
-			mapfile -t COMPREPLY < <(compgen -W 'run exec ps stats kill policy status version' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W 'run exec ps stats kill logs attach wait stop rm inspect policy
+				status version' -- "$cur")
 		fi
 		return 0
 	fi
@@ -161,7 +167,7 @@ _rvisorctl_complete() {
 			;;
 		esac
 		opts='-h --help --image --policy --memory --cpus --cpuset-cpus --name -e --env
-			--env-file --rm --read-only --hostname --pids-limit -w --workdir -u --user -i --interactive -t --tty --userns --json
+			--env-file --rm --read-only --hostname --pids-limit -w --workdir -u --user -i --interactive -t --tty -d --detach --userns --json
 			-v --volume --mount --tmpfs --network --init'
 		;;
 	exec)
@@ -191,8 +197,45 @@ _rvisorctl_complete() {
 			return 0
 		fi
 		;;
-	ps | status | version)
+	ps)
+		opts='-h --help -a --all --json'
+		;;
+	status | version)
 		opts='-h --help --json'
+		;;
+	logs | attach)
+		if [[ $verb == logs ]]; then
+			opts='-h --help -f --follow'
+		else
+			opts='-h --help --no-stdin --sig-proxy'
+			if [[ $prev == --sig-proxy ]]; then
+				mapfile -t COMPREPLY < <(compgen -W 'true false' -- "$cur")
+				return 0
+			fi
+		fi
+		if [[ $cur != -* ]] && ((nargs == 0)); then
+			# attach: the running ones; logs: exited ones too.
+			local all=
+			[[ $verb == logs ]] && all=-a
+			mapfile -t COMPREPLY < <(compgen -W "$(_rvisorctl_sandboxes "$ctl" $all)" -- "$cur")
+			return 0
+		fi
+		;;
+	wait | stop | rm | inspect)
+		case $verb in
+		wait | inspect) opts='-h --help' ;;
+		stop) opts='-h --help -t --timeout --time' ;;
+		rm) opts='-h --help -f --force' ;;
+		esac
+		if [[ $verb == stop ]] && [[ $prev == -t || $prev == --timeout || $prev == --time ]]; then
+			return 0
+		fi
+		if [[ $cur != -* ]]; then
+			local all=-a
+			[[ $verb == stop ]] && all=
+			mapfile -t COMPREPLY < <(compgen -W "$(_rvisorctl_sandboxes "$ctl" $all)" -- "$cur")
+			return 0
+		fi
 		;;
 	stats)
 		opts='-h --help --json'

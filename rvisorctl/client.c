@@ -104,6 +104,32 @@ int daemon_call(const char *method, json_object *params, json_object **ret_reply
 	return 0;
 }
 
+int sandbox_exit_code(json_object *reply, int *ret)
+{
+	int64_t v;
+	int r;
+
+	r = json_get_int(reply, "exec_errno", &v);
+	if (r == 0 && v > 0 && v < 4096) {
+		*ret = v == ENOENT ? 127 : 126;
+		return 0;
+	}
+	if (r != -ENOENT)
+		return -EBADMSG;
+	r = json_get_int(reply, "signal", &v);
+	if (r == 0 && v > 0 && v <= 64) {
+		*ret = 128 + (int)v;
+		return 0;
+	}
+	if (r != -ENOENT)
+		return -EBADMSG;
+	r = json_get_int(reply, "exit_code", &v);
+	if (r < 0 || v < 0 || v > 255)
+		return -EBADMSG;
+	*ret = (int)v;
+	return 0;
+}
+
 char *sandbox_owner(json_object *sandbox, bool with_uid)
 {
 	const struct passwd *pw = NULL;

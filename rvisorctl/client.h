@@ -61,6 +61,11 @@ bool layers_valid(json_object *o);
  * platform's). */
 bool layers_have(json_object *o, const char *layer);
 
+/* The exit code a sandbox's end stands for (Run's "exited", Wait's and Attach's last reply),
+ * as a shell would give it: the exit code, 128+N for signal N, 127 when the command was not
+ * found, 126 when it could not be executed. -EBADMSG for a reply without a valid one. */
+int sandbox_exit_code(json_object *reply, int *ret);
+
 /* Logs "Out of memory"; returns -ENOMEM. */
 int log_oom(void);
 

@@ -23,9 +23,15 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "run", verb_run, "Run a command in a new sandbox" },
 	{ "exec", verb_exec, "Run a command in a running sandbox" },
-	{ "ps", verb_ps, "List the running sandboxes" },
+	{ "ps", verb_ps, "List the running sandboxes (-a: exited detached ones too)" },
 	{ "stats", verb_stats, "Show a sandbox's limits, usage and syscall counters" },
 	{ "kill", verb_kill, "Send a signal to a sandbox" },
+	{ "logs", verb_logs, "Show a detached sandbox's output" },
+	{ "attach", verb_attach, "Attach to a detached sandbox's output and input" },
+	{ "wait", verb_wait, "Wait for sandboxes to exit and print their exit codes" },
+	{ "stop", verb_stop, "Stop sandboxes: SIGTERM, then SIGKILL" },
+	{ "rm", verb_rm, "Remove exited detached sandboxes" },
+	{ "inspect", verb_inspect, "Show what rvisord knows of sandboxes, as JSON" },
 	{ "policy", verb_policy, "List, show and check policies" },
 	{ "status", verb_status, "Show whether rvisord and rvisor.ko are running, and their versions" },
 	{ "version", verb_version, "Show the versions and ABI of rvisorctl, rvisord and rvisor.ko" },
@@ -75,6 +81,19 @@ int verb_sandbox_param(const char *verb, json_object *params, const char *arg)
 		json_object_object_add(params, "name", json_object_new_string(arg));
 	else
 		return verb_usage_error(verb, "Invalid sandbox '%s': use an ID or a name from 'rvisorctl ps'", arg);
+	return 0;
+}
+
+int verb_sandbox_args_check(const char *verb, int n, char *args[])
+{
+	for (int i = 0; i < n; i++) {
+		json_object *p = json_object_new_object();
+		int r = verb_sandbox_param(verb, p, args[i]);
+
+		json_object_put(p);
+		if (r != 0)
+			return r;
+	}
 	return 0;
 }
 

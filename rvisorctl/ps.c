@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rvisorctl ps: the running sandboxes, as a table or JSON. */
+/* rvisorctl ps: the running sandboxes (with -a, exited detached ones too), as a table or JSON. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli-util.h"
 #include "client.h"
@@ -40,13 +41,46 @@ static bool sandbox_valid(json_object *s)
 	       json_get_string(s, "name", &str) != -EBADMSG && json_get_string(s, "policy", &str) != -EBADMSG &&
 	       json_get_string(s, "platform", &str) != -EBADMSG && json_get_int(s, "pid", &i) != -EBADMSG &&
 	       json_get_int(s, "started_usec", &i) != -EBADMSG && json_get_array(s, "command", &a) != -EBADMSG &&
-	       json_get_int(s, "owner_uid", &i) != -EBADMSG && json_get_bool(s, "userns", &b) != -EBADMSG;
+	       json_get_int(s, "owner_uid", &i) != -EBADMSG && json_get_bool(s, "userns", &b) != -EBADMSG &&
+	       json_get_string(s, "state", &str) != -EBADMSG;
+}
+
+/* Running: what an older daemon, which lists nothing else and says no state, lists too. */
+static bool sandbox_running(json_object *s)
+{
+	const char *state = NULL;
+
+	return json_get_string(s, "state", &state) < 0 || strcmp(state, "running") == 0;
+}
+
+/* "running", or how it ended: "exited (3)", "killed (SIGKILL)", "not found (127)". */
+static void sandbox_status(json_object *s, char *buf, size_t size)
+{
+	const char *sig;
+	int code;
+
+	if (sandbox_running(s))
+		snprintf(buf, size, "running");
+	else if (sandbox_exit_code(s, &code) < 0)
+		snprintf(buf, size, "exited");
+	else if (code > 128 && (sig = cli_signal_name(code - 128)))
+		snprintf(buf, size, "killed (%s%s)", strncmp(sig, "SIG", 3) == 0 ? "" : "SIG", sig);
+	else
+		snprintf(buf, size, "exited (%d)", code);
+}
+
+/* Without all, only the running ones stay in the list. */
+static void filter_running(json_object *sandboxes)
+{
+	for (size_t i = json_object_array_length(sandboxes); i > 0; i--)
+		if (!sandbox_running(json_object_array_get_idx(sandboxes, i - 1)))
+			json_object_array_del_idx(sandboxes, i - 1, 1);
 }
 
 static int print_table(json_object *sandboxes)
 {
 	static const char *const headers[] = { "ID", "NAME", "OWNER", "POLICY", "PLATFORM", "PID", "STARTED",
-					       "COMMAND" };
+					       "STATUS", "COMMAND" };
 	_cleanup_table_ Table *t = table_new(headers, ARRAY_SIZE(headers));
 	size_t n = json_object_array_length(sandboxes);
 
@@ -57,7 +91,7 @@ static int print_table(json_object *sandboxes)
 	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(sandboxes, i), *argv = NULL;
 		const char *name = NULL, *policy = NULL, *platform = NULL;
-		char id[24], pid[24] = "-", started[32];
+		char id[24], pid[24] = "-", started[32], status[48];
 		_cleanup_free_ char *command = NULL, *owner = NULL;
 		int64_t v = 0;
 
@@ -66,8 +100,9 @@ static int print_table(json_object *sandboxes)
 		json_get_string(s, "policy", &policy);
 		json_get_string(s, "platform", &platform);
 		owner = sandbox_owner(s, false);
-		if (json_get_int(s, "pid", &v) == 0)
+		if (json_get_int(s, "pid", &v) == 0 && sandbox_running(s))
 			snprintf(pid, sizeof(pid), "%" PRId64, v);
+		sandbox_status(s, status, sizeof(status));
 		v = 0;
 		json_get_int(s, "started_usec", &v);
 		json_get_array(s, "command", &argv);
@@ -76,7 +111,7 @@ static int print_table(json_object *sandboxes)
 			return log_oom();
 
 		const char *row[] = { id, name && *name ? name : NULL, owner, policy, platform, pid,
-				      cli_format_time(v, started, sizeof(started)), *command ? command : NULL };
+				      cli_format_time(v, started, sizeof(started)), status, *command ? command : NULL };
 		if (table_add_row(t, row) < 0)
 			return log_oom();
 	}
@@ -91,22 +126,27 @@ int verb_ps(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, ARG_JSON },
+		{ "all", no_argument, NULL, 'a' },
 		{},
 	};
 	json_object *reply = NULL, *sandboxes = NULL;
-	bool json = false;
+	bool json = false, all = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, ":ha", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
-			printf("Usage: %s ps [--json]\n\n"
-			       "Lists the running sandboxes: ID NAME OWNER POLICY PLATFORM PID STARTED COMMAND.\n"
-			       "Other users see only their own; root sees all of them.\n\n"
+			printf("Usage: %s ps [-a] [--json]\n\n"
+			       "Lists the running sandboxes: ID NAME OWNER POLICY PLATFORM PID STARTED STATUS\n"
+			       "COMMAND. Other users see only their own; root sees all of them.\n\n"
 			       "  -h --help  Show this help\n"
+			       "  -a --all   Also the detached sandboxes that have exited (until 'rvisorctl rm')\n"
 			       "     --json  Print rvisord's List reply as JSON: {\"sandboxes\": [...]}\n",
 			       program_invocation_short_name);
 			return EXIT_OK;
+		case 'a':
+			all = true;
+			break;
 		case ARG_JSON:
 			json = true;
 			break;
@@ -130,6 +170,8 @@ int verb_ps(int argc, char *argv[])
 			daemon_log_bad_reply(MANAGER_METHOD("List"));
 			return EXIT_FAILED;
 		}
+	if (!all)
+		filter_running(sandboxes);
 	json_object_array_sort(sandboxes, compare_id);
 
 	r = json ? print_json(reply, true) : print_table(sandboxes) < 0 ? EXIT_FAILED : EXIT_OK;

@@ -45,6 +45,7 @@ struct run_args {
 	size_t n_mounts;
 	const char *network; /* "none", "host", or NULL: the policy's */
 	bool tty, interactive, json, userns;
+	bool detach, remove; /* -d, and --rm with it */
 	char **command; /* n_command of them; none: the image's own */
 	size_t n_command;
 };
@@ -98,16 +99,23 @@ static void help(void)
 	       "                         policy allows it (default: the policy's)\n"
 	       "     --init              Accepted for docker's habit: the sandbox's pid 1 is always\n"
 	       "                         rvisor's init, which forwards signals and reaps zombies\n"
-	       "     --rm                Accepted for docker's habit: a sandbox is always removed\n"
+	       "  -d --detach            Run it in the background: print its id and return; its output\n"
+	       "                         is kept by rvisord ('rvisorctl logs', 'attach', 'wait', 'stop')\n"
+	       "                         and it stays after it exits until 'rvisorctl rm'\n"
+	       "     --rm                With -d: remove it when it exits (without -d a sandbox is\n"
+	       "                         always removed when it exits)\n"
 	       "  -w --workdir DIR       Working directory inside the sandbox (absolute)\n"
 	       "  -u --user UID[:GID]    Run as this user and group (numbers; default: the policy's)\n"
-	       "  -i --interactive       Pass stdin to the command (else it reads /dev/null)\n"
-	       "  -t --tty               stdin is a terminal the command may control (needs -i)\n"
+	       "  -i --interactive       Pass stdin to the command (else it reads /dev/null); with -d, keep\n"
+	       "                         its stdin open for 'rvisorctl attach'\n"
+	       "  -t --tty               stdin is a terminal the command may control (needs -i); with -d,\n"
+	       "                         a terminal of rvisord's is its stdin, stdout and stderr\n"
 	       "     --userns            Root only: run in a user namespace mapped to root's\n"
 	       "                         subordinate ids (other users' sandboxes always get one)\n"
 	       "     --json              Print rvisord's started and exited replies as JSON lines\n\n"
 	       "Exit status: the command's; 128+N when signal N killed it; 125 when rvisor failed,\n"
-	       "126 when the command cannot be executed, 127 when it is not found.\n",
+	       "126 when the command cannot be executed, 127 when it is not found. With -d: 0 once it\n"
+	       "started, 125 when it could not be started.\n",
 	       program_invocation_short_name);
 }
 
@@ -208,6 +216,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "user", required_argument, NULL, 'u' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "detach", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "userns", no_argument, NULL, ARG_USERNS },
 		{ "rm", no_argument, NULL, ARG_RM },
@@ -227,7 +236,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 
 	*done = true;
 	/* '+': the first non-option is the command; what follows it is the command's. */
-	while ((c = getopt_long(argc, argv, "+:he:w:u:itv:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:he:w:u:itv:d", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -297,7 +306,8 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 			a->read_only = true;
 			break;
 		case ARG_RM:
-			break; /* docker's habit: a sandbox is always removed when it ends */
+			a->remove = true; /* without -d, docker's habit: a sandbox is always removed */
+			break;
 		case ARG_INIT:
 			break; /* docker's --init: rvisor's init is every sandbox's pid 1 anyway */
 		case 'v':
@@ -340,6 +350,9 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		case 't':
 			a->tty = true;
 			break;
+		case 'd':
+			a->detach = true;
+			break;
 		case ARG_JSON:
 			a->json = true;
 			break;
@@ -353,7 +366,8 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 	}
 	if (!image)
 		return verb_usage_error("run", "No image given: use --image DIR");
-	if (a->tty && !a->interactive)
+	/* Detached, the terminal is rvisord's: docker's -dt. */
+	if (a->tty && !a->interactive && !a->detach)
 		return verb_usage_error("run", "-t needs -i: the terminal is passed as the command's stdin (use -it)");
 	r = mounts_usage_check(a);
 	if (r != EXIT_OK)
@@ -506,11 +520,12 @@ static int open_mount_sources(struct run_args *a)
 	return 0;
 }
 
-/* Run's mounts; the binds' sources are the call's descriptors from 4 on, in this order. */
+/* Run's mounts; the binds' sources are the call's descriptors after the image (from 4 on, or
+ * from 1 on detached), in this order. */
 static json_object *mounts_json(const struct run_args *a)
 {
 	json_object *l = json_object_new_array();
-	int next_fd = 4;
+	int next_fd = a->detach ? 1 : 4;
 
 	for (size_t i = 0; l && i < a->n_mounts; i++) {
 		bool bind = a->mounts[i].type == MOUNT_BIND;
@@ -559,6 +574,13 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "userns", json_object_new_boolean(true));
 	if (bundle_config)
 		json_object_object_add(p, "bundle_config", json_object_new_string(bundle_config));
+	if (a->detach) {
+		json_object_object_add(p, "detach", json_object_new_boolean(true));
+		if (a->interactive)
+			json_object_object_add(p, "interactive", json_object_new_boolean(true));
+		if (a->remove)
+			json_object_object_add(p, "remove", json_object_new_boolean(true));
+	}
 	return p;
 }
 
@@ -749,6 +771,57 @@ static int wait_for_exit(const struct run_args *a, VarlinkClient *c, int sfd)
 	}
 }
 
+/* -d: one call carrying the image and the binds' sources alone, one reply; the id is printed. */
+static int run_detached(const struct run_args *a, int rootfs, const char *bundle_config)
+{
+	_cleanup_varlink_client_ VarlinkClient *c = NULL;
+	_cleanup_free_ char *error = NULL;
+	json_object *params, *reply = NULL;
+	const char *state = NULL;
+	int fds[1 + MOUNTS_MAX] = { rootfs };
+	size_t n_fds = 1;
+	int64_t id;
+	int r;
+
+	for (size_t i = 0; i < a->n_mounts; i++)
+		if (a->mounts[i].type == MOUNT_BIND)
+			fds[n_fds++] = a->mounts[i].fd;
+
+	r = daemon_connect(&c);
+	if (r < 0) {
+		daemon_log_connect_error(r);
+		return EXIT_RUN_FAILED;
+	}
+	params = run_params(a, bundle_config);
+	r = varlink_client_call(c, RUN_METHOD, params, fds, n_fds, 0);
+	json_object_put(params);
+	if (r >= 0)
+		r = varlink_client_read(c, &reply, &error, NULL);
+	if (r < 0) {
+		daemon_log_io_error(r);
+		return EXIT_RUN_FAILED;
+	}
+	if (error) {
+		daemon_log_error_reply(error, reply);
+		json_object_put(reply);
+		return EXIT_RUN_FAILED;
+	}
+	if (json_get_string(reply, "state", &state) < 0 || strcmp(state, "started") != 0 ||
+	    json_get_int(reply, "id", &id) < 0) {
+		json_object_put(reply);
+		return bad_reply();
+	}
+	note_views(a, reply, id);
+	if (a->json)
+		r = print_json(reply, false);
+	else {
+		printf("%" PRId64 "\n", id);
+		r = flush_stdout();
+	}
+	json_object_put(reply);
+	return r == EXIT_OK ? EXIT_OK : EXIT_RUN_FAILED;
+}
+
 int verb_run(int argc, char *argv[])
 {
 	_cleanup_(run_args_done) struct run_args a = {};
@@ -766,7 +839,7 @@ int verb_run(int argc, char *argv[])
 	if (done) /* like docker, run's own usage errors are 125: the program may exit 2 itself */
 		return r == EXIT_USAGE ? EXIT_RUN_FAILED : r;
 
-	if (a.tty && !isatty(STDIN_FILENO)) {
+	if (a.tty && !a.detach && !isatty(STDIN_FILENO)) {
 		log_error("-t: stdin is not a terminal: drop -t, or run from a terminal");
 		return EXIT_RUN_FAILED;
 	}
@@ -775,6 +848,8 @@ int verb_run(int argc, char *argv[])
 	 * user's to fix whether or not rvisord runs. */
 	if (open_image(&a, &rootfs, &bundle_config) < 0 || open_mount_sources(&a) < 0)
 		return EXIT_RUN_FAILED;
+	if (a.detach)
+		return run_detached(&a, rootfs, bundle_config);
 
 	fds[0] = process_stdio_fd(STDIN_FILENO, a.interactive, &null0);
 	fds[1] = process_stdio_fd(STDOUT_FILENO, true, &null1);

@@ -25,6 +25,12 @@ int verb_exec(int argc, char *argv[]);
 int verb_ps(int argc, char *argv[]);
 int verb_stats(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
+int verb_logs(int argc, char *argv[]);
+int verb_attach(int argc, char *argv[]);
+int verb_wait(int argc, char *argv[]);
+int verb_stop(int argc, char *argv[]);
+int verb_rm(int argc, char *argv[]);
+int verb_inspect(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_version(int argc, char *argv[]);
@@ -41,6 +47,10 @@ int verb_getopt_error(const char *verb, int c, int argc, char *argv[]);
  * (EXIT_USAGE); else 0.
  */
 int verb_sandbox_param(const char *verb, json_object *params, const char *arg);
+
+/* verb_sandbox_param()'s check for each of n command-line arguments: 0, or the usage error
+ * for the first bad one. */
+int verb_sandbox_args_check(const char *verb, int n, char *args[]);
 
 /* Any other usage error: the message, then "Try 'rvisorctl VERB --help'."; EXIT_USAGE. */
 int verb_usage_error(const char *verb, const char *fmt, ...) _printf_(2, 3);

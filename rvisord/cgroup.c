@@ -483,6 +483,29 @@ int cgroup_remove(const char *dir)
 	return -EBUSY;
 }
 
+int cgroup_freeze(const char *dir, bool frozen)
+{
+	return write_filef(dir, "cgroup.freeze", frozen ? "1" : "0");
+}
+
+int cgroup_release_controllers(const char *parent)
+{
+	_cleanup_free_ char *enabled = NULL, *disable = NULL;
+	char *save = NULL;
+	size_t n = 0;
+	int r;
+
+	r = read_filef(parent, "cgroup.subtree_control", &enabled);
+	if (r < 0)
+		return r;
+	disable = malloc(strlen(enabled) * 2 + 2);
+	if (!disable)
+		return -ENOMEM;
+	for (char *c = strtok_r(enabled, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+		n += (size_t)sprintf(disable + n, "%s-%s", n ? " " : "", c);
+	return n ? write_filef(parent, "cgroup.subtree_control", disable) : 0;
+}
+
 /* The value of the line "KEY VALUE" in a flat keyed file (memory.events, cpu.stat). -EBADMSG
  * when there is no such line or its value is not a number. */
 static int read_key(const char *dir, const char *file, const char *key, uint64_t *ret)

@@ -85,6 +85,16 @@ int cgroup_kill_all(const char *dir);
  * second (-EBUSY after that). A missing dir is success: removing is idempotent. */
 int cgroup_remove(const char *dir);
 
+/* Freezes (cgroup.freeze 1) or thaws (0) every process in dir. */
+int cgroup_freeze(const char *dir, bool frozen);
+
+/* Disables every controller in parent's cgroup.subtree_control, for a daemon that leaves
+ * sandboxes running for the next one: the service manager can start that one in the
+ * daemon's cgroup only while no controller is enabled for its children ("no internal
+ * processes"). Their limits are gone until the next daemon's cgroup_setup() enables the
+ * controllers again and it sets them anew: freeze the sandboxes first. */
+int cgroup_release_controllers(const char *parent);
+
 /* The oom_kill count in dir/memory.events: *ret = how many processes the OOM killer killed
  * in this cgroup. -ENOENT without the memory controller, -EBADMSG when the file has no such
  * line. */

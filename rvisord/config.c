@@ -9,15 +9,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "number.h"
 #include "container.h"
 #include "ini-file.h"
+#include "logstore.h"
 #include "log.h"
 #include "policy.h"
 
 static const char *const config_keys[] = {
 	"socket_path", "socket_group", "state_dir", "policy_dir", "default_policy", "container_policy",
 	"idle_timeout", "setup_timeout", "max_sandboxes", "max_sandboxes_per_user", "max_connections_per_user",
-	"log_level",
+	"log_level", "log_size",
 };
 
 static int config_set_string(char **field, const char *value)
@@ -40,6 +42,7 @@ static int config_defaults(struct rvisord_config *c)
 	c->max_sandboxes_per_user = 32;
 	c->max_connections_per_user = 64;
 	c->log_level = LOG_INFO;
+	c->log_size = 1024 * 1024;
 	if (config_set_string(&c->socket_path, "/run/rvisor/io.rvisor.Manager") < 0 ||
 	    config_set_string(&c->socket_group, "rvisor") < 0 ||
 	    config_set_string(&c->state_dir, "/run/rvisor/sandboxes") < 0 ||
@@ -77,6 +80,13 @@ static int config_apply(struct rvisord_config *c, const char *path, const char *
 			why = "not one of err, warning, notice, info, debug";
 		else
 			c->log_level = r;
+	} else if (strcmp(key, "log_size") == 0) {
+		uint64_t size;
+
+		if (size_parse(value, &size) < 0 || size < LOG_SIZE_MIN || size > LOG_SIZE_MAX)
+			why = "not a size from 16K to 1G (bytes, or with a K, M or G suffix)";
+		else
+			c->log_size = size;
 	} else if (strcmp(key, "idle_timeout") == 0) {
 		if (parse_uint(value, 24ULL * 3600, &v) < 0)
 			why = "not a number of seconds (0 to 86400; 0: never exit)";

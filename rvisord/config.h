@@ -20,6 +20,8 @@ struct rvisord_config {
 	unsigned max_sandboxes_per_user;   /* running or starting, per caller other than root */
 	unsigned max_connections_per_user; /* open varlink connections, per caller other than root */
 	int log_level;
+	uint64_t log_size;    /* a detached sandbox's output kept: ID.log and ID.log.1 each at most
+			       * this many bytes (docker's max-size) */
 };
 
 /* Defaults, then FILE's [rvisord] keys. A missing default file is fine; a named one must

@@ -795,10 +795,12 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.report_fd = report_w,
 		.image_fd = spec->image_fd,
 		.stdio = { spec->stdio[0], spec->stdio[1], spec->stdio[2] },
-		/* Without the kernel layer nobody could adopt an orphaned sandbox; with it, the
-		 * sandbox outlives the daemon unless it asked for the opposite. */
-		.die_with_daemon = !(c->layers & POLICY_LAYER_KERNEL) ||
-				   (spec->sandbox_flags & RVISOR_SANDBOX_DIE_WITH_MANAGER),
+		/* Unless the daemon means to adopt it again: without the kernel layer nobody could
+		 * adopt an orphaned sandbox; with it, the sandbox outlives the daemon unless it
+		 * asked for the opposite. */
+		.die_with_daemon = !spec->outlive_daemon &&
+				   (!(c->layers & POLICY_LAYER_KERNEL) ||
+				    (spec->sandbox_flags & RVISOR_SANDBOX_DIE_WITH_MANAGER)),
 		.tty = spec->tty,
 		.new_net = !spec->network_host,
 		.userns = spec->uid_map != NULL,
@@ -1125,6 +1127,33 @@ int container_destroy(struct container *c)
 	return r;
 }
 
+int container_adopt(const char *name, pid_t pid, int pidfd, int status_fd, uint64_t sandbox_id,
+		    int rvisor_fd, unsigned int layers, const char *state_dir, const char *cgroup_dir,
+		    struct container **ret)
+{
+	_cleanup_container_ struct container *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->sync_fd = -1;
+	c->pidfd = pidfd;
+	c->status_fd = status_fd;
+	c->name = strdup(name);
+	c->state_dir = state_dir ? strdup(state_dir) : NULL;
+	c->cgroup_dir = cgroup_dir ? strdup(cgroup_dir) : NULL;
+	if (!c->name || (state_dir && !c->state_dir) || (cgroup_dir && !c->cgroup_dir)) {
+		c->pidfd = c->status_fd = -1; /* still the caller's on failure */
+		return -ENOMEM;
+	}
+	c->pid = pid;
+	c->sandbox_id = sandbox_id;
+	c->rvisor_fd = rvisor_fd;
+	c->layers = layers;
+	c->started = true;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
 struct container *container_free(struct container *c)
 {
 	if (!c)
@@ -1146,7 +1175,9 @@ struct container *container_free(struct container *c)
 	return NULL;
 }
 
-int container_cleanup_stale(const char *state_root, const char *cgroup_parent, unsigned *ret_removed)
+int container_cleanup_stale(const char *state_root, const char *cgroup_parent,
+			    bool (*keep)(const char *name, void *userdata), void *userdata,
+			    unsigned *ret_removed)
 {
 	const char *dirs[2] = { state_root, cgroup_parent };
 	unsigned removed = 0;
@@ -1163,7 +1194,8 @@ int container_cleanup_stale(const char *state_root, const char *cgroup_parent, u
 			int k;
 
 			if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
-			    (i == 1 && strcmp(de->d_name, CGROUP_DAEMON_NAME) == 0))
+			    (i == 1 && strcmp(de->d_name, CGROUP_DAEMON_NAME) == 0) ||
+			    (keep && keep(de->d_name, userdata)))
 				continue;
 			if (asprintf(&path, "%s/%s", dirs[i], de->d_name) < 0)
 				return -ENOMEM;

@@ -97,6 +97,10 @@ struct container_spec {
 	const struct rvisor_policy *policy; /* NULL: nothing filtered (kernel layer: all PASS, no
 				 * seccomp filter) */
 	uint32_t sandbox_flags; /* RVISOR_SANDBOX_* for SANDBOX_CREATE */
+	bool outlive_daemon;    /* no parent-death signal: the sandbox runs on when the daemon
+				 * exits, for a daemon that adopts it again (container_adopt());
+				 * else it dies with the daemon unless it has the kernel layer
+				 * without RVISOR_SANDBOX_DIE_WITH_MANAGER */
 };
 
 struct container_workload;
@@ -216,9 +220,23 @@ int container_destroy(struct container *c);
 
 /* Removes what sandboxes of an earlier rvisord left (it crashed or was killed): every state
  * directory under state_root and every cgroup under cgroup_parent (NULL: none) but the
- * daemon's own, killing what still runs there. Call before starting any sandbox. Returns
- * the first error after trying everything; *ret_removed counts what was removed. */
-int container_cleanup_stale(const char *state_root, const char *cgroup_parent, unsigned *ret_removed);
+ * daemon's own and those keep (NULL: none) says to keep (the sandboxes adopted), killing what
+ * still runs there. Call before starting any sandbox. Returns the first error after trying
+ * everything; *ret_removed counts what was removed. */
+int container_cleanup_stale(const char *state_root, const char *cgroup_parent,
+			    bool (*keep)(const char *name, void *userdata), void *userdata,
+			    unsigned *ret_removed);
+
+/*
+ * A running sandbox that an earlier daemon started, from what it kept (a record, and the
+ * init's pidfd and report pipe, both taken: status_fd must be O_NONBLOCK already): name,
+ * pid, the kernel sandbox (0: none), the layers, the state dir and cgroup (NULL: none). The
+ * init is not this process's child: read its end with container_read_exit() once the pidfd
+ * is readable; container_destroy() never waits on it. Returns 0 and *ret, or -ENOMEM.
+ */
+int container_adopt(const char *name, pid_t pid, int pidfd, int status_fd, uint64_t sandbox_id,
+		    int rvisor_fd, unsigned int layers, const char *state_dir, const char *cgroup_dir,
+		    struct container **ret);
 
 /*
  * A process joining a running sandbox, as docker exec: in the sandbox's namespaces and cgroup,

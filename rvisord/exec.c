@@ -23,7 +23,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "json-util.h"
-#include "methods.h"
+#include "manager-internal.h"
 #include "strv.h"
 
 struct exec {

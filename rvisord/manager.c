@@ -34,6 +34,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "cpus.h"
+#include "detached.h"
 #include "device.h"
 #include "exec.h"
 #include "idmap.h"
@@ -43,7 +44,7 @@
 #include "log.h"
 #include "manager.h"
 #include "mounts.h"
-#include "methods.h"
+#include "manager-internal.h"
 #include "mkdir.h"
 #include "oci-bind.h"
 #include "policy.h"
@@ -52,31 +53,6 @@
 
 /* What List shows of a command line. */
 #define COMMAND_SHOWN_MAX 4096U
-
-struct sandbox {
-	struct manager *m;
-	struct sandbox *next;
-	uint64_t id;
-	char *name, *policy, *image;
-	char **argv;
-	uid_t owner;                 /* the caller that started it (SO_PEERCRED) */
-	bool userns;                 /* in a user namespace mapped to the owner's ids */
-	unsigned int layers;         /* POLICY_LAYER_KERNEL (rvisor.ko's gate), _SECCOMP (the
-				      * policy's seccomp filter), or both */
-	uint64_t started_usec;
-	uint64_t memory_max, pids_max;
-	uint64_t cpus_milli;         /* 0: no CPU limit */
-	struct container *c;         /* a sandbox Run started, else NULL: */
-	char *container;             /* an OCI container BindContainer bound: its OCI id, */
-	uint64_t kernel_id;          /* its kernel sandbox, */
-	pid_t pid;                   /* its init and */
-	char *cgroup_dir;            /* its cgroup (the runtime's), or NULL */
-	char *cpuset;                /* the CPUs it was given ("0-1"), or NULL: any */
-	sd_event_source *child;      /* the init's exit */
-	sd_event_source *setup_io, *setup_timer; /* while the init builds the sandbox */
-	VarlinkCall *call;           /* the Run call until its final reply */
-	struct exec *execs;          /* Exec calls joined to it (exec.c) */
-};
 
 /* The command line for List: at most COMMAND_SHOWN_MAX bytes in all, the last argument
  * shown cut short with "...". A listing must stay small whatever a caller ran. */
@@ -100,6 +76,14 @@ static json_object *json_command(char **l)
 		}
 	}
 	return a;
+}
+
+/* A boolean parameter that is there and true. */
+static bool param_true(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
 int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason)
@@ -268,7 +252,7 @@ static bool sandbox_name_taken(const struct manager *m, uid_t owner, const char 
 	return false;
 }
 
-static struct journal_sandbox_fields journal_fields(const struct sandbox *s)
+struct journal_sandbox_fields journal_fields(const struct sandbox *s)
 {
 	return (struct journal_sandbox_fields){
 		.id = s->id, .name = s->name, .policy = s->policy, .owner_uid = s->owner,
@@ -334,6 +318,7 @@ static void sandbox_free(struct sandbox *s)
 	/* First: a process an Exec call forked into the sandbox must not hold up its init's end,
 	 * which container_destroy() waits for. */
 	execs_end(&s->execs);
+	sandbox_calls_end(s);
 	sd_event_source_disable_unref(s->child);
 	sd_event_source_disable_unref(s->setup_io);
 	sd_event_source_disable_unref(s->setup_timer);
@@ -357,7 +342,7 @@ static void sandbox_free(struct sandbox *s)
 	free(s);
 }
 
-static void sandbox_unlink_and_free(struct sandbox *s)
+void sandbox_unlink_and_free(struct sandbox *s)
 {
 	struct manager *m = s->m;
 
@@ -407,6 +392,7 @@ static json_object *sandbox_json(const struct sandbox *s)
 	json_object_object_add(o, "userns", json_object_new_boolean(s->userns));
 	if (s->container)
 		json_object_object_add(o, "container", json_object_new_string(s->container));
+	detached_json(s, o);
 	return o;
 }
 
@@ -490,7 +476,8 @@ static int on_sandbox_exit(sd_event_source *src, const siginfo_t *si, void *user
 		(void)varlink_call_reply(s->call, p);
 	else
 		json_object_put(p);
-	sandbox_unlink_and_free(s);
+	if (!sandbox_exited(s, status, exec_errno, oom))
+		sandbox_unlink_and_free(s);
 	return 0;
 }
 
@@ -556,7 +543,9 @@ static int on_setup_report(sd_event_source *src, int fd, uint32_t revents, void 
 	json_object_object_add(started, "pid", json_object_new_int((int)s->c->pid));
 	json_object_object_add(started, "platform", json_object_new_string(layers_platform(s->layers)));
 	json_object_object_add(started, "layers", layers_json(s->layers));
-	if (s->call)
+	if (s->detached)
+		detached_started(s, started);
+	else if (s->call)
 		(void)varlink_call_notify(s->call, started);
 	else
 		json_object_put(started);
@@ -720,17 +709,26 @@ int call_stdio_fds(VarlinkCall *call, int fds[3])
 }
 
 /* The call's descriptors: stdio (what it did not send reads and writes nothing) and the
- * image, which must be there. Returns 1 when they are usable, else the reply's result. */
-static int run_fds(VarlinkCall *call, struct run_request *q)
+ * image, which must be there; detached, the image alone (its stdio is d's). Returns 1 when
+ * they are usable, else the reply's result. */
+static int run_fds(VarlinkCall *call, struct run_request *q, struct detached *d, const int detached_stdio[3])
 {
-	int r = call_stdio_fds(call, q->fds);
+	unsigned image = d ? 0 : 3;
+	int r;
 
-	if (r <= 0)
-		return r;
-	q->fds[3] = varlink_call_take_fd(call, 3);
+	if (d)
+		memcpy(q->fds, detached_stdio, 3 * sizeof(int));
+	else {
+		r = call_stdio_fds(call, q->fds);
+		if (r <= 0)
+			return r;
+	}
+	q->fds[3] = varlink_call_take_fd(call, image);
 	if (q->fds[3] < 0)
-		return reply_bad_fd(call, 3, "no image directory was sent (the client opens the image "
-					     "and sends it as the call's fourth descriptor)");
+		return reply_bad_fd(call, image, d ? "no image directory was sent (detached, the image is "
+						   "the call's first descriptor)"
+						 : "no image directory was sent (the client opens the image "
+						   "and sends it as the call's fourth descriptor)");
 	return 1;
 }
 
@@ -745,7 +743,8 @@ static int reply_mount_invalid(VarlinkCall *call, const char *destination, const
 
 /* Run's mounts, checked as rvisorctl checks them (a client is not trusted to have done so)
  * into q->mounts; their sources' indexes in index[]. 1, else the reply's result. */
-static int run_mounts_parse(VarlinkCall *call, json_object *array, struct run_request *q, int *index)
+static int run_mounts_parse(VarlinkCall *call, json_object *array, unsigned first, struct run_request *q,
+			    int *index)
 {
 	unsigned n_fds = varlink_call_n_fds(call);
 	size_t n = json_object_array_length(array);
@@ -760,7 +759,7 @@ static int run_mounts_parse(VarlinkCall *call, json_object *array, struct run_re
 	for (size_t i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(array, i), *v;
 
-		r = mount_spec_from_json(o, RUN_FDS_FIXED, n_fds, &q->mounts[i], &why);
+		r = mount_spec_from_json(o, first, n_fds, &q->mounts[i], &why);
 		if (r == -EINVAL)
 			return reply_mount_invalid(call,
 				json_object_object_get_ex(o, "destination", &v) &&
@@ -780,7 +779,7 @@ static int run_mounts_parse(VarlinkCall *call, json_object *array, struct run_re
 
 /* The binds' sources: each descriptor used by one mount, each one that may be bound, none
  * sent for nothing. 1, else the reply's result. */
-static int run_mount_sources(VarlinkCall *call, struct run_request *q, const int *index)
+static int run_mount_sources(VarlinkCall *call, unsigned first, struct run_request *q, const int *index)
 {
 	unsigned n_fds = varlink_call_n_fds(call);
 	const char *why;
@@ -794,7 +793,7 @@ static int run_mount_sources(VarlinkCall *call, struct run_request *q, const int
 		if (mount_source_check(q->mounts[i].fd, &why) < 0)
 			return reply_bad_fd(call, (unsigned)index[i], why);
 	}
-	for (unsigned i = RUN_FDS_FIXED; i < n_fds; i++) {
+	for (unsigned i = first; i < n_fds; i++) {
 		int fd = varlink_call_take_fd(call, i);
 
 		if (fd >= 0) {
@@ -827,16 +826,18 @@ static int caller_mount_namespace(VarlinkCall *call, int *ret)
  * 1, else the reply's result. */
 static int run_mounts(VarlinkCall *call, json_object *params, struct run_request *q)
 {
+	/* The sources follow the image: detached, it is the only other descriptor. */
+	unsigned first = param_true(params, "detach") ? 1 : RUN_FDS_FIXED;
 	int source_index[MOUNTS_MAX] = { 0 };
 	json_object *array;
 	int r;
 
 	if (!json_object_object_get_ex(params, "mounts", &array) || json_object_is_type(array, json_type_null))
-		return run_mount_sources(call, q, source_index);
-	r = run_mounts_parse(call, array, q, source_index);
+		return run_mount_sources(call, first, q, source_index);
+	r = run_mounts_parse(call, array, first, q, source_index);
 	if (r <= 0)
 		return r;
-	r = run_mount_sources(call, q, source_index);
+	r = run_mount_sources(call, first, q, source_index);
 	if (r <= 0)
 		return r;
 	mounts_sort(q->mounts, q->n_mounts);
@@ -1072,13 +1073,15 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	_cleanup_free_ char *cerr = NULL, *cpuset = NULL;
 	struct container_spec spec = { .rvisor_fd = -1 };
 	const char *image = json_string(params, "image"), *name = json_string(params, "name");
+	_cleanup_(detached_freep) struct detached *d = NULL;
+	int detached_stdio[3] = { -1, -1, -1 };
 	struct sandbox *s;
-	json_object *v;
 	char namebuf[64];
 	int64_t memory, pids;
 	int r;
 
-	if (!varlink_call_wants_more(call))
+	/* Detached, the one reply is the last. */
+	if (!param_true(params, "detach") && !varlink_call_wants_more(call))
 		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
 	if (image[0] != '/')
 		return reply_image_not_found(call, image, "the image must be an absolute path");
@@ -1115,7 +1118,13 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	r = run_network(call, params, q.policy, &spec.network_host);
 	if (r <= 0)
 		return r;
-	r = run_fds(call, &q);
+	if (param_true(params, "detach")) {
+		r = detached_new(param_true(params, "tty"), param_true(params, "interactive"),
+				 param_true(params, "remove"), &d, detached_stdio);
+		if (r < 0)
+			return r;
+	}
+	r = run_fds(call, &q, d, detached_stdio); /* q owns detached_stdio from here */
 	if (r <= 0)
 		return r;
 	r = run_mounts(call, params, &q);
@@ -1153,8 +1162,8 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	spec.env = q.env;
 	spec.cwd = json_string(params, "cwd");
 	memcpy(spec.stdio, q.fds, sizeof(spec.stdio));
-	spec.tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
-	spec.read_only = json_object_object_get_ex(params, "read_only", &v) && json_object_get_boolean(v);
+	spec.tty = param_true(params, "tty");
+	spec.read_only = param_true(params, "read_only");
 	spec.hostname = json_string(params, "hostname") ?: q.policy->hostname;
 	spec.mounts = q.mounts;
 	spec.n_mounts = q.n_mounts;
@@ -1173,7 +1182,10 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	spec.rvisor_fd = m->rvisor_fd;
 	spec.layers = s->layers;
 	spec.policy = &q.policy->kernel;
-	spec.sandbox_flags = RVISOR_SANDBOX_DIE_WITH_MANAGER;
+	/* A detached sandbox outlives rvisord where the service manager keeps its descriptors
+	 * for the next one (detached.h); everything else ends with rvisord. */
+	spec.outlive_daemon = d && m->fdstore;
+	spec.sandbox_flags = spec.outlive_daemon ? 0 : RVISOR_SANDBOX_DIE_WITH_MANAGER;
 
 	r = container_spawn(&spec, &s->c, &cerr);
 	if (r < 0) {
@@ -1184,7 +1196,10 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		sandbox_free(s);
 		return r;
 	}
-	r = sandbox_watch(m, s);
+	s->detached = TAKE_PTR(d);
+	r = s->detached ? detached_setup(s) : 0;
+	if (r >= 0)
+		r = sandbox_watch(m, s);
 	if (r < 0) {
 		sandbox_free(s);
 		return r;
@@ -1323,6 +1338,12 @@ static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
 
 	if (!s)
 		return 0;
+	if (!sandbox_running(s)) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "id", json_object_new_int64((int64_t)s->id));
+		return varlink_call_error(call, ERROR_PREFIX "SandboxNotRunning", p);
+	}
 	name = json_string(params, "signal");
 	if (name) {
 		char *end;
@@ -1626,7 +1647,7 @@ static struct oci_record sandbox_record(const struct sandbox *s)
 	};
 }
 
-static void sandbox_link(struct manager *m, struct sandbox *s)
+void sandbox_link(struct manager *m, struct sandbox *s)
 {
 	s->next = m->sandboxes;
 	m->sandboxes = s;
@@ -1832,7 +1853,8 @@ static const struct varlink_param params_run[] = {
 	{ "read_only", VARLINK_BOOL, false }, { "hostname", VARLINK_STRING, false },
 	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
 	{ "cpuset", VARLINK_STRING, false }, { "mounts", VARLINK_ARRAY, false },
-	{ "network", VARLINK_STRING, false }, {},
+	{ "network", VARLINK_STRING, false }, { "detach", VARLINK_BOOL, false },
+	{ "interactive", VARLINK_BOOL, false }, { "remove", VARLINK_BOOL, false }, {},
 };
 /* A sandbox by id or name: exactly one (sandbox_from_params()). */
 static const struct varlink_param params_sandbox[] = {
@@ -1846,6 +1868,15 @@ static const struct varlink_param params_exec[] = {
 	{ "argv", VARLINK_STRING_ARRAY, true }, { "env", VARLINK_STRING_ARRAY, false },
 	{ "cwd", VARLINK_STRING, false },  { "user", VARLINK_STRING, false },
 	{ "tty", VARLINK_BOOL, false },    {},
+};
+static const struct varlink_param params_logs[] = {
+	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "follow", VARLINK_BOOL, false }, {},
+};
+static const struct varlink_param params_stop[] = {
+	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "timeout", VARLINK_INT, false }, {},
+};
+static const struct varlink_param params_remove[] = {
+	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "force", VARLINK_BOOL, false }, {},
 };
 static const struct varlink_param params_name[] = { { "name", VARLINK_STRING, true }, {} };
 static const struct varlink_param params_prepare[] = {
@@ -1868,6 +1899,11 @@ static const struct varlink_method manager_methods[] = {
 	{ "Inspect", method_inspect, params_sandbox },
 	{ "Kill", method_kill, params_kill },
 	{ "Exec", method_exec, params_exec },
+	{ "Logs", method_logs, params_logs },
+	{ "Attach", method_attach, params_sandbox },
+	{ "Wait", method_wait, params_sandbox },
+	{ "Stop", method_stop, params_stop },
+	{ "Remove", method_remove, params_remove },
 	{ "Status", method_status, NULL },
 	{ "Policies", method_policies, NULL },
 	{ "GetPolicy", method_get_policy, params_name },
@@ -2111,6 +2147,16 @@ static void raise_nofile(struct manager *m)
 			    "descriptors (LimitNOFILE= in rvisord.service)", (unsigned long long)rl.rlim_cur);
 }
 
+/* Whether the service manager keeps descriptors for the next rvisord: under systemd (which
+ * says how many from v254 on, in $FDSTORE; before, the unit's FileDescriptorStoreMax= is
+ * trusted). */
+static bool fdstore_available(void)
+{
+	const char *n = getenv("FDSTORE");
+
+	return getenv("NOTIFY_SOCKET") && (!n || atoi(n) > 0);
+}
+
 int manager_new(struct manager **ret, sd_event *event, const struct rvisord_config *config)
 {
 	struct manager *m;
@@ -2125,6 +2171,7 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 	m->rvisor_fd = -1;
 	m->next_id = 1;
 	m->refused_uid = (uid_t)-1;
+	m->fdstore = fdstore_available();
 	raise_nofile(m);
 	gr = getgrnam(config->socket_group);
 	m->socket_gid = gr ? gr->gr_gid : (gid_t)-1;
@@ -2157,7 +2204,8 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 		goto fail;
 	}
 
-	if (asprintf(&m->oci_dir, "%s/.containers", config->state_dir) < 0) {
+	if (asprintf(&m->oci_dir, "%s/.containers", config->state_dir) < 0 ||
+	    asprintf(&m->detached_dir, "%s/.detached", config->state_dir) < 0) {
 		r = log_error_errno(ENOMEM, "Out of memory");
 		goto fail;
 	}
@@ -2193,19 +2241,27 @@ fail:
 
 int manager_listen(struct manager *m)
 {
-	char **names = NULL;
+	_cleanup_free_ int *stored = NULL;
+	_cleanup_free_ char **stored_names = NULL;
+	_cleanup_(strv_freep) char **names = NULL;
+	size_t n_stored = 0;
 	int n, r, fd = -1;
 
 	n = sd_listen_fds_with_names(true, &names);
 	if (n < 0)
 		return log_error_errno(n, "Cannot read the sockets systemd passed: %m");
+	stored = calloc(n > 0 ? (size_t)n : 1, sizeof(int));
+	stored_names = calloc(n > 0 ? (size_t)n : 1, sizeof(char *));
 	for (int i = 0; i < n; i++) {
 		if (fd < 0 && (!names || strcmp(names[i], "varlink") == 0 || strcmp(names[i], "unknown") == 0))
 			fd = SD_LISTEN_FDS_START + i;
-		else
+		else if (stored && stored_names && names && strncmp(names[i], "rvisor-", 7) == 0) {
+			/* What the descriptor store kept of detached sandboxes. */
+			stored[n_stored] = SD_LISTEN_FDS_START + i;
+			stored_names[n_stored++] = names[i];
+		} else
 			close(SD_LISTEN_FDS_START + i);
 	}
-	strv_free(names);
 
 	if (fd >= 0) {
 		r = varlink_server_listen_fd(m->server, fd);
@@ -2227,11 +2283,13 @@ int manager_listen(struct manager *m)
 		log_info("Listening on %s", m->config->socket_path);
 	}
 
-	/* Only now, with the socket ours: no other rvisord uses this state. */
+	/* Only now, with the socket ours: no other rvisord uses this state. The detached
+	 * sandboxes an earlier one left come first: what they use stays. */
+	detached_adopt(m, stored, stored_names, n_stored);
 	{
 		unsigned removed = 0;
 
-		r = container_cleanup_stale(m->config->state_dir, m->cgroup_parent, &removed);
+		r = container_cleanup_stale(m->config->state_dir, m->cgroup_parent, detached_keep, m, &removed);
 		if (r < 0)
 			log_warning_errno(r, "Cannot remove everything an earlier rvisord left: %m");
 		if (removed)
@@ -2257,6 +2315,7 @@ struct manager *manager_free(struct manager *m)
 	if (!m)
 		return NULL;
 	m->stopping = true; /* bound containers outlive rvisord */
+	detached_handover(m);
 	while (m->sandboxes) {
 		struct sandbox *s = m->sandboxes;
 
@@ -2275,6 +2334,7 @@ struct manager *manager_free(struct manager *m)
 		close(m->rvisor_fd);
 	free(m->cgroup_parent);
 	free(m->oci_dir);
+	free(m->detached_dir);
 	sd_event_unref(m->event);
 	free(m);
 	return NULL;

@@ -37,6 +37,9 @@ struct manager {
 	uint64_t refused_usec;
 	struct rlimit sandbox_nofile;  /* RLIMIT_NOFILE for sandboxes: the daemon's before it
 					* raised its own for its clients */
+	char *detached_dir;            /* records and output of detached sandboxes (state_dir/.detached) */
+	bool fdstore;                  /* the service manager keeps descriptors across a restart:
+					* detached sandboxes outlive rvisord (detached.h) */
 };
 
 /* Sets up the kernel layer (loading rvisor.ko if needed), cgroups and the varlink service. */

@@ -54,7 +54,7 @@ long_options() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(verbs | sort)" ]
 	run completions rvisorctl st
-	[ "$output" = "$(printf 'stats\nstatus')" ]
+	[ "$output" = "$(printf 'stats\nstatus\nstop')" ]
 	run completions rvisorctl --
 	[ "$output" = "$("$RVISORCTL" --help | long_options)" ]
 }
@@ -160,9 +160,11 @@ long_options() {
 	cat >"$stub" <<-'EOF'
 		#!/bin/sh
 		[ "$1" = ps ] || exit 1
-		echo 'ID  NAME        OWNER  POLICY   PLATFORM   PID  STARTED              COMMAND'
-		echo ' 3  -           root   default  kernel    1003  2024-05-01 10:12:00  sh'
-		echo '12  web-server  alice  default  seccomp   1012  2024-05-01 10:13:20  python3'
+		echo 'ID  NAME        OWNER  POLICY   PLATFORM   PID  STARTED              STATUS      COMMAND'
+		echo ' 3  -           root   default  kernel    1003  2024-05-01 10:12:00  running     sh'
+		echo '12  web-server  alice  default  seccomp   1012  2024-05-01 10:13:20  running     python3'
+		[ "$2" = -a ] || exit 0
+		echo '14  done        alice  default  seccomp      -  2024-05-01 10:14:20  exited (0)  true'
 	EOF
 	chmod +x "$stub"
 	run completions "$stub" stats ''
@@ -175,6 +177,45 @@ long_options() {
 	[ "$output" = TERM ]
 	run completions "$stub" kill 12 SIGK
 	[ "$output" = SIGKILL ]
+}
+
+@test "logs, wait, rm and inspect complete exited sandboxes too; attach and stop the running ones" {
+	stub=$BATS_TEST_TMPDIR/rvisorctl
+	cat >"$stub" <<-'EOF'
+		#!/bin/sh
+		[ "$1" = ps ] || exit 1
+		echo 'ID  NAME  OWNER  POLICY   PLATFORM   PID  STARTED              STATUS      COMMAND'
+		echo '12  web   alice  default  seccomp   1012  2024-05-01 10:13:20  running     python3'
+		[ "$2" = -a ] || exit 0
+		echo '14  done  alice  default  seccomp      -  2024-05-01 10:14:20  exited (0)  true'
+	EOF
+	chmod +x "$stub"
+	for verb in logs wait rm inspect; do
+		run completions "$stub" "$verb" ''
+		[ "$output" = "$(printf '12\n14\ndone\nweb')" ] || { echo "$verb: $output"; false; }
+	done
+	for verb in attach stop; do
+		run completions "$stub" "$verb" ''
+		[ "$output" = "$(printf '12\nweb')" ] || { echo "$verb: $output"; false; }
+	done
+	# Several sandboxes for wait, stop, rm and inspect; one for logs and attach.
+	run completions "$stub" rm 12 d
+	[ "$output" = done ]
+	run completions "$stub" logs 12 ''
+	[ -z "$output" ]
+	# An option's value is not a sandbox.
+	run completions "$stub" stop -t ''
+	[ -z "$output" ]
+	run completions "$stub" attach --sig-proxy ''
+	[ "$output" = "$(printf 'false\ntrue')" ]
+	run completions "$stub" attach --sig-proxy false w
+	[ "$output" = web ]
+	run completions "$stub" logs -f w
+	[ "$output" = web ]
+	run completions "$stub" ps -
+	[ "$output" = "$(printf -- '--all\n--help\n--json\n-a\n-h')" ]
+	run completions "$stub" run --det
+	[ "$output" = --detach ]
 }
 
 @test "without rvisord, sandbox ids complete to nothing, quickly and quietly" {

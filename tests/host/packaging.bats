@@ -153,7 +153,10 @@ no_build_outputs() {
 	grep -qx 'NotifyAccess=main' "$svc"
 	grep -qx 'ExecStart=/usr/sbin/rvisord' "$svc"
 	grep -qx 'Delegate=yes' "$svc"
-	grep -qx 'KillMode=control-group' "$svc"
+	# Detached sandboxes outlive a restart: rvisord alone is stopped, and hands them over
+	# through the descriptor store (docs/packaging.md).
+	grep -qx 'KillMode=process' "$svc"
+	grep -qx 'FileDescriptorStoreMax=8192' "$svc"
 	grep -qx 'Restart=on-failure' "$svc"
 	grep -qx 'OOMPolicy=continue' "$svc"
 	# Nothing that would put a seccomp filter or a cgroup BPF program on the workloads.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 bats_require_minimum_version 1.5.0
 # rvisorctl's verbs without a daemon: every bad input is one line saying what to do, with the
-# right exit code (2 usage, 125 run's usage errors and own failures, 1 the other verbs' failures).
+# right exit code (2 usage, 125 run's and attach's usage errors and own failures, 1 the other
+# verbs' failures).
 # At the end, against a fake rvisord that answers with canned replies: what run sends, and what
 # ps and stats print of what comes back.
 
@@ -29,10 +30,10 @@ teardown() {
 	[ -z "${WORLD_DIR:-}" ] || rm -rf "$WORLD_DIR"
 }
 
-# The last `run` was a usage error of VERB: exit 2 (125 for run, as docker: the program may
-# exit 2 itself), one line, naming the verb's --help.
+# The last `run` was a usage error of VERB: exit 2 (125 for run and attach, as docker: the
+# program may exit 2 itself), one line, naming the verb's --help.
 usage_error() {
-	if [ "$1" = run ]; then [ "$status" -eq 125 ]; else [ "$status" -eq 2 ]; fi
+	if [ "$1" = run ] || [ "$1" = attach ]; then [ "$status" -eq 125 ]; else [ "$status" -eq 2 ]; fi
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "${lines[0]}" == "rvisorctl: "*". Try 'rvisorctl $1 --help'." ]]
 }
@@ -47,13 +48,13 @@ not_running() {
 @test "--help lists every verb" {
 	run "$RVISORCTL" --help
 	[ "$status" -eq 0 ]
-	for verb in run ps stats kill policy status; do
+	for verb in run ps stats kill logs attach wait stop rm inspect policy status; do
 		[[ "$output" == *"  $verb "* ]]
 	done
 }
 
 @test "every verb has --help, exit 0" {
-	for verb in run ps stats kill policy status; do
+	for verb in run ps stats kill logs attach wait stop rm inspect policy status; do
 		run "$RVISORCTL" "$verb" --help
 		[ "$status" -eq 0 ]
 		[[ "${lines[0]}" == "Usage: rvisorctl $verb"* ]]
@@ -193,6 +194,74 @@ not_running() {
 	run "$RVISORCTL" ps
 	not_running 1
 	run "$RVISORCTL" ps --json
+	not_running 1
+}
+
+@test "run -d: -t without -i is fine, stdin need not be a terminal; options are still checked" {
+	run "$RVISORCTL" run -d -t --image "$IMG" true </dev/null
+	not_running 125
+	run "$RVISORCTL" run --detach -it --rm --image "$IMG" true </dev/null
+	not_running 125
+	run "$RVISORCTL" run -d --memory x --image "$IMG" true
+	usage_error run
+}
+
+@test "logs, attach, wait, stop, rm, inspect: sandboxes by ID or name, options checked" {
+	for verb in logs attach wait stop rm inspect; do
+		run "$RVISORCTL" "$verb"
+		usage_error "$verb"
+		[[ "$output" == *"No sandbox given"* ]]
+		for bad in "" 0 a/b "a b" 99999999999999999999; do
+			run "$RVISORCTL" "$verb" "$bad"
+			usage_error "$verb"
+			[[ "$output" == *"Invalid sandbox '$bad'"* ]] || { echo "$verb '$bad': $output"; false; }
+		done
+		run "$RVISORCTL" "$verb" --frobnicate web
+		usage_error "$verb"
+		if [ "$verb" = inspect ]; then
+			# As docker: what was found (nothing) on stdout, the error on stderr.
+			run --separate-stderr "$RVISORCTL" inspect web
+			[ "$status" -eq 1 ]
+			[ "$output" = "[]" ]
+			[[ "$stderr" == "rvisorctl: rvisord is not running"* ]]
+			continue
+		fi
+		run "$RVISORCTL" "$verb" web
+		if [ "$verb" = attach ]; then not_running 125; else not_running 1; fi
+	done
+	# One sandbox for logs and attach; several for the others, each checked before any call.
+	run "$RVISORCTL" logs a b
+	usage_error logs
+	run "$RVISORCTL" attach a b
+	usage_error attach
+	run "$RVISORCTL" rm a x/y
+	usage_error rm
+	[[ "$output" == *"Invalid sandbox 'x/y'"* ]]
+	# Each is tried: one error each.
+	run "$RVISORCTL" wait 3 web 4
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(grep -c 'rvisord is not running' <<<"$output")" -eq 3 ]
+	# Each verb's own options.
+	run "$RVISORCTL" logs -f web
+	not_running 1
+	for t in -1 x 1.5 99999999999; do
+		run "$RVISORCTL" stop -t "$t" web
+		usage_error stop
+		[[ "$output" == *"--timeout '$t'"* ]]
+	done
+	run "$RVISORCTL" stop --timeout 0 --time 3 web
+	not_running 1
+	run "$RVISORCTL" rm -f web
+	not_running 1
+	run "$RVISORCTL" attach --sig-proxy=no web
+	usage_error attach
+	[[ "$output" == *"Invalid --sig-proxy 'no': use true or false"* ]]
+	run "$RVISORCTL" attach --sig-proxy false --no-stdin web
+	not_running 125
+	run "$RVISORCTL" ps -a extra
+	usage_error ps
+	run "$RVISORCTL" ps --all
 	not_running 1
 }
 
@@ -557,6 +626,54 @@ STARTED='{"parameters":{"state":"started","id":1,"pid":100,"platform":"seccomp"}
 	grep -qx "fd 3 dir $(stat -c %d:%i "$BATS_TEST_TMPDIR/b/sub/root")" "$FAKE_LOG"
 }
 
+@test "fake rvisord: run -d sends the image alone, as fd 0, and prints the id" {
+	fake_daemon '{"parameters":{"state":"started","id":42,"pid":100,"platform":"seccomp","layers":["seccomp"]}}'
+	run --separate-stderr "$RVISORCTL" run -d -i -t --rm --name bg --image "$IMG" -- sleep 9
+	[ "$status" -eq 0 ]
+	[ "$output" = 42 ]
+	[ "$(last_call | jq -c '[.detach, .interactive, .tty, .remove, .name, .argv]')" = '[true,true,true,true,"bg",["sleep","9"]]' ]
+	grep -qx "fd 0 dir $(stat -c %d:%i "$IMG")" "$FAKE_LOG"
+	! grep -q '^fd 1 ' "$FAKE_LOG"
+	# The call does not ask for more: there is one reply.
+	[ "$(sed -n 's/^call //p' "$FAKE_LOG" | tail -1 | jq -r '.more // false')" = false ]
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	# Without -i and --rm, neither goes; an error reply is 125.
+	fake_daemon '{"error":"io.rvisor.Manager.NameInUse","parameters":{"name":"bg"}}'
+	run "$RVISORCTL" run -d --name bg --image "$IMG" true
+	[ "$status" -eq 125 ]
+	[ "$output" = "rvisorctl: you have a sandbox named 'bg' already: choose another --name" ]
+	[ "$(last_call | jq -c '[.detach, .interactive, .remove]')" = '[true,null,null]' ]
+}
+
+@test "fake rvisord: wait prints the exit code as a shell gives it; a malformed reply is an error" {
+	fake_daemon '{"parameters":{"signal":9}}'
+	run "$RVISORCTL" wait web
+	[ "$status" -eq 0 ]
+	[ "$output" = 137 ]
+	[ "$(last_call)" = '{"name":"web"}' ]
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	fake_daemon '{"parameters":{"exit_code":300}}'
+	run "$RVISORCTL" wait 7
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"malformed reply to io.rvisor.Manager.Wait"* ]]
+	[ "$(last_call)" = '{"id":7}' ]
+}
+
+@test "fake rvisord: stop sends the timeout, rm force, and both print the sandbox as given" {
+	fake_daemon '{"parameters":{}}'
+	run "$RVISORCTL" stop -t 3 web
+	[ "$output" = web ]
+	[ "$(last_call)" = '{"name":"web","timeout":3}' ]
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -f "$RVISOR_SOCKET"
+	fake_daemon '{"parameters":{}}'
+	run "$RVISORCTL" rm -f 5
+	[ "$output" = 5 ]
+	[ "$(last_call)" = '{"id":5,"force":true}' ]
+}
+
 @test "fake rvisord: run sends --cpus as cpus_milli and --cpuset-cpus as a canonical list" {
 	fake_daemon "$STARTED" "$EXITED_3"
 	run --separate-stderr "$RVISORCTL" run --cpus 1.5 --cpuset-cpus 1,0 --image "$IMG" -- true
@@ -615,9 +732,9 @@ LIST='{"parameters":{"sandboxes":[
 	fake_daemon "$(tr -d '\n' <<<"$LIST")"
 	run --separate-stderr "$RVISORCTL" ps
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = 'ID  NAME                            OWNER  POLICY   PLATFORM  PID  STARTED  COMMAND' ]
-	[ "${lines[1]}" = ' 3  old                             -      default  kernel     30  -        sleep 100' ]
-	[ "${lines[2]}" = " 7  evil\\x1b]0;pwned\\x07\\xc2\\x9b2J  root   default  seccomp    70  -        printf \$'\\x1b[2J' 'café'" ]
+	[ "${lines[0]}" = 'ID  NAME                            OWNER  POLICY   PLATFORM  PID  STARTED  STATUS   COMMAND' ]
+	[ "${lines[1]}" = ' 3  old                             -      default  kernel     30  -        running  sleep 100' ]
+	[ "${lines[2]}" = " 7  evil\\x1b]0;pwned\\x07\\xc2\\x9b2J  root   default  seccomp    70  -        running  printf \$'\\x1b[2J' 'café'" ]
 	[[ "$output" != *$'\e'* && "$output" != *$'\a'* && "$output" != *$'\xc2\x9b'* ]]
 }
 

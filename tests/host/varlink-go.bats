@@ -199,6 +199,69 @@ start_sleeper() {
 	assert_nothing_left
 }
 
+@test "Logs, Attach, Wait, Stop, Remove, and a detached sandbox's List, Inspect and Wait answer as described" {
+	"$RVISORCTL" run -d --name vgo-x --image "$IMAGE" -- sh -c 'exit 3' >/dev/null
+	"$RVISORCTL" wait vgo-x >/dev/null
+	"$RVISORCTL" run -d -i -t --name vgo-r --image "$IMAGE" -- sleep 100 >/dev/null
+	x=$("$RVISORCTL" ps -a --json | jq -r '.sandboxes[] | select(.name == "vgo-x") | .id')
+	r=$("$RVISORCTL" ps -a --json | jq -r '.sandboxes[] | select(.name == "vgo-r") | .id')
+	run vgo $M.List "$M.Inspect {\"name\":\"vgo-x\"}" "$M.Wait {\"name\":\"vgo-x\"}" "more $M.Wait {\"id\":$x}" \
+		"$M.Logs {\"name\":\"vgo-x\"}" "more $M.Logs {\"name\":\"vgo-x\",\"follow\":true}" \
+		"$M.Logs {\"name\":\"vgo-x\",\"follow\":true}" "$M.Attach {\"name\":\"vgo-r\"}" \
+		"more $M.Attach {\"name\":\"vgo-x\"}" "more $M.Attach {\"name\":\"vgo-r\"}" \
+		"$M.Remove {\"name\":\"vgo-r\"}" "$M.Stop {\"name\":\"vgo-x\"}" "$M.Stop {\"name\":\"vgo-r\",\"timeout\":-1}" \
+		"$M.Kill {\"name\":\"vgo-x\"}" "$M.Wait {\"id\":424242}" "$M.Stop {\"id\":424242}" \
+		"$M.Remove {\"id\":424242}" "more $M.Logs {\"id\":424242}" "$M.Remove {\"name\":\"vgo-x\",\"force\":1}" \
+		"$M.Remove {\"name\":\"vgo-x\"}" "$M.Stop {\"name\":\"vgo-r\",\"timeout\":0}" \
+		"$M.Remove {\"id\":$r,\"name\":\"vgo-r\"}" "$M.Remove {\"name\":\"vgo-r\"}" $M.List
+	[ "$status" -eq 0 ]
+	[ "$(answer 0 "$M.List reply" | jq -c '[.sandboxes[] | [.name, .state, .detached, .exit_code, .tty]] | sort')" = \
+		'[["vgo-r","running",true,null,true],["vgo-x","exited",true,3,false]]' ]
+	[ "$(answer 1 "$M.Inspect reply" | jq -c '.sandbox | [.state, .exit_code, .pid]')" = '["exited",3,0]' ]
+	[ "${lines[2]}" = "$M.Wait reply {\"exit_code\":3}" ]
+	[ "${lines[3]}" = "$M.Wait reply {\"exit_code\":3}" ]
+	[ "${lines[4]}" = "$M.Logs error $M.BadFileDescriptor {\"index\":0,\"reason\":\"no pipe for the output was sent\"}" ]
+	[ "${lines[5]}" = "$M.Logs error $M.BadFileDescriptor {\"index\":0,\"reason\":\"no pipe for the output was sent\"}" ]
+	[ "${lines[6]}" = "$M.Logs error org.varlink.service.ExpectedMore {}" ]
+	[ "${lines[7]}" = "$M.Attach error org.varlink.service.ExpectedMore {}" ]
+	[ "${lines[8]}" = "$M.Attach error $M.SandboxNotRunning {\"id\":$x}" ]
+	[ "$(answer 9 "$M.Attach error $M.BadFileDescriptor" | jq -r .index)" = 0 ]
+	[ "${lines[10]}" = "$M.Remove error $M.SandboxRunning {\"id\":$r}" ]
+	[ "${lines[11]}" = "$M.Stop reply {}" ]
+	[ "${lines[12]}" = "$M.Stop error org.varlink.service.InvalidParameter {\"parameter\":\"timeout\"}" ]
+	[ "${lines[13]}" = "$M.Kill error $M.SandboxNotRunning {\"id\":$x}" ]
+	[ "${lines[14]}" = "$M.Wait error $M.SandboxNotFound {\"id\":424242}" ]
+	[ "${lines[15]}" = "$M.Stop error $M.SandboxNotFound {\"id\":424242}" ]
+	[ "${lines[16]}" = "$M.Remove error $M.SandboxNotFound {\"id\":424242}" ]
+	[ "${lines[17]}" = "$M.Logs error $M.SandboxNotFound {\"id\":424242}" ]
+	[ "${lines[18]}" = "$M.Remove error org.varlink.service.InvalidParameter {\"parameter\":\"force\"}" ]
+	[ "${lines[19]}" = "$M.Remove reply {}" ]
+	[ "${lines[20]}" = "$M.Stop reply {}" ]
+	[ "${lines[21]}" = "$M.Remove error org.varlink.service.InvalidParameter {\"parameter\":\"name\"}" ]
+	[ "${lines[22]}" = "$M.Remove reply {}" ]
+	[ "$(answer 23 "$M.List reply")" = '{"sandboxes":[]}' ]
+	assert_nothing_left
+}
+
+@test "a member of the group: another user's detached sandbox is SandboxNotFound to every new method" {
+	"$RVISORCTL" run -d --name vgo-roots-d --image "$IMAGE" -- sleep 100 >/dev/null
+	id=$("$RVISORCTL" ps --json | jq -r '.sandboxes[] | select(.name == "vgo-roots-d") | .id')
+	run vgo_member "$M.Wait {\"id\":$id}" "$M.Wait {\"name\":\"vgo-roots-d\"}" "$M.Stop {\"id\":$id}" \
+		"$M.Stop {\"name\":\"vgo-roots-d\"}" "$M.Remove {\"id\":$id,\"force\":true}" \
+		"$M.Remove {\"name\":\"vgo-roots-d\",\"force\":true}" "more $M.Logs {\"id\":$id}" \
+		"more $M.Logs {\"name\":\"vgo-roots-d\"}" "more $M.Attach {\"id\":$id}" \
+		"more $M.Attach {\"name\":\"vgo-roots-d\"}"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 10 ]
+	for i in 0 2 4 6 8; do
+		[[ "${lines[$i]}" == *" error $M.SandboxNotFound {\"id\":$id}" ]] || { echo "${lines[$i]}"; false; }
+		[[ "${lines[$((i + 1))]}" == *" error $M.SandboxNotFound {\"name\":\"vgo-roots-d\"}" ]] || { echo "${lines[$((i + 1))]}"; false; }
+	done
+	[ "$("$RVISORCTL" ps --json | jq -r ".sandboxes[] | select(.id == $id) | .state")" = running ]
+	"$RVISORCTL" rm -f "$id"
+	assert_nothing_left
+}
+
 @test "Run: without \"more\" ExpectedMore; with it but without fds (the library sends none) BadFileDescriptor; nothing left" {
 	run vgo "$M.Run {\"image\":\"/x\",\"argv\":[\"true\"]}" "more $M.Run {\"image\":\"/x\",\"argv\":[\"true\"]}" \
 		"more $M.Run {\"image\":\"relative\",\"argv\":[\"true\"]}" "more $M.Run {\"argv\":[\"true\"]}" \

@@ -230,6 +230,14 @@ else
 	tap NOT "views: run.sh installed /usr/local/lib/rvisor-compat/views.sh"
 fi
 
+# --- Detached sandboxes across systemctl restart rvisord ------------------------------------
+# shellcheck source=tests/system/detached.sh
+if source /usr/local/lib/rvisor-compat/detached.sh; then
+	detached_suite
+else
+	tap NOT "detached: run.sh installed /usr/local/lib/rvisor-compat/detached.sh"
+fi
+
 # --- Container engines: podman (root and rootless), containerd's ctr, docker ---------------
 # Each engine runs the same image, localhost/rvisor-test:latest (busybox; run.sh made it as a
 # docker-archive with tests/system/make-engine-image.sh, no registry), with the OCI runtime

@@ -394,7 +394,8 @@ bench_setup() {
 		tar -C "$nginx_image" --exclude ./.rvisor-system-nginx -cf "$root/srv/nginx-image.tar" .
 }
 
-# The compatibility suite (tests/system/compat.sh) and the view checks (views.sh), sourced by
+# The compatibility suite (tests/system/compat.sh), the view checks (views.sh) and the restart
+# of detached sandboxes (detached.sh), sourced by
 # guest-test.sh, in the directory it expects. The suite runs as root in a sandbox with --userns, which maps the sandbox's ids to
 # root's subordinate ranges: root gets one after alice's and bob's (useradd gave them
 # 100000-231071).
@@ -402,7 +403,8 @@ compat_setup() {
 	local d=$root/usr/local/lib/rvisor-compat
 	install -d "$d" &&
 		install -m 0755 tests/system/compat-run.sh tests/system/compat-py.py "$d/" &&
-		install -m 0644 tests/system/compat.sh tests/system/compat-refusals.txt tests/system/views.sh "$d/" &&
+		install -m 0644 tests/system/compat.sh tests/system/compat-refusals.txt tests/system/views.sh \
+			tests/system/detached.sh "$d/" &&
 		in_tree "$root" usermod --add-subuids 300000-365535 --add-subgids 300000-365535 root
 }
 

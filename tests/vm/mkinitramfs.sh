@@ -39,12 +39,14 @@ install -m755 build/rvisorctl "$root/usr/bin/rvisorctl"
 install -m755 build/rvisor-runc "$root/usr/bin/rvisor-runc"
 # varlink-raw (tests/helpers): the oci suite calls rvisord's methods with chosen descriptors
 install -m755 build/tools/varlink-raw "$root/usr/local/bin/varlink-raw"
+# fdstore-run (tests/helpers): the detached suite restarts rvisord with a descriptor store
+install -m755 build/tools/fdstore-run "$root/usr/local/bin/fdstore-run"
 install -m755 /usr/bin/jq "$root/usr/bin/jq" # the suites read rvisorctl's --json
 # setpriv (util-linux): the privilege suite runs rvisorctl as ordinary users
 install -m755 /usr/bin/setpriv "$root/usr/bin/setpriv"
 # perf (linux-perf): the monitoring suite traces host syscalls while sandboxes exist
 install -m755 /usr/bin/perf "$root/usr/bin/perf"
-elfs=(build/rvisord build/rvisorctl build/rvisor-runc build/tools/varlink-raw /usr/bin/jq /usr/bin/setpriv /usr/bin/perf)
+elfs=(build/rvisord build/rvisorctl build/rvisor-runc build/tools/varlink-raw build/tools/fdstore-run /usr/bin/jq /usr/bin/setpriv /usr/bin/perf)
 # The startup benchmark's peers, from Debian's packages (scripts/install-deps.sh). One that is
 # missing here is left out; bench/run-vm.sh then reports it as n/a.
 for peer in bwrap crun firejail; do

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What manager.c shares with the methods in files of their own (detached*.c, exec.c): a
+ * sandbox, and the helpers they use. */
+#ifndef RVISORD_MANAGER_INTERNAL_H
+#define RVISORD_MANAGER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <systemd/sd-event.h>
+
+#include "journal.h"
+#include "manager.h"
+#include "varlink.h"
+
+#define ERROR_PREFIX "io.rvisor.Manager."
+/* What one call may carry at most: the command line and environment together (the kernel's
+ * ARG_MAX). */
+#define RUN_ARGS_MAX (2U << 20)
+
+struct container;
+struct detached;
+struct exec;
+struct waiter;
+
+struct sandbox {
+	struct manager *m;
+	struct sandbox *next;
+	uint64_t id;
+	char *name, *policy, *image;
+	char **argv;
+	uid_t owner;                 /* the caller that started it (SO_PEERCRED) */
+	bool userns;                 /* in a user namespace mapped to the owner's ids */
+	unsigned int layers;         /* POLICY_LAYER_KERNEL (rvisor.ko's gate), _SECCOMP (the
+				      * policy's seccomp filter), or both */
+	uint64_t started_usec;
+	uint64_t memory_max, pids_max;
+	uint64_t cpus_milli;         /* 0: no CPU limit */
+	struct container *c;         /* a sandbox Run started, else NULL: */
+	char *container;             /* an OCI container BindContainer bound: its OCI id, */
+	uint64_t kernel_id;          /* its kernel sandbox, */
+	pid_t pid;                   /* its init and */
+	char *cgroup_dir;            /* its cgroup (the runtime's), or NULL */
+	char *cpuset;                /* the CPUs it was given ("0-1"), or NULL: any */
+	sd_event_source *child;      /* the init's exit */
+	sd_event_source *setup_io, *setup_timer; /* while the init builds the sandbox */
+	VarlinkCall *call;           /* the Run call until its final reply */
+	struct detached *detached;   /* Run's detach: its output, its end (detached.h); else NULL */
+	struct waiter *waiters;      /* Wait, Stop and Remove calls until it has exited */
+	struct exec *execs;          /* Exec calls joined to it (exec.c) */
+};
+
+/* The sandbox a call names by its id or its name (exactly one of them). Another user's
+ * sandbox is as absent as one that does not exist. Replies the error itself. */
+struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params);
+
+/* Adds s to the manager's sandboxes; takes it off and frees it (destroying what it has). */
+void sandbox_link(struct manager *m, struct sandbox *s);
+void sandbox_unlink_and_free(struct sandbox *s);
+
+struct journal_sandbox_fields journal_fields(const struct sandbox *s);
+
+/* A sandbox Run started: its container; NULL for an OCI container BindContainer bound. */
+struct container *sandbox_container(struct sandbox *s);
+/* Its Exec calls (exec.c keeps the list; the sandbox ends them with it: execs_end()). */
+struct exec **sandbox_execs(struct sandbox *s);
+struct journal_sandbox_fields sandbox_journal_fields(const struct sandbox *s);
+uint64_t sandbox_id(const struct sandbox *s);
+
+/* "UID" or "UID:GID", decimal, each at most 65534 * 65536 (Run's and Exec's user). */
+int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
+
+/* The call's fds 0-2 as a program's stdin, stdout and stderr (what it did not send is
+ * /dev/null), into fds[]: 1 when each passes container_stdio_check(), else the reply's
+ * result (BadFileDescriptor), or -errno. The caller closes fds[] (-1 where none). */
+int call_stdio_fds(VarlinkCall *call, int fds[3]);
+/* Adds a program's end to an "exited" reply: exec_errno when it could not be executed, else
+ * the signal that killed it, else its exit code. */
+void exit_reply_add(json_object *p, int wait_status, int exec_errno);
+
+/* An error with one string field: {"reason": ...} and the like. */
+int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason);
+
+#endif

@@ -16,6 +16,7 @@
 
 #include <linux/openat2.h>
 
+#include "manager-errors.h"
 #include "cli-util.h"
 #include "cpus.h"
 #include "json-util.h"
@@ -614,7 +615,6 @@ static const char *parameter_option(const char *parameter)
 	return parameter;
 }
 
-#define MANAGER_ERROR(e) "io.rvisor.Manager." e
 #define SAME_VERSIONS "install the same version of rvisorctl and rvisord"
 #define SEE_JOURNAL "see 'journalctl -u rvisord'"
 
@@ -692,67 +692,67 @@ char *cli_error_message(const char *error, json_object *params)
 	if (!reason)
 		reason = "no reason given";
 
-	if (strcmp(error, MANAGER_ERROR("ImageNotFound")) == 0)
+	if (strcmp(error, MANAGER_ERROR(ImageNotFound)) == 0)
 		r = asprintf(&m, "image %s not found: %s", image ?: "(unknown)", reason);
-	else if (strcmp(error, MANAGER_ERROR("PolicyNotFound")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(PolicyNotFound)) == 0)
 		r = asprintf(&m, "policy '%s' not found: see 'rvisorctl policy list'",
 			     json_string(params, "policy") ?: "(unknown)");
-	else if (strcmp(error, MANAGER_ERROR("PolicyInvalid")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(PolicyInvalid)) == 0)
 		r = asprintf(&m, "%s", reason);
-	else if (strcmp(error, MANAGER_ERROR("SandboxNotFound")) == 0) {
+	else if (strcmp(error, MANAGER_ERROR(SandboxNotFound)) == 0) {
 		if (json_get_int(params, "id", &n) == 0)
 			r = asprintf(&m, "no sandbox with id %" PRId64 ": see 'rvisorctl ps'", n);
 		else if (json_string(params, "name"))
 			r = asprintf(&m, "no sandbox named '%s': see 'rvisorctl ps'", json_string(params, "name"));
 		else
 			r = asprintf(&m, "no such sandbox: see 'rvisorctl ps'");
-	} else if (strcmp(error, MANAGER_ERROR("SandboxRunning")) == 0)
+	} else if (strcmp(error, MANAGER_ERROR(SandboxRunning)) == 0)
 		r = asprintf(&m, "sandbox %" PRId64 " is running: stop it first ('rvisorctl stop'), or remove it "
 			     "by force ('rvisorctl rm -f')", param_int(params, "id"));
-	else if (strcmp(error, MANAGER_ERROR("SandboxNotRunning")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(SandboxNotRunning)) == 0)
 		r = asprintf(&m, "sandbox %" PRId64 " is not running: it has exited ('rvisorctl ps -a', "
 			     "'rvisorctl logs')", param_int(params, "id"));
-	else if (strcmp(error, MANAGER_ERROR("SandboxNotDetached")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(SandboxNotDetached)) == 0)
 		r = asprintf(&m, "sandbox %" PRId64 " is not detached: its output goes to the 'rvisorctl run' "
 			     "that started it (start it with 'rvisorctl run -d')", param_int(params, "id"));
-	else if (strcmp(error, MANAGER_ERROR("SandboxIsContainer")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(SandboxIsContainer)) == 0)
 		r = asprintf(&m, "sandbox %" PRId64 " is the OCI container %s: use its engine (docker, podman, ...)",
 			     param_int(params, "id"), json_string(params, "container") ?: "(unknown)");
-	else if (strcmp(error, MANAGER_ERROR("NameInUse")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(NameInUse)) == 0)
 		r = asprintf(&m, "you have a sandbox named '%s' already: choose another --name",
 			     json_string(params, "name") ?: "");
-	else if (strcmp(error, MANAGER_ERROR("NameAmbiguous")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(NameAmbiguous)) == 0)
 		r = asprintf(&m, "more than one user has a sandbox named '%s': use its id from 'rvisorctl ps'",
 			     json_string(params, "name") ?: "");
-	else if (strcmp(error, MANAGER_ERROR("KernelLayerUnavailable")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(KernelLayerUnavailable)) == 0)
 		r = asprintf(&m, "%s: load rvisor.ko (modprobe rvisor) or set kernel_layer = preferred "
 			     "in the policy", reason);
-	else if (strcmp(error, MANAGER_ERROR("PermissionDenied")) == 0 ||
+	else if (strcmp(error, MANAGER_ERROR(PermissionDenied)) == 0 ||
 		 strcmp(error, "org.varlink.service.PermissionDenied") == 0)
 		r = asprintf(&m, "rvisord refused: permission denied: add yourself to group rvisor "
 			     "(usermod -aG rvisor $USER, then log in again) or run as root");
-	else if (strcmp(error, MANAGER_ERROR("ResourceExhausted")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(ResourceExhausted)) == 0)
 		r = asprintf(&m, "rvisord is out of resources: %s: stop sandboxes you no longer need and "
 			     "remove exited ones ('rvisorctl ps -a', 'rvisorctl rm')", reason);
-	else if (strcmp(error, MANAGER_ERROR("BadFileDescriptor")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(BadFileDescriptor)) == 0)
 		r = bad_fd_message(&m, params, reason);
-	else if (strcmp(error, MANAGER_ERROR("LimitAbovePolicy")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(LimitAbovePolicy)) == 0)
 		r = limit_message(&m, params);
-	else if (strcmp(error, MANAGER_ERROR("MountInvalid")) == 0) {
+	else if (strcmp(error, MANAGER_ERROR(MountInvalid)) == 0) {
 		const char *dst = json_string(params, "destination");
 
 		r = dst && *dst ? asprintf(&m, "rvisord refused the mount on %s: %s", dst, reason)
 				: asprintf(&m, "rvisord refused the mounts: %s", reason);
 	}
-	else if (strcmp(error, MANAGER_ERROR("CpusetUnavailable")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(CpusetUnavailable)) == 0)
 		r = cpuset_message(&m, params);
-	else if (strcmp(error, MANAGER_ERROR("UserNotPermitted")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(UserNotPermitted)) == 0)
 		r = asprintf(&m, "rvisord refused to run as user %s: %s: give --user an id you may use "
 			     "(else the bundle's or the policy's user applies)",
 			     json_string(params, "user") ?: "(unknown)", reason);
-	else if (strcmp(error, MANAGER_ERROR("SandboxFailed")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(SandboxFailed)) == 0)
 		r = asprintf(&m, "rvisord could not set the sandbox up: %s: " SEE_JOURNAL, reason);
-	else if (strcmp(error, MANAGER_ERROR("ExecFailed")) == 0)
+	else if (strcmp(error, MANAGER_ERROR(ExecFailed)) == 0)
 		r = asprintf(&m, "rvisord could not start the command in the sandbox: %s", reason);
 	else if (strcmp(error, "org.varlink.service.InvalidParameter") == 0 &&
 		 streq_ptr(json_string(params, "parameter"), "userns"))

@@ -11,7 +11,8 @@
 #define MANAGER_INTERFACE "io.rvisor.Manager"
 
 #define MANAGER_ERRORS(X)                                                                       \
-	X(ImageNotFound) X(PolicyNotFound) X(PolicyInvalid) X(SandboxNotFound) X(NameInUse)      \
+	X(ImageNotFound) X(PolicyNotFound) X(PolicyInvalid) X(SandboxNotFound) X(SandboxRunning)  \
+	X(SandboxNotRunning) X(SandboxNotDetached) X(SandboxIsContainer) X(NameInUse)            \
 	X(NameAmbiguous) X(KernelLayerUnavailable) X(PermissionDenied) X(ResourceExhausted)      \
 	X(LimitAbovePolicy) X(CpusetUnavailable) X(BadFileDescriptor) X(MountInvalid)            \
 	X(UserNotPermitted) X(SandboxFailed) X(ExecFailed) X(ContainerExists) X(ContainerNotFound)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "manager-errors.h"
 #include "cli-util.h"
 #include "json-util.h"
 #include "runtime.h"
@@ -50,14 +51,14 @@ static int log_error_reply(const char *error, json_object *params, const char *w
 {
 	_cleanup_free_ char *m = NULL, *shown = NULL;
 
-	if (strcmp(error, RUNC_METHOD("PolicyNotFound")) == 0) {
+	if (strcmp(error, MANAGER_ERROR(PolicyNotFound)) == 0) {
 		shown = cli_escape(json_string(params, "policy") ?: "(unknown)");
 		if (!shown)
 			return runc_oom();
 		return runc_error_errno(-ENOENT, "%s: unknown policy '%s' (annotation " ANNOTATION_POLICY
 				       "): see 'rvisorctl policy list'", what, shown);
 	}
-	if (strcmp(error, RUNC_METHOD("ContainerExists")) == 0)
+	if (strcmp(error, MANAGER_ERROR(ContainerExists)) == 0)
 		return runc_error_errno(-EEXIST, "%s: rvisord has bound a container of that id already: "
 				       "delete it first", what);
 	m = cli_error_message(error, params);
@@ -196,7 +197,7 @@ int rvisord_release(const char *container, bool kernel_layer, bool *ret_had)
 					  "the sandbox when it starts again", what, socket);
 	if (r < 0)
 		return connecting ? log_connect_error(r, socket, what) : log_io_error(r, socket, what);
-	if (error && strcmp(error, RUNC_METHOD("ContainerNotFound")) == 0)
+	if (error && strcmp(error, MANAGER_ERROR(ContainerNotFound)) == 0)
 		r = 0;
 	else if (error)
 		r = log_error_reply(error, reply, what);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "manager-errors.h"
 #include "cli-util.h"
 #include "client.h"
 #include "cpus.h"
@@ -643,7 +644,7 @@ static void forward_signal(VarlinkClient **kc, int64_t id, int sig)
 		return;
 	}
 	/* SandboxNotFound: it exited meanwhile; Run's last reply is on its way. */
-	if (error && strcmp(error, MANAGER_METHOD("SandboxNotFound")) != 0) {
+	if (error && strcmp(error, MANAGER_ERROR(SandboxNotFound)) != 0) {
 		_cleanup_free_ char *m = cli_error_message(error, reply);
 
 		log_warning("Cannot forward %s to sandbox %" PRId64 ": %s", name, id, m ?: error);

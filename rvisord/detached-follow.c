@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "manager-errors.h"
 #include "detached-internal.h"
 #include "log.h"
 
@@ -74,7 +75,7 @@ static void follower_finish(struct follower *f)
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "id", json_object_new_int64((int64_t)f->s->id));
-		(void)varlink_call_error(f->call, ERROR_PREFIX "SandboxNotFound", p);
+		(void)varlink_call_error(f->call, MANAGER_ERROR(SandboxNotFound), p);
 	}
 	follower_free(f);
 }
@@ -246,7 +247,7 @@ static int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
 
 	json_object_object_add(p, "index", json_object_new_int((int)index));
 	json_object_object_add(p, "reason", json_object_new_string(reason));
-	return varlink_call_error(call, ERROR_PREFIX "BadFileDescriptor", p);
+	return varlink_call_error(call, MANAGER_ERROR(BadFileDescriptor), p);
 }
 
 /* Only pipes: writing never blocks on them (a regular file on a hung file system would),
@@ -358,11 +359,11 @@ static struct sandbox *detached_from_params(struct manager *m, VarlinkCall *call
 	if (!s)
 		return NULL;
 	if (s->container) {
-		reply_sandbox_error(call, ERROR_PREFIX "SandboxIsContainer", s);
+		reply_sandbox_error(call, MANAGER_ERROR(SandboxIsContainer), s);
 		return NULL;
 	}
 	if (!s->detached) {
-		reply_sandbox_error(call, ERROR_PREFIX "SandboxNotDetached", s);
+		reply_sandbox_error(call, MANAGER_ERROR(SandboxNotDetached), s);
 		return NULL;
 	}
 	return s;
@@ -394,7 +395,7 @@ int method_attach(VarlinkCall *call, json_object *params, void *userdata)
 	if (!varlink_call_wants_more(call))
 		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
 	if (!sandbox_running(s))
-		return reply_sandbox_error(call, ERROR_PREFIX "SandboxNotRunning", s);
+		return reply_sandbox_error(call, MANAGER_ERROR(SandboxNotRunning), s);
 	r = follower_new(s, call, true, true);
 	return r < 0 ? r : 0;
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "manager-errors.h"
 #include "container.h"
 #include "detached-internal.h"
 #include "log.h"
@@ -433,7 +434,7 @@ void sandbox_calls_end(struct sandbox *s)
 
 		json_object_object_add(p, "id", json_object_new_int64((int64_t)s->id));
 		if (w->call)
-			(void)varlink_call_error(w->call, ERROR_PREFIX "SandboxNotFound", p);
+			(void)varlink_call_error(w->call, MANAGER_ERROR(SandboxNotFound), p);
 		else
 			json_object_put(p);
 		waiter_free(w);
@@ -495,7 +496,7 @@ static struct sandbox *run_sandbox_from_params(struct manager *m, VarlinkCall *c
 	struct sandbox *s = sandbox_from_params(m, call, params);
 
 	if (s && s->container) {
-		reply_sandbox_error(call, ERROR_PREFIX "SandboxIsContainer", s);
+		reply_sandbox_error(call, MANAGER_ERROR(SandboxIsContainer), s);
 		return NULL;
 	}
 	return s;
@@ -578,7 +579,7 @@ int method_remove(VarlinkCall *call, json_object *params, void *userdata)
 		int r;
 
 		if (!force)
-			return reply_sandbox_error(call, ERROR_PREFIX "SandboxRunning", s);
+			return reply_sandbox_error(call, MANAGER_ERROR(SandboxRunning), s);
 		if (!waiter_add(s, call, WAITER_REMOVE))
 			return -ENOMEM;
 		if (s->detached)

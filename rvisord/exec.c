@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "manager-errors.h"
 #include "container.h"
 #include "exec.h"
 #include "journal.h"
@@ -75,7 +76,7 @@ static void exec_unlink_and_free(struct exec *x)
 
 static int reply_exec_failed(VarlinkCall *call, const char *reason)
 {
-	return reply_error_reason(call, ERROR_PREFIX "ExecFailed", "reason", reason);
+	return reply_error_reason(call, MANAGER_ERROR(ExecFailed), "reason", reason);
 }
 
 /* Why the process could not be started, to the journal and to the caller. */
@@ -88,7 +89,7 @@ static void exec_failed(struct exec *x, int r, const char *reason)
 	if (!x->call)
 		return;
 	if (r == -EAGAIN)
-		(void)reply_error_reason(x->call, ERROR_PREFIX "ResourceExhausted", "reason", reason);
+		(void)reply_error_reason(x->call, MANAGER_ERROR(ResourceExhausted), "reason", reason);
 	else
 		(void)reply_exec_failed(x->call, reason);
 	x->call = varlink_call_unref(x->call);
@@ -242,7 +243,7 @@ static int exec_params(VarlinkCall *call, json_object *params, struct exec_reque
 	if (!q->argv[0] || !q->argv[0][0])
 		return varlink_call_error_invalid_parameter(call, "argv");
 	if (size > RUN_ARGS_MAX)
-		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(ResourceExhausted), "reason",
 					  "the command line and environment are larger than 2 MiB");
 	for (char **e = q->env; *e; e++)
 		if (!strchr(*e, '=') || **e == '=')
@@ -277,7 +278,7 @@ static int reply_spawn_failed(struct exec *x, const struct container_exec_spec *
 	p = json_object_new_object();
 	json_object_object_add(p, "user", json_object_new_string(who));
 	json_object_object_add(p, "reason", json_object_new_string(reason));
-	r = varlink_call_error(x->call, ERROR_PREFIX "UserNotPermitted", p);
+	r = varlink_call_error(x->call, MANAGER_ERROR(UserNotPermitted), p);
 	x->call = varlink_call_unref(x->call);
 	return r;
 }

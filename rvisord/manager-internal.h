@@ -14,7 +14,6 @@
 #include "manager.h"
 #include "varlink.h"
 
-#define ERROR_PREFIX "io.rvisor.Manager."
 /* What one call may carry at most: the command line and environment together (the kernel's
  * ARG_MAX). */
 #define RUN_ARGS_MAX (2U << 20)

@@ -30,6 +30,7 @@
 #include <seccomp.h>
 #include <systemd/sd-daemon.h>
 
+#include "manager-errors.h"
 #include "base64.h"
 #include "cgroup.h"
 #include "container.h"
@@ -101,7 +102,7 @@ static int reply_image_not_found(VarlinkCall *call, const char *image, const cha
 
 	json_object_object_add(p, "image", json_object_new_string(image));
 	json_object_object_add(p, "reason", json_object_new_string(reason));
-	return varlink_call_error(call, ERROR_PREFIX "ImageNotFound", p);
+	return varlink_call_error(call, MANAGER_ERROR(ImageNotFound), p);
 }
 
 /* LimitAbovePolicy for parameter "memory", "pids", "cpus_milli" or "cpuset", with the
@@ -126,7 +127,7 @@ static int reply_limit_above_policy(VarlinkCall *call, const char *parameter,
 			(int64_t)(strcmp(parameter, "cpus_milli") == 0 ? policy->cpus_milli :
 				  strcmp(parameter, "pids") == 0       ? policy->pids_max :
 									 policy->memory_max)));
-	return varlink_call_error(call, ERROR_PREFIX "LimitAbovePolicy", p);
+	return varlink_call_error(call, MANAGER_ERROR(LimitAbovePolicy), p);
 }
 
 /* CpusetUnavailable: CPUs asked for (by the call, or by the policy when policy is not NULL)
@@ -144,7 +145,7 @@ static int reply_cpuset_unavailable(VarlinkCall *call, const cpu_set_t *asked, c
 	json_object_object_add(p, "available", json_object_new_string(o));
 	if (policy)
 		json_object_object_add(p, "policy", json_object_new_string(policy));
-	return varlink_call_error(call, ERROR_PREFIX "CpusetUnavailable", p);
+	return varlink_call_error(call, MANAGER_ERROR(CpusetUnavailable), p);
 }
 
 static uid_t caller_uid(VarlinkCall *call)
@@ -239,7 +240,7 @@ struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_o
 		s = sandbox_find_name(m, name, caller_uid(call), &ambiguous);
 	}
 	if (!s)
-		reply_sandbox_not_found(call, ambiguous ? ERROR_PREFIX "NameAmbiguous" : ERROR_PREFIX "SandboxNotFound",
+		reply_sandbox_not_found(call, ambiguous ? MANAGER_ERROR(NameAmbiguous) : MANAGER_ERROR(SandboxNotFound),
 					id, name);
 	return s;
 }
@@ -410,9 +411,9 @@ static int reply_start_failed(struct sandbox *s, int r, const char *reason)
 	if (r == -ENOTDIR)
 		r = reply_image_not_found(call, s->image, reason);
 	else if (r == -EAGAIN || r == -ENOSPC || r == -ENOMEM)
-		r = reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason", reason);
+		r = reply_error_reason(call, MANAGER_ERROR(ResourceExhausted), "reason", reason);
 	else
-		r = reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
+		r = reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason", reason);
 	varlink_call_unref(call);
 	return r;
 }
@@ -679,7 +680,7 @@ static int run_user(VarlinkCall *call, json_object *params, struct run_request *
 	p = json_object_new_object();
 	json_object_object_add(p, "user", json_object_new_string(who));
 	json_object_object_add(p, "reason", json_object_new_string(reason));
-	return varlink_call_error(call, ERROR_PREFIX "UserNotPermitted", p);
+	return varlink_call_error(call, MANAGER_ERROR(UserNotPermitted), p);
 }
 
 static int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
@@ -688,7 +689,7 @@ static int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
 
 	json_object_object_add(p, "index", json_object_new_int((int)index));
 	json_object_object_add(p, "reason", json_object_new_string(reason));
-	return varlink_call_error(call, ERROR_PREFIX "BadFileDescriptor", p);
+	return varlink_call_error(call, MANAGER_ERROR(BadFileDescriptor), p);
 }
 
 int call_stdio_fds(VarlinkCall *call, int fds[3])
@@ -738,7 +739,7 @@ static int reply_mount_invalid(VarlinkCall *call, const char *destination, const
 
 	json_object_object_add(p, "destination", json_object_new_string(destination ?: ""));
 	json_object_object_add(p, "reason", json_object_new_string(reason));
-	return varlink_call_error(call, ERROR_PREFIX "MountInvalid", p);
+	return varlink_call_error(call, MANAGER_ERROR(MountInvalid), p);
 }
 
 /* Run's mounts, checked as rvisorctl checks them (a client is not trusted to have done so)
@@ -845,7 +846,7 @@ static int run_mounts(VarlinkCall *call, json_object *params, struct run_request
 		if (q->mounts[i].type == MOUNT_BIND) {
 			r = caller_mount_namespace(call, &q->mount_ns_fd);
 			if (r < 0)
-				return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+				return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
 							  "rvisord cannot find your mount namespace, where "
 							  "the sources of your binds are");
 			break;
@@ -887,16 +888,16 @@ static int policy_for_call(struct manager *m, VarlinkCall *call, const char *nam
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "policy", json_object_new_string(name));
-		return varlink_call_error(call, ERROR_PREFIX "PolicyNotFound", p);
+		return varlink_call_error(call, MANAGER_ERROR(PolicyNotFound), p);
 	}
 	if (r < 0)
-		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", perr ?: strerror(-r));
+		return reply_error_reason(call, MANAGER_ERROR(PolicyInvalid), "reason", perr ?: strerror(-r));
 	if (m->rvisor_fd < 0 && pol->kernel_layer == POLICY_KERNEL_LAYER_REQUIRED)
-		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(KernelLayerUnavailable), "reason",
 					  "policy requires rvisor.ko (kernel_layer = required), which is not loaded");
 	/* Nothing to fall back to: the policy turned the filter off. */
 	if (m->rvisor_fd < 0 && pol->layers == POLICY_LAYER_KERNEL)
-		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(KernelLayerUnavailable), "reason",
 					  "policy asks for rvisor.ko's gate alone (layers = kernel; layers = both "
 					  "or seccomp run without it), and rvisor.ko is not loaded");
 	*ret = TAKE_PTR(pol);
@@ -909,10 +910,10 @@ static int quota_check(struct manager *m, VarlinkCall *call)
 	uid_t uid = caller_uid(call);
 
 	if (m->n_sandboxes >= m->config->max_sandboxes)
-		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(ResourceExhausted), "reason",
 					  "too many sandboxes (max_sandboxes in rvisord.conf)");
 	if (uid != 0 && sandboxes_of(m, uid) >= m->config->max_sandboxes_per_user)
-		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(ResourceExhausted), "reason",
 					  "you have as many sandboxes as you may (max_sandboxes_per_user in rvisord.conf)");
 	return 1;
 }
@@ -939,7 +940,7 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	if (name && !sandbox_name_choosable(name))
 		return varlink_call_error_invalid_parameter(call, "name");
 	if (name && sandbox_name_taken(m, peer->uid, name))
-		return reply_error_reason(call, ERROR_PREFIX "NameInUse", "name", name);
+		return reply_error_reason(call, MANAGER_ERROR(NameInUse), "name", name);
 	if (strlen(json_string(params, "image")) >= PATH_MAX)
 		return varlink_call_error_invalid_parameter(call, "image");
 
@@ -952,14 +953,14 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 
 		json_object_object_add(p, "user", json_object_new_string("0"));
 		json_object_object_add(p, "reason", json_object_new_string(why));
-		return varlink_call_error(call, ERROR_PREFIX "UserNotPermitted", p);
+		return varlink_call_error(call, MANAGER_ERROR(UserNotPermitted), p);
 	}
 	if (config) {
 		_cleanup_free_ char *err = NULL;
 
 		r = oci_config_parse(config, strlen(config), &q->oci, &err);
 		if (r == -EINVAL)
-			return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", err);
+			return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason", err);
 		if (r < 0)
 			return r;
 	}
@@ -974,7 +975,7 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	if (r < 0)
 		return r;
 	if (size > RUN_ARGS_MAX)
-		return reply_error_reason(call, ERROR_PREFIX "ResourceExhausted", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(ResourceExhausted), "reason",
 					  "the command line and environment are larger than 2 MiB");
 	for (char **e = q->env; *e; e++)
 		if (!strchr(*e, '='))
@@ -1342,7 +1343,7 @@ static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "id", json_object_new_int64((int64_t)s->id));
-		return varlink_call_error(call, ERROR_PREFIX "SandboxNotRunning", p);
+		return varlink_call_error(call, MANAGER_ERROR(SandboxNotRunning), p);
 	}
 	name = json_string(params, "signal");
 	if (name) {
@@ -1423,10 +1424,10 @@ static int method_get_policy(VarlinkCall *call, json_object *params, void *userd
 	if (r == -ENOENT || (r == -EINVAL && !err)) {
 		p = json_object_new_object();
 		json_object_object_add(p, "policy", json_object_new_string(name));
-		return varlink_call_error(call, ERROR_PREFIX "PolicyNotFound", p);
+		return varlink_call_error(call, MANAGER_ERROR(PolicyNotFound), p);
 	}
 	if (r < 0)
-		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", err ?: strerror(-r));
+		return reply_error_reason(call, MANAGER_ERROR(PolicyInvalid), "reason", err ?: strerror(-r));
 	p = json_object_new_object();
 	json_object_object_add(p, "policy", policy_to_json(pol));
 	return varlink_call_reply(call, p);
@@ -1443,7 +1444,7 @@ static int method_check_policy(VarlinkCall *call, json_object *params, void *use
 
 	r = policy_load_text(name, text, strlen(text), &pol, &err);
 	if (r == -EINVAL && err)
-		return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason", err);
+		return reply_error_reason(call, MANAGER_ERROR(PolicyInvalid), "reason", err);
 	if (r < 0)
 		return r;
 	return varlink_call_reply(call, NULL);
@@ -1524,7 +1525,7 @@ static int method_prepare_container(VarlinkCall *call, json_object *params, void
 	if (layers & POLICY_LAYER_SECCOMP) {
 		r = seccomp_programs_json(pol, layers, &bpf);
 		if (r < 0)
-			return reply_error_reason(call, ERROR_PREFIX "PolicyInvalid", "reason",
+			return reply_error_reason(call, MANAGER_ERROR(PolicyInvalid), "reason",
 						  "the policy cannot be compiled to a seccomp filter");
 	}
 	p = json_object_new_object();
@@ -1567,10 +1568,10 @@ static int bind_target(VarlinkCall *call, int pidfd, pid_t *ret_pid)
 	if (r == 0)
 		r = oci_namespace_owned_by(pidfd, *ret_pid, caller_uid(call));
 	if (r == -ESRCH)
-		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
 					  "the container's init has exited (or is in a pid namespace rvisord cannot see)");
 	if (r == -EPERM)
-		return varlink_call_error(call, ERROR_PREFIX "PermissionDenied", NULL);
+		return varlink_call_error(call, MANAGER_ERROR(PermissionDenied), NULL);
 	return r < 0 ? r : 1;
 }
 
@@ -1700,19 +1701,19 @@ static int method_bind_container(VarlinkCall *call, json_object *params, void *u
 	if (strlen(json_string(params, "domainname") ?: "") >= RVISOR_UTS_LEN)
 		return varlink_call_error_invalid_parameter(call, "domainname");
 	if (m->rvisor_fd < 0)
-		return reply_error_reason(call, ERROR_PREFIX "KernelLayerUnavailable", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(KernelLayerUnavailable), "reason",
 					  "rvisor.ko is not loaded: nothing to bind a container to");
 	r = policy_for_call(m, call, name, &pol);
 	if (r <= 0)
 		return r;
 	if (!(container_layers(m, pol, params) & POLICY_LAYER_KERNEL))
-		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
 					  "the policy has no kernel layer (layers = seccomp): there is nothing to bind");
 	r = quota_check(m, call);
 	if (r <= 0)
 		return r;
 	if (container_find(m, caller_uid(call), container))
-		return reply_container_error(call, ERROR_PREFIX "ContainerExists", container);
+		return reply_container_error(call, MANAGER_ERROR(ContainerExists), container);
 	r = bind_target(call, pidfd, &pid);
 	if (r <= 0)
 		return r;
@@ -1735,14 +1736,14 @@ static int method_bind_container(VarlinkCall *call, json_object *params, void *u
 		journal_sandbox(LOG_WARNING, journal_fields(s), "container %s (uid %u): %s: %s", container,
 				(unsigned)s->owner, reason, strerror(-r));
 		sandbox_free(s);
-		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason", reason);
+		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason", reason);
 	}
 	rec = sandbox_record(s);
 	r = oci_record_save(m->oci_dir, &rec);
 	if (r < 0) {
 		log_error_errno(r, "container %s: cannot save its record in %s: %m", container, m->oci_dir);
 		sandbox_free(s); /* destroys the kernel sandbox */
-		return reply_error_reason(call, ERROR_PREFIX "SandboxFailed", "reason",
+		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
 					  "rvisord cannot keep a record of the container");
 	}
 	sandbox_link(m, s);
@@ -1767,7 +1768,7 @@ static int method_release_container(VarlinkCall *call, json_object *params, void
 		return varlink_call_error_invalid_parameter(call, "container");
 	s = container_find(m, caller_uid(call), container);
 	if (!s)
-		return reply_container_error(call, ERROR_PREFIX "ContainerNotFound", container);
+		return reply_container_error(call, MANAGER_ERROR(ContainerNotFound), container);
 	journal_sandbox(LOG_INFO, journal_fields(s), "container %s (sandbox %" PRIu64 ") released",
 			container, s->id);
 	sandbox_unlink_and_free(s);
@@ -2215,7 +2216,7 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 		log_error_errno(r, "Cannot set up the varlink server: %m");
 		goto fail;
 	}
-	r = varlink_server_set_peer_check(m->server, peer_allowed, ERROR_PREFIX "PermissionDenied", m);
+	r = varlink_server_set_peer_check(m->server, peer_allowed, MANAGER_ERROR(PermissionDenied), m);
 	if (r < 0) {
 		log_error_errno(r, "Cannot set up the varlink server's peer check: %m");
 		goto fail;
@@ -2320,7 +2321,7 @@ struct manager *manager_free(struct manager *m)
 		struct sandbox *s = m->sandboxes;
 
 		if (s->call) {
-			(void)reply_error_reason(s->call, ERROR_PREFIX "SandboxFailed", "reason",
+			(void)reply_error_reason(s->call, MANAGER_ERROR(SandboxFailed), "reason",
 						 "rvisord is stopping");
 		}
 		sandbox_unlink_and_free(s);

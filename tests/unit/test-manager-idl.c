@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manager-errors.h"
 #include "manager.h"
 #include "tap.h"
 
@@ -121,12 +122,39 @@ static unsigned table_size(const struct varlink_method *m)
 	return n;
 }
 
+#define ERROR_NAME_(name) #name,
+static const char *const error_names[] = { MANAGER_ERRORS(ERROR_NAME_) };
+
+/* The errors the IDL declares and those lib/manager-errors.h lets the code name: the same. */
+static void check_errors(const char *idl)
+{
+	unsigned declared = 0;
+
+	for (const char *p = idl; (p = strstr(p, "error ")); p += 6) {
+		char name[64] = "";
+		bool listed = false;
+
+		if (p != idl && p[-1] != '\n')
+			continue;
+		sscanf(p + 6, "%63[A-Za-z]", name);
+		for (size_t i = 0; i < sizeof(error_names) / sizeof(error_names[0]); i++)
+			listed |= strcmp(error_names[i], name) == 0;
+		ok(listed, name);
+		declared++;
+	}
+	is_int(declared, sizeof(error_names) / sizeof(error_names[0]),
+	       "lib/manager-errors.h lists no error the IDL does not declare");
+	is_str(MANAGER_ERROR(SandboxNotFound), "io.rvisor.Manager.SandboxNotFound", "MANAGER_ERROR's text");
+}
+
 int main(void)
 {
 	char *idl = idl_uncommented(), *p;
 	unsigned methods = 0, served = 0;
 
 	ok(idl != NULL, "the IDL");
+	if (idl)
+		check_errors(idl);
 	for (p = idl; p && (p = strstr(p, "method ")); ) {
 		char *name = p + 7, *open = strchr(name, '('), *close;
 		unsigned depth = 1;

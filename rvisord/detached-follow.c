@@ -241,15 +241,6 @@ int on_stdin_writable(sd_event_source *src, int fd, uint32_t revents, void *user
 
 /* ---- Logs and Attach ---- */
 
-static int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
-{
-	json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "index", json_object_new_int((int)index));
-	json_object_object_add(p, "reason", json_object_new_string(reason));
-	return varlink_call_error(call, MANAGER_ERROR(BadFileDescriptor), p);
-}
-
 /* Only pipes: writing never blocks on them (a regular file on a hung file system would),
  * and they carry no credentials (a socket could make rvisord's words pass for root's). */
 static const char *pipe_refusal(int fd, bool writable)

@@ -66,7 +66,7 @@ static void exec_free(struct exec *x)
 
 static void exec_unlink_and_free(struct exec *x)
 {
-	for (struct exec **p = sandbox_execs(x->s); *p; p = &(*p)->next)
+	for (struct exec **p = &(x->s)->execs; *p; p = &(*p)->next)
 		if (*p == x) {
 			*p = x->next;
 			break;
@@ -82,7 +82,7 @@ static int reply_exec_failed(VarlinkCall *call, const char *reason)
 /* Why the process could not be started, to the journal and to the caller. */
 static void exec_failed(struct exec *x, int r, const char *reason)
 {
-	struct journal_sandbox_fields f = sandbox_journal_fields(x->s);
+	struct journal_sandbox_fields f = journal_fields(x->s);
 
 	journal_sandbox(LOG_WARNING, f, "sandbox %" PRIu64 " (%s): exec of %s for uid %u failed: %s", f.id,
 			f.name, x->command, (unsigned)x->caller, reason);
@@ -99,7 +99,7 @@ static void exec_failed(struct exec *x, int r, const char *reason)
  * without a report, as it died). */
 static void exec_exited(struct exec *x)
 {
-	struct journal_sandbox_fields f = sandbox_journal_fields(x->s);
+	struct journal_sandbox_fields f = journal_fields(x->s);
 	int status, exec_errno;
 	json_object *p;
 
@@ -125,7 +125,7 @@ static void exec_exited(struct exec *x)
 static int on_exec_report(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct exec *x = userdata;
-	struct journal_sandbox_fields f = sandbox_journal_fields(x->s);
+	struct journal_sandbox_fields f = journal_fields(x->s);
 	_cleanup_free_ char *err = NULL;
 	json_object *p;
 	int r;
@@ -187,7 +187,7 @@ static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userd
 static void on_exec_client_gone(VarlinkCall *call, void *userdata)
 {
 	struct exec *x = userdata;
-	struct journal_sandbox_fields f = sandbox_journal_fields(x->s);
+	struct journal_sandbox_fields f = journal_fields(x->s);
 
 	journal_sandbox(LOG_NOTICE, f, "sandbox %" PRIu64 " (%s): exec of %s: client disconnected, killing it",
 			f.id, f.name, x->command);
@@ -213,14 +213,14 @@ static int exec_watch(struct manager *m, struct exec *x)
 /* Whether the sandbox can be joined: 1, else the reply's result. */
 static int exec_target(VarlinkCall *call, struct sandbox *s)
 {
-	struct container *c = sandbox_container(s);
+	struct container *c = (s)->c;
 	char reason[160];
 
 	if (!c)
 		snprintf(reason, sizeof(reason), "sandbox %" PRIu64 " is an OCI container: its runtime "
-			 "has its own exec (podman exec, docker exec)", sandbox_id(s));
+			 "has its own exec (podman exec, docker exec)", s->id);
 	else if (!c->started)
-		snprintf(reason, sizeof(reason), "sandbox %" PRIu64 " is still starting", sandbox_id(s));
+		snprintf(reason, sizeof(reason), "sandbox %" PRIu64 " is still starting", s->id);
 	else
 		return 1;
 	return reply_exec_failed(call, reason);
@@ -321,7 +321,7 @@ int method_exec(VarlinkCall *call, json_object *params, void *userdata)
 		return -ENOMEM;
 	}
 	x->call = varlink_call_ref(call);
-	r = container_exec_spawn(sandbox_container(s), &spec, &x->e, &err);
+	r = container_exec_spawn((s)->c, &spec, &x->e, &err);
 	if (r < 0) {
 		r = reply_spawn_failed(x, &spec, r, err ?: strerror(-r));
 		exec_free(x); /* nothing was left behind */
@@ -336,8 +336,8 @@ int method_exec(VarlinkCall *call, json_object *params, void *userdata)
 		return r;
 	}
 	varlink_call_set_disconnect_callback(call, on_exec_client_gone, x);
-	x->next = *sandbox_execs(s);
-	*sandbox_execs(s) = x;
+	x->next = *&(s)->execs;
+	*&(s)->execs = x;
 	return 0;
 }
 
@@ -345,7 +345,7 @@ void execs_end(struct exec **list)
 {
 	while (*list) {
 		struct exec *x = *list;
-		struct journal_sandbox_fields f = sandbox_journal_fields(x->s);
+		struct journal_sandbox_fields f = journal_fields(x->s);
 		int r;
 
 		*list = x->next;

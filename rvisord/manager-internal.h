@@ -19,6 +19,7 @@
 #define RUN_ARGS_MAX (2U << 20)
 
 struct container;
+struct rvisor_policy_config;
 struct detached;
 struct exec;
 struct waiter;
@@ -60,12 +61,8 @@ void sandbox_unlink_and_free(struct sandbox *s);
 
 struct journal_sandbox_fields journal_fields(const struct sandbox *s);
 
-/* A sandbox Run started: its container; NULL for an OCI container BindContainer bound. */
-struct container *sandbox_container(struct sandbox *s);
-/* Its Exec calls (exec.c keeps the list; the sandbox ends them with it: execs_end()). */
-struct exec **sandbox_execs(struct sandbox *s);
-struct journal_sandbox_fields sandbox_journal_fields(const struct sandbox *s);
-uint64_t sandbox_id(const struct sandbox *s);
+/* Its kernel sandbox's id (0: none). */
+uint64_t sandbox_kernel_id(const struct sandbox *s);
 
 /* "UID" or "UID:GID", decimal, each at most 65534 * 65536 (Run's and Exec's user). */
 int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
@@ -77,6 +74,20 @@ int call_stdio_fds(VarlinkCall *call, int fds[3]);
 /* Adds a program's end to an "exited" reply: exec_errno when it could not be executed, else
  * the signal that killed it, else its exit code. */
 void exit_reply_add(json_object *p, int wait_status, int exec_errno);
+
+/* Destroys what the sandbox has (its Exec calls, container, child watch, pending call) and
+ * frees it; sandbox_unlink_and_free() for a linked one. */
+void sandbox_free(struct sandbox *s);
+uid_t caller_uid(VarlinkCall *call);
+/* The policy by name, and whether it can run here: 1 and *ret, else the reply's result. */
+int policy_for_call(struct manager *m, VarlinkCall *call, const char *name, struct rvisor_policy_config **ret);
+/* Room for one more sandbox of the caller: 1, else the reply's result. */
+int quota_check(struct manager *m, VarlinkCall *call);
+/* ["kernel", "seccomp"] and the like, for List and the container methods. */
+json_object *layers_json(unsigned int layers);
+/* v, or null for UINT64_MAX (no limit). */
+void add_uint_or_null(json_object *o, const char *key, uint64_t v);
+int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason);
 
 /* An error with one string field: {"reason": ...} and the like. */
 int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason);

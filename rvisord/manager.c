@@ -30,10 +30,10 @@
 #include <seccomp.h>
 #include <systemd/sd-daemon.h>
 
-#include "manager-errors.h"
 #include "base64.h"
 #include "cgroup.h"
 #include "container.h"
+#include "containers.h"
 #include "cpus.h"
 #include "detached.h"
 #include "device.h"
@@ -41,12 +41,13 @@
 #include "idmap.h"
 #include "journal.h"
 #include "json-util.h"
-#include "kmod.h"
+#include "kernel.h"
 #include "log.h"
-#include "manager.h"
-#include "mounts.h"
+#include "manager-errors.h"
 #include "manager-internal.h"
+#include "manager.h"
 #include "mkdir.h"
+#include "mounts.h"
 #include "oci-bind.h"
 #include "policy.h"
 #include "sandbox-name.h"
@@ -148,7 +149,7 @@ static int reply_cpuset_unavailable(VarlinkCall *call, const cpu_set_t *asked, c
 	return varlink_call_error(call, MANAGER_ERROR(CpusetUnavailable), p);
 }
 
-static uid_t caller_uid(VarlinkCall *call)
+uid_t caller_uid(VarlinkCall *call)
 {
 	return varlink_call_peer(call)->uid;
 }
@@ -260,7 +261,7 @@ struct journal_sandbox_fields journal_fields(const struct sandbox *s)
 	};
 }
 
-static uint64_t sandbox_kernel_id(const struct sandbox *s)
+uint64_t sandbox_kernel_id(const struct sandbox *s)
 {
 	return s->c ? s->c->sandbox_id : s->kernel_id;
 }
@@ -275,26 +276,15 @@ static const char *sandbox_cgroup_dir(const struct sandbox *s)
 	return s->c ? s->c->cgroup_dir : s->cgroup_dir;
 }
 
-struct container *sandbox_container(struct sandbox *s)
+void sandbox_link(struct manager *m, struct sandbox *s)
 {
-	return s->c;
+	s->next = m->sandboxes;
+	m->sandboxes = s;
+	m->n_sandboxes++;
+	m->idle_since_usec = 0;
 }
 
-struct exec **sandbox_execs(struct sandbox *s)
-{
-	return &s->execs;
-}
-
-struct journal_sandbox_fields sandbox_journal_fields(const struct sandbox *s)
-{
-	return journal_fields(s);
-}
-
-uint64_t sandbox_id(const struct sandbox *s)
-{
-	return s->id;
-}
-
+/* A struct sandbox for a bound container; takes nothing from the caller. NULL: no memory. */
 /* A bound OCI container's kernel sandbox goes (killing what is left in it) with its record;
  * while rvisord stops, both stay for the next rvisord to adopt. */
 static void container_release(struct sandbox *s)
@@ -314,7 +304,7 @@ static void container_release(struct sandbox *s)
 
 /* Destroys what the sandbox has (its Exec calls, container, child watch, pending call) and
  * frees it. */
-static void sandbox_free(struct sandbox *s)
+void sandbox_free(struct sandbox *s)
 {
 	/* First: a process an Exec call forked into the sandbox must not hold up its init's end,
 	 * which container_destroy() waits for. */
@@ -365,7 +355,7 @@ static const char *layers_platform(unsigned int layers)
 }
 
 /* ["kernel", "seccomp"], or one of them. */
-static json_object *layers_json(unsigned int layers)
+json_object *layers_json(unsigned int layers)
 {
 	json_object *a = json_object_new_array();
 
@@ -683,7 +673,7 @@ static int run_user(VarlinkCall *call, json_object *params, struct run_request *
 	return varlink_call_error(call, MANAGER_ERROR(UserNotPermitted), p);
 }
 
-static int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
+int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
 {
 	json_object *p = json_object_new_object();
 
@@ -876,8 +866,8 @@ static int run_network(VarlinkCall *call, json_object *params, const struct rvis
 }
 
 /* The policy by name, and whether it can run here: 1 and *ret, else the reply's result. */
-static int policy_for_call(struct manager *m, VarlinkCall *call, const char *name,
-			   struct rvisor_policy_config **ret)
+int policy_for_call(struct manager *m, VarlinkCall *call, const char *name,
+		    struct rvisor_policy_config **ret)
 {
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
 	_cleanup_free_ char *perr = NULL;
@@ -905,7 +895,7 @@ static int policy_for_call(struct manager *m, VarlinkCall *call, const char *nam
 }
 
 /* Room for one more sandbox of the caller: 1, else the reply's result. */
-static int quota_check(struct manager *m, VarlinkCall *call)
+int quota_check(struct manager *m, VarlinkCall *call)
 {
 	uid_t uid = caller_uid(call);
 
@@ -1246,7 +1236,7 @@ static int read_cgroup_uint(const char *dir, const char *file, uint64_t *ret)
 	return 0;
 }
 
-static void add_uint_or_null(json_object *o, const char *key, uint64_t v)
+void add_uint_or_null(json_object *o, const char *key, uint64_t v)
 {
 	if (v != UINT64_MAX)
 		json_object_object_add(o, key, json_object_new_int64((int64_t)v));
@@ -1451,399 +1441,6 @@ static int method_check_policy(VarlinkCall *call, json_object *params, void *use
 }
 
 
-/* ---- OCI containers (rvisor-runc): PrepareContainer, BindContainer, ReleaseContainer ---- */
-
-static struct sandbox *sandbox_of_kernel_id(struct manager *m, uint64_t id)
-{
-	for (struct sandbox *s = m->sandboxes; s; s = s->next)
-		if (sandbox_kernel_id(s) == id)
-			return s;
-	return NULL;
-}
-
-
-static const char *container_policy_name(const struct manager *m)
-{
-	return m->config->container_policy ?: m->config->default_policy;
-}
-
-/* The layers rvisor adds to a container of this policy here: the gate only with rvisor.ko;
- * two layers, the gate and a seccomp filter, the engine's where it brings one (the call's
- * engine_seccomp). */
-static unsigned int container_layers(const struct manager *m, const struct rvisor_policy_config *pol,
-				     json_object *params)
-{
-	unsigned int layers = pol->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
-	json_object *v;
-
-	if ((layers & POLICY_LAYER_KERNEL) && json_object_object_get_ex(params, "engine_seccomp", &v) &&
-	    json_object_get_boolean(v))
-		layers &= ~POLICY_LAYER_SECCOMP;
-	return layers;
-}
-
-/* The policy's seccomp programs as base64 strings, for the runtime to chain after the
- * engine's own profile (with the gate, the filter is the layer under it). */
-static int seccomp_programs_json(const struct rvisor_policy_config *pol, unsigned int layers,
-				 json_object **ret)
-{
-	_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;
-	json_object *a;
-	int r;
-
-	r = policy_seccomp_compile(&pol->kernel, layers & POLICY_LAYER_KERNEL ? POLICY_SECCOMP_WITH_GATE : 0, &f);
-	if (r < 0)
-		return r;
-	a = json_object_new_array();
-	for (unsigned i = 0; i < f->n; i++) {
-		_cleanup_free_ char *text = NULL;
-
-		r = base64_encode(f->progs[i].filter, f->progs[i].len * sizeof(struct sock_filter), &text);
-		if (r < 0) {
-			json_object_put(a);
-			return r;
-		}
-		json_object_array_add(a, json_object_new_string(text));
-	}
-	*ret = a;
-	return 0;
-}
-
-static int method_prepare_container(VarlinkCall *call, json_object *params, void *userdata)
-{
-	struct manager *m = userdata;
-	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	const char *name = json_string(params, "policy") ?: container_policy_name(m);
-	json_object *p, *bpf = NULL;
-	unsigned int layers;
-	int r;
-
-	r = policy_for_call(m, call, name, &pol);
-	if (r <= 0)
-		return r;
-	layers = container_layers(m, pol, params);
-	if (layers & POLICY_LAYER_SECCOMP) {
-		r = seccomp_programs_json(pol, layers, &bpf);
-		if (r < 0)
-			return reply_error_reason(call, MANAGER_ERROR(PolicyInvalid), "reason",
-						  "the policy cannot be compiled to a seccomp filter");
-	}
-	p = json_object_new_object();
-	json_object_object_add(p, "policy", json_object_new_string(pol->name));
-	json_object_object_add(p, "layers", layers_json(layers));
-	add_uint_or_null(p, "memory_max", pol->memory_max);
-	add_uint_or_null(p, "pids_max", pol->pids_max);
-	if (bpf)
-		json_object_object_add(p, "seccomp_bpf", bpf);
-	return varlink_call_reply(call, p);
-}
-
-static struct sandbox *container_find(struct manager *m, uid_t owner, const char *container)
-{
-	for (struct sandbox *s = m->sandboxes; s; s = s->next)
-		if (s->container && s->owner == owner && strcmp(s->container, container) == 0)
-			return s;
-	return NULL;
-}
-
-static int reply_container_error(VarlinkCall *call, const char *error, const char *container)
-{
-	json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "container", json_object_new_string(container));
-	return varlink_call_error(call, error, p);
-}
-
-/* The container's init, from the call's fd 0: 1 and its pid once it is known to be the
- * caller's, else the reply's result. */
-static int bind_target(VarlinkCall *call, int pidfd, pid_t *ret_pid)
-{
-	int r;
-
-	if (pidfd < 0)
-		return reply_bad_fd(call, 0, "no pidfd of the container's init was sent");
-	r = pidfd_to_pid(pidfd, ret_pid);
-	if (r == -EBADF)
-		return reply_bad_fd(call, 0, "not a pidfd");
-	if (r == 0)
-		r = oci_namespace_owned_by(pidfd, *ret_pid, caller_uid(call));
-	if (r == -ESRCH)
-		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
-					  "the container's init has exited (or is in a pid namespace rvisord cannot see)");
-	if (r == -EPERM)
-		return varlink_call_error(call, MANAGER_ERROR(PermissionDenied), NULL);
-	return r < 0 ? r : 1;
-}
-
-/* A kernel sandbox for the container, bound to the namespace of pid and armed at its first
- * execve: 0 and *ret_id, else -errno with *ret_reason. */
-static int bind_kernel_sandbox(struct manager *m, const struct rvisor_policy_config *pol, const char *name,
-			       json_object *params, pid_t pid, int pidfd, const char *cgroup_dir,
-			       uint64_t *ret_id, const char **ret_reason)
-{
-	const char *hostname = json_string(params, "hostname"), *domainname = json_string(params, "domainname");
-	struct rvisor_sandbox_spec spec = { .policy = (uintptr_t)&pol->kernel };
-	struct rvisor_sandbox_bind b = { .pid = pid, .flags = RVISOR_BIND_ARM_AT_EXEC };
-	struct rvisor_sandbox_id d = { 0 }; /* reserved fields must be zero */
-	_cleanup_close_ int cgroup_fd = -1;
-	struct utsname u;
-
-	if (uname(&u) < 0)
-		memset(&u, 0, sizeof(u));
-	/* The engine's cgroup for the container (its -m and --cpus): the emulated sysinfo and
-	 * sched_getaffinity follow it. Not the cgroup tree's root, which is the whole host. */
-	if (cgroup_dir && !cgroup_dir_is_root(cgroup_dir)) {
-		cgroup_fd = open(cgroup_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (cgroup_fd >= 0) {
-			spec.flags |= RVISOR_SANDBOX_CGROUP;
-			spec.cgroup_fd = cgroup_fd;
-		}
-	}
-	if (pol->memory_max != UINT64_MAX)
-		spec.memory_limit = pol->memory_max;
-	snprintf(spec.name, sizeof(spec.name), "%s", name);
-	snprintf(spec.nodename, sizeof(spec.nodename), "%s", hostname ?: u.nodename);
-	snprintf(spec.domainname, sizeof(spec.domainname), "%s", domainname ?: u.domainname);
-	if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_CREATE, &spec) < 0) {
-		*ret_reason = "rvisor.ko refused the sandbox (SANDBOX_CREATE)";
-		return -errno;
-	}
-	b.id = d.id = spec.id;
-	if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_BIND, &b) < 0) {
-		int r = -errno;
-
-		*ret_reason = r == -EINVAL ? "the container's init is not the pid 1 of a pid namespace of its own "
-					     "(an OCI container under rvisor needs its own pid namespace)" :
-			      r == -EBUSY  ? "the container's pid namespace is bound to a sandbox already" :
-					     "rvisor.ko could not bind the container's pid namespace";
-		(void)ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d);
-		return r;
-	}
-	/* Bound while the pidfd's process lived: then pid named it, not a recycled one. */
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
-		*ret_reason = "the container's init exited while it was being bound";
-		(void)ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d);
-		return -ESRCH;
-	}
-	*ret_id = spec.id;
-	return 0;
-}
-
-/* Whether pid lives in a user namespace other than rvisord's. */
-static bool in_own_userns(pid_t pid)
-{
-	char path[64];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino;
-}
-
-static struct oci_record sandbox_record(const struct sandbox *s)
-{
-	return (struct oci_record){
-		.kernel_id = s->kernel_id, .owner = s->owner, .pid = s->pid,
-		.started_usec = s->started_usec, .layers = s->layers, .container = s->container,
-		.policy = s->policy, .bundle = s->image, .command = s->argv,
-	};
-}
-
-void sandbox_link(struct manager *m, struct sandbox *s)
-{
-	s->next = m->sandboxes;
-	m->sandboxes = s;
-	m->n_sandboxes++;
-	m->idle_since_usec = 0;
-}
-
-/* A struct sandbox for a bound container; takes nothing from the caller. NULL: no memory. */
-static struct sandbox *container_sandbox_new(struct manager *m, const char *container, uid_t owner,
-					     const char *policy, const char *bundle)
-{
-	struct sandbox *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->m = m;
-	s->id = m->next_id++;
-	s->owner = owner;
-	s->container = strdup(container);
-	s->name = strndup(container, 12); /* as docker shortens ids */
-	s->policy = strdup(policy);
-	s->image = strdup(bundle);
-	if (!s->container || !s->name || !s->policy || !s->image) {
-		sandbox_free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static int method_bind_container(VarlinkCall *call, json_object *params, void *userdata)
-{
-	struct manager *m = userdata;
-	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	const char *container = json_string(params, "container"), *bundle = json_string(params, "bundle");
-	const char *name = json_string(params, "policy") ?: container_policy_name(m), *reason = NULL;
-	_cleanup_close_ int pidfd = varlink_call_take_fd(call, 0);
-	struct oci_record rec;
-	struct sandbox *s;
-	json_object *v;
-	size_t size = 0;
-	pid_t pid = 0;
-	int r;
-
-	if (!oci_container_id_valid(container))
-		return varlink_call_error_invalid_parameter(call, "container");
-	if (bundle[0] != '/' || strlen(bundle) >= PATH_MAX)
-		return varlink_call_error_invalid_parameter(call, "bundle");
-	if (strlen(json_string(params, "hostname") ?: "") >= RVISOR_UTS_LEN)
-		return varlink_call_error_invalid_parameter(call, "hostname");
-	if (strlen(json_string(params, "domainname") ?: "") >= RVISOR_UTS_LEN)
-		return varlink_call_error_invalid_parameter(call, "domainname");
-	if (m->rvisor_fd < 0)
-		return reply_error_reason(call, MANAGER_ERROR(KernelLayerUnavailable), "reason",
-					  "rvisor.ko is not loaded: nothing to bind a container to");
-	r = policy_for_call(m, call, name, &pol);
-	if (r <= 0)
-		return r;
-	if (!(container_layers(m, pol, params) & POLICY_LAYER_KERNEL))
-		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
-					  "the policy has no kernel layer (layers = seccomp): there is nothing to bind");
-	r = quota_check(m, call);
-	if (r <= 0)
-		return r;
-	if (container_find(m, caller_uid(call), container))
-		return reply_container_error(call, MANAGER_ERROR(ContainerExists), container);
-	r = bind_target(call, pidfd, &pid);
-	if (r <= 0)
-		return r;
-
-	s = container_sandbox_new(m, container, caller_uid(call), pol->name, bundle);
-	if (!s)
-		return -ENOMEM;
-	r = strv_from_json(json_object_object_get_ex(params, "command", &v) ? v : NULL, &s->argv, &size);
-	if (r < 0 || size > RUN_ARGS_MAX) {
-		sandbox_free(s);
-		return r < 0 && r != -EINVAL ? r : varlink_call_error_invalid_parameter(call, "command");
-	}
-	s->pid = pid;
-	s->layers = container_layers(m, pol, params);
-	s->userns = in_own_userns(pid);
-	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
-	(void)process_cgroup_dir(pid, &s->cgroup_dir);
-	r = bind_kernel_sandbox(m, pol, s->name, params, pid, pidfd, s->cgroup_dir, &s->kernel_id, &reason);
-	if (r < 0) {
-		journal_sandbox(LOG_WARNING, journal_fields(s), "container %s (uid %u): %s: %s", container,
-				(unsigned)s->owner, reason, strerror(-r));
-		sandbox_free(s);
-		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason", reason);
-	}
-	rec = sandbox_record(s);
-	r = oci_record_save(m->oci_dir, &rec);
-	if (r < 0) {
-		log_error_errno(r, "container %s: cannot save its record in %s: %m", container, m->oci_dir);
-		sandbox_free(s); /* destroys the kernel sandbox */
-		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
-					  "rvisord cannot keep a record of the container");
-	}
-	sandbox_link(m, s);
-	journal_sandbox(LOG_INFO, journal_fields(s),
-			"container %s bound for uid %u: sandbox %" PRIu64 ", kernel sandbox %" PRIu64
-			", policy %s, layers %s, pid %d, bundle %s",
-			container, (unsigned)s->owner, s->id, s->kernel_id, s->policy,
-			policy_layers_to_display(s->layers), (int)pid, bundle);
-	v = json_object_new_object();
-	json_object_object_add(v, "id", json_object_new_int64((int64_t)s->id));
-	json_object_object_add(v, "layers", layers_json(s->layers));
-	return varlink_call_reply(call, v);
-}
-
-static int method_release_container(VarlinkCall *call, json_object *params, void *userdata)
-{
-	struct manager *m = userdata;
-	const char *container = json_string(params, "container");
-	struct sandbox *s;
-
-	if (!oci_container_id_valid(container))
-		return varlink_call_error_invalid_parameter(call, "container");
-	s = container_find(m, caller_uid(call), container);
-	if (!s)
-		return reply_container_error(call, MANAGER_ERROR(ContainerNotFound), container);
-	journal_sandbox(LOG_INFO, journal_fields(s), "container %s (sandbox %" PRIu64 ") released",
-			container, s->id);
-	sandbox_unlink_and_free(s);
-	return varlink_call_reply(call, NULL);
-}
-
-/* Kernel sandboxes that outlived an earlier rvisord but are no one's (no record, not made
- * to die with their manager): destroyed, so that nothing stays gated or counted forever. */
-static void destroy_orphans(struct manager *m)
-{
-	uint64_t ids[RVISOR_MAX_SANDBOXES];
-	struct rvisor_sandbox_list l = { .ids = (uintptr_t)ids, .capacity = RVISOR_MAX_SANDBOXES };
-
-	if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_LIST, &l) < 0)
-		return;
-	for (uint32_t i = 0; i < l.count && i < l.capacity; i++) {
-		struct rvisor_sandbox_id d = { .id = ids[i] };
-
-		if (sandbox_of_kernel_id(m, ids[i]))
-			continue;
-		if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d) == 0)
-			log_notice("Destroyed kernel sandbox %" PRIu64 ": no record says whose it is", ids[i]);
-	}
-}
-
-/* A restarted rvisord takes over the containers an earlier one bound, from their records;
- * records of containers that are gone, and kernel sandboxes nobody can own, are removed. */
-static void containers_adopt(struct manager *m)
-{
-	struct oci_record *recs = NULL;
-	size_t n = 0;
-	int r;
-
-	r = oci_records_load(m->oci_dir, &recs, &n);
-	if (r < 0) {
-		log_warning_errno(r, "Cannot read the records of bound containers in %s: %m", m->oci_dir);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct oci_record *rec = &recs[i];
-		struct rvisor_sandbox_stats st = { .id = rec->kernel_id };
-		struct rvisor_sandbox_id d = { .id = rec->kernel_id };
-		struct sandbox *s;
-		bool alive = m->rvisor_fd >= 0 && ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_STATS, &st) == 0 &&
-			     !(st.state & RVISOR_SANDBOX_INIT_EXITED) && st.init_pid == rec->pid;
-
-		if (!alive) {
-			if (m->rvisor_fd >= 0)
-				(void)ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_DESTROY, &d);
-			(void)oci_record_remove(m->oci_dir, rec->kernel_id);
-			log_info("Container %s of uid %u has ended while rvisord was away", rec->container,
-				 (unsigned)rec->owner);
-			continue;
-		}
-		s = container_sandbox_new(m, rec->container, rec->owner, rec->policy, rec->bundle);
-		if (!s)
-			break;
-		s->argv = TAKE_PTR(rec->command);
-		s->kernel_id = rec->kernel_id;
-		s->pid = rec->pid;
-		s->layers = rec->layers;
-		s->started_usec = rec->started_usec;
-		s->userns = in_own_userns(rec->pid);
-		(void)process_cgroup_dir(rec->pid, &s->cgroup_dir);
-		sandbox_link(m, s);
-		log_info("Adopted container %s of uid %u (kernel sandbox %" PRIu64 ")", rec->container,
-			 (unsigned)rec->owner, rec->kernel_id);
-	}
-	for (size_t i = 0; i < n; i++)
-		oci_record_done(&recs[i]);
-	free(recs);
-	if (m->rvisor_fd >= 0)
-		destroy_orphans(m);
-}
-
 static const struct varlink_param params_run[] = {
 	{ "image", VARLINK_STRING, true },   { "argv", VARLINK_STRING_ARRAY, false },
 	{ "policy", VARLINK_STRING, false }, { "name", VARLINK_STRING, false },
@@ -1951,60 +1548,6 @@ static bool peer_allowed(VarlinkServer *server, const struct ucred *peer, void *
 
 /* Denials, logged calls and the inits' exits from rvisor.ko, into the journal with syscall
  * names. */
-static int on_kernel_events(sd_event_source *src, int fd, uint32_t revents, void *userdata)
-{
-	struct manager *m = userdata;
-	struct rvisor_event ev[32];
-	ssize_t n;
-
-	n = read(fd, ev, sizeof(ev));
-	if (n < 0) {
-		/* Nothing there, or a passing shortage: the source stays, the next wake-up reads
-		 * again. Anything else would repeat at every wake-up: the source stops, said once. */
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		if (errno == ENOMEM || errno == ENOBUFS) {
-			log_warning_errno(errno, "Reading rvisor.ko's events: %m (trying again)");
-			return 0;
-		}
-		return log_error_errno(errno, "Reading rvisor.ko's events: %m: denial records and exits "
-				       "of bound containers are no longer read");
-	}
-	for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
-		const struct rvisor_event *e = &ev[i];
-		_cleanup_free_ char *sys = NULL;
-		struct sandbox *s = sandbox_of_kernel_id(m, e->sandbox_id);
-
-		if (!s)
-			continue;
-		switch (e->type) {
-		case RVISOR_EVENT_DENIED:
-		case RVISOR_EVENT_LOGGED:
-			if (!(e->flags & (RVISOR_EVENT_F_COMPAT | RVISOR_EVENT_F_X32)))
-				sys = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, e->nr);
-			journal_syscall(e, sys, journal_fields(s));
-			break;
-		case RVISOR_EVENT_INIT_EXITED:
-			/* A bound container's init is gone, and with it its pid namespace. */
-			if (s->container) {
-				journal_sandbox(LOG_INFO, journal_fields(s), "container %s (sandbox %" PRIu64
-						") exited: wait status 0x%x", s->container, s->id, (unsigned)e->value);
-				sandbox_unlink_and_free(s);
-			}
-			break;
-		case RVISOR_EVENT_SUPPRESSED:
-			/* The sandbox produced records faster than its share: counted, not each. */
-			journal_sandbox(LOG_NOTICE, journal_fields(s),
-					"sandbox %" PRIu64 " (%s): %d more denial records not shown (rate limit)",
-					s->id, s->name, e->value);
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
-}
-
 #define IDLE_CHECK_USEC (1000000ULL)
 
 static int on_idle_check(sd_event_source *src, uint64_t usec, void *userdata)
@@ -2026,73 +1569,6 @@ static int on_idle_check(sd_event_source *src, uint64_t usec, void *userdata)
 	if (r < 0)
 		return r;
 	return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT); /* a time source fires once */
-}
-
-/* Whether this kernel honours a syscall that rvisor.ko skips, as the module's self-test
- * finds (once per module load: a daemon restarted later finds the verdict in VERSION's
- * flags). Without that, rvisor.ko refuses sandboxes: the kernel layer is unavailable. */
-static bool module_skips_syscalls(struct manager *m, int fd)
-{
-	int result, r;
-
-	if (m->module.flags & RVISOR_VERSION_F_SKIP_VERIFIED)
-		return true;
-	r = rvisor_device_selftest(fd, &result);
-	if (r < 0) {
-		log_warning_errno(r, "rvisor.ko's skip self-test did not run (%m): kernel layer unavailable");
-		return false;
-	}
-	if (result != RVISOR_SELFTEST_HONOURED) {
-		log_warning("This kernel runs syscalls that rvisor.ko skips (rvisor.ko's self-test; fixed "
-			    "upstream in Linux 6.9, stable 6.1.84): kernel layer unavailable");
-		return false;
-	}
-	log_debug("rvisor.ko's skip self-test passed");
-	return true;
-}
-
-/* Opens /dev/rvisor, loading rvisor.ko (libkmod) when it is missing. Without it, no kernel
- * layer here: said once, with why the module could not be loaded. */
-static int manager_open_module(struct manager *m)
-{
-	char why[128] = "";
-	int fd, r;
-
-	fd = rvisor_device_open();
-	if (fd == -ENOENT) {
-		r = kmod_load_rvisor(NULL);
-		if (r < 0)
-			snprintf(why, sizeof(why), " (rvisor.ko cannot be loaded: %s)", strerror(-r));
-		else
-			fd = rvisor_device_open();
-	}
-	if (fd < 0) {
-		if (fd == -EBUSY)
-			return log_error_errno(fd, "%s is held by another manager (is another rvisord running?)",
-					       rvisor_device_path());
-		log_warning_errno(fd, "Kernel layer unavailable (%s: %m): sandboxes fall back to seccomp%s",
-				  rvisor_device_path(), why);
-		return 0;
-	}
-	r = rvisor_device_version(fd, &m->module);
-	if (r < 0 || !rvisor_abi_compatible(m->module.abi_version)) {
-		log_warning("rvisor.ko speaks ABI %u, rvisord ABI %d: kernel layer unavailable",
-			    r < 0 ? 0 : m->module.abi_version, RVISOR_ABI_VERSION);
-		close(fd);
-		return 0;
-	}
-	if (!module_skips_syscalls(m, fd)) {
-		close(fd);
-		return 0;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
-		r = -errno;
-		close(fd);
-		return log_error_errno(r, "Cannot make %s non-blocking: %m", rvisor_device_path());
-	}
-	m->rvisor_fd = fd;
-	log_info("Kernel layer: rvisor.ko %s, ABI %u", m->module.module_version, m->module.abi_version);
-	return 0;
 }
 
 /* What one user other than root may hold in rvisord's varlink server over all its
@@ -2177,16 +1653,9 @@ int manager_new(struct manager **ret, sd_event *event, const struct rvisord_conf
 	gr = getgrnam(config->socket_group);
 	m->socket_gid = gr ? gr->gr_gid : (gid_t)-1;
 
-	r = manager_open_module(m);
+	r = kernel_layer_open(m);
 	if (r < 0)
 		goto fail;
-	if (m->rvisor_fd >= 0) {
-		r = sd_event_add_io(event, &m->kernel_events, m->rvisor_fd, EPOLLIN, on_kernel_events, m);
-		if (r < 0) {
-			log_error_errno(r, "Cannot watch rvisor.ko's events: %m");
-			goto fail;
-		}
-	}
 
 	r = cgroup_setup(&m->cgroup_parent);
 	if (r < 0)

@@ -394,6 +394,10 @@ int container_stdio_check(int fd, const char **ret_reason)
 
 /* Everything container_spawn() prepares before clone(): freed afterwards. */
 struct prepared {
+	char **argv;              /* borrowed: the spec's or the bundle's */
+	const char *cwd, *hostname; /* borrowed */
+	uid_t uid;
+	gid_t gid;
 	char *overlay_options;
 	char *storage_options;
 	char *devpts_options;
@@ -675,57 +679,51 @@ static int keep_workload(const struct container_spec *spec, const char *hostname
 	return 0;
 }
 
-int container_spawn(const struct container_spec *spec, struct container **ret, char **ret_error)
+/* What the workload is to be, from the spec and the bundle: its command, working directory,
+ * user, hostname, environment, capabilities and the devpts options. */
+static int prepare_workload(const struct container_spec *spec, struct prepared *p, char **ret_error)
 {
-	_cleanup_(prepared_done) struct prepared p = {};
-	_cleanup_container_ struct container *c = NULL;
-	_cleanup_close_ int sync_r = -1, report_w = -1;
-	struct container_child child = {};
-	const struct oci_config *oci;
-	const char *hostname, *cwd;
-	char **argv;
-	unsigned long flags;
-	uid_t uid = 0;
-	gid_t gid = 0;
-	int fds[2], r;
+	const struct oci_config *oci = spec->oci;
+	int r;
 
-	if (ret_error)
-		*ret_error = NULL;
-	if (!spec || !ret)
-		return -EINVAL;
-	r = check_spec(spec, ret_error);
-	if (r < 0)
-		return r;
-	oci = spec->oci;
-
-	argv = spec->argv && spec->argv[0] ? spec->argv : oci ? oci->args : NULL;
-	if (!argv || !argv[0] || !argv[0][0])
+	p->argv = spec->argv && spec->argv[0] ? spec->argv : oci ? oci->args : NULL;
+	if (!p->argv || !p->argv[0] || !p->argv[0][0])
 		return fail(ret_error, -EINVAL,
 			    oci ? "No command given and the bundle has no process.args."
 				: "No command given.");
-	cwd = spec->cwd ?: oci && oci->cwd ? oci->cwd : "/";
-	r = pick_user(spec, &uid, &gid, ret_error);
+	p->cwd = spec->cwd ?: oci && oci->cwd ? oci->cwd : "/";
+	r = pick_user(spec, &p->uid, &p->gid, ret_error);
 	if (r < 0)
 		return r;
-	hostname = spec->hostname ?: oci && oci->hostname ? oci->hostname : spec->name;
-	if (!hostname[0] || strlen(hostname) >= RVISOR_UTS_LEN)
-		return fail(ret_error, -EINVAL, "Invalid hostname '%s': 1-%d bytes.", hostname,
+	p->hostname = spec->hostname ?: oci && oci->hostname ? oci->hostname : spec->name;
+	if (!p->hostname[0] || strlen(p->hostname) >= RVISOR_UTS_LEN)
+		return fail(ret_error, -EINVAL, "Invalid hostname '%s': 1-%d bytes.", p->hostname,
 			    RVISOR_UTS_LEN - 1);
-	r = build_env((char **const[2]){ oci ? oci->env : NULL, spec->env }, hostname, uid, spec->tty,
-		      &p.env, ret_error);
+	r = build_env((char **const[2]){ oci ? oci->env : NULL, spec->env }, p->hostname, p->uid,
+		      spec->tty, &p->env, ret_error);
 	if (r < 0)
 		return r;
-	r = make_caps(spec->uid_map ? spec->capabilities : 0, &p);
+	r = make_caps(spec->uid_map ? spec->capabilities : 0, p);
 	if (r < 0)
 		return r;
 	/* Ptys belong to group tty (5) as the sandbox sees it: in a user namespace that is the
 	 * host gid it maps 5 to (unmapped: the plain 5, which shows as nogroup inside). */
-	if (asprintf(&p.devpts_options, "newinstance,ptmxmode=0666,mode=0620,gid=%" PRId64,
+	if (asprintf(&p->devpts_options, "newinstance,ptmxmode=0666,mode=0620,gid=%" PRId64,
 		     spec->gid_map && idmap_outside(spec->gid_map, TTY_GID) >= 0 ?
 			     idmap_outside(spec->gid_map, TTY_GID) : TTY_GID) < 0)
 		return -ENOMEM;
+	return 0;
+}
 
-	c = calloc(1, sizeof(*c));
+/* The container, before anything is made for it: its layers, and what its workload got (kept
+ * for Exec), its seccomp filter included, so that a filter that cannot be built costs
+ * nothing. */
+static int container_new(const struct container_spec *spec, const struct prepared *p, struct container **ret,
+			 char **ret_error)
+{
+	_cleanup_container_ struct container *c = calloc(1, sizeof(*c));
+	int r;
+
 	if (!c)
 		return -ENOMEM;
 	c->pidfd = c->status_fd = c->sync_fd = -1;
@@ -734,12 +732,11 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	c->layers = spec->layers ?: spec->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP;
 	if (!spec->policy)
 		c->layers &= ~POLICY_LAYER_SECCOMP; /* nothing to filter */
-	/* Built before anything is made, so that a filter that cannot be built costs nothing;
-	 * behind the gate, LOG is the gate's to report. */
-	r = keep_workload(spec, hostname, cwd, uid, gid, &c->workload);
+	r = keep_workload(spec, p->hostname, p->cwd, p->uid, p->gid, &c->workload);
 	if (r < 0)
 		return r;
 	if (c->layers & POLICY_LAYER_SECCOMP) {
+		/* Behind the gate, LOG is the gate's to report. */
 		r = policy_seccomp_compile(spec->policy,
 					   c->layers & POLICY_LAYER_KERNEL ? POLICY_SECCOMP_WITH_GATE : 0,
 					   &c->workload->seccomp);
@@ -754,43 +751,39 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	if (spec->uid_map && (idmap_format(spec->uid_map, &c->uid_map) < 0 ||
 			      idmap_format(spec->gid_map, &c->gid_map) < 0))
 		return -ENOMEM;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
 
-	/* From here on a failure goes through container_destroy(): nothing may stay behind. */
-	r = make_state_dir(spec, c, &p, ret_error);
+/* What the sandbox has on the host: its state directory, its cgroup and its kernel sandbox,
+ * which exists before the init does and is bound once the init has built the sandbox, before
+ * the workload is forked. */
+static int make_host_side(const struct container_spec *spec, struct container *c, struct prepared *p,
+			  char **ret_error)
+{
+	int r;
+
+	r = make_state_dir(spec, c, p, ret_error);
 	if (r < 0)
-		goto fail;
+		return r;
 	r = make_cgroup(spec, c, ret_error);
 	if (r < 0)
-		goto fail;
-	/* The kernel sandbox exists before the init does; it is bound once the init has built
-	 * the sandbox, before the workload is forked. */
-	if (c->layers & POLICY_LAYER_KERNEL) {
-		r = kernel_create(spec, hostname, c->cgroup_dir, &c->sandbox_id);
-		if (r < 0) {
-			fail(ret_error, r, "Cannot create the kernel sandbox: %s", strerror(-r));
-			goto fail;
-		}
-		if (asprintf(&p.views_options, "fd=%d,sandbox=%" PRIu64, spec->rvisor_fd,
-			     c->sandbox_id) < 0) {
-			r = -ENOMEM;
-			goto fail;
-		}
-	}
+		return r;
+	if (!(c->layers & POLICY_LAYER_KERNEL))
+		return 0;
+	r = kernel_create(spec, p->hostname, c->cgroup_dir, &c->sandbox_id);
+	if (r < 0)
+		return fail(ret_error, r, "Cannot create the kernel sandbox: %s", strerror(-r));
+	if (asprintf(&p->views_options, "fd=%d,sandbox=%" PRIu64, spec->rvisor_fd, c->sandbox_id) < 0)
+		return -ENOMEM;
+	return 0;
+}
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	sync_r = fds[0];
-	c->sync_fd = fds[1];
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	c->status_fd = fds[0];
-	report_w = fds[1];
-
-	child = (struct container_child){
+/* Everything the init needs, in its own memory (it is a clone of ours). */
+static struct container_child child_args(const struct container_spec *spec, const struct container *c,
+					 const struct prepared *p, int sync_r, int report_w)
+{
+	return (struct container_child){
 		.sync_fd = sync_r,
 		.report_fd = report_w,
 		.image_fd = spec->image_fd,
@@ -804,7 +797,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.tty = spec->tty,
 		.new_net = !spec->network_host,
 		.userns = spec->uid_map != NULL,
-		.readonly_root = spec->read_only || (oci && oci->root_readonly),
+		.readonly_root = spec->read_only || (spec->oci && spec->oci->root_readonly),
 		.mounts = spec->mounts,
 		.n_mounts = spec->n_mounts,
 		.mount_ns_fd = spec->n_mounts > 0 ? spec->mount_ns_fd : -1,
@@ -813,26 +806,46 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 		.root_uid = spec->uid_map ? (uid_t)idmap_outside(spec->uid_map, 0) : 0,
 		.root_gid = spec->gid_map ? (gid_t)idmap_outside(spec->gid_map, 0) : 0,
 		.state_dir = c->state_dir,
-		.storage_options = p.storage_options,
-		.upper = p.upper,
-		.work = p.work,
-		.merged = p.merged,
-		.overlay_options = p.overlay_options,
-		.hostname = hostname,
-		.devpts_options = p.devpts_options,
-		.argv = argv,
-		.env = p.env,
-		.cwd = cwd,
-		.uid = uid,
-		.gid = gid,
+		.storage_options = p->storage_options,
+		.upper = p->upper,
+		.work = p->work,
+		.merged = p->merged,
+		.overlay_options = p->overlay_options,
+		.hostname = p->hostname,
+		.devpts_options = p->devpts_options,
+		.argv = p->argv,
+		.env = p->env,
+		.cwd = p->cwd,
+		.uid = p->uid,
+		.gid = p->gid,
 		.keep_bounding = spec->uid_map ? spec->capabilities : 0,
 		.nofile = spec->nofile,
 		.seccomp = c->workload->seccomp,
 		.rvisor_fd = c->layers & POLICY_LAYER_KERNEL ? spec->rvisor_fd : -1,
-		.views_options = p.views_options,
-		.no_caps = p.no_caps,
-		.root_caps = p.root_caps,
+		.views_options = p->views_options,
+		.no_caps = p->no_caps,
+		.root_caps = p->root_caps,
 	};
+}
+
+/* Clones the init into its namespaces, moves it into its cgroup and lets it go. */
+static int start_init(const struct container_spec *spec, struct container *c, const struct prepared *p,
+		      char **ret_error)
+{
+	_cleanup_close_ int sync_r = -1, report_w = -1;
+	struct container_child child;
+	unsigned long flags;
+	int fds[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return -errno;
+	sync_r = fds[0];
+	c->sync_fd = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	c->status_fd = fds[0];
+	report_w = fds[1];
+	child = child_args(spec, c, p, sync_r, report_w);
 
 	/* New mount, pid, UTS and IPC namespaces: the child is pid 1 of its own pid namespace,
 	 * its mounts are invisible to the host, its hostname and SysV IPC its own. The cgroup
@@ -845,8 +858,7 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	if (c->pid < 0) {
 		r = -errno;
 		c->pid = 0;
-		fail(ret_error, r, "Cannot create the sandbox's namespaces: %s", strerror(-r));
-		goto fail;
+		return fail(ret_error, r, "Cannot create the sandbox's namespaces: %s", strerror(-r));
 	}
 	if (c->pid == 0)
 		container_child_main(&child);
@@ -859,24 +871,44 @@ int container_spawn(const struct container_spec *spec, struct container **ret, c
 	 * process it makes is counted and limited from the start. */
 	if (c->cgroup_dir) {
 		r = cgroup_attach(c->cgroup_dir, c->pid);
-		if (r < 0) {
-			fail(ret_error, r, "Cannot move the sandbox into its cgroup: %s", strerror(-r));
-			goto fail;
-		}
+		if (r < 0)
+			return fail(ret_error, r, "Cannot move the sandbox into its cgroup: %s", strerror(-r));
 	}
 	/* A failed go-ahead means the child died: its report (or EOF) will say why. */
 	(void)send_go(c->sync_fd);
-	if (fcntl(c->status_fd, F_SETFL, O_NONBLOCK) < 0) {
-		r = -errno;
-		goto fail;
+	if (fcntl(c->status_fd, F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+int container_spawn(const struct container_spec *spec, struct container **ret, char **ret_error)
+{
+	_cleanup_(prepared_done) struct prepared p = {};
+	_cleanup_container_ struct container *c = NULL;
+	int r;
+
+	if (ret_error)
+		*ret_error = NULL;
+	if (!spec || !ret)
+		return -EINVAL;
+	r = check_spec(spec, ret_error);
+	if (r >= 0)
+		r = prepare_workload(spec, &p, ret_error);
+	if (r >= 0)
+		r = container_new(spec, &p, &c, ret_error);
+	if (r < 0)
+		return r;
+	/* From here on a failure goes through container_destroy(): nothing may stay behind. */
+	r = make_host_side(spec, c, &p, ret_error);
+	if (r >= 0)
+		r = start_init(spec, c, &p, ret_error);
+	if (r < 0) {
+		fail(ret_error, r, "Cannot start the sandbox: %s", strerror(-r));
+		(void)container_destroy(c);
+		return r;
 	}
 	*ret = TAKE_PTR(c);
 	return 0;
-
-fail:
-	fail(ret_error, r, "Cannot start the sandbox: %s", strerror(-r));
-	(void)container_destroy(c);
-	return r;
 }
 
 /* Writes text to /proc/PID/file in one write(), as the kernel wants an id map. */

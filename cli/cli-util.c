@@ -22,6 +22,7 @@
 #include "json-util.h"
 #include "macro.h"
 #include "number.h"
+#include "user-ids.h"
 
 static bool is_digit(char c)
 {
@@ -50,11 +51,11 @@ int cli_parse_user(const char *s, uint32_t *ret_uid, uint32_t *ret_gid, bool *re
 
 	if (!s || !ret_uid || !ret_gid || !ret_has_gid)
 		return -EINVAL;
-	if (number_parse_digits(&p, UINT32_MAX - 1, &uid, &overflow) < 0 || overflow)
+	if (number_parse_digits(&p, UID_GID_MAX, &uid, &overflow) < 0 || overflow)
 		return -EINVAL;
 	if (*p == ':') {
 		p++;
-		if (number_parse_digits(&p, UINT32_MAX - 1, &gid, &overflow) < 0 || overflow)
+		if (number_parse_digits(&p, UID_GID_MAX, &gid, &overflow) < 0 || overflow)
 			return -EINVAL;
 		has_gid = true;
 	}
@@ -601,7 +602,8 @@ static const char *parameter_option(const char *parameter)
 	static const char *const map[][2] = {
 		{ "image", "--image" },   { "argv", "the command" }, { "policy", "--policy" },
 		{ "name", "--name" },     { "env", "--env" },         { "cwd", "--workdir" },
-		{ "user", "--user" },     { "memory", "--memory" },   { "tty", "--tty" },
+		{ "uid", "--user" },      { "gid", "--user" },        { "memory", "--memory" },
+		{ "tty", "--tty" },
 		{ "id", "the sandbox id" }, { "signal", "the signal" }, { "fds", "stdin/stdout/stderr" },
 		{ "userns", "--userns" }, { "bundle_config", "the bundle's config.json" },
 		{ "cpus_milli", "--cpus" }, { "cpuset", "--cpuset-cpus" }, { "pids", "--pids-limit" },
@@ -680,6 +682,22 @@ static int cpuset_message(char **m, json_object *params)
 			"may use CPUs %s only: ask for some of those", cpuset, available);
 }
 
+/* UserNotPermitted: "UID:GID", or "UID" without gid; ids out of range are not printed. */
+static int user_message(char **m, json_object *params, const char *reason)
+{
+	char user[32] = "(unknown)";
+	int64_t uid, gid;
+
+	if (json_get_int(params, "uid", &uid) == 0 && uid_gid_valid(uid)) {
+		if (json_get_int(params, "gid", &gid) == 0 && uid_gid_valid(gid))
+			snprintf(user, sizeof(user), "%" PRId64 ":%" PRId64, uid, gid);
+		else
+			snprintf(user, sizeof(user), "%" PRId64, uid);
+	}
+	return asprintf(m, "rvisord refused to run as user %s: %s: give --user an id you may use "
+			"(else the bundle's or the policy's user applies)", user, reason);
+}
+
 char *cli_error_message(const char *error, json_object *params)
 {
 	const char *image = json_string(params, "image"), *reason = json_string(params, "reason");
@@ -747,9 +765,7 @@ char *cli_error_message(const char *error, json_object *params)
 	else if (strcmp(error, MANAGER_ERROR(CpusetUnavailable)) == 0)
 		r = cpuset_message(&m, params);
 	else if (strcmp(error, MANAGER_ERROR(UserNotPermitted)) == 0)
-		r = asprintf(&m, "rvisord refused to run as user %s: %s: give --user an id you may use "
-			     "(else the bundle's or the policy's user applies)",
-			     json_string(params, "user") ?: "(unknown)", reason);
+		r = user_message(&m, params, reason);
 	else if (strcmp(error, MANAGER_ERROR(SandboxFailed)) == 0)
 		r = asprintf(&m, "rvisord could not set the sandbox up: %s: " SEE_JOURNAL, reason);
 	else if (strcmp(error, MANAGER_ERROR(ExecFailed)) == 0)

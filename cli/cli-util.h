@@ -14,7 +14,7 @@
 /* A sandbox id: decimal digits only, at most INT64_MAX. -EINVAL or -ERANGE. */
 int cli_parse_id(const char *s, int64_t *ret);
 
-/* "UID" or "UID:GID", decimal, each below 4294967295 (which is (uid_t)-1). -EINVAL otherwise.
+/* "UID" or "UID:GID", decimal, each at most UID_GID_MAX (user-ids.h). -EINVAL otherwise.
  * *ret_has_gid says whether a GID was given (*ret_gid is then set). */
 int cli_parse_user(const char *s, uint32_t *ret_uid, uint32_t *ret_gid, bool *ret_has_gid);
 

@@ -26,6 +26,7 @@
 #include "policy-names.h"
 #include "policy.h"
 #include "strv.h"
+#include "user-ids.h"
 
 enum section {
 	SECTION_SANDBOX,
@@ -600,10 +601,9 @@ static int parse_user(struct parser *p, const struct key *k, char *value)
 	if (!colon)
 		return parse_error(p, "user = '%s': expected UID:GID", value);
 	*colon = '\0';
-	/* (uid_t)-1 means "unchanged" to setresuid() */
 	if (strncmp(value, "0x", 2) == 0 || strncmp(colon + 1, "0x", 2) == 0 ||
-	    policy_parse_uint(value, UINT32_MAX - 1, &uid) < 0 ||
-	    policy_parse_uint(colon + 1, UINT32_MAX - 1, &gid) < 0)
+	    policy_parse_uint(value, UID_GID_MAX, &uid) < 0 ||
+	    policy_parse_uint(colon + 1, UID_GID_MAX, &gid) < 0)
 		return parse_error(p, "user = '%s:%s': expected UID:GID, numbers below 4294967295",
 				   value, colon + 1);
 	p->c->has_user = true;

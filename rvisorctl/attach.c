@@ -142,7 +142,7 @@ static void forward_signal(struct stream *s, int sig)
 	params = sandbox_params(f->sandbox);
 	if (!params)
 		return;
-	json_object_object_add(params, "signal", json_object_new_string(name));
+	json_object_object_add(params, "signal", json_object_new_int(sig));
 	r = varlink_client_call(f->kc, MANAGER_METHOD("Kill"), params, NULL, 0, 0);
 	json_object_put(params);
 	if (r >= 0)

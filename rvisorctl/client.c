@@ -11,6 +11,7 @@
 #include "cli-util.h"
 #include "client.h"
 #include "log.h"
+#include "user-ids.h"
 #include "verbs.h"
 
 #define SAME_VERSIONS "install the same version of rvisorctl and rvisord"
@@ -139,7 +140,7 @@ char *sandbox_owner(json_object *sandbox, bool with_uid)
 
 	if (json_get_int(sandbox, "owner_uid", &uid) < 0)
 		return strdup("-");
-	if (uid >= 0 && uid < UINT32_MAX)
+	if (uid_gid_valid(uid))
 		pw = getpwuid((uid_t)uid);
 	if (pw && with_uid)
 		r = asprintf(&s, "%s (%" PRId64 ")", pw->pw_name, uid);

@@ -20,7 +20,7 @@ struct exec_args {
 	const char *workdir;
 	char **env;          /* KEY=VALUE, n_env of them */
 	size_t n_env;
-	char *user;          /* "UID" or "UID:GID" */
+	struct process_user user; /* -u */
 	bool tty, interactive;
 	char **command;      /* n_command of them, at least one */
 	size_t n_command;
@@ -31,7 +31,6 @@ static void exec_args_done(struct exec_args *a)
 	for (size_t i = 0; i < a->n_env; i++)
 		free(a->env[i]);
 	free(a->env);
-	free(a->user);
 }
 
 static void help(void)
@@ -148,8 +147,7 @@ static int exec_params(const struct exec_args *a, json_object **ret)
 		json_object_object_add(p, "env", string_array(a->env, a->n_env));
 	if (a->workdir)
 		json_object_object_add(p, "cwd", json_object_new_string(a->workdir));
-	if (a->user)
-		json_object_object_add(p, "user", json_object_new_string(a->user));
+	process_user_params(&a->user, p);
 	if (a->tty)
 		json_object_object_add(p, "tty", json_object_new_boolean(true));
 	*ret = p;

@@ -16,8 +16,6 @@ int verb_kill(int argc, char *argv[])
 		{},
 	};
 	json_object *params, *reply = NULL;
-	const char *name;
-	char num[16];
 	int c, r, sig = SIGTERM;
 
 	/* '+': "kill 3 -9" is not an option. */
@@ -45,11 +43,6 @@ int verb_kill(int argc, char *argv[])
 			return verb_usage_error("kill", "Invalid signal '%s': use a name (TERM, SIGKILL) or a "
 						"number from 1 to 64", argv[optind + 1]);
 	}
-	name = cli_signal_name(sig);
-	if (!name) {
-		snprintf(num, sizeof(num), "%d", sig);
-		name = num;
-	}
 
 	params = json_object_new_object();
 	r = verb_sandbox_param("kill", params, argv[optind]);
@@ -57,7 +50,7 @@ int verb_kill(int argc, char *argv[])
 		json_object_put(params);
 		return r;
 	}
-	json_object_object_add(params, "signal", json_object_new_string(name));
+	json_object_object_add(params, "signal", json_object_new_int(sig));
 	r = daemon_call(MANAGER_METHOD("Kill"), params, &reply, NULL);
 	json_object_put(params);
 	json_object_put(reply);

@@ -2,7 +2,6 @@
 /* What run and exec share about the program they start (process.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,22 +83,23 @@ int process_env_file_add(const char *verb, const char *path, char ***env, size_t
 	return EXIT_OK;
 }
 
-int process_user_arg(const char *verb, const char *arg, char **user)
+int process_user_arg(const char *verb, const char *arg, struct process_user *user)
 {
-	uint32_t uid, gid;
-	bool has_gid;
-	int r;
+	struct process_user u = { .set = true };
 
-	if (cli_parse_user(arg, &uid, &gid, &has_gid) < 0)
+	if (cli_parse_user(arg, &u.uid, &u.gid, &u.has_gid) < 0)
 		return verb_usage_error(verb, "Invalid --user '%s': use UID or UID:GID, as numbers", arg);
-	free(*user);
-	r = has_gid ? asprintf(user, "%" PRIu32 ":%" PRIu32, uid, gid) : asprintf(user, "%" PRIu32, uid);
-	if (r < 0) {
-		*user = NULL;
-		log_oom();
-		return EXIT_RUN_FAILED;
-	}
+	*user = u;
 	return EXIT_OK;
+}
+
+void process_user_params(const struct process_user *user, json_object *params)
+{
+	if (!user->set)
+		return;
+	json_object_object_add(params, "uid", json_object_new_int64(user->uid));
+	if (user->has_gid)
+		json_object_object_add(params, "gid", json_object_new_int64(user->gid));
 }
 
 int process_stdio_fd(int fd, bool use_it, int *devnull)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -17,9 +18,19 @@ int process_env_add(const char *verb, const char *arg, char ***env, size_t *n);
  * starting with '#' are skipped. Read with the caller's own rights. As process_env_add(). */
 int process_env_file_add(const char *verb, const char *path, char ***env, size_t *n);
 
-/* -u UID[:GID], numbers, into *user ("UID" or "UID:GID", replacing what was there): EXIT_OK,
- * or the exit code of the error said. */
-int process_user_arg(const char *verb, const char *arg, char **user);
+/* -u's ids, as Run and Exec take them: without a GID, rvisord gives the group the UID's
+ * number. */
+struct process_user {
+	bool set, has_gid;
+	uint32_t uid, gid;
+};
+
+/* -u UID[:GID], numbers, into *user (replacing what was there): EXIT_OK, or the exit code of
+ * the error said. */
+int process_user_arg(const char *verb, const char *arg, struct process_user *user);
+
+/* Adds -u's uid (and gid) to a Run or Exec call's parameters, when it was given. */
+void process_user_params(const struct process_user *user, json_object *params);
 
 /* fd itself when use_it and it is open, else a new /dev/null in *devnull (rvisord needs all
  * of 0-2). -errno when /dev/null cannot be opened. */

@@ -35,7 +35,7 @@ struct run_args {
 	const char *policy, *name, *workdir;
 	char **env;  /* KEY=VALUE, n_env of them */
 	size_t n_env;
-	char *user;  /* "UID" or "UID:GID" */
+	struct process_user user; /* -u */
 	uint64_t memory; /* 0: the policy's */
 	int64_t pids;    /* 0: the policy's; -1: no limit */
 	bool read_only;
@@ -57,7 +57,6 @@ static void run_args_done(struct run_args *a)
 	for (size_t i = 0; i < a->n_env; i++)
 		free(a->env[i]);
 	free(a->env);
-	free(a->user);
 	free(a->cpuset);
 	for (size_t i = 0; i < a->n_mounts; i++) {
 		if (a->mounts[i].fd >= 0)
@@ -551,8 +550,7 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "env", string_array(a->env, a->n_env));
 	if (a->workdir)
 		json_object_object_add(p, "cwd", json_object_new_string(a->workdir));
-	if (a->user)
-		json_object_object_add(p, "user", json_object_new_string(a->user));
+	process_user_params(&a->user, p);
 	if (a->memory > 0)
 		json_object_object_add(p, "memory", json_object_new_int64((int64_t)a->memory));
 	if (a->pids)
@@ -633,7 +631,7 @@ static void forward_signal(VarlinkClient **kc, int64_t id, int sig)
 	}
 	params = json_object_new_object();
 	json_object_object_add(params, "id", json_object_new_int64(id));
-	json_object_object_add(params, "signal", json_object_new_string(name));
+	json_object_object_add(params, "signal", json_object_new_int(sig));
 	r = varlink_client_call(*kc, MANAGER_METHOD("Kill"), params, NULL, 0, 0);
 	json_object_put(params);
 	if (r >= 0)

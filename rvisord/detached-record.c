@@ -25,6 +25,7 @@
 #include "detached-internal.h"
 #include "log.h"
 #include "oci-bind.h"
+#include "user-ids.h"
 
 /* The descriptors a running detached sandbox keeps in the store, by FDNAME role. */
 enum fd_role {
@@ -309,7 +310,7 @@ static struct sandbox *sandbox_from_record(struct manager *m, json_object *o)
 	struct sandbox *s;
 	struct detached *d;
 
-	if (!get_int(o, "id", 1, INT64_MAX, &id) || !get_int(o, "owner", 0, UINT32_MAX - 1, &owner) ||
+	if (!get_int(o, "id", 1, INT64_MAX, &id) || !get_int(o, "owner", 0, UID_GID_MAX, &owner) ||
 	    !get_int(o, "layers", 1, 3, &layers) || !get_int(o, "started_usec", 0, INT64_MAX, &started) ||
 	    !get_int(o, "cpus_milli", 0, INT64_MAX, &cpus) || !name || !policy || !image)
 		return NULL;

@@ -226,11 +226,11 @@ static int exec_target(VarlinkCall *call, struct sandbox *s)
 	return reply_exec_failed(call, reason);
 }
 
-/* argv, env, cwd, user and tty into spec: 1, else the reply's result. */
+/* argv, env, cwd, uid, gid and tty into spec: 1, else the reply's result. */
 static int exec_params(VarlinkCall *call, json_object *params, struct exec_request *q,
 		       struct container_exec_spec *spec)
 {
-	const char *cwd = json_string(params, "cwd"), *user = json_string(params, "user");
+	const char *cwd = json_string(params, "cwd");
 	json_object *v;
 	size_t size = 0;
 	int r;
@@ -250,11 +250,9 @@ static int exec_params(VarlinkCall *call, json_object *params, struct exec_reque
 			return varlink_call_error_invalid_parameter(call, "env");
 	if (cwd && (cwd[0] != '/' || strlen(cwd) >= PATH_MAX))
 		return varlink_call_error_invalid_parameter(call, "cwd");
-	if (user) {
-		if (parse_user(user, &spec->uid, &spec->gid) < 0)
-			return varlink_call_error_invalid_parameter(call, "user");
-		spec->user_set = true;
-	}
+	r = call_user_ids(call, params, &spec->user_set, &spec->uid, &spec->gid);
+	if (r <= 0)
+		return r;
 	spec->argv = q->argv;
 	spec->env = q->env;
 	spec->cwd = cwd;
@@ -266,19 +264,12 @@ static int exec_params(VarlinkCall *call, json_object *params, struct exec_reque
 static int reply_spawn_failed(struct exec *x, const struct container_exec_spec *spec, int r,
 			      const char *reason)
 {
-	json_object *p;
-	char who[32];
-
 	if (r != -EPERM) {
 		exec_failed(x, r, reason);
 		return 0;
 	}
 	/* The user asked for is not mapped in the sandbox's user namespace. */
-	snprintf(who, sizeof(who), "%u:%u", (unsigned)spec->uid, (unsigned)spec->gid);
-	p = json_object_new_object();
-	json_object_object_add(p, "user", json_object_new_string(who));
-	json_object_object_add(p, "reason", json_object_new_string(reason));
-	r = varlink_call_error(x->call, MANAGER_ERROR(UserNotPermitted), p);
+	r = reply_user_not_permitted(x->call, spec->uid, &spec->gid, reason);
 	x->call = varlink_call_unref(x->call);
 	return r;
 }

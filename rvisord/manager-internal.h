@@ -64,8 +64,14 @@ struct journal_sandbox_fields journal_fields(const struct sandbox *s);
 /* Its kernel sandbox's id (0: none). */
 uint64_t sandbox_kernel_id(const struct sandbox *s);
 
-/* "UID" or "UID:GID", decimal, each at most 65534 * 65536 (Run's and Exec's user). */
-int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
+/* Run's and Exec's uid and gid: each 0..UID_GID_MAX, gid only with uid; without gid the group
+ * is the uid's number. 1 and *ret_given (the ids in *ret_uid and *ret_gid when a uid was
+ * given), else the reply's result (InvalidParameter). Whether the sandbox's user namespace
+ * maps them is the caller's to check. */
+int call_user_ids(VarlinkCall *call, json_object *params, bool *ret_given, uid_t *ret_uid,
+		  gid_t *ret_gid);
+/* UserNotPermitted for uid (and gid, when not NULL), with the reason why. */
+int reply_user_not_permitted(VarlinkCall *call, uid_t uid, const gid_t *gid, const char *reason);
 
 /* The call's fds 0-2 as a program's stdin, stdout and stderr (what it did not send is
  * /dev/null), into fds[]: 1 when each passes container_stdio_check(), else the reply's

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -52,6 +51,7 @@
 #include "policy.h"
 #include "sandbox-name.h"
 #include "strv.h"
+#include "user-ids.h"
 
 /* What List shows of a command line. */
 #define COMMAND_SHOWN_MAX 4096U
@@ -543,42 +543,34 @@ static int on_setup_report(sd_event_source *src, int fd, uint32_t revents, void 
 	return 0;
 }
 
-/* "SIGTERM", "TERM" or "term": the signal's number, or -EINVAL. */
-static int signal_from_string(const char *name)
+int call_user_ids(VarlinkCall *call, json_object *params, bool *ret_given, uid_t *ret_uid,
+		  gid_t *ret_gid)
 {
-	const char *n = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
+	int64_t uid, gid;
+	bool has_uid = json_get_int(params, "uid", &uid) == 0;
+	bool has_gid = json_get_int(params, "gid", &gid) == 0;
 
-	for (int sig = 1; sig < NSIG; sig++) {
-		const char *abbrev = sigabbrev_np(sig);
-
-		if (abbrev && strcasecmp(n, abbrev) == 0)
-			return sig;
+	if (has_uid && !uid_gid_valid(uid))
+		return varlink_call_error_invalid_parameter(call, "uid");
+	if (has_gid && (!has_uid || !uid_gid_valid(gid)))
+		return varlink_call_error_invalid_parameter(call, "gid");
+	*ret_given = has_uid;
+	if (has_uid) {
+		*ret_uid = (uid_t)uid;
+		*ret_gid = (gid_t)(has_gid ? gid : uid);
 	}
-	return -EINVAL;
+	return 1;
 }
 
-int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
+int reply_user_not_permitted(VarlinkCall *call, uid_t uid, const gid_t *gid, const char *reason)
 {
-	unsigned long u, g;
-	char *end;
+	json_object *p = json_object_new_object();
 
-	errno = 0;
-	u = strtoul(s, &end, 10);
-	if (errno || end == s || u > 65534 * 65536UL)
-		return -EINVAL;
-	g = u;
-	if (*end == ':') {
-		const char *gs = end + 1;
-
-		g = strtoul(gs, &end, 10);
-		if (errno || end == gs || g > 65534 * 65536UL)
-			return -EINVAL;
-	}
-	if (*end)
-		return -EINVAL;
-	*ret_uid = (uid_t)u;
-	*ret_gid = (gid_t)g;
-	return 0;
+	json_object_object_add(p, "uid", json_object_new_int64(uid));
+	if (gid)
+		json_object_object_add(p, "gid", json_object_new_int64(*gid));
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	return varlink_call_error(call, MANAGER_ERROR(UserNotPermitted), p);
 }
 
 /* Run's descriptors: stdin, stdout, stderr, the image, then the mounts' sources. */
@@ -637,20 +629,10 @@ static int caller_idmaps(const struct ucred *peer, struct run_request *q, const 
 	return r;
 }
 
-/* The workload's user (--user, else the policy's, else the bundle's, else root) must be one
- * the caller owns: inside its user namespace, mapped there. */
-static int run_user(VarlinkCall *call, json_object *params, struct run_request *q,
-		    struct container_spec *spec)
+/* Run without uid: the policy's user, else the bundle's, else root. */
+static void run_default_user(const struct run_request *q, struct container_spec *spec)
 {
-	const char *user = json_string(params, "user");
-	_cleanup_free_ char *reason = NULL, *who = NULL;
-	json_object *p;
-
-	spec->user_set = true;
-	if (user) {
-		if (parse_user(user, &spec->uid, &spec->gid) < 0)
-			return varlink_call_error_invalid_parameter(call, "user");
-	} else if (q->policy->has_user) {
+	if (q->policy->has_user) {
 		spec->uid = q->policy->uid;
 		spec->gid = q->policy->gid;
 	} else if (q->oci && q->oci->has_user) {
@@ -659,18 +641,31 @@ static int run_user(VarlinkCall *call, json_object *params, struct run_request *
 	} else {
 		spec->uid = spec->gid = 0;
 	}
+}
+
+/* The workload's user (--user, else the policy's, else the bundle's, else root) must be one
+ * the caller owns: inside its user namespace, mapped there. */
+static int run_user(VarlinkCall *call, json_object *params, struct run_request *q,
+		    struct container_spec *spec)
+{
+	_cleanup_free_ char *reason = NULL;
+	bool given;
+	int r;
+
+	r = call_user_ids(call, params, &given, &spec->uid, &spec->gid);
+	if (r <= 0)
+		return r;
+	spec->user_set = true;
+	if (!given)
+		run_default_user(q, spec);
 	if (!q->userns || (idmap_contains(&q->uid_map, spec->uid) && idmap_contains(&q->gid_map, spec->gid)))
 		return 1;
-	if (asprintf(&who, "%u:%u", (unsigned)spec->uid, (unsigned)spec->gid) < 0 ||
-	    asprintf(&reason, "%s is not mapped in your sandboxes' user namespace: it holds ids "
+	if (asprintf(&reason, "%u:%u is not mapped in your sandboxes' user namespace: it holds ids "
 		     "0-%" PRIu64 " (uids) and 0-%" PRIu64 " (gids), your own and your ranges in "
-		     "/etc/subuid and /etc/subgid", who, idmap_size(&q->uid_map) - 1,
-		     idmap_size(&q->gid_map) - 1) < 0)
+		     "/etc/subuid and /etc/subgid", (unsigned)spec->uid, (unsigned)spec->gid,
+		     idmap_size(&q->uid_map) - 1, idmap_size(&q->gid_map) - 1) < 0)
 		return -ENOMEM;
-	p = json_object_new_object();
-	json_object_object_add(p, "user", json_object_new_string(who));
-	json_object_object_add(p, "reason", json_object_new_string(reason));
-	return varlink_call_error(call, MANAGER_ERROR(UserNotPermitted), p);
+	return reply_user_not_permitted(call, spec->uid, &spec->gid, reason);
 }
 
 int reply_bad_fd(VarlinkCall *call, unsigned index, const char *reason)
@@ -938,13 +933,9 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 	 * says always. */
 	q->userns = peer->uid != 0 || q->policy->userns == POLICY_USERNS_ALWAYS ||
 		    (json_object_object_get_ex(params, "userns", &v) && json_object_get_boolean(v));
-	if (q->userns && caller_idmaps(peer, q, &why) < 0) {
-		json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "user", json_object_new_string("0"));
-		json_object_object_add(p, "reason", json_object_new_string(why));
-		return varlink_call_error(call, MANAGER_ERROR(UserNotPermitted), p);
-	}
+	/* No user namespace to be had at all: refused for its root, uid 0, no group. */
+	if (q->userns && caller_idmaps(peer, q, &why) < 0)
+		return reply_user_not_permitted(call, 0, NULL, why);
 	if (config) {
 		_cleanup_free_ char *err = NULL;
 
@@ -1057,128 +1048,161 @@ static int sandbox_watch(struct manager *m, struct sandbox *s)
 	return r;
 }
 
-static int method_run(VarlinkCall *call, json_object *params, void *userdata)
+/* Run's memory and pids: the policy's when absent, never above them. 1, else the reply's
+ * result. */
+static int run_memory_pids(VarlinkCall *call, json_object *params,
+			   const struct rvisor_policy_config *pol, struct container_spec *spec)
 {
-	struct manager *m = userdata;
-	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 }, .mount_ns_fd = -1 };
-	_cleanup_free_ char *cerr = NULL, *cpuset = NULL;
-	struct container_spec spec = { .rvisor_fd = -1 };
-	const char *image = json_string(params, "image"), *name = json_string(params, "name");
-	_cleanup_(detached_freep) struct detached *d = NULL;
-	int detached_stdio[3] = { -1, -1, -1 };
-	struct sandbox *s;
-	char namebuf[64];
 	int64_t memory, pids;
-	int r;
 
-	/* Detached, the one reply is the last. */
-	if (!param_true(params, "detach") && !varlink_call_wants_more(call))
-		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
-	if (image[0] != '/')
-		return reply_image_not_found(call, image, "the image must be an absolute path");
-	r = run_check(m, call, params, &q);
-	if (r <= 0)
-		return r;
-	spec.memory_max = q.policy->memory_max;
+	spec->memory_max = pol->memory_max;
 	if (json_get_int(params, "memory", &memory) == 0) {
 		if (memory <= 0)
 			return varlink_call_error_invalid_parameter(call, "memory");
-		if ((uint64_t)memory > q.policy->memory_max)
-			return reply_limit_above_policy(call, "memory", q.policy);
-		spec.memory_max = (uint64_t)memory;
+		if ((uint64_t)memory > pol->memory_max)
+			return reply_limit_above_policy(call, "memory", pol);
+		spec->memory_max = (uint64_t)memory;
 	}
-	spec.pids_max = q.policy->pids_max;
+	spec->pids_max = pol->pids_max;
 	if (json_get_int(params, "pids", &pids) == 0) {
 		if (pids == 0 || pids < -1)
 			return varlink_call_error_invalid_parameter(call, "pids");
-		if ((pids == -1 ? UINT64_MAX : (uint64_t)pids) > q.policy->pids_max)
-			return reply_limit_above_policy(call, "pids", q.policy);
-		spec.pids_max = pids == -1 ? UINT64_MAX : (uint64_t)pids;
+		if ((pids == -1 ? UINT64_MAX : (uint64_t)pids) > pol->pids_max)
+			return reply_limit_above_policy(call, "pids", pol);
+		spec->pids_max = pids == -1 ? UINT64_MAX : (uint64_t)pids;
 	}
-	if (json_string(params, "hostname") && !policy_hostname_valid(json_string(params, "hostname")))
+	return 1;
+}
+
+/* What Run asks of the sandbox (limits, hostname, user, network), checked against the policy
+ * and the caller's rights, into spec and *ret_cpuset. 1, else the reply's result. */
+static int run_settings(struct manager *m, VarlinkCall *call, json_object *params,
+			struct run_request *q, struct container_spec *spec, char **ret_cpuset)
+{
+	const char *hostname = json_string(params, "hostname");
+	int r;
+
+	r = run_memory_pids(call, params, q->policy, spec);
+	if (r <= 0)
+		return r;
+	if (hostname && !policy_hostname_valid(hostname))
 		return varlink_call_error_invalid_parameter(call, "hostname");
-	r = run_cpus(call, params, q.policy, &spec.cpus_milli);
+	r = run_cpus(call, params, q->policy, &spec->cpus_milli);
 	if (r <= 0)
 		return r;
-	r = run_cpuset(m, call, params, q.policy, &cpuset);
+	r = run_cpuset(m, call, params, q->policy, ret_cpuset);
 	if (r <= 0)
 		return r;
-	r = run_user(call, params, &q, &spec);
+	r = run_user(call, params, q, spec);
 	if (r <= 0)
 		return r;
-	r = run_network(call, params, q.policy, &spec.network_host);
-	if (r <= 0)
-		return r;
+	return run_network(call, params, q->policy, &spec->network_host);
+}
+
+/* The call's descriptors and mounts into q; with detach, the program's stdio that rvisord
+ * makes (*ret_d). 1, else the reply's result. */
+static int run_descriptors(VarlinkCall *call, json_object *params, struct run_request *q,
+			   struct detached **ret_d)
+{
+	int detached_stdio[3] = { -1, -1, -1 };
+	int r;
+
 	if (param_true(params, "detach")) {
 		r = detached_new(param_true(params, "tty"), param_true(params, "interactive"),
-				 param_true(params, "remove"), &d, detached_stdio);
+				 param_true(params, "remove"), ret_d, detached_stdio);
 		if (r < 0)
 			return r;
 	}
-	r = run_fds(call, &q, d, detached_stdio); /* q owns detached_stdio from here */
+	r = run_fds(call, q, *ret_d, detached_stdio); /* q owns detached_stdio from here */
 	if (r <= 0)
 		return r;
-	r = run_mounts(call, params, &q);
-	if (r <= 0)
-		return r;
+	return run_mounts(call, params, q);
+}
 
-	s = calloc(1, sizeof(*s));
+/* The sandbox as List shows it, with its limits; the request's argv and *cpuset move to it.
+ * Its default name, "sandbox-ID", goes into namebuf. */
+static int run_sandbox_new(struct manager *m, VarlinkCall *call, json_object *params,
+			   struct run_request *q, const struct container_spec *spec, char **cpuset,
+			   char *namebuf, size_t namebuf_size, struct sandbox **ret)
+{
+	const char *name = json_string(params, "name");
+	struct sandbox *s = calloc(1, sizeof(*s));
+
 	if (!s)
 		return -ENOMEM;
 	s->m = m;
 	s->id = m->next_id++;
 	s->owner = caller_uid(call);
-	s->userns = q.userns;
-	snprintf(namebuf, sizeof(namebuf), "sandbox-%" PRIu64, s->id);
+	s->userns = q->userns;
+	snprintf(namebuf, namebuf_size, "sandbox-%" PRIu64, s->id);
 	s->name = strdup(name ?: namebuf);
-	s->policy = strdup(q.policy->name);
-	s->image = strdup(image);
+	s->policy = strdup(q->policy->name);
+	s->image = strdup(json_string(params, "image"));
 	/* The policy's layers, less the gate when rvisor.ko is not there (run_check() refused
 	 * what cannot do without it). */
-	s->layers = q.policy->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
-	s->memory_max = spec.memory_max;
-	s->pids_max = spec.pids_max;
-	s->cpus_milli = spec.cpus_milli;
-	s->cpuset = TAKE_PTR(cpuset);
-	s->argv = TAKE_PTR(q.argv);
+	s->layers = q->policy->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
+	s->memory_max = spec->memory_max;
+	s->pids_max = spec->pids_max;
+	s->cpus_milli = spec->cpus_milli;
+	s->cpuset = TAKE_PTR(*cpuset);
+	s->argv = TAKE_PTR(q->argv);
 	if (!s->name || !s->policy || !s->image) {
 		sandbox_free(s);
 		return -ENOMEM;
 	}
+	*ret = s;
+	return 0;
+}
 
-	spec.name = namebuf;
-	spec.image_fd = q.fds[3];
-	spec.oci = q.oci;
-	spec.argv = s->argv[0] ? s->argv : NULL;
-	spec.env = q.env;
-	spec.cwd = json_string(params, "cwd");
-	memcpy(spec.stdio, q.fds, sizeof(spec.stdio));
-	spec.tty = param_true(params, "tty");
-	spec.read_only = param_true(params, "read_only");
-	spec.hostname = json_string(params, "hostname") ?: q.policy->hostname;
-	spec.mounts = q.mounts;
-	spec.n_mounts = q.n_mounts;
-	spec.mount_ns_fd = q.mount_ns_fd;
-	spec.cpuset = s->cpuset;
-	spec.storage_max = q.policy->storage_max;
-	if (q.userns) {
-		spec.uid_map = &q.uid_map;
-		spec.gid_map = &q.gid_map;
-		spec.capabilities = q.policy->capabilities;
+/* The rest of the container's spec: what the request and the sandbox hold, and rvisord's own
+ * settings. */
+static void run_container_spec(struct manager *m, json_object *params, struct run_request *q,
+			       const struct sandbox *s, bool detached, const char *namebuf,
+			       struct container_spec *spec)
+{
+	spec->name = namebuf;
+	spec->image_fd = q->fds[3];
+	spec->oci = q->oci;
+	spec->argv = s->argv[0] ? s->argv : NULL;
+	spec->env = q->env;
+	spec->cwd = json_string(params, "cwd");
+	memcpy(spec->stdio, q->fds, sizeof(spec->stdio));
+	spec->tty = param_true(params, "tty");
+	spec->read_only = param_true(params, "read_only");
+	spec->hostname = json_string(params, "hostname") ?: q->policy->hostname;
+	spec->mounts = q->mounts;
+	spec->n_mounts = q->n_mounts;
+	spec->mount_ns_fd = q->mount_ns_fd;
+	spec->cpuset = s->cpuset;
+	spec->storage_max = q->policy->storage_max;
+	if (q->userns) {
+		spec->uid_map = &q->uid_map;
+		spec->gid_map = &q->gid_map;
+		spec->capabilities = q->policy->capabilities;
 	}
 	/* rlim_max 0: getrlimit() failed at start; the sandbox inherits then */
-	spec.nofile = m->sandbox_nofile.rlim_max > 0 ? &m->sandbox_nofile : NULL;
-	spec.state_root = m->config->state_dir;
-	spec.cgroup_parent = m->cgroup_parent;
-	spec.rvisor_fd = m->rvisor_fd;
-	spec.layers = s->layers;
-	spec.policy = &q.policy->kernel;
+	spec->nofile = m->sandbox_nofile.rlim_max > 0 ? &m->sandbox_nofile : NULL;
+	spec->state_root = m->config->state_dir;
+	spec->cgroup_parent = m->cgroup_parent;
+	spec->rvisor_fd = m->rvisor_fd;
+	spec->layers = s->layers;
+	spec->policy = &q->policy->kernel;
 	/* A detached sandbox outlives rvisord where the service manager keeps its descriptors
 	 * for the next one (detached.h); everything else ends with rvisord. */
-	spec.outlive_daemon = d && m->fdstore;
-	spec.sandbox_flags = spec.outlive_daemon ? 0 : RVISOR_SANDBOX_DIE_WITH_MANAGER;
+	spec->outlive_daemon = detached && m->fdstore;
+	spec->sandbox_flags = spec->outlive_daemon ? 0 : RVISOR_SANDBOX_DIE_WITH_MANAGER;
+}
 
-	r = container_spawn(&spec, &s->c, &cerr);
+/* Starts the sandbox's container, sets its detached output up (*d moves to it), watches it
+ * and links it to the manager and the call. s is freed on failure; a failed start is
+ * answered (the reply's result). */
+static int run_spawn(struct manager *m, VarlinkCall *call, struct sandbox *s,
+		     const struct container_spec *spec, struct detached **d)
+{
+	_cleanup_free_ char *cerr = NULL;
+	int r;
+
+	r = container_spawn(spec, &s->c, &cerr);
 	if (r < 0) {
 		s->call = call; /* borrowed: reply_start_failed() answers and drops it */
 		varlink_call_ref(call);
@@ -1187,7 +1211,7 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 		sandbox_free(s);
 		return r;
 	}
-	s->detached = TAKE_PTR(d);
+	s->detached = TAKE_PTR(*d);
 	r = s->detached ? detached_setup(s) : 0;
 	if (r >= 0)
 		r = sandbox_watch(m, s);
@@ -1202,6 +1226,37 @@ static int method_run(VarlinkCall *call, json_object *params, void *userdata)
 	m->n_sandboxes++;
 	m->idle_since_usec = 0;
 	return 0;
+}
+
+static int method_run(VarlinkCall *call, json_object *params, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 }, .mount_ns_fd = -1 };
+	_cleanup_(detached_freep) struct detached *d = NULL;
+	_cleanup_free_ char *cpuset = NULL;
+	struct container_spec spec = { .rvisor_fd = -1 };
+	const char *image = json_string(params, "image");
+	struct sandbox *s;
+	char namebuf[64];
+	int r;
+
+	/* Detached, the one reply is the last. */
+	if (!param_true(params, "detach") && !varlink_call_wants_more(call))
+		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
+	if (image[0] != '/')
+		return reply_image_not_found(call, image, "the image must be an absolute path");
+	r = run_check(m, call, params, &q);
+	if (r > 0)
+		r = run_settings(m, call, params, &q, &spec, &cpuset);
+	if (r > 0)
+		r = run_descriptors(call, params, &q, &d);
+	if (r <= 0)
+		return r;
+	r = run_sandbox_new(m, call, params, &q, &spec, &cpuset, namebuf, sizeof(namebuf), &s);
+	if (r < 0)
+		return r;
+	run_container_spec(m, params, &q, s, d != NULL, namebuf, &spec);
+	return run_spawn(m, call, s, &spec, &d);
 }
 
 static int method_list(VarlinkCall *call, json_object *params, void *userdata)
@@ -1324,8 +1379,8 @@ static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
 {
 	struct manager *m = userdata;
 	struct sandbox *s = sandbox_from_params(m, call, params);
-	const char *name;
-	int sig = SIGTERM, r;
+	int64_t sig = SIGTERM;
+	int r;
 
 	if (!s)
 		return 0;
@@ -1335,27 +1390,21 @@ static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
 		json_object_object_add(p, "id", json_object_new_int64((int64_t)s->id));
 		return varlink_call_error(call, MANAGER_ERROR(SandboxNotRunning), p);
 	}
-	name = json_string(params, "signal");
-	if (name) {
-		char *end;
-		long n = strtol(name, &end, 10);
-
-		if (*name && !*end)
-			sig = (int)n;
-		else
-			sig = signal_from_string(name);
-		if (sig <= 0 || sig >= NSIG || (sig != SIGKILL && !s->container && !container_signal_forwarded(sig)))
-			return varlink_call_error_invalid_parameter(call, "signal");
-	}
+	/* An OCI container gets any signal (its runtime's kill); else the init forwards only
+	 * some, and SIGKILL ends the sandbox. */
+	if (json_get_int(params, "signal", &sig) == 0 &&
+	    (sig < 1 || sig >= NSIG ||
+	     (sig != SIGKILL && !s->container && !container_signal_forwarded((int)sig))))
+		return varlink_call_error_invalid_parameter(call, "signal");
 	if (s->container) {
-		struct rvisor_sandbox_kill k = { .id = s->kernel_id, .signal = sig };
+		struct rvisor_sandbox_kill k = { .id = s->kernel_id, .signal = (int)sig };
 
 		/* Every task of the container, as the runtime's kill --all. */
 		if (ioctl(m->rvisor_fd, RVISOR_IOC_SANDBOX_KILL, &k) < 0 && errno != ENOENT)
 			return -errno;
 		return varlink_call_reply(call, NULL);
 	}
-	r = container_kill(s->c, sig);
+	r = container_kill(s->c, (int)sig);
 	if (r < 0 && r != -ESRCH)
 		return r;
 	return varlink_call_reply(call, NULL);
@@ -1445,8 +1494,8 @@ static const struct varlink_param params_run[] = {
 	{ "image", VARLINK_STRING, true },   { "argv", VARLINK_STRING_ARRAY, false },
 	{ "policy", VARLINK_STRING, false }, { "name", VARLINK_STRING, false },
 	{ "env", VARLINK_STRING_ARRAY, false }, { "cwd", VARLINK_STRING, false },
-	{ "user", VARLINK_STRING, false },   { "memory", VARLINK_INT, false },
-	{ "pids", VARLINK_INT, false },
+	{ "uid", VARLINK_INT, false },       { "gid", VARLINK_INT, false },
+	{ "memory", VARLINK_INT, false },    { "pids", VARLINK_INT, false },
 	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
 	{ "read_only", VARLINK_BOOL, false }, { "hostname", VARLINK_STRING, false },
 	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
@@ -1459,13 +1508,13 @@ static const struct varlink_param params_sandbox[] = {
 	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, {},
 };
 static const struct varlink_param params_kill[] = {
-	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "signal", VARLINK_STRING, false }, {},
+	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "signal", VARLINK_INT, false }, {},
 };
 static const struct varlink_param params_exec[] = {
 	{ "id", VARLINK_INT, false },      { "name", VARLINK_STRING, false },
 	{ "argv", VARLINK_STRING_ARRAY, true }, { "env", VARLINK_STRING_ARRAY, false },
-	{ "cwd", VARLINK_STRING, false },  { "user", VARLINK_STRING, false },
-	{ "tty", VARLINK_BOOL, false },    {},
+	{ "cwd", VARLINK_STRING, false },  { "uid", VARLINK_INT, false },
+	{ "gid", VARLINK_INT, false },     { "tty", VARLINK_BOOL, false }, {},
 };
 static const struct varlink_param params_logs[] = {
 	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "follow", VARLINK_BOOL, false }, {},

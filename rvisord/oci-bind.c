@@ -18,6 +18,7 @@
 
 #include "macro.h"
 #include "oci-bind.h"
+#include "user-ids.h"
 
 #define OCI_ID_MAX 1024
 
@@ -214,7 +215,7 @@ static int record_from_json(json_object *o, struct oci_record *r)
 	size_t n;
 
 	if (!container || !oci_container_id_valid(container) || !policy || !bundle ||
-	    !get_int(o, "kernel_id", 1, INT64_MAX, &id) || !get_int(o, "owner", 0, UINT32_MAX - 1, &owner) ||
+	    !get_int(o, "kernel_id", 1, INT64_MAX, &id) || !get_int(o, "owner", 0, UID_GID_MAX, &owner) ||
 	    !get_int(o, "pid", 1, INT32_MAX, &pid) || !get_int(o, "started_usec", 0, INT64_MAX, &started) ||
 	    !get_int(o, "layers", 1, 3, &layers) || !json_object_object_get_ex(o, "command", &cmd) ||
 	    !json_object_is_type(cmd, json_type_array))

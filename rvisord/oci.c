@@ -15,6 +15,7 @@
 #include "json-util.h"
 #include "oci.h"
 #include "strv.h"
+#include "user-ids.h"
 
 struct oci_config *oci_config_free(struct oci_config *c)
 {
@@ -45,12 +46,12 @@ static int get_string(json_object *o, const char *key, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* A uid or gid: 0..4294967294, since (uid_t)-1 means "unchanged" to setresuid(). */
+/* A uid or gid: 0..UID_GID_MAX. */
 static int get_id(json_object *o, const char *key, uint32_t *ret)
 {
 	int64_t x;
 
-	if (json_get_int(o, key, &x) < 0 || x < 0 || x >= UINT32_MAX)
+	if (json_get_int(o, key, &x) < 0 || !uid_gid_valid(x))
 		return -EINVAL;
 	*ret = (uint32_t)x;
 	return 0;

@@ -311,8 +311,17 @@ vl() {
 	[[ "$output" == *org.varlink.service.ExpectedMore* ]]
 	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","memory":-5}}'
 	[[ "$output" == *InvalidParameter*memory* || "$output" == *memory*InvalidParameter* ]]
-	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","user":"root"}}'
-	[[ "$output" == *'"parameter":"user"'* ]]
+	# uid and gid: integers from 0 to 4294967294, gid only with uid
+	for bad in '"uid":"root"' '"uid":"0"' '"uid":-1' '"uid":4294967295' '"uid":4294967296' '"uid":1.5' \
+		'"uid":0,"gid":-1' '"uid":0,"gid":4294967295' '"uid":0,"gid":"0"' '"gid":0'; do
+		run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'",'"$bad"'}}'
+		want=uid
+		[[ "$bad" != *gid* ]] || want=gid
+		[[ "$output" == *org.varlink.service.InvalidParameter* && "$output" == *'"parameter":"'$want'"'* ]] ||
+			{ echo "$bad: $output"; false; }
+	done
+	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","user":"0"}}'
+	[[ "$output" == *org.varlink.service.InvalidParameter* && "$output" == *'"parameter":"user"'* ]]
 	run vl '{"method":"io.rvisor.Manager.Run","more":true,"parameters":{"image":"'"$IMAGE"'","env":["NOEQUALS"]}}'
 	[[ "$output" == *'"parameter":"env"'* ]]
 	# a NUL byte in an argument or variable: refused, never cut short
@@ -326,7 +335,7 @@ vl() {
 	[[ "$output" == *'"parameter":"id"'* ]]
 	run vl '{"method":"io.rvisor.Manager.Inspect","parameters":{"id":424242}}'
 	[[ "$output" == *io.rvisor.Manager.SandboxNotFound* ]]
-	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":424242,"signal":"SIGTERM"}}'
+	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":424242,"signal":15}}'
 	[[ "$output" == *io.rvisor.Manager.SandboxNotFound* ]]
 	run vl '{"method":"io.rvisor.Manager.GetPolicy","parameters":{"name":"../../etc/passwd"}}'
 	[[ "$output" == *io.rvisor.Manager.PolicyNotFound* ]]
@@ -340,18 +349,23 @@ vl() {
 	assert_nothing_left
 }
 
-@test "Kill refuses a signal it would not forward; a running sandbox is untouched" {
+@test "Kill refuses a signal it would not forward, or not a number from 1 to 64; without one, SIGTERM" {
 	"$RVISORCTL" run --image "$IMAGE" -- sleep 100 &
 	client=$!
 	for _ in $(seq 100); do "$RVISORCTL" ps --json | jq -e '.sandboxes | length == 1' >/dev/null && break; sleep 0.05; done
 	id=$("$RVISORCTL" ps --json | jq -r '.sandboxes[0].id')
-	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":"SIGSEGV"}}'
-	[[ "$output" == *'"parameter":"signal"'* ]]
-	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":"NOSUCHSIG"}}'
-	[[ "$output" == *'"parameter":"signal"'* ]]
+	# SIGSEGV (11) is not forwarded; names are the client's to translate
+	for bad in 11 0 65 -1 4294967311 '"TERM"' '"SIGKILL"' '"9"' 9.0 true; do
+		run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":'"$bad"'}}'
+		[[ "$output" == *org.varlink.service.InvalidParameter* && "$output" == *'"parameter":"signal"'* ]] ||
+			{ echo "$bad: $output"; false; }
+	done
 	[ "$("$RVISORCTL" ps --json | jq '.sandboxes | length')" = 1 ]
-	"$RVISORCTL" kill "$id" KILL
-	wait "$client" || true
+	run vl '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"'}}'
+	[ "${lines[0]}" = '{"parameters":{}}' ]
+	rc=0
+	wait "$client" || rc=$?
+	[ "$rc" -eq 143 ] # sleep ended by SIGTERM
 }
 
 @test "run --read-only: writes to the root fail with EROFS, /dev/shm stays writable; without it they work" {

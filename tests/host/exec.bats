@@ -189,13 +189,15 @@ gone() {
 	[ "${lines[1]}" = 1001 ]
 	[ "${lines[2]}" = / ]
 	[[ "${lines[3]}" == *0000000000000000 ]] # no capability for a user other than root
-	run as "$A" "$RVISORCTL" exec -u 65536 a-users id -u
-	[ "$output" = 65536 ]
+	# A uid alone: the group of the same number
+	run as "$A" "$RVISORCTL" exec -u 65536 a-users sh -c 'id -u; id -g'
+	[ "$output" = $'65536\n65536' ]
 	for u in 65537 70000 0:70000; do
 		run as "$A" "$RVISORCTL" exec -u "$u" a-users touch /tmp/ran
 		[ "$status" -eq 125 ]
 		[ "${#lines[@]}" -eq 1 ]
-		[[ "$output" == *"rvisord refused to run as user"*"not mapped in the sandbox's user namespace"* ]]
+		[[ "$u" == *:* ]] || u=$u:$u
+		[[ "$output" == *"rvisord refused to run as user $u: "*"not mapped in the sandbox's user namespace"* ]]
 	done
 	run as "$A" "$RVISORCTL" exec a-users ls /tmp/ran
 	[ "$status" -ne 0 ]
@@ -354,14 +356,24 @@ gone() {
 	call '"name":"a b"'"$touch"; invalid name
 	call '"name":"bad-input","cwd":"tmp"'"$touch"; invalid cwd
 	call '"name":"bad-input","cwd":5'"$touch"; invalid cwd
-	call '"name":"bad-input","user":"root"'"$touch"; invalid user
-	call '"name":"bad-input","user":"4294967295"'"$touch"; invalid user
+	call '"name":"bad-input","user":"0"'"$touch"; invalid user
+	call '"name":"bad-input","uid":"root"'"$touch"; invalid uid
+	call '"name":"bad-input","uid":"0"'"$touch"; invalid uid
+	call '"name":"bad-input","uid":-1'"$touch"; invalid uid
+	call '"name":"bad-input","uid":4294967295'"$touch"; invalid uid
+	call '"name":"bad-input","uid":4294967296'"$touch"; invalid uid
+	call '"name":"bad-input","gid":0'"$touch"; invalid gid
+	call '"name":"bad-input","uid":0,"gid":-1'"$touch"; invalid gid
+	call '"name":"bad-input","uid":0,"gid":4294967295'"$touch"; invalid gid
 	call '"name":"bad-input","env":["NOEQUALS"]'"$touch"; invalid env
 	call '"name":"bad-input","env":["=value"]'"$touch"; invalid env
 	call '"name":"bad-input","tty":"yes"'"$touch"; invalid tty
 	call '"name":"bad-input","frob":1'"$touch"; invalid frob
-	call '"name":"bad-input","user":"70000"'"$touch"
-	[[ "$output" == *io.rvisor.Manager.UserNotPermitted* && "$output" == *'"user":"70000:70000"'* ]]
+	# Without gid, the group is the uid's number; the error says both.
+	call '"name":"bad-input","uid":70000'"$touch"
+	[[ "$output" == *io.rvisor.Manager.UserNotPermitted* && "$output" == *'"uid":70000,"gid":70000,'* ]]
+	call '"name":"bad-input","uid":0,"gid":70000'"$touch"
+	[[ "$output" == *io.rvisor.Manager.UserNotPermitted* && "$output" == *'"uid":0,"gid":70000,'* ]]
 	# Without "more": the call cannot be answered twice.
 	raw "$A" --fd /dev/null --fd fd:1 --fd fd:2 \
 		'{"method":"io.rvisor.Manager.Exec","parameters":{"name":"bad-input","argv":["touch","/tmp/ran"]}}' |

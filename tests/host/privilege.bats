@@ -203,7 +203,7 @@ start_bg() {
 	[[ "$output" == *"$id"* ]]
 	run as "$B" "$RVISORCTL" stats "$id"
 	[ "$status" -ne 0 ]
-	run raw "$B" '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":"SIGKILL"}}'
+	run raw "$B" '{"method":"io.rvisor.Manager.Kill","parameters":{"id":'"$id"',"signal":9}}'
 	[[ "$output" == *io.rvisor.Manager.SandboxNotFound* ]]
 	# By name just the same; and B may use the name for a sandbox of its own.
 	for verb in kill stats; do

@@ -716,10 +716,38 @@ STARTED='{"parameters":{"state":"started","id":1,"pid":100,"platform":"seccomp"}
 	[ "$output" = "rvisorctl: stdin cannot be passed to a sandbox: it is a directory (use a file, pipe or terminal)" ]
 	kill "$FAKE_PID"; wait "$FAKE_PID" || true
 	rm -f "$RVISOR_SOCKET"
-	fake_daemon '{"error":"io.rvisor.Manager.UserNotPermitted","parameters":{"user":"0\u001b[2J","reason":"not yours"}}'
-	run "$RVISORCTL" run -u 0 --image "$IMG" true
+	fake_daemon '{"error":"io.rvisor.Manager.UserNotPermitted","parameters":{"uid":0,"gid":5,"reason":"not yours\u001b[2J"}}'
+	run "$RVISORCTL" run -u 0:5 --image "$IMG" true
 	[ "$status" -eq 125 ]
-	[ "$output" = "rvisorctl: rvisord refused to run as user 0\\x1b[2J: not yours: give --user an id you may use (else the bundle's or the policy's user applies)" ]
+	[ "$output" = "rvisorctl: rvisord refused to run as user 0:5: not yours\\x1b[2J: give --user an id you may use (else the bundle's or the policy's user applies)" ]
+}
+
+@test "fake rvisord: run and exec send -u as uid and gid, numbers; without a GID no gid" {
+	fake_daemon "$STARTED" "$EXITED_3"
+	run "$RVISORCTL" run -u 1000 --image "$IMG" true
+	[ "$status" -eq 3 ]
+	[ "$(last_call | jq -c '[.uid, has("gid"), has("user")]')" = '[1000,false,false]' ]
+	run "$RVISORCTL" run -u 4294967294:0 --image "$IMG" true
+	[ "$(last_call | jq -c '[.uid, .gid]')" = '[4294967294,0]' ]
+	run "$RVISORCTL" run --image "$IMG" true
+	[ "$(last_call | jq -c '[has("uid"), has("gid")]')" = '[false,false]' ]
+	run "$RVISORCTL" exec -u 0:1001 web true
+	[ "$status" -eq 3 ]
+	[ "$(last_call | jq -c '[.name, .uid, .gid]')" = '["web",0,1001]' ]
+	run "$RVISORCTL" exec -u 7 web true
+	[ "$(last_call | jq -c '[.uid, has("gid"), has("user")]')" = '[7,false,false]' ]
+}
+
+@test "fake rvisord: kill sends the signal as its number, SIGTERM (15) by default" {
+	fake_daemon '{"parameters":{}}'
+	for pair in TERM:15 SIGKILL:9 int:2 winch:28 9:9 64:64 40:40; do
+		run "$RVISORCTL" kill web "${pair%%:*}"
+		[ "$status" -eq 0 ]
+		[ "$(last_call)" = '{"name":"web","signal":'"${pair#*:}"'}' ]
+	done
+	run "$RVISORCTL" kill 3
+	[ "$status" -eq 0 ]
+	[ "$(last_call)" = '{"id":3,"signal":15}' ]
 }
 
 # A List reply: sandbox 7 from a current daemon, owned by root, named and run with control

@@ -167,7 +167,7 @@ start_sleeper() {
 }
 
 @test "Inspect and Kill: an unknown id is SandboxNotFound; a wrong type, an unknown parameter, none" {
-	run vgo "$M.Inspect {\"id\":424242}" "$M.Kill {\"id\":424242,\"signal\":\"SIGTERM\"}" \
+	run vgo "$M.Inspect {\"id\":424242}" "$M.Kill {\"id\":424242,\"signal\":15}" \
 		"$M.Inspect {\"id\":\"1\"}" "$M.Kill {\"id\":1.5}" "$M.Inspect {\"id\":1,\"verbose\":true}" \
 		$M.Inspect "bare $M.Kill" $M.Status
 	[ "$status" -eq 0 ]
@@ -183,15 +183,16 @@ start_sleeper() {
 
 @test "a running sandbox: List and Inspect answer as described, a bad signal is refused, Kill ends it" {
 	start_sleeper vgo-root
-	run vgo $M.List "$M.Inspect {\"id\":$SANDBOX}" "$M.Kill {\"id\":$SANDBOX,\"signal\":\"SIGNOPE\"}" \
-		"$M.Kill {\"id\":$SANDBOX,\"signal\":\"SIGKILL\"}"
+	run vgo $M.List "$M.Inspect {\"id\":$SANDBOX}" "$M.Kill {\"id\":$SANDBOX,\"signal\":\"SIGKILL\"}" \
+		"$M.Kill {\"id\":$SANDBOX,\"signal\":65}" "$M.Kill {\"id\":$SANDBOX,\"signal\":9}"
 	[ "$status" -eq 0 ]
 	[ "$(answer 0 "$M.List reply" | jq -r '.sandboxes[0].name')" = vgo-root ]
 	inspect=$(answer 1 "$M.Inspect reply")
 	[ "$(jq -r .sandbox.id <<<"$inspect")" = "$SANDBOX" ]
 	[ "$(jq -c .sandbox.command <<<"$inspect")" = '["sleep","100"]' ]
 	[ "${lines[2]}" = "$M.Kill error org.varlink.service.InvalidParameter {\"parameter\":\"signal\"}" ]
-	[ "${lines[3]}" = "$M.Kill reply {}" ]
+	[ "${lines[3]}" = "$M.Kill error org.varlink.service.InvalidParameter {\"parameter\":\"signal\"}" ]
+	[ "${lines[4]}" = "$M.Kill reply {}" ]
 	rc=0
 	wait "$SLEEPER" || rc=$?
 	[ "$rc" -eq 137 ]
@@ -301,10 +302,11 @@ start_sleeper() {
 	[ "${lines[10]}" = "$M.Run error org.varlink.service.InvalidParameter {\"parameter\":\"cpus_milli\"}" ]
 	[ "$(answer 11 "$M.List reply")" = '{"sandboxes":[]}' ]
 	# A member may not name a user outside its sandboxes' user namespace.
-	run vgo_member "$(run_with '"user":"4242"')" $M.List
+	run vgo_member "$(run_with '"uid":4242')" "$(run_with '"uid":0,"gid":4242')" $M.List
 	[ "$status" -eq 0 ]
-	[ "$(answer 0 "$M.Run error $M.UserNotPermitted" | jq -r .user)" = 4242:4242 ]
-	[ "$(answer 1 "$M.List reply")" = '{"sandboxes":[]}' ]
+	[ "$(answer 0 "$M.Run error $M.UserNotPermitted" | jq -c '[.uid, .gid]')" = '[4242,4242]' ]
+	[ "$(answer 1 "$M.Run error $M.UserNotPermitted" | jq -c '[.uid, .gid]')" = '[0,4242]' ]
+	[ "$(answer 2 "$M.List reply")" = '{"sandboxes":[]}' ]
 	assert_nothing_left
 }
 
@@ -314,7 +316,7 @@ start_sleeper() {
 	run vgo "$M.Exec {\"id\":$SANDBOX,\"argv\":[\"true\"]}" "$(exec_with '"argv":["sh","-c","exit 3"]')" \
 		"$(exec_with '"argv":["/no/such/program"]')" "$(exec_with '"argv":["true"],"cwd":"/no/such/dir"')" \
 		"more $M.Exec {\"id\":424242,\"argv\":[\"true\"]}" "more $M.Exec {\"name\":\"vgo-exec\"}" \
-		"$(exec_with '"argv":["true"],"user":"x"')" "$(exec_with '"argv":[],"tty":true')" $M.Status
+		"$(exec_with '"argv":["true"],"uid":"0"')" "$(exec_with '"argv":[],"tty":true')" $M.Status
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$M.Exec error org.varlink.service.ExpectedMore {}" ]
 	started=$(answer 1 "$M.Exec continues")
@@ -327,7 +329,7 @@ start_sleeper() {
 		"Cannot change to the working directory /no/such/dir: No such file or directory" ]
 	[ "${lines[6]}" = "$M.Exec error $M.SandboxNotFound {\"id\":424242}" ]
 	[ "${lines[7]}" = "$M.Exec error org.varlink.service.InvalidParameter {\"parameter\":\"argv\"}" ]
-	[ "${lines[8]}" = "$M.Exec error org.varlink.service.InvalidParameter {\"parameter\":\"user\"}" ]
+	[ "${lines[8]}" = "$M.Exec error org.varlink.service.InvalidParameter {\"parameter\":\"uid\"}" ]
 	[ "${lines[9]}" = "$M.Exec error org.varlink.service.InvalidParameter {\"parameter\":\"argv\"}" ]
 	answer 10 "$M.Status reply"
 	# Root's sandbox is not the member's to join.
@@ -423,7 +425,7 @@ start_sleeper() {
 
 @test "\"oneway\" Kill is carried out" {
 	start_sleeper vgo-oneway
-	run vgo "oneway $M.Kill {\"id\":$SANDBOX,\"signal\":\"SIGKILL\"}" $M.Status
+	run vgo "oneway $M.Kill {\"id\":$SANDBOX,\"signal\":9}" $M.Status
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$M.Kill sent" ]
 	answer 1 "$M.Status reply"
@@ -438,8 +440,8 @@ start_sleeper() {
 	start_sleeper vgo-roots
 	good=$(jq -cn --rawfile t "$ROOT/etc/rvisor/policies/default.conf" '{name: "mine", text: $t}')
 	run vgo_member org.varlink.service.GetInfo $M.Status $M.Policies $M.List \
-		"$M.Inspect {\"id\":$SANDBOX}" "$M.Kill {\"id\":$SANDBOX,\"signal\":\"SIGKILL\"}" \
-		"oneway $M.Kill {\"id\":$SANDBOX,\"signal\":\"SIGKILL\"}" \
+		"$M.Inspect {\"id\":$SANDBOX}" "$M.Kill {\"id\":$SANDBOX,\"signal\":9}" \
+		"oneway $M.Kill {\"id\":$SANDBOX,\"signal\":9}" \
 		"$M.GetPolicy {\"name\":\"default\"}" "$M.GetPolicy {\"name\":\"nonexistent\"}" \
 		"$M.CheckPolicy $good" "more $M.Run {\"image\":\"/x\",\"argv\":[\"true\"]}" \
 		$M.PrepareContainer "$M.BindContainer {\"container\":\"vgo-c1\",\"bundle\":\"/b\",\"command\":[\"true\"]}" \
@@ -464,7 +466,7 @@ start_sleeper() {
 	# Neither kill reached root's sandbox.
 	kill -0 "$SLEEPER"
 	[ "$("$RVISORCTL" ps --json | jq -r ".sandboxes[] | select(.id == $SANDBOX) | .name")" = vgo-roots ]
-	run vgo "$M.Kill {\"id\":$SANDBOX,\"signal\":\"SIGKILL\"}"
+	run vgo "$M.Kill {\"id\":$SANDBOX,\"signal\":9}"
 	[ "${lines[0]}" = "$M.Kill reply {}" ]
 	rc=0
 	wait "$SLEEPER" || rc=$?

@@ -15,6 +15,7 @@
 #include "number.h"
 #include "macro.h"
 #include "tap.h"
+#include "user-ids.h"
 
 static void test_size(void)
 {
@@ -102,6 +103,11 @@ static void test_user(void)
 	is_int(cli_parse_user("1:2:3", &uid, &gid, &has_gid), -EINVAL, "user 1:2:3");
 	is_int(cli_parse_user("", &uid, &gid, &has_gid), -EINVAL, "user empty");
 	is_int(cli_parse_user("-1", &uid, &gid, &has_gid), -EINVAL, "user -1");
+	is_int(cli_parse_user("4294967296", &uid, &gid, &has_gid), -EINVAL, "user 2^32");
+	ok(uid_gid_valid(0) && uid_gid_valid(UID_GID_MAX) && UID_GID_MAX == 4294967294U,
+	   "ids: 0 to 4294967294 are valid");
+	ok(!uid_gid_valid(-1) && !uid_gid_valid(4294967295) && !uid_gid_valid(INT64_MAX),
+	   "ids: (uid_t)-1 and what no uid_t holds are not");
 }
 
 static void test_signal(void)
@@ -495,6 +501,12 @@ static void test_error_message(void)
 		  "rvisord could not start the command in the sandbox: sandbox 3 is still starting" },
 		{ "org.varlink.service.InvalidParameter", "{\"parameter\":\"memory\"}",
 		  "rvisord refused the value of --memory: check it" },
+		{ "org.varlink.service.InvalidParameter", "{\"parameter\":\"uid\"}",
+		  "rvisord refused the value of --user: check it" },
+		{ "org.varlink.service.InvalidParameter", "{\"parameter\":\"gid\"}",
+		  "rvisord refused the value of --user: check it" },
+		{ "org.varlink.service.InvalidParameter", "{\"parameter\":\"signal\"}",
+		  "rvisord refused the value of the signal: check it" },
 		{ "io.rvisor.Manager.LimitAbovePolicy",
 		  "{\"parameter\":\"memory\",\"policy\":\"default\",\"limit\":536870912}",
 		  "--memory is more than policy 'default' allows (memory 512M): ask for at most that, or use a policy that allows more (--policy)" },
@@ -546,8 +558,21 @@ static void test_error_message(void)
 		  "rvisord refused the mount on /a\\x1b[2J: no reason given" },
 		{ "io.rvisor.Manager.BadFileDescriptor", "{}",
 		  "rvisord refused a file descriptor: no reason given: install the same version of rvisorctl and rvisord" },
-		{ "io.rvisor.Manager.UserNotPermitted", "{\"user\":\"0:0\",\"reason\":\"only root may run as uid 0\"}",
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"uid\":0,\"gid\":0,\"reason\":\"only root may run as uid 0\"}",
 		  "rvisord refused to run as user 0:0: only root may run as uid 0: give --user an id you may use "
+		  "(else the bundle's or the policy's user applies)" },
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"uid\":4294967294,\"reason\":\"no group\"}",
+		  "rvisord refused to run as user 4294967294: no group: give --user an id you may use "
+		  "(else the bundle's or the policy's user applies)" },
+		/* Ids out of range are not printed as ids. */
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"uid\":70000,\"gid\":-1,\"reason\":\"x\"}",
+		  "rvisord refused to run as user 70000: x: give --user an id you may use "
+		  "(else the bundle's or the policy's user applies)" },
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"uid\":4294967295,\"gid\":1,\"reason\":\"x\"}",
+		  "rvisord refused to run as user (unknown): x: give --user an id you may use "
+		  "(else the bundle's or the policy's user applies)" },
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"uid\":\"0:0\",\"reason\":\"x\"}",
+		  "rvisord refused to run as user (unknown): x: give --user an id you may use "
 		  "(else the bundle's or the policy's user applies)" },
 		{ "io.rvisor.Manager.UserNotPermitted", "{}",
 		  "rvisord refused to run as user (unknown): no reason given: give --user an id you may use "
@@ -561,8 +586,8 @@ static void test_error_message(void)
 		/* What rvisord quotes reaches the terminal escaped. */
 		{ "io.rvisor.Manager.ImageNotFound", "{\"image\":\"/x\\u001b[2J\",\"reason\":\"gone\\u009b\\n\"}",
 		  "image /x\\x1b[2J not found: gone\\xc2\\x9b\\x0a" },
-		{ "io.rvisor.Manager.UserNotPermitted", "{\"user\":\"\\u001b]0;pwned\\u0007\",\"reason\":\"no\"}",
-		  "rvisord refused to run as user \\x1b]0;pwned\\x07: no: give --user an id you may use "
+		{ "io.rvisor.Manager.UserNotPermitted", "{\"uid\":7,\"reason\":\"\\u001b]0;pwned\\u0007\"}",
+		  "rvisord refused to run as user 7: \\x1b]0;pwned\\x07: give --user an id you may use "
 		  "(else the bundle's or the policy's user applies)" },
 		{ "com.example.Odd\x1b[2J", "{\"a\":\"\\u007f\"}",
 		  "rvisord answered com.example.Odd\\x1b[2J {\"a\":\"\\x7f\"}: see 'journalctl -u rvisord'" },

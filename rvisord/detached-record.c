@@ -23,8 +23,10 @@
 #include "cgroup.h"
 #include "container.h"
 #include "detached-internal.h"
+#include "json-util.h"
 #include "log.h"
 #include "oci-bind.h"
+#include "strv.h"
 #include "user-ids.h"
 
 /* The descriptors a running detached sandbox keeps in the store, by FDNAME role. */
@@ -120,15 +122,6 @@ void fdstore_remove_all(struct sandbox *s)
 }
 
 /* ---- records ---- */
-
-static json_object *json_strv(char **l)
-{
-	json_object *a = json_object_new_array();
-
-	for (char **p = l; p && *p; p++)
-		json_object_array_add(a, json_object_new_string(*p));
-	return a;
-}
 
 static void add_string(json_object *o, const char *key, const char *v)
 {
@@ -246,14 +239,10 @@ static int stored_take(struct adoption *a, uint64_t id, enum fd_role role)
 	return -1;
 }
 
+/* A record's integer within [min, max]; the JSON getters of lib/json-util.h do the rest. */
 static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *ret)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return false;
-	*ret = json_object_get_int64(v);
-	return *ret >= min && *ret <= max;
+	return json_get_int(o, key, ret) == 0 && *ret >= min && *ret <= max;
 }
 
 static uint64_t get_limit(json_object *o, const char *key)
@@ -263,42 +252,22 @@ static uint64_t get_limit(json_object *o, const char *key)
 	return get_int(o, key, -1, INT64_MAX, &v) && v >= 0 ? (uint64_t)v : UINT64_MAX;
 }
 
-static const char *get_string(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : NULL;
-}
-
 static bool get_bool(json_object *o, const char *key)
 {
-	json_object *v;
+	bool b = false;
 
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+	(void)json_get_bool(o, key, &b);
+	return b;
 }
 
 static char **get_strv(json_object *o, const char *key)
 {
+	char **l = NULL;
+	size_t size = 0;
 	json_object *a;
-	size_t n;
-	char **l;
 
-	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
+	if (json_get_array(o, key, &a) < 0 || strv_from_json(a, &l, &size) < 0)
 		return NULL;
-	n = json_object_array_length(a);
-	l = calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; l && i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-
-		l[i] = strdup(json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "");
-		if (!l[i]) {
-			for (size_t j = 0; j < i; j++)
-				free(l[j]);
-			free(l);
-			return NULL;
-		}
-	}
 	return l;
 }
 
@@ -306,7 +275,7 @@ static char **get_strv(json_object *o, const char *key)
 static struct sandbox *sandbox_from_record(struct manager *m, json_object *o)
 {
 	int64_t id, owner, layers, started, cpus;
-	const char *name = get_string(o, "name"), *policy = get_string(o, "policy"), *image = get_string(o, "image");
+	const char *name = json_string(o, "name"), *policy = json_string(o, "policy"), *image = json_string(o, "image");
 	struct sandbox *s;
 	struct detached *d;
 
@@ -340,7 +309,7 @@ static struct sandbox *sandbox_from_record(struct manager *m, json_object *o)
 	s->name = strdup(name);
 	s->policy = strdup(policy);
 	s->image = strdup(image);
-	s->cpuset = get_string(o, "cpuset") ? strdup(get_string(o, "cpuset")) : NULL;
+	s->cpuset = json_string(o, "cpuset") ? strdup(json_string(o, "cpuset")) : NULL;
 	s->argv = get_strv(o, "argv");
 	if (!s->name || !s->policy || !s->image || !s->argv) {
 		sandbox_unlink_and_free(s); /* not linked: only freed */
@@ -426,7 +395,7 @@ static int adopt_running(struct adoption *a, struct sandbox *s, json_object *o)
 	}
 	snprintf(name, sizeof(name), "sandbox-%" PRIu64, s->id);
 	r = container_adopt(name, d->pid, pidfd, status_fd, (uint64_t)kernel_id, m->rvisor_fd, s->layers,
-			    get_string(o, "state_dir"), get_string(o, "cgroup_dir"), &s->c);
+			    json_string(o, "state_dir"), json_string(o, "cgroup_dir"), &s->c);
 	if (r < 0)
 		return r;
 	TAKE_FD(pidfd);
@@ -467,9 +436,9 @@ static void end_leftover(json_object *o)
 			(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 		safe_close(pidfd);
 	}
-	if (get_string(o, "cgroup_dir")) {
-		(void)cgroup_freeze(get_string(o, "cgroup_dir"), false);
-		(void)cgroup_kill_all(get_string(o, "cgroup_dir"));
+	if (json_string(o, "cgroup_dir")) {
+		(void)cgroup_freeze(json_string(o, "cgroup_dir"), false);
+		(void)cgroup_kill_all(json_string(o, "cgroup_dir"));
 	}
 }
 
@@ -504,7 +473,7 @@ static void adopt_record(struct adoption *a, uint64_t id, const char *path)
 {
 	json_object *o = json_object_from_file(path);
 	struct sandbox *s = o ? sandbox_from_record(a->m, o) : NULL;
-	const char *state = o ? get_string(o, "state") : NULL;
+	const char *state = o ? json_string(o, "state") : NULL;
 	int r = -EBADMSG;
 
 	/* A record of an rvisord without the descriptor store is one of a sandbox that was to

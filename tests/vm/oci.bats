@@ -45,7 +45,8 @@ assert_nothing_left() {
 	[ "$(cat /sys/module/rvisor/refcnt)" = 1 ] # the daemon's descriptor only
 	[ "$(rvisorctl ps --json | jq '[.sandboxes[] | select(.container)] | length')" = 0 ]
 	[ -z "$(ls -A "$RECORDS" 2>/dev/null)" ]
-	[ -z "$(ls -A /run/rvisor-runc/* 2>/dev/null)" ]
+	# Nothing inside rvisor-runc's per-root directories (other suites' roots may have one).
+	[ -z "$(find /run/rvisor-runc -mindepth 2 2>/dev/null)" ]
 }
 
 # bundle DIR [JQ-FILTER]: a busybox bundle whose config.json is crun's template, without a

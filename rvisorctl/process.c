@@ -114,32 +114,19 @@ int process_stdio_fd(int fd, bool use_it, int *devnull)
 
 int process_exit_code(const char *method, const char *cmd, json_object *reply)
 {
-	int64_t exec_errno, code, sig;
-	int r;
+	int64_t exec_errno;
+	int code;
 
-	r = json_get_int(reply, "exec_errno", &exec_errno);
-	if (r == -EBADMSG || (r == 0 && (exec_errno <= 0 || exec_errno >= 4096)))
-		goto bad;
-	if (r == 0) {
-		if (exec_errno == ENOENT) {
-			log_error("%s: command not found in the image (check the path, or PATH with -e)", cmd);
-			return EXIT_NOT_FOUND;
-		}
-		log_error_errno((int)exec_errno, "Cannot execute %s: %m", cmd);
-		return EXIT_CANNOT_EXEC;
+	if (sandbox_exit_code(reply, &code) < 0) {
+		daemon_log_bad_reply(method);
+		return EXIT_RUN_FAILED;
 	}
-
-	r = json_get_int(reply, "signal", &sig);
-	if (r == -EBADMSG || (r == 0 && (sig <= 0 || sig > 64)))
-		goto bad;
-	if (r == 0)
-		return 128 + (int)sig;
-
-	r = json_get_int(reply, "exit_code", &code);
-	if (r < 0 || code < 0 || code > 255)
-		goto bad;
-	return (int)code;
-bad:
-	daemon_log_bad_reply(method);
-	return EXIT_RUN_FAILED;
+	/* The program could not be executed: say why (127 not found, 126 anything else). */
+	if (json_get_int(reply, "exec_errno", &exec_errno) == 0) {
+		if (exec_errno == ENOENT)
+			log_error("%s: command not found in the image (check the path, or PATH with -e)", cmd);
+		else
+			log_error_errno((int)exec_errno, "Cannot execute %s: %m", cmd);
+	}
+	return code;
 }

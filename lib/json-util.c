@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading members of json-c objects; see json-util.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "json-util.h"
+#include "macro.h"
 
 int json_get(json_object *o, const char *key, json_type type, json_object **ret)
 {
@@ -64,4 +69,22 @@ const char *json_string(json_object *o, const char *key)
 	const char *s = NULL;
 
 	return json_get_string(o, key, &s) == 0 ? s : NULL;
+}
+
+int json_write_file(json_object *o, const char *tmp, const char *path)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	ssize_t n;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	r = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
 }

@@ -32,4 +32,9 @@ int json_get_object(json_object *o, const char *key, json_object **ret);
  * has checked already, and for optional ones. */
 const char *json_string(json_object *o, const char *key);
 
+/* Writes o as plain JSON into tmp (created 0600, never through a link), then renames it over
+ * path, so that a reader sees the old file or the new one, whole. 0 or -errno; tmp is gone
+ * either way. */
+int json_write_file(json_object *o, const char *tmp, const char *path);
+
 #endif

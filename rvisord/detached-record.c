@@ -181,10 +181,7 @@ static int record_path(const struct manager *m, uint64_t id, const char *suffix,
 int record_save(struct sandbox *s)
 {
 	_cleanup_free_ char *tmp = NULL, *path = NULL;
-	_cleanup_close_ int fd = -1;
 	json_object *o;
-	const char *text;
-	ssize_t n;
 	int r;
 
 	r = record_path(s->m, s->id, ".tmp", &tmp);
@@ -192,18 +189,9 @@ int record_save(struct sandbox *s)
 		r = record_path(s->m, s->id, "", &path);
 	if (r < 0)
 		return r;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
 	o = record_json(s);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	n = write(fd, text, strlen(text));
-	r = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
+	r = json_write_file(o, tmp, path);
 	json_object_put(o);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlink(tmp);
 	return r;
 }
 

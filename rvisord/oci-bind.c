@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "macro.h"
+#include "json-util.h"
 #include "oci-bind.h"
 #include "user-ids.h"
 
@@ -150,9 +151,6 @@ int oci_record_save(const char *dir, const struct oci_record *r)
 {
 	_cleanup_free_ char *tmp = NULL, *path = NULL;
 	json_object *o;
-	const char *text;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
 	int k;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -162,18 +160,9 @@ int oci_record_save(const char *dir, const struct oci_record *r)
 		k = record_path(dir, r->kernel_id, "", &path);
 	if (k < 0)
 		return k;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
 	o = record_to_json(r);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	n = write(fd, text, strlen(text));
-	k = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
+	k = json_write_file(o, tmp, path);
 	json_object_put(o);
-	if (k == 0 && rename(tmp, path) < 0)
-		k = -errno;
-	if (k < 0)
-		(void)unlink(tmp);
 	return k;
 }
 

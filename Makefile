@@ -124,7 +124,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Unit tests may call the daemon's own modules too (everything but its main.c), and cli/.
 UNIT_LINKED := $(LIB_SRC) $(CLI_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC)) $(IDL_C)
 
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h tests/unit/bpf-run.h
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h tests/unit/bpf-run.h tests/unit/varlink-echo.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -Icli -o $@ $< $(UNIT_LINKED) $(RVISORD_LIBS)
 
@@ -140,9 +140,10 @@ $(BUILD)/unit/test-runtime: tests/unit/test-runtime.c $(LIB_SRC) $(CLI_SRC) $(RU
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 CLANG ?= clang
-# Every target's replay driver (replay.h), and the BPF interpreter fuzz-oci-seccomp and
+# Every target's replay driver (replay.h), the Echo method fuzz-varlink shares with test-varlink
+# (tests/unit/varlink-echo.h), and the BPF interpreter fuzz-oci-seccomp and
 # fuzz-policy share with the unit tests (tests/unit/bpf-run.h).
-FUZZ_HEADERS := tests/fuzz/replay.h tests/unit/bpf-run.h
+FUZZ_HEADERS := tests/fuzz/replay.h tests/unit/bpf-run.h tests/unit/varlink-echo.h
 
 # What a target links besides lib/: fuzz-oci-config fuzzes rvisor-runc's config rewrite (the
 # runtime's own files and cli/), fuzz-bundle-config rvisord's reading of config.json.

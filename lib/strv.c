@@ -34,6 +34,15 @@ static const char *json_c_string(json_object *o)
 	return strlen(s) == (size_t)json_object_get_string_len(o) ? s : NULL;
 }
 
+size_t strv_bytes(char **l)
+{
+	size_t bytes = 0;
+
+	for (; l && *l; l++)
+		bytes += strlen(*l) + 1;
+	return bytes;
+}
+
 int strv_from_json(json_object *a, char ***ret, size_t *size)
 {
 	_cleanup_strv_ char **l = NULL;

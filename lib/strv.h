@@ -22,6 +22,9 @@ static inline void strv_freep(char ***l)
 /* The number of strings before the NULL; 0 for NULL. */
 size_t strv_length(char **l);
 
+/* The bytes the strings take, each with its NUL; 0 for NULL. */
+size_t strv_bytes(char **l);
+
 /* A JSON array of strings as a vector of copies: NULL or JSON null give an empty one. -EINVAL
  * when a is not an array, or an entry is not a string or holds a NUL byte (a C string would
  * silently cut it short). When size is not NULL, *size grows by the bytes the strings take

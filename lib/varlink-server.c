@@ -15,7 +15,9 @@
 
 #include <json-c/json_object_iterator.h>
 
+#include "json-util.h"
 #include "macro.h"
+#include "strv.h"
 #include "varlink-internal.h"
 #include "varlink.h"
 
@@ -168,12 +170,6 @@ struct VarlinkCall {
 	varlink_disconnect_fn disconnect;
 	void *disconnect_userdata;
 };
-
-static void json_object_putp(json_object **o)
-{
-	json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
 
 static Connection *conn_ref(Connection *c)
 {
@@ -690,6 +686,67 @@ static int params_check(const struct varlink_param *table, json_object *params, 
 	return 0;
 }
 
+/* Each present parameter (checked by params_check()) into its field of the zeroed struct. */
+static int params_fill(const struct varlink_param *table, json_object *params, void *fields)
+{
+	for (const struct varlink_param *q = table; q && q->name; q++) {
+		void *field = (char *)fields + q->offset;
+		json_object *v = json_object_object_get(params, q->name);
+		int r;
+
+		if (!v && q->type != VARLINK_STRING_ARRAY)
+			continue;
+		switch (q->type) {
+		case VARLINK_STRING:
+			*(const char **)field = json_object_get_string(v);
+			break;
+		case VARLINK_INT:
+			*(struct varlink_int *)field = (struct varlink_int){ json_object_get_int64(v), true };
+			break;
+		case VARLINK_BOOL:
+			*(bool *)field = json_object_get_boolean(v);
+			break;
+		case VARLINK_OBJECT:
+		case VARLINK_ARRAY:
+			*(json_object **)field = v;
+			break;
+		case VARLINK_STRING_ARRAY:
+			r = strv_from_json(v, (char ***)field, NULL);
+			if (r < 0)
+				return r;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Frees what params_fill() allocated and the handler left in place. */
+static void params_release(const struct varlink_param *table, void *fields)
+{
+	for (const struct varlink_param *q = table; fields && q && q->name; q++)
+		if (q->type == VARLINK_STRING_ARRAY)
+			strv_free(*(char ***)((char *)fields + q->offset));
+	free(fields);
+}
+
+/* Runs the method's handler on its filled parameter struct. */
+static int method_call(VarlinkCall *call, const struct varlink_method *m, void *userdata)
+{
+	void *fields = NULL;
+	int r = 0;
+
+	if (m->params) {
+		fields = calloc(1, m->params_size ?: 1);
+		if (!fields)
+			return -ENOMEM;
+		r = params_fill(m->params, call->parameters, fields);
+	}
+	if (r >= 0)
+		r = m->fn(call, fields, userdata);
+	params_release(m->params, fields);
+	return r;
+}
+
 static int service_get_info(VarlinkCall *call, VarlinkServer *s)
 {
 	const struct varlink_interface *i = s->iface;
@@ -711,7 +768,7 @@ static int service_get_info(VarlinkCall *call, VarlinkServer *s)
 
 static int service_get_description(VarlinkCall *call, VarlinkServer *s)
 {
-	const char *name = json_object_get_string(json_object_object_get(call->parameters, "interface"));
+	const char *name = json_string(call->parameters, "interface");
 	const char *text;
 
 	if (strcmp(name, SERVICE_INTERFACE) == 0)
@@ -724,7 +781,7 @@ static int service_get_description(VarlinkCall *call, VarlinkServer *s)
 }
 
 static const struct varlink_param get_description_params[] = {
-	{ "interface", VARLINK_STRING, true },
+	{ "interface", VARLINK_STRING, true, 0 }, /* read by service_get_description() */
 	{},
 };
 
@@ -777,7 +834,7 @@ static int call_dispatch(VarlinkCall *call, bool fds_lost)
 	if (params_check(m->params, call->parameters, &bad) < 0)
 		return varlink_call_error_invalid_parameter(call, bad);
 
-	r = m->fn(call, call->parameters, s->userdata);
+	r = method_call(call, m, s->userdata);
 	if (r < 0 && call->state == CALL_PENDING)
 		(void)call_error_internal(call, r);
 	return 0;

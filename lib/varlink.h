@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -67,27 +68,67 @@ enum varlink_type {
 	VARLINK_STRING_ARRAY, /* an array of strings without embedded NUL */
 };
 
-/* One parameter a method accepts. A non-mandatory one may be absent or null. */
+/* An integer parameter: set is false when it was absent or null. */
+struct varlink_int {
+	int64_t value;
+	bool set;
+};
+
+/*
+ * One parameter a method accepts, and the field of the method's parameter struct it fills
+ * before the handler runs (offset). By type, the field is:
+ *   VARLINK_STRING        const char *        borrowed from the call; NULL when absent
+ *   VARLINK_INT           struct varlink_int
+ *   VARLINK_BOOL          bool                false when absent
+ *   VARLINK_OBJECT/ARRAY  json_object *       borrowed from the call; NULL when absent
+ *   VARLINK_STRING_ARRAY  char **             empty when absent; the server frees it after
+ *                                             the handler, which may take it (TAKE_PTR())
+ * A non-mandatory parameter may be absent or null. Write entries with VARLINK_PARAM(), which
+ * refuses to compile a field of another C type.
+ */
 struct varlink_param {
 	const char *name;
 	enum varlink_type type;
 	bool mandatory;
+	size_t offset;
 };
+
+#define VARLINK_FIELD_TYPE_OK(field, type)                                                  \
+	_Generic((field),                                                                   \
+		const char *: (type) == VARLINK_STRING,                                     \
+		struct varlink_int: (type) == VARLINK_INT,                                  \
+		bool: (type) == VARLINK_BOOL,                                               \
+		json_object *: (type) == VARLINK_OBJECT || (type) == VARLINK_ARRAY,         \
+		char **: (type) == VARLINK_STRING_ARRAY,                                    \
+		default: 0)
+
+/* The parameter `field` of struct_type, named as the field is. */
+#define VARLINK_PARAM(struct_type, field, type, mandatory)                                  \
+	{ #field, type, mandatory,                                                          \
+	  offsetof(struct_type, field) +                                                    \
+		  0 * sizeof(char[VARLINK_FIELD_TYPE_OK(((struct_type *)0)->field, type) ? 1 : -1]) }
 
 /*
- * A method's handler. parameters has been checked against the method's table; it is borrowed
- * and lives as long as the call. The handler answers with varlink_call_reply()/_error(), now
- * or later (then it keeps a reference: varlink_call_ref()). Returning -errno without having
- * answered makes the server answer VARLINK_ERROR_INTERNAL; so does dropping the last
- * reference of an unanswered call.
+ * A method's handler. params is the method's parameter struct, filled from the call's
+ * parameters once they have been checked against the method's table (NULL for a method
+ * without parameters); it lives until the handler returns, what its fields borrow as long as
+ * the call. The handler answers with varlink_call_reply()/_error(), now or later (then it
+ * keeps a reference: varlink_call_ref()). Returning -errno without having answered makes the
+ * server answer VARLINK_ERROR_INTERNAL; so does dropping the last reference of an unanswered
+ * call.
  */
-typedef int (*varlink_method_fn)(VarlinkCall *call, json_object *parameters, void *userdata);
+typedef int (*varlink_method_fn)(VarlinkCall *call, void *params, void *userdata);
 
 struct varlink_method {
-	const char *name;                  /* "Run"; NULL ends the table */
-	varlink_method_fn fn;              /* NULL: MethodNotImplemented */
+	const char *name;                   /* "Run"; NULL ends the table */
+	varlink_method_fn fn;               /* NULL: MethodNotImplemented */
 	const struct varlink_param *params; /* NULL-name-terminated; NULL: no parameters */
+	size_t params_size;                 /* sizeof the struct params fills */
 };
+
+/* A method with the parameters of table, filling a struct_type; one without parameters. */
+#define VARLINK_METHOD(name, fn, table, struct_type) { name, fn, table, sizeof(struct_type) }
+#define VARLINK_METHOD_NO_PARAMS(name, fn) { name, fn, NULL, 0 }
 
 struct varlink_interface {
 	const char *vendor, *product, *version, *url; /* served by GetInfo */

@@ -37,13 +37,11 @@ static const char *container_policy_name(const struct manager *m)
  * two layers, the gate and a seccomp filter, the engine's where it brings one (the call's
  * engine_seccomp). */
 static unsigned int container_layers(const struct manager *m, const struct rvisor_policy_config *pol,
-				     json_object *params)
+				     bool engine_seccomp)
 {
 	unsigned int layers = pol->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
-	json_object *v;
 
-	if ((layers & POLICY_LAYER_KERNEL) && json_object_object_get_ex(params, "engine_seccomp", &v) &&
-	    json_object_get_boolean(v))
+	if ((layers & POLICY_LAYER_KERNEL) && engine_seccomp)
 		layers &= ~POLICY_LAYER_SECCOMP;
 	return layers;
 }
@@ -75,11 +73,12 @@ static int seccomp_programs_json(const struct rvisor_policy_config *pol, unsigne
 	return 0;
 }
 
-int method_prepare_container(VarlinkCall *call, json_object *params, void *userdata)
+int method_prepare_container(VarlinkCall *call, void *params, void *userdata)
 {
+	const struct prepare_container_params *q = params;
 	struct manager *m = userdata;
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	const char *name = json_string(params, "policy") ?: container_policy_name(m);
+	const char *name = q->policy ?: container_policy_name(m);
 	json_object *p, *bpf = NULL;
 	unsigned int layers;
 	int r;
@@ -87,7 +86,7 @@ int method_prepare_container(VarlinkCall *call, json_object *params, void *userd
 	r = policy_for_call(m, call, name, &pol);
 	if (r <= 0)
 		return r;
-	layers = container_layers(m, pol, params);
+	layers = container_layers(m, pol, q->engine_seccomp);
 	if (layers & POLICY_LAYER_SECCOMP) {
 		r = seccomp_programs_json(pol, layers, &bpf);
 		if (r < 0)
@@ -144,10 +143,10 @@ static int bind_target(VarlinkCall *call, int pidfd, pid_t *ret_pid)
 /* A kernel sandbox for the container, bound to the namespace of pid and armed at its first
  * execve: 0 and *ret_id, else -errno with *ret_reason. */
 static int bind_kernel_sandbox(struct manager *m, const struct rvisor_policy_config *pol, const char *name,
-			       json_object *params, pid_t pid, int pidfd, const char *cgroup_dir,
-			       uint64_t *ret_id, const char **ret_reason)
+			       const struct bind_container_params *q, pid_t pid, int pidfd,
+			       const char *cgroup_dir, uint64_t *ret_id, const char **ret_reason)
 {
-	const char *hostname = json_string(params, "hostname"), *domainname = json_string(params, "domainname");
+	const char *hostname = q->hostname, *domainname = q->domainname;
 	struct rvisor_sandbox_spec spec = { .policy = (uintptr_t)&pol->kernel };
 	struct rvisor_sandbox_bind b = { .pid = pid, .flags = RVISOR_BIND_ARM_AT_EXEC };
 	struct rvisor_sandbox_id d = { 0 }; /* reserved fields must be zero */
@@ -235,17 +234,17 @@ static struct sandbox *container_sandbox_new(struct manager *m, const char *cont
 	return s;
 }
 
-int method_bind_container(VarlinkCall *call, json_object *params, void *userdata)
+int method_bind_container(VarlinkCall *call, void *params, void *userdata)
 {
+	struct bind_container_params *q = params;
 	struct manager *m = userdata;
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
-	const char *container = json_string(params, "container"), *bundle = json_string(params, "bundle");
-	const char *name = json_string(params, "policy") ?: container_policy_name(m), *reason = NULL;
+	const char *container = q->container, *bundle = q->bundle;
+	const char *name = q->policy ?: container_policy_name(m), *reason = NULL;
 	_cleanup_close_ int pidfd = varlink_call_take_fd(call, 0);
 	struct oci_record rec;
 	struct sandbox *s;
 	json_object *v;
-	size_t size = 0;
 	pid_t pid = 0;
 	int r;
 
@@ -253,9 +252,9 @@ int method_bind_container(VarlinkCall *call, json_object *params, void *userdata
 		return varlink_call_error_invalid_parameter(call, "container");
 	if (bundle[0] != '/' || strlen(bundle) >= PATH_MAX)
 		return varlink_call_error_invalid_parameter(call, "bundle");
-	if (strlen(json_string(params, "hostname") ?: "") >= RVISOR_UTS_LEN)
+	if (strlen(q->hostname ?: "") >= RVISOR_UTS_LEN)
 		return varlink_call_error_invalid_parameter(call, "hostname");
-	if (strlen(json_string(params, "domainname") ?: "") >= RVISOR_UTS_LEN)
+	if (strlen(q->domainname ?: "") >= RVISOR_UTS_LEN)
 		return varlink_call_error_invalid_parameter(call, "domainname");
 	if (m->rvisor_fd < 0)
 		return reply_error_reason(call, MANAGER_ERROR(KernelLayerUnavailable), "reason",
@@ -263,12 +262,14 @@ int method_bind_container(VarlinkCall *call, json_object *params, void *userdata
 	r = policy_for_call(m, call, name, &pol);
 	if (r <= 0)
 		return r;
-	if (!(container_layers(m, pol, params) & POLICY_LAYER_KERNEL))
+	if (!(container_layers(m, pol, q->engine_seccomp) & POLICY_LAYER_KERNEL))
 		return reply_error_reason(call, MANAGER_ERROR(SandboxFailed), "reason",
 					  "the policy has no kernel layer (layers = seccomp): there is nothing to bind");
 	r = quota_check(m, call);
 	if (r <= 0)
 		return r;
+	if (strv_bytes(q->command) > RUN_ARGS_MAX)
+		return varlink_call_error_invalid_parameter(call, "command");
 	if (container_find(m, caller_uid(call), container))
 		return reply_container_error(call, MANAGER_ERROR(ContainerExists), container);
 	r = bind_target(call, pidfd, &pid);
@@ -278,17 +279,13 @@ int method_bind_container(VarlinkCall *call, json_object *params, void *userdata
 	s = container_sandbox_new(m, container, caller_uid(call), pol->name, bundle);
 	if (!s)
 		return -ENOMEM;
-	r = strv_from_json(json_object_object_get_ex(params, "command", &v) ? v : NULL, &s->argv, &size);
-	if (r < 0 || size > RUN_ARGS_MAX) {
-		sandbox_free(s);
-		return r < 0 && r != -EINVAL ? r : varlink_call_error_invalid_parameter(call, "command");
-	}
+	s->argv = TAKE_PTR(q->command);
 	s->pid = pid;
-	s->layers = container_layers(m, pol, params);
+	s->layers = container_layers(m, pol, q->engine_seccomp);
 	s->userns = in_own_userns(pid);
 	s->started_usec = (uint64_t)time(NULL) * 1000000ULL;
 	(void)process_cgroup_dir(pid, &s->cgroup_dir);
-	r = bind_kernel_sandbox(m, pol, s->name, params, pid, pidfd, s->cgroup_dir, &s->kernel_id, &reason);
+	r = bind_kernel_sandbox(m, pol, s->name, q, pid, pidfd, s->cgroup_dir, &s->kernel_id, &reason);
 	if (r < 0) {
 		journal_sandbox(LOG_WARNING, journal_fields(s), "container %s (uid %u): %s: %s", container,
 				(unsigned)s->owner, reason, strerror(-r));
@@ -315,10 +312,10 @@ int method_bind_container(VarlinkCall *call, json_object *params, void *userdata
 	return varlink_call_reply(call, v);
 }
 
-int method_release_container(VarlinkCall *call, json_object *params, void *userdata)
+int method_release_container(VarlinkCall *call, void *params, void *userdata)
 {
 	struct manager *m = userdata;
-	const char *container = json_string(params, "container");
+	const char *container = ((const struct release_container_params *)params)->container;
 	struct sandbox *s;
 
 	if (!oci_container_id_valid(container))

@@ -9,9 +9,9 @@
 
 struct manager;
 
-int method_prepare_container(VarlinkCall *call, json_object *params, void *userdata);
-int method_bind_container(VarlinkCall *call, json_object *params, void *userdata);
-int method_release_container(VarlinkCall *call, json_object *params, void *userdata);
+int method_prepare_container(VarlinkCall *call, void *params, void *userdata);
+int method_bind_container(VarlinkCall *call, void *params, void *userdata);
+int method_release_container(VarlinkCall *call, void *params, void *userdata);
 /* Takes over the containers an earlier rvisord bound (their records in m->oci_dir). */
 void containers_adopt(struct manager *m);
 

@@ -343,9 +343,10 @@ fail:
 }
 
 /* The detached sandbox a call names: NULL when the error was replied. */
-static struct sandbox *detached_from_params(struct manager *m, VarlinkCall *call, json_object *params)
+static struct sandbox *detached_from_params(struct manager *m, VarlinkCall *call, struct varlink_int id,
+					    const char *name)
 {
-	struct sandbox *s = sandbox_from_params(m, call, params);
+	struct sandbox *s = sandbox_from_params(m, call, id, name);
 
 	if (!s)
 		return NULL;
@@ -360,25 +361,24 @@ static struct sandbox *detached_from_params(struct manager *m, VarlinkCall *call
 	return s;
 }
 
-int method_logs(VarlinkCall *call, json_object *params, void *userdata)
+int method_logs(VarlinkCall *call, void *params, void *userdata)
 {
-	struct sandbox *s = detached_from_params(userdata, call, params);
-	json_object *v;
-	bool follow;
+	const struct logs_params *p = params;
+	struct sandbox *s = detached_from_params(userdata, call, p->id, p->name);
 	int r;
 
 	if (!s)
 		return 0;
-	follow = json_object_object_get_ex(params, "follow", &v) && json_object_get_boolean(v);
-	if (follow && !varlink_call_wants_more(call))
+	if (p->follow && !varlink_call_wants_more(call))
 		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
-	r = follower_new(s, call, follow, false);
+	r = follower_new(s, call, p->follow, false);
 	return r < 0 ? r : 0;
 }
 
-int method_attach(VarlinkCall *call, json_object *params, void *userdata)
+int method_attach(VarlinkCall *call, void *params, void *userdata)
 {
-	struct sandbox *s = detached_from_params(userdata, call, params);
+	const struct sandbox_params *p = params;
+	struct sandbox *s = detached_from_params(userdata, call, p->id, p->name);
 	int r;
 
 	if (!s)

@@ -491,9 +491,10 @@ int reply_sandbox_error(VarlinkCall *call, const char *error, const struct sandb
 
 /* The sandbox a call names, one that Run started (an OCI container's life is its engine's):
  * NULL when the error was replied. */
-static struct sandbox *run_sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
+static struct sandbox *run_sandbox_from_params(struct manager *m, VarlinkCall *call, struct varlink_int id,
+					       const char *name)
 {
-	struct sandbox *s = sandbox_from_params(m, call, params);
+	struct sandbox *s = sandbox_from_params(m, call, id, name);
 
 	if (s && s->container) {
 		reply_sandbox_error(call, MANAGER_ERROR(SandboxIsContainer), s);
@@ -502,9 +503,10 @@ static struct sandbox *run_sandbox_from_params(struct manager *m, VarlinkCall *c
 	return s;
 }
 
-int method_wait(VarlinkCall *call, json_object *params, void *userdata)
+int method_wait(VarlinkCall *call, void *params, void *userdata)
 {
-	struct sandbox *s = run_sandbox_from_params(userdata, call, params);
+	const struct sandbox_params *p = params;
+	struct sandbox *s = run_sandbox_from_params(userdata, call, p->id, p->name);
 
 	if (!s)
 		return 0;
@@ -526,22 +528,19 @@ static int on_stop_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-int method_stop(VarlinkCall *call, json_object *params, void *userdata)
+int method_stop(VarlinkCall *call, void *params, void *userdata)
 {
+	const struct stop_params *p = params;
 	struct manager *m = userdata;
-	struct sandbox *s = run_sandbox_from_params(m, call, params);
-	int64_t timeout = STOP_TIMEOUT_DEFAULT;
-	json_object *v;
+	struct sandbox *s = run_sandbox_from_params(m, call, p->id, p->name);
+	int64_t timeout = p->timeout.set ? p->timeout.value : STOP_TIMEOUT_DEFAULT;
 	struct waiter *w;
 	int r;
 
 	if (!s)
 		return 0;
-	if (json_object_object_get_ex(params, "timeout", &v) && v) {
-		timeout = json_object_get_int64(v);
-		if (timeout < 0 || timeout > INT32_MAX)
-			return varlink_call_error_invalid_parameter(call, "timeout");
-	}
+	if (timeout < 0 || timeout > INT32_MAX)
+		return varlink_call_error_invalid_parameter(call, "timeout");
 	/* docker's stop of a stopped container: nothing to do. */
 	if (!sandbox_running(s))
 		return varlink_call_reply(call, NULL);
@@ -566,19 +565,17 @@ int method_stop(VarlinkCall *call, json_object *params, void *userdata)
 	return 0;
 }
 
-int method_remove(VarlinkCall *call, json_object *params, void *userdata)
+int method_remove(VarlinkCall *call, void *params, void *userdata)
 {
-	struct sandbox *s = run_sandbox_from_params(userdata, call, params);
-	json_object *v;
-	bool force;
+	const struct remove_params *p = params;
+	struct sandbox *s = run_sandbox_from_params(userdata, call, p->id, p->name);
 
 	if (!s)
 		return 0;
-	force = json_object_object_get_ex(params, "force", &v) && json_object_get_boolean(v);
 	if (sandbox_running(s)) {
 		int r;
 
-		if (!force)
+		if (!p->force)
 			return reply_sandbox_error(call, MANAGER_ERROR(SandboxRunning), s);
 		if (!waiter_add(s, call, WAITER_REMOVE))
 			return -ENOMEM;

@@ -73,10 +73,10 @@ bool detached_keep(const char *name, void *userdata);
 void detached_handover(struct manager *m);
 
 /* The methods (io.rvisor.Manager.varlink). */
-int method_logs(VarlinkCall *call, json_object *params, void *userdata);
-int method_attach(VarlinkCall *call, json_object *params, void *userdata);
-int method_wait(VarlinkCall *call, json_object *params, void *userdata);
-int method_stop(VarlinkCall *call, json_object *params, void *userdata);
-int method_remove(VarlinkCall *call, json_object *params, void *userdata);
+int method_logs(VarlinkCall *call, void *params, void *userdata);
+int method_attach(VarlinkCall *call, void *params, void *userdata);
+int method_wait(VarlinkCall *call, void *params, void *userdata);
+int method_stop(VarlinkCall *call, void *params, void *userdata);
+int method_remove(VarlinkCall *call, void *params, void *userdata);
 
 #endif

@@ -227,22 +227,17 @@ static int exec_target(VarlinkCall *call, struct sandbox *s)
 }
 
 /* argv, env, cwd, uid, gid and tty into spec: 1, else the reply's result. */
-static int exec_params(VarlinkCall *call, json_object *params, struct exec_request *q,
-		       struct container_exec_spec *spec)
+static int exec_request_fill(VarlinkCall *call, struct exec_params *p, struct exec_request *q,
+			     struct container_exec_spec *spec)
 {
-	const char *cwd = json_string(params, "cwd");
-	json_object *v;
-	size_t size = 0;
+	const char *cwd = p->cwd;
 	int r;
 
-	r = strv_from_json(json_object_object_get_ex(params, "argv", &v) ? v : NULL, &q->argv, &size);
-	if (r >= 0)
-		r = strv_from_json(json_object_object_get_ex(params, "env", &v) ? v : NULL, &q->env, &size);
-	if (r < 0)
-		return r;
+	q->argv = TAKE_PTR(p->argv);
+	q->env = TAKE_PTR(p->env);
 	if (!q->argv[0] || !q->argv[0][0])
 		return varlink_call_error_invalid_parameter(call, "argv");
-	if (size > RUN_ARGS_MAX)
+	if (strv_bytes(q->argv) + strv_bytes(q->env) > RUN_ARGS_MAX)
 		return reply_error_reason(call, MANAGER_ERROR(ResourceExhausted), "reason",
 					  "the command line and environment are larger than 2 MiB");
 	for (char **e = q->env; *e; e++)
@@ -250,13 +245,13 @@ static int exec_params(VarlinkCall *call, json_object *params, struct exec_reque
 			return varlink_call_error_invalid_parameter(call, "env");
 	if (cwd && (cwd[0] != '/' || strlen(cwd) >= PATH_MAX))
 		return varlink_call_error_invalid_parameter(call, "cwd");
-	r = call_user_ids(call, params, &spec->user_set, &spec->uid, &spec->gid);
+	r = call_user_ids(call, p->uid, p->gid, &spec->user_set, &spec->uid, &spec->gid);
 	if (r <= 0)
 		return r;
 	spec->argv = q->argv;
 	spec->env = q->env;
 	spec->cwd = cwd;
-	spec->tty = json_object_object_get_ex(params, "tty", &v) && json_object_get_boolean(v);
+	spec->tty = p->tty;
 	return 1;
 }
 
@@ -274,8 +269,9 @@ static int reply_spawn_failed(struct exec *x, const struct container_exec_spec *
 	return r;
 }
 
-int method_exec(VarlinkCall *call, json_object *params, void *userdata)
+int method_exec(VarlinkCall *call, void *params, void *userdata)
 {
+	struct exec_params *p = params;
 	struct manager *m = userdata;
 	_cleanup_(exec_request_done) struct exec_request q = { .fds = { -1, -1, -1 } };
 	_cleanup_free_ char *err = NULL;
@@ -286,13 +282,13 @@ int method_exec(VarlinkCall *call, json_object *params, void *userdata)
 
 	if (!varlink_call_wants_more(call))
 		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
-	s = sandbox_from_params(m, call, params);
+	s = sandbox_from_params(m, call, p->id, p->name);
 	if (!s)
 		return 0;
 	r = exec_target(call, s);
 	if (r <= 0)
 		return r;
-	r = exec_params(call, params, &q, &spec);
+	r = exec_request_fill(call, p, &q, &spec);
 	if (r <= 0)
 		return r;
 	r = call_stdio_fds(call, q.fds);

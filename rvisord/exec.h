@@ -10,7 +10,7 @@
 struct exec;
 
 /* The method's handler (userdata: the struct manager). */
-int method_exec(VarlinkCall *call, json_object *params, void *userdata);
+int method_exec(VarlinkCall *call, void *params, void *userdata);
 
 /* The sandbox whose Exec calls these are ends: each call gets its last reply (the process's
  * end, which the sandbox's end brings about) and is freed; *list is then empty. Blocks a

@@ -11,6 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "journal.h"
+#include "manager-params.h"
 #include "manager.h"
 #include "varlink.h"
 
@@ -53,7 +54,8 @@ struct sandbox {
 
 /* The sandbox a call names by its id or its name (exactly one of them). Another user's
  * sandbox is as absent as one that does not exist. Replies the error itself. */
-struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params);
+struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, struct varlink_int id,
+				    const char *name);
 
 /* Adds s to the manager's sandboxes; takes it off and frees it (destroying what it has). */
 void sandbox_link(struct manager *m, struct sandbox *s);
@@ -68,8 +70,8 @@ uint64_t sandbox_kernel_id(const struct sandbox *s);
  * is the uid's number. 1 and *ret_given (the ids in *ret_uid and *ret_gid when a uid was
  * given), else the reply's result (InvalidParameter). Whether the sandbox's user namespace
  * maps them is the caller's to check. */
-int call_user_ids(VarlinkCall *call, json_object *params, bool *ret_given, uid_t *ret_uid,
-		  gid_t *ret_gid);
+int call_user_ids(VarlinkCall *call, struct varlink_int uid, struct varlink_int gid, bool *ret_given,
+		  uid_t *ret_uid, gid_t *ret_gid);
 /* UserNotPermitted for uid (and gid, when not NULL), with the reason why. */
 int reply_user_not_permitted(VarlinkCall *call, uid_t uid, const gid_t *gid, const char *reason);
 

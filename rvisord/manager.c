@@ -81,13 +81,6 @@ static json_object *json_command(char **l)
 }
 
 /* A boolean parameter that is there and true. */
-static bool param_true(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
 int reply_error_reason(VarlinkCall *call, const char *error, const char *key, const char *reason)
 {
 	json_object *p = json_object_new_object();
@@ -209,30 +202,22 @@ static void reply_sandbox_not_found(VarlinkCall *call, const char *error, int64_
 	varlink_call_error(call, error, p);
 }
 
-static bool param_present(json_object *params, const char *key)
+struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, struct varlink_int id,
+				    const char *name)
 {
-	json_object *v;
-
-	return json_object_object_get_ex(params, key, &v) && v;
-}
-
-struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_object *params)
-{
-	const char *name = json_string(params, "name");
 	struct sandbox *s;
 	bool ambiguous = false;
-	int64_t id = 0;
 
-	if (param_present(params, "id") == param_present(params, "name")) {
-		varlink_call_error_invalid_parameter(call, param_present(params, "id") ? "name" : "id");
+	if (id.set == !!name) {
+		varlink_call_error_invalid_parameter(call, id.set ? "name" : "id");
 		return NULL;
 	}
 	if (!name) {
-		if (json_get_int(params, "id", &id) < 0 || id <= 0) {
+		if (id.value <= 0) {
 			varlink_call_error_invalid_parameter(call, "id");
 			return NULL;
 		}
-		s = sandbox_find(m, (uint64_t)id, caller_uid(call));
+		s = sandbox_find(m, (uint64_t)id.value, caller_uid(call));
 	} else {
 		if (!sandbox_name_valid(name)) {
 			varlink_call_error_invalid_parameter(call, "name");
@@ -242,7 +227,7 @@ struct sandbox *sandbox_from_params(struct manager *m, VarlinkCall *call, json_o
 	}
 	if (!s)
 		reply_sandbox_not_found(call, ambiguous ? MANAGER_ERROR(NameAmbiguous) : MANAGER_ERROR(SandboxNotFound),
-					id, name);
+					id.value, name);
 	return s;
 }
 
@@ -543,21 +528,17 @@ static int on_setup_report(sd_event_source *src, int fd, uint32_t revents, void 
 	return 0;
 }
 
-int call_user_ids(VarlinkCall *call, json_object *params, bool *ret_given, uid_t *ret_uid,
-		  gid_t *ret_gid)
+int call_user_ids(VarlinkCall *call, struct varlink_int uid, struct varlink_int gid, bool *ret_given,
+		  uid_t *ret_uid, gid_t *ret_gid)
 {
-	int64_t uid, gid;
-	bool has_uid = json_get_int(params, "uid", &uid) == 0;
-	bool has_gid = json_get_int(params, "gid", &gid) == 0;
-
-	if (has_uid && !uid_gid_valid(uid))
+	if (uid.set && !uid_gid_valid(uid.value))
 		return varlink_call_error_invalid_parameter(call, "uid");
-	if (has_gid && (!has_uid || !uid_gid_valid(gid)))
+	if (gid.set && (!uid.set || !uid_gid_valid(gid.value)))
 		return varlink_call_error_invalid_parameter(call, "gid");
-	*ret_given = has_uid;
-	if (has_uid) {
-		*ret_uid = (uid_t)uid;
-		*ret_gid = (gid_t)(has_gid ? gid : uid);
+	*ret_given = uid.set;
+	if (uid.set) {
+		*ret_uid = (uid_t)uid.value;
+		*ret_gid = (gid_t)(gid.set ? gid.value : uid.value);
 	}
 	return 1;
 }
@@ -645,14 +626,14 @@ static void run_default_user(const struct run_request *q, struct container_spec 
 
 /* The workload's user (--user, else the policy's, else the bundle's, else root) must be one
  * the caller owns: inside its user namespace, mapped there. */
-static int run_user(VarlinkCall *call, json_object *params, struct run_request *q,
+static int run_user(VarlinkCall *call, const struct run_params *p, struct run_request *q,
 		    struct container_spec *spec)
 {
 	_cleanup_free_ char *reason = NULL;
 	bool given;
 	int r;
 
-	r = call_user_ids(call, params, &given, &spec->uid, &spec->gid);
+	r = call_user_ids(call, p->uid, p->gid, &given, &spec->uid, &spec->gid);
 	if (r <= 0)
 		return r;
 	spec->user_set = true;
@@ -810,17 +791,16 @@ static int caller_mount_namespace(VarlinkCall *call, int *ret)
 
 /* Run's mounts (absent: none) into q, sorted so that a mount comes after the one it lies in.
  * 1, else the reply's result. */
-static int run_mounts(VarlinkCall *call, json_object *params, struct run_request *q)
+static int run_mounts(VarlinkCall *call, const struct run_params *p, struct run_request *q)
 {
 	/* The sources follow the image: detached, it is the only other descriptor. */
-	unsigned first = param_true(params, "detach") ? 1 : RUN_FDS_FIXED;
+	unsigned first = p->detach ? 1 : RUN_FDS_FIXED;
 	int source_index[MOUNTS_MAX] = { 0 };
-	json_object *array;
 	int r;
 
-	if (!json_object_object_get_ex(params, "mounts", &array) || json_object_is_type(array, json_type_null))
+	if (!p->mounts)
 		return run_mount_sources(call, first, q, source_index);
-	r = run_mounts_parse(call, array, first, q, source_index);
+	r = run_mounts_parse(call, p->mounts, first, q, source_index);
 	if (r <= 0)
 		return r;
 	r = run_mount_sources(call, first, q, source_index);
@@ -841,11 +821,9 @@ static int run_mounts(VarlinkCall *call, json_object *params, struct run_request
 
 /* Run's network: "none" or "host", the latter only where the policy's network is host; the
  * policy's when absent. 1 and *ret_host, else the reply's result. */
-static int run_network(VarlinkCall *call, json_object *params, const struct rvisor_policy_config *pol,
+static int run_network(VarlinkCall *call, const char *net, const struct rvisor_policy_config *pol,
 		       bool *ret_host)
 {
-	const char *net = json_string(params, "network");
-
 	*ret_host = pol->network == POLICY_NETWORK_HOST;
 	if (!net)
 		return 1;
@@ -905,17 +883,14 @@ int quota_check(struct manager *m, VarlinkCall *call)
 
 /* What Run's parameters and the caller are allowed: policy, quota, name, user namespace,
  * bundle, command line. Returns 1 to go on, else the reply's result. */
-static int run_check(struct manager *m, VarlinkCall *call, json_object *params, struct run_request *q)
+static int run_check(struct manager *m, VarlinkCall *call, struct run_params *p, struct run_request *q)
 {
 	const struct ucred *peer = varlink_call_peer(call);
-	const char *policy_name = json_string(params, "policy") ?: m->config->default_policy;
-	const char *name = json_string(params, "name"), *config = json_string(params, "bundle_config");
+	const char *name = p->name, *config = p->bundle_config;
 	const char *why;
-	json_object *v;
-	size_t size = 0;
 	int r;
 
-	r = policy_for_call(m, call, policy_name, &q->policy);
+	r = policy_for_call(m, call, p->policy ?: m->config->default_policy, &q->policy);
 	if (r <= 0)
 		return r;
 	r = quota_check(m, call);
@@ -926,13 +901,12 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 		return varlink_call_error_invalid_parameter(call, "name");
 	if (name && sandbox_name_taken(m, peer->uid, name))
 		return reply_error_reason(call, MANAGER_ERROR(NameInUse), "name", name);
-	if (strlen(json_string(params, "image")) >= PATH_MAX)
+	if (strlen(p->image) >= PATH_MAX)
 		return varlink_call_error_invalid_parameter(call, "image");
 
 	/* Callers other than root always get a user namespace; root when it asks or the policy
 	 * says always. */
-	q->userns = peer->uid != 0 || q->policy->userns == POLICY_USERNS_ALWAYS ||
-		    (json_object_object_get_ex(params, "userns", &v) && json_object_get_boolean(v));
+	q->userns = peer->uid != 0 || q->policy->userns == POLICY_USERNS_ALWAYS || p->userns;
 	/* No user namespace to be had at all: refused for its root, uid 0, no group. */
 	if (q->userns && caller_idmaps(peer, q, &why) < 0)
 		return reply_user_not_permitted(call, 0, NULL, why);
@@ -945,17 +919,9 @@ static int run_check(struct manager *m, VarlinkCall *call, json_object *params, 
 		if (r < 0)
 			return r;
 	}
-	/* -EINVAL: a string with a NUL byte, which a C string would cut short. */
-	r = strv_from_json(json_object_object_get_ex(params, "argv", &v) ? v : NULL, &q->argv, &size);
-	if (r == -EINVAL)
-		return varlink_call_error_invalid_parameter(call, "argv");
-	if (r >= 0)
-		r = strv_from_json(json_object_object_get_ex(params, "env", &v) ? v : NULL, &q->env, &size);
-	if (r == -EINVAL)
-		return varlink_call_error_invalid_parameter(call, "env");
-	if (r < 0)
-		return r;
-	if (size > RUN_ARGS_MAX)
+	q->argv = TAKE_PTR(p->argv);
+	q->env = TAKE_PTR(p->env);
+	if (strv_bytes(q->argv) + strv_bytes(q->env) > RUN_ARGS_MAX)
 		return reply_error_reason(call, MANAGER_ERROR(ResourceExhausted), "reason",
 					  "the command line and environment are larger than 2 MiB");
 	for (char **e = q->env; *e; e++)
@@ -983,14 +949,14 @@ static bool cpuset_within(const cpu_set_t *a, const cpu_set_t *b)
 
 /* Run's cpus_milli: at least 0.01 CPUs, at most the CPUs online and the policy's cpus. 1 and
  * *ret (0: no limit), else the reply's result. */
-static int run_cpus(VarlinkCall *call, json_object *params, const struct rvisor_policy_config *pol,
+static int run_cpus(VarlinkCall *call, struct varlink_int cpus_milli, const struct rvisor_policy_config *pol,
 		    uint64_t *ret)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	int64_t milli;
+	int64_t milli = cpus_milli.value;
 
 	*ret = pol->cpus_milli;
-	if (json_get_int(params, "cpus_milli", &milli) < 0)
+	if (!cpus_milli.set)
 		return 1;
 	if (milli < (int64_t)CPUS_MILLI_MIN || milli > (int64_t)CPUS_MILLI_MAX ||
 	    (online > 0 && milli > (int64_t)online * 1000))
@@ -1004,10 +970,9 @@ static int run_cpus(VarlinkCall *call, json_object *params, const struct rvisor_
 /* Run's cpuset: within the policy's cpuset and what this host offers its sandboxes; without
  * one, the policy's cpuset (of what is offered). 1 and *ret (NULL: any CPU), else the reply's
  * result. */
-static int run_cpuset(struct manager *m, VarlinkCall *call, json_object *params,
+static int run_cpuset(struct manager *m, VarlinkCall *call, const char *asked,
 		      const struct rvisor_policy_config *pol, char **ret)
 {
-	const char *asked = json_string(params, "cpuset");
 	cpu_set_t offered, want;
 	int r;
 
@@ -1050,13 +1015,13 @@ static int sandbox_watch(struct manager *m, struct sandbox *s)
 
 /* Run's memory and pids: the policy's when absent, never above them. 1, else the reply's
  * result. */
-static int run_memory_pids(VarlinkCall *call, json_object *params,
+static int run_memory_pids(VarlinkCall *call, const struct run_params *p,
 			   const struct rvisor_policy_config *pol, struct container_spec *spec)
 {
-	int64_t memory, pids;
+	int64_t memory = p->memory.value, pids = p->pids.value;
 
 	spec->memory_max = pol->memory_max;
-	if (json_get_int(params, "memory", &memory) == 0) {
+	if (p->memory.set) {
 		if (memory <= 0)
 			return varlink_call_error_invalid_parameter(call, "memory");
 		if ((uint64_t)memory > pol->memory_max)
@@ -1064,7 +1029,7 @@ static int run_memory_pids(VarlinkCall *call, json_object *params,
 		spec->memory_max = (uint64_t)memory;
 	}
 	spec->pids_max = pol->pids_max;
-	if (json_get_int(params, "pids", &pids) == 0) {
+	if (p->pids.set) {
 		if (pids == 0 || pids < -1)
 			return varlink_call_error_invalid_parameter(call, "pids");
 		if ((pids == -1 ? UINT64_MAX : (uint64_t)pids) > pol->pids_max)
@@ -1076,56 +1041,53 @@ static int run_memory_pids(VarlinkCall *call, json_object *params,
 
 /* What Run asks of the sandbox (limits, hostname, user, network), checked against the policy
  * and the caller's rights, into spec and *ret_cpuset. 1, else the reply's result. */
-static int run_settings(struct manager *m, VarlinkCall *call, json_object *params,
+static int run_settings(struct manager *m, VarlinkCall *call, const struct run_params *p,
 			struct run_request *q, struct container_spec *spec, char **ret_cpuset)
 {
-	const char *hostname = json_string(params, "hostname");
 	int r;
 
-	r = run_memory_pids(call, params, q->policy, spec);
+	r = run_memory_pids(call, p, q->policy, spec);
 	if (r <= 0)
 		return r;
-	if (hostname && !policy_hostname_valid(hostname))
+	if (p->hostname && !policy_hostname_valid(p->hostname))
 		return varlink_call_error_invalid_parameter(call, "hostname");
-	r = run_cpus(call, params, q->policy, &spec->cpus_milli);
+	r = run_cpus(call, p->cpus_milli, q->policy, &spec->cpus_milli);
 	if (r <= 0)
 		return r;
-	r = run_cpuset(m, call, params, q->policy, ret_cpuset);
+	r = run_cpuset(m, call, p->cpuset, q->policy, ret_cpuset);
 	if (r <= 0)
 		return r;
-	r = run_user(call, params, q, spec);
+	r = run_user(call, p, q, spec);
 	if (r <= 0)
 		return r;
-	return run_network(call, params, q->policy, &spec->network_host);
+	return run_network(call, p->network, q->policy, &spec->network_host);
 }
 
 /* The call's descriptors and mounts into q; with detach, the program's stdio that rvisord
  * makes (*ret_d). 1, else the reply's result. */
-static int run_descriptors(VarlinkCall *call, json_object *params, struct run_request *q,
+static int run_descriptors(VarlinkCall *call, const struct run_params *p, struct run_request *q,
 			   struct detached **ret_d)
 {
 	int detached_stdio[3] = { -1, -1, -1 };
 	int r;
 
-	if (param_true(params, "detach")) {
-		r = detached_new(param_true(params, "tty"), param_true(params, "interactive"),
-				 param_true(params, "remove"), ret_d, detached_stdio);
+	if (p->detach) {
+		r = detached_new(p->tty, p->interactive, p->remove, ret_d, detached_stdio);
 		if (r < 0)
 			return r;
 	}
 	r = run_fds(call, q, *ret_d, detached_stdio); /* q owns detached_stdio from here */
 	if (r <= 0)
 		return r;
-	return run_mounts(call, params, q);
+	return run_mounts(call, p, q);
 }
 
 /* The sandbox as List shows it, with its limits; the request's argv and *cpuset move to it.
  * Its default name, "sandbox-ID", goes into namebuf. */
-static int run_sandbox_new(struct manager *m, VarlinkCall *call, json_object *params,
+static int run_sandbox_new(struct manager *m, VarlinkCall *call, const struct run_params *p,
 			   struct run_request *q, const struct container_spec *spec, char **cpuset,
 			   char *namebuf, size_t namebuf_size, struct sandbox **ret)
 {
-	const char *name = json_string(params, "name");
 	struct sandbox *s = calloc(1, sizeof(*s));
 
 	if (!s)
@@ -1135,9 +1097,9 @@ static int run_sandbox_new(struct manager *m, VarlinkCall *call, json_object *pa
 	s->owner = caller_uid(call);
 	s->userns = q->userns;
 	snprintf(namebuf, namebuf_size, "sandbox-%" PRIu64, s->id);
-	s->name = strdup(name ?: namebuf);
+	s->name = strdup(p->name ?: namebuf);
 	s->policy = strdup(q->policy->name);
-	s->image = strdup(json_string(params, "image"));
+	s->image = strdup(p->image);
 	/* The policy's layers, less the gate when rvisor.ko is not there (run_check() refused
 	 * what cannot do without it). */
 	s->layers = q->policy->layers & (m->rvisor_fd >= 0 ? POLICY_LAYERS_BOTH : POLICY_LAYER_SECCOMP);
@@ -1156,7 +1118,7 @@ static int run_sandbox_new(struct manager *m, VarlinkCall *call, json_object *pa
 
 /* The rest of the container's spec: what the request and the sandbox hold, and rvisord's own
  * settings. */
-static void run_container_spec(struct manager *m, json_object *params, struct run_request *q,
+static void run_container_spec(struct manager *m, const struct run_params *p, struct run_request *q,
 			       const struct sandbox *s, bool detached, const char *namebuf,
 			       struct container_spec *spec)
 {
@@ -1165,11 +1127,11 @@ static void run_container_spec(struct manager *m, json_object *params, struct ru
 	spec->oci = q->oci;
 	spec->argv = s->argv[0] ? s->argv : NULL;
 	spec->env = q->env;
-	spec->cwd = json_string(params, "cwd");
+	spec->cwd = p->cwd;
 	memcpy(spec->stdio, q->fds, sizeof(spec->stdio));
-	spec->tty = param_true(params, "tty");
-	spec->read_only = param_true(params, "read_only");
-	spec->hostname = json_string(params, "hostname") ?: q->policy->hostname;
+	spec->tty = p->tty;
+	spec->read_only = p->read_only;
+	spec->hostname = p->hostname ?: q->policy->hostname;
 	spec->mounts = q->mounts;
 	spec->n_mounts = q->n_mounts;
 	spec->mount_ns_fd = q->mount_ns_fd;
@@ -1228,38 +1190,39 @@ static int run_spawn(struct manager *m, VarlinkCall *call, struct sandbox *s,
 	return 0;
 }
 
-static int method_run(VarlinkCall *call, json_object *params, void *userdata)
+static int method_run(VarlinkCall *call, void *params, void *userdata)
 {
+	struct run_params *p = params;
 	struct manager *m = userdata;
 	_cleanup_(run_request_done) struct run_request q = { .fds = { -1, -1, -1, -1 }, .mount_ns_fd = -1 };
 	_cleanup_(detached_freep) struct detached *d = NULL;
 	_cleanup_free_ char *cpuset = NULL;
 	struct container_spec spec = { .rvisor_fd = -1 };
-	const char *image = json_string(params, "image");
+	const char *image = p->image;
 	struct sandbox *s;
 	char namebuf[64];
 	int r;
 
 	/* Detached, the one reply is the last. */
-	if (!param_true(params, "detach") && !varlink_call_wants_more(call))
+	if (!p->detach && !varlink_call_wants_more(call))
 		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
 	if (image[0] != '/')
 		return reply_image_not_found(call, image, "the image must be an absolute path");
-	r = run_check(m, call, params, &q);
+	r = run_check(m, call, p, &q);
 	if (r > 0)
-		r = run_settings(m, call, params, &q, &spec, &cpuset);
+		r = run_settings(m, call, p, &q, &spec, &cpuset);
 	if (r > 0)
-		r = run_descriptors(call, params, &q, &d);
+		r = run_descriptors(call, p, &q, &d);
 	if (r <= 0)
 		return r;
-	r = run_sandbox_new(m, call, params, &q, &spec, &cpuset, namebuf, sizeof(namebuf), &s);
+	r = run_sandbox_new(m, call, p, &q, &spec, &cpuset, namebuf, sizeof(namebuf), &s);
 	if (r < 0)
 		return r;
-	run_container_spec(m, params, &q, s, d != NULL, namebuf, &spec);
+	run_container_spec(m, p, &q, s, d != NULL, namebuf, &spec);
 	return run_spawn(m, call, s, &spec, &d);
 }
 
-static int method_list(VarlinkCall *call, json_object *params, void *userdata)
+static int method_list(VarlinkCall *call, void *params, void *userdata)
 {
 	struct manager *m = userdata;
 	json_object *a = json_object_new_array(), *p = json_object_new_object();
@@ -1311,10 +1274,11 @@ static void inspect_cpuset(const struct sandbox *s, json_object *p)
 		json_object_object_add(p, "cpuset", json_object_new_string(s->cpuset));
 }
 
-static int method_inspect(VarlinkCall *call, json_object *params, void *userdata)
+static int method_inspect(VarlinkCall *call, void *params, void *userdata)
 {
+	const struct sandbox_params *q = params;
 	struct manager *m = userdata;
-	struct sandbox *s = sandbox_from_params(m, call, params);
+	struct sandbox *s = sandbox_from_params(m, call, q->id, q->name);
 	struct rvisor_syscall_counts *counts = NULL;
 	struct rvisor_sandbox_stats st;
 	json_object *p, *a;
@@ -1375,24 +1339,25 @@ static int method_inspect(VarlinkCall *call, json_object *params, void *userdata
 	return varlink_call_reply(call, p);
 }
 
-static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
+static int method_kill(VarlinkCall *call, void *params, void *userdata)
 {
+	const struct kill_params *p = params;
 	struct manager *m = userdata;
-	struct sandbox *s = sandbox_from_params(m, call, params);
-	int64_t sig = SIGTERM;
+	struct sandbox *s = sandbox_from_params(m, call, p->id, p->name);
+	int64_t sig = p->signal.set ? p->signal.value : SIGTERM;
 	int r;
 
 	if (!s)
 		return 0;
 	if (!sandbox_running(s)) {
-		json_object *p = json_object_new_object();
+		json_object *e = json_object_new_object();
 
-		json_object_object_add(p, "id", json_object_new_int64((int64_t)s->id));
-		return varlink_call_error(call, MANAGER_ERROR(SandboxNotRunning), p);
+		json_object_object_add(e, "id", json_object_new_int64((int64_t)s->id));
+		return varlink_call_error(call, MANAGER_ERROR(SandboxNotRunning), e);
 	}
 	/* An OCI container gets any signal (its runtime's kill); else the init forwards only
 	 * some, and SIGKILL ends the sandbox. */
-	if (json_get_int(params, "signal", &sig) == 0 &&
+	if (p->signal.set &&
 	    (sig < 1 || sig >= NSIG ||
 	     (sig != SIGKILL && !s->container && !container_signal_forwarded((int)sig))))
 		return varlink_call_error_invalid_parameter(call, "signal");
@@ -1410,7 +1375,7 @@ static int method_kill(VarlinkCall *call, json_object *params, void *userdata)
 	return varlink_call_reply(call, NULL);
 }
 
-static int method_status(VarlinkCall *call, json_object *params, void *userdata)
+static int method_status(VarlinkCall *call, void *params, void *userdata)
 {
 	struct manager *m = userdata;
 	json_object *p = json_object_new_object();
@@ -1433,7 +1398,7 @@ static int method_status(VarlinkCall *call, json_object *params, void *userdata)
 	return varlink_call_reply(call, p);
 }
 
-static int method_policies(VarlinkCall *call, json_object *params, void *userdata)
+static int method_policies(VarlinkCall *call, void *params, void *userdata)
 {
 	struct manager *m = userdata;
 	_cleanup_policy_names_ char **names = NULL;
@@ -1450,12 +1415,12 @@ static int method_policies(VarlinkCall *call, json_object *params, void *userdat
 	return varlink_call_reply(call, p);
 }
 
-static int method_get_policy(VarlinkCall *call, json_object *params, void *userdata)
+static int method_get_policy(VarlinkCall *call, void *params, void *userdata)
 {
+	const char *name = ((const struct get_policy_params *)params)->name;
 	struct manager *m = userdata;
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
 	_cleanup_free_ char *err = NULL;
-	const char *name = json_string(params, "name");
 	json_object *p;
 	int r;
 
@@ -1474,9 +1439,10 @@ static int method_get_policy(VarlinkCall *call, json_object *params, void *userd
 
 /* The text goes through a sealed memfd, so the parser reads it like any file; its name in
  * errors is replaced by the one the caller gave. */
-static int method_check_policy(VarlinkCall *call, json_object *params, void *userdata)
+static int method_check_policy(VarlinkCall *call, void *params, void *userdata)
 {
-	const char *name = json_string(params, "name"), *text = json_string(params, "text");
+	const struct check_policy_params *p = params;
+	const char *name = p->name, *text = p->text;
 	_cleanup_policy_ struct rvisor_policy_config *pol = NULL;
 	_cleanup_free_ char *err = NULL;
 	int r;
@@ -1490,74 +1456,91 @@ static int method_check_policy(VarlinkCall *call, json_object *params, void *use
 }
 
 
+#define RUN(f, type, mandatory) VARLINK_PARAM(struct run_params, f, type, mandatory)
 static const struct varlink_param params_run[] = {
-	{ "image", VARLINK_STRING, true },   { "argv", VARLINK_STRING_ARRAY, false },
-	{ "policy", VARLINK_STRING, false }, { "name", VARLINK_STRING, false },
-	{ "env", VARLINK_STRING_ARRAY, false }, { "cwd", VARLINK_STRING, false },
-	{ "uid", VARLINK_INT, false },       { "gid", VARLINK_INT, false },
-	{ "memory", VARLINK_INT, false },    { "pids", VARLINK_INT, false },
-	{ "tty", VARLINK_BOOL, false },      { "userns", VARLINK_BOOL, false },
-	{ "read_only", VARLINK_BOOL, false }, { "hostname", VARLINK_STRING, false },
-	{ "bundle_config", VARLINK_STRING, false }, { "cpus_milli", VARLINK_INT, false },
-	{ "cpuset", VARLINK_STRING, false }, { "mounts", VARLINK_ARRAY, false },
-	{ "network", VARLINK_STRING, false }, { "detach", VARLINK_BOOL, false },
-	{ "interactive", VARLINK_BOOL, false }, { "remove", VARLINK_BOOL, false }, {},
+	RUN(image, VARLINK_STRING, true),      RUN(argv, VARLINK_STRING_ARRAY, false),
+	RUN(policy, VARLINK_STRING, false),    RUN(name, VARLINK_STRING, false),
+	RUN(env, VARLINK_STRING_ARRAY, false), RUN(cwd, VARLINK_STRING, false),
+	RUN(uid, VARLINK_INT, false),          RUN(gid, VARLINK_INT, false),
+	RUN(memory, VARLINK_INT, false),       RUN(pids, VARLINK_INT, false),
+	RUN(tty, VARLINK_BOOL, false),         RUN(userns, VARLINK_BOOL, false),
+	RUN(read_only, VARLINK_BOOL, false),   RUN(hostname, VARLINK_STRING, false),
+	RUN(bundle_config, VARLINK_STRING, false), RUN(cpus_milli, VARLINK_INT, false),
+	RUN(cpuset, VARLINK_STRING, false),    RUN(mounts, VARLINK_ARRAY, false),
+	RUN(network, VARLINK_STRING, false),   RUN(detach, VARLINK_BOOL, false),
+	RUN(interactive, VARLINK_BOOL, false), RUN(remove, VARLINK_BOOL, false),
+	{},
 };
+#undef RUN
 /* A sandbox by id or name: exactly one (sandbox_from_params()). */
-static const struct varlink_param params_sandbox[] = {
-	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, {},
-};
+#define SANDBOX_ID_OR_NAME(st) VARLINK_PARAM(st, id, VARLINK_INT, false), VARLINK_PARAM(st, name, VARLINK_STRING, false)
+static const struct varlink_param params_sandbox[] = { SANDBOX_ID_OR_NAME(struct sandbox_params), {} };
 static const struct varlink_param params_kill[] = {
-	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "signal", VARLINK_INT, false }, {},
+	SANDBOX_ID_OR_NAME(struct kill_params), VARLINK_PARAM(struct kill_params, signal, VARLINK_INT, false), {},
 };
+#define EXEC(f, type, mandatory) VARLINK_PARAM(struct exec_params, f, type, mandatory)
 static const struct varlink_param params_exec[] = {
-	{ "id", VARLINK_INT, false },      { "name", VARLINK_STRING, false },
-	{ "argv", VARLINK_STRING_ARRAY, true }, { "env", VARLINK_STRING_ARRAY, false },
-	{ "cwd", VARLINK_STRING, false },  { "uid", VARLINK_INT, false },
-	{ "gid", VARLINK_INT, false },     { "tty", VARLINK_BOOL, false }, {},
+	SANDBOX_ID_OR_NAME(struct exec_params),
+	EXEC(argv, VARLINK_STRING_ARRAY, true), EXEC(env, VARLINK_STRING_ARRAY, false),
+	EXEC(cwd, VARLINK_STRING, false),       EXEC(uid, VARLINK_INT, false),
+	EXEC(gid, VARLINK_INT, false),          EXEC(tty, VARLINK_BOOL, false),
+	{},
 };
+#undef EXEC
 static const struct varlink_param params_logs[] = {
-	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "follow", VARLINK_BOOL, false }, {},
+	SANDBOX_ID_OR_NAME(struct logs_params), VARLINK_PARAM(struct logs_params, follow, VARLINK_BOOL, false), {},
 };
 static const struct varlink_param params_stop[] = {
-	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "timeout", VARLINK_INT, false }, {},
+	SANDBOX_ID_OR_NAME(struct stop_params), VARLINK_PARAM(struct stop_params, timeout, VARLINK_INT, false), {},
 };
 static const struct varlink_param params_remove[] = {
-	{ "id", VARLINK_INT, false }, { "name", VARLINK_STRING, false }, { "force", VARLINK_BOOL, false }, {},
+	SANDBOX_ID_OR_NAME(struct remove_params), VARLINK_PARAM(struct remove_params, force, VARLINK_BOOL, false), {},
 };
-static const struct varlink_param params_name[] = { { "name", VARLINK_STRING, true }, {} };
+#undef SANDBOX_ID_OR_NAME
+static const struct varlink_param params_get_policy[] = {
+	VARLINK_PARAM(struct get_policy_params, name, VARLINK_STRING, true), {},
+};
+static const struct varlink_param params_check_policy[] = {
+	VARLINK_PARAM(struct check_policy_params, name, VARLINK_STRING, true),
+	VARLINK_PARAM(struct check_policy_params, text, VARLINK_STRING, true), {},
+};
+#define PREPARE(f, type, mandatory) VARLINK_PARAM(struct prepare_container_params, f, type, mandatory)
 static const struct varlink_param params_prepare[] = {
-	{ "policy", VARLINK_STRING, false }, { "engine_seccomp", VARLINK_BOOL, false }, {},
+	PREPARE(policy, VARLINK_STRING, false), PREPARE(engine_seccomp, VARLINK_BOOL, false), {},
 };
+#undef PREPARE
+#define BIND(f, type, mandatory) VARLINK_PARAM(struct bind_container_params, f, type, mandatory)
 static const struct varlink_param params_bind[] = {
-	{ "container", VARLINK_STRING, true }, { "policy", VARLINK_STRING, false },
-	{ "bundle", VARLINK_STRING, true },    { "command", VARLINK_STRING_ARRAY, true },
-	{ "hostname", VARLINK_STRING, false }, { "domainname", VARLINK_STRING, false },
-	{ "engine_seccomp", VARLINK_BOOL, false }, {},
+	BIND(container, VARLINK_STRING, true), BIND(policy, VARLINK_STRING, false),
+	BIND(bundle, VARLINK_STRING, true),    BIND(command, VARLINK_STRING_ARRAY, true),
+	BIND(hostname, VARLINK_STRING, false), BIND(domainname, VARLINK_STRING, false),
+	BIND(engine_seccomp, VARLINK_BOOL, false), {},
 };
-static const struct varlink_param params_container[] = { { "container", VARLINK_STRING, true }, {} };
-static const struct varlink_param params_check[] = {
-	{ "name", VARLINK_STRING, true }, { "text", VARLINK_STRING, true }, {},
+#undef BIND
+static const struct varlink_param params_release[] = {
+	VARLINK_PARAM(struct release_container_params, container, VARLINK_STRING, true), {},
 };
 
 static const struct varlink_method manager_methods[] = {
-	{ "Run", method_run, params_run },
-	{ "List", method_list, NULL },
-	{ "Inspect", method_inspect, params_sandbox },
-	{ "Kill", method_kill, params_kill },
-	{ "Exec", method_exec, params_exec },
-	{ "Logs", method_logs, params_logs },
-	{ "Attach", method_attach, params_sandbox },
-	{ "Wait", method_wait, params_sandbox },
-	{ "Stop", method_stop, params_stop },
-	{ "Remove", method_remove, params_remove },
-	{ "Status", method_status, NULL },
-	{ "Policies", method_policies, NULL },
-	{ "GetPolicy", method_get_policy, params_name },
-	{ "CheckPolicy", method_check_policy, params_check },
-	{ "PrepareContainer", method_prepare_container, params_prepare },
-	{ "BindContainer", method_bind_container, params_bind },
-	{ "ReleaseContainer", method_release_container, params_container },
+	VARLINK_METHOD("Run", method_run, params_run, struct run_params),
+	VARLINK_METHOD_NO_PARAMS("List", method_list),
+	VARLINK_METHOD("Inspect", method_inspect, params_sandbox, struct sandbox_params),
+	VARLINK_METHOD("Kill", method_kill, params_kill, struct kill_params),
+	VARLINK_METHOD("Exec", method_exec, params_exec, struct exec_params),
+	VARLINK_METHOD("Logs", method_logs, params_logs, struct logs_params),
+	VARLINK_METHOD("Attach", method_attach, params_sandbox, struct sandbox_params),
+	VARLINK_METHOD("Wait", method_wait, params_sandbox, struct sandbox_params),
+	VARLINK_METHOD("Stop", method_stop, params_stop, struct stop_params),
+	VARLINK_METHOD("Remove", method_remove, params_remove, struct remove_params),
+	VARLINK_METHOD_NO_PARAMS("Status", method_status),
+	VARLINK_METHOD_NO_PARAMS("Policies", method_policies),
+	VARLINK_METHOD("GetPolicy", method_get_policy, params_get_policy, struct get_policy_params),
+	VARLINK_METHOD("CheckPolicy", method_check_policy, params_check_policy, struct check_policy_params),
+	VARLINK_METHOD("PrepareContainer", method_prepare_container, params_prepare,
+		       struct prepare_container_params),
+	VARLINK_METHOD("BindContainer", method_bind_container, params_bind, struct bind_container_params),
+	VARLINK_METHOD("ReleaseContainer", method_release_container, params_release,
+		       struct release_container_params),
 	{},
 };
 

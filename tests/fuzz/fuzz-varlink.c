@@ -19,6 +19,7 @@
 
 #include "macro.h"
 #include "replay.h"
+#include "varlink-echo.h"
 #include "varlink.h"
 
 /* Loop iterations one input may take: far above what any input needs, so hitting it means
@@ -31,27 +32,29 @@ static VarlinkCall *held[HELD_MAX];
 static size_t n_held;
 static bool spun;
 
-static int method_echo(VarlinkCall *call, json_object *p, void *userdata)
-{
-	return varlink_call_reply(call, json_object_get(p));
-}
+struct stream_params {
+	struct varlink_int count;
+};
 
-static int method_stream(VarlinkCall *call, json_object *p, void *userdata)
+static int method_stream(VarlinkCall *call, void *params, void *userdata)
 {
-	int64_t n = json_object_get_int64(json_object_object_get(p, "count"));
+	int64_t n = ((const struct stream_params *)params)->count.value;
 	int r;
 
 	if (!varlink_call_wants_more(call))
 		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
 	for (int64_t i = 0; i < n && i < 64; i++) {
-		r = varlink_call_notify(call, json_object_get(p));
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "i", json_object_new_int64(i));
+		r = varlink_call_notify(call, o);
 		if (r < 0)
 			return r;
 	}
 	return varlink_call_reply(call, NULL);
 }
 
-static int method_read_fd(VarlinkCall *call, json_object *p, void *userdata)
+static int method_read_fd(VarlinkCall *call, void *params, void *userdata)
 {
 	_cleanup_close_ int fd = varlink_call_take_fd(call, 0);
 
@@ -64,7 +67,7 @@ static void held_disconnected(VarlinkCall *call, void *userdata)
 	(void)varlink_call_reply(call, NULL);
 }
 
-static int method_later(VarlinkCall *call, json_object *p, void *userdata)
+static int method_later(VarlinkCall *call, void *params, void *userdata)
 {
 	if (n_held >= HELD_MAX)
 		return -EBUSY;
@@ -75,31 +78,22 @@ static int method_later(VarlinkCall *call, json_object *p, void *userdata)
 	return 0;
 }
 
-static int method_fail(VarlinkCall *call, json_object *p, void *userdata)
+static int method_fail(VarlinkCall *call, void *params, void *userdata)
 {
 	return -EIO;
 }
 
-static const struct varlink_param echo_params[] = {
-	{ "text", VARLINK_STRING, true },
-	{ "n", VARLINK_INT, false },
-	{ "flag", VARLINK_BOOL, false },
-	{ "obj", VARLINK_OBJECT, false },
-	{ "list", VARLINK_ARRAY, false },
-	{ "names", VARLINK_STRING_ARRAY, false },
-	{},
-};
 static const struct varlink_param stream_params[] = {
-	{ "count", VARLINK_INT, true },
+	VARLINK_PARAM(struct stream_params, count, VARLINK_INT, true),
 	{},
 };
 static const struct varlink_method methods[] = {
-	{ "Echo", method_echo, echo_params },
-	{ "Stream", method_stream, stream_params },
-	{ "ReadFd", method_read_fd, NULL },
-	{ "Later", method_later, NULL },
-	{ "Fail", method_fail, NULL },
-	{ "Unimplemented", NULL, NULL },
+	VARLINK_METHOD("Echo", method_echo, echo_params, struct echo_params),
+	VARLINK_METHOD("Stream", method_stream, stream_params, struct stream_params),
+	VARLINK_METHOD_NO_PARAMS("ReadFd", method_read_fd),
+	VARLINK_METHOD_NO_PARAMS("Later", method_later),
+	VARLINK_METHOD_NO_PARAMS("Fail", method_fail),
+	VARLINK_METHOD_NO_PARAMS("Unimplemented", NULL),
 	{},
 };
 static const struct varlink_interface iface = {

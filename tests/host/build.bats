@@ -49,3 +49,26 @@ load lib
 		[[ "$output" == *"$lib.so"* ]] || { echo "missing $lib"; false; }
 	done
 }
+
+@test "a varlink parameter table entry whose field has another C type does not compile" {
+	cat >"$BATS_TEST_TMPDIR/t.c" <<'C'
+#include "varlink.h"
+struct p { const char *name; bool force; struct varlink_int id; char **argv; };
+static const struct varlink_param good[] = {
+	VARLINK_PARAM(struct p, name, VARLINK_STRING, true), VARLINK_PARAM(struct p, force, VARLINK_BOOL, false),
+	VARLINK_PARAM(struct p, id, VARLINK_INT, false), VARLINK_PARAM(struct p, argv, VARLINK_STRING_ARRAY, false), {},
+};
+#ifdef WRONG
+static const struct varlink_param bad[] = { VARLINK_PARAM(struct p, WRONG, VARLINK_INT, false), {} };
+#endif
+const struct varlink_param *use(void);
+const struct varlink_param *use(void) { return good; }
+C
+	flags=(-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$ROOT/lib" $(pkg-config --cflags json-c libsystemd) -c -o /dev/null)
+	cc "${flags[@]}" "$BATS_TEST_TMPDIR/t.c"
+	for field in name force argv; do
+		run cc "${flags[@]}" -DWRONG="$field" "$BATS_TEST_TMPDIR/t.c"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"size of unnamed array is negative"* ]]
+	done
+}

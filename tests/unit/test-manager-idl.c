@@ -2,6 +2,7 @@
 /* rvisord's parameter tables against io.rvisor.Manager.varlink: the server refuses what the
  * tables refuse, so a table that drifts from the IDL breaks clients that follow the IDL. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,42 @@ static unsigned table_size(const struct varlink_method *m)
 	return n;
 }
 
+static size_t field_size(enum varlink_type type)
+{
+	switch (type) {
+	case VARLINK_STRING:
+		return sizeof(const char *);
+	case VARLINK_INT:
+		return sizeof(struct varlink_int);
+	case VARLINK_BOOL:
+		return sizeof(bool);
+	case VARLINK_OBJECT:
+	case VARLINK_ARRAY:
+		return sizeof(json_object *);
+	case VARLINK_STRING_ARRAY:
+		return sizeof(char **);
+	}
+	return SIZE_MAX;
+}
+
+/* The table fills the method's struct: each field inside it, no two sharing a byte. */
+static void check_layout(const struct varlink_method *m)
+{
+	char what[128];
+	bool fits = (m->params_size > 0) == (m->params != NULL), apart = true;
+
+	for (const struct varlink_param *p = m->params; p && p->name; p++) {
+		fits &= p->offset + field_size(p->type) <= m->params_size;
+		for (const struct varlink_param *q = m->params; q != p; q++)
+			apart &= p->offset + field_size(p->type) <= q->offset ||
+				 q->offset + field_size(q->type) <= p->offset;
+	}
+	snprintf(what, sizeof(what), "%s: every parameter's field lies inside its struct", m->name);
+	ok(fits, what);
+	snprintf(what, sizeof(what), "%s: no two parameters fill the same field", m->name);
+	ok(apart, what);
+}
+
 #define ERROR_NAME_(name) #name,
 static const char *const error_names[] = { MANAGER_ERRORS(ERROR_NAME_) };
 
@@ -178,8 +215,10 @@ int main(void)
 		methods++;
 		p = close;
 	}
-	for (const struct varlink_method *m = manager_interface.methods; m->name; m++)
+	for (const struct varlink_method *m = manager_interface.methods; m->name; m++) {
+		check_layout(m);
 		served++;
+	}
 	ok(methods > 10, "the IDL has the methods");
 	is_int(served, methods, "every method in the table is in the IDL");
 	free(idl);

@@ -17,6 +17,7 @@
 
 #include "macro.h"
 #include "tap.h"
+#include "varlink-echo.h"
 #include "varlink.h"
 
 static sd_event *event;
@@ -35,14 +36,13 @@ static json_object *obj_int(const char *key, int64_t v)
 	return o;
 }
 
-static int method_echo(VarlinkCall *call, json_object *p, void *userdata)
-{
-	return varlink_call_reply(call, json_object_get(p));
-}
+struct count_params {
+	struct varlink_int count, size;
+};
 
-static int method_stream(VarlinkCall *call, json_object *p, void *userdata)
+static int method_stream(VarlinkCall *call, void *params, void *userdata)
 {
-	int64_t n = json_object_get_int64(json_object_object_get(p, "count"));
+	int64_t n = ((const struct count_params *)params)->count.value;
 	int r;
 
 	if (!varlink_call_wants_more(call))
@@ -56,10 +56,11 @@ static int method_stream(VarlinkCall *call, json_object *p, void *userdata)
 }
 
 /* Streams count strings of size bytes; a client that does not read makes it run out of room. */
-static int method_big(VarlinkCall *call, json_object *p, void *userdata)
+static int method_big(VarlinkCall *call, void *params, void *userdata)
 {
-	int64_t n = json_object_get_int64(json_object_object_get(p, "count"));
-	size_t size = (size_t)json_object_get_int64(json_object_object_get(p, "size"));
+	const struct count_params *q = params;
+	int64_t n = q->count.value;
+	size_t size = (size_t)q->size.value;
 	_cleanup_free_ char *s = malloc(size + 1);
 	int r;
 
@@ -82,7 +83,7 @@ static int method_big(VarlinkCall *call, json_object *p, void *userdata)
 	return varlink_call_reply(call, NULL);
 }
 
-static int method_read_fd(VarlinkCall *call, json_object *p, void *userdata)
+static int method_read_fd(VarlinkCall *call, void *params, void *userdata)
 {
 	_cleanup_close_ int fd = varlink_call_take_fd(call, 0);
 	char buf[100];
@@ -101,7 +102,7 @@ static int method_read_fd(VarlinkCall *call, json_object *p, void *userdata)
 	return varlink_call_reply(call, o);
 }
 
-static int method_count_fds(VarlinkCall *call, json_object *p, void *userdata)
+static int method_count_fds(VarlinkCall *call, void *params, void *userdata)
 {
 	return varlink_call_reply(call, obj_int("n", varlink_call_n_fds(call)));
 }
@@ -111,36 +112,36 @@ static void later_disconnected(VarlinkCall *call, void *userdata)
 	n_disconnects++;
 }
 
-static int method_later(VarlinkCall *call, json_object *p, void *userdata)
+static int method_later(VarlinkCall *call, void *params, void *userdata)
 {
 	later_call = varlink_call_ref(call);
 	varlink_call_set_disconnect_callback(call, later_disconnected, NULL);
 	return 0;
 }
 
-static int method_fail(VarlinkCall *call, json_object *p, void *userdata)
+static int method_fail(VarlinkCall *call, void *params, void *userdata)
 {
 	return -ENOENT;
 }
 
-static int method_drop(VarlinkCall *call, json_object *p, void *userdata)
+static int method_drop(VarlinkCall *call, void *params, void *userdata)
 {
 	return 0;
 }
 
-static int method_ping(VarlinkCall *call, json_object *p, void *userdata)
+static int method_ping(VarlinkCall *call, void *params, void *userdata)
 {
 	n_pings++;
 	return varlink_call_reply(call, NULL);
 }
 
-static int method_sink(VarlinkCall *call, json_object *p, void *userdata)
+static int method_sink(VarlinkCall *call, void *params, void *userdata)
 {
-	return varlink_call_reply(call, obj_int("length", json_object_get_string_len(json_object_object_get(p, "data"))));
+	return varlink_call_reply(call, obj_int("length", (int64_t)strlen(*(const char **)params)));
 }
 
 /* The answering functions' edge cases, seen from inside a handler. */
-static int method_check(VarlinkCall *call, json_object *p, void *userdata)
+static int method_check(VarlinkCall *call, void *params, void *userdata)
 {
 	const struct ucred *peer = varlink_call_peer(call);
 	json_object *o = json_object_new_object();
@@ -156,42 +157,36 @@ static int method_check(VarlinkCall *call, json_object *p, void *userdata)
 	return r;
 }
 
-static const struct varlink_param echo_params[] = {
-	{ "text", VARLINK_STRING, true },
-	{ "n", VARLINK_INT, false },
-	{ "flag", VARLINK_BOOL, false },
-	{ "obj", VARLINK_OBJECT, false },
-	{ "list", VARLINK_ARRAY, false },
-	{ "names", VARLINK_STRING_ARRAY, false },
-	{},
-};
 static const struct varlink_param stream_params[] = {
-	{ "count", VARLINK_INT, true },
+	VARLINK_PARAM(struct count_params, count, VARLINK_INT, true),
 	{},
 };
 static const struct varlink_param big_params[] = {
-	{ "count", VARLINK_INT, true },
-	{ "size", VARLINK_INT, true },
+	VARLINK_PARAM(struct count_params, count, VARLINK_INT, true),
+	VARLINK_PARAM(struct count_params, size, VARLINK_INT, true),
 	{},
 };
+struct sink_params {
+	const char *data;
+};
 static const struct varlink_param sink_params[] = {
-	{ "data", VARLINK_STRING, true },
+	VARLINK_PARAM(struct sink_params, data, VARLINK_STRING, true),
 	{},
 };
 
 static const struct varlink_method test_methods[] = {
-	{ "Echo", method_echo, echo_params },
-	{ "Stream", method_stream, stream_params },
-	{ "Big", method_big, big_params },
-	{ "ReadFd", method_read_fd, NULL },
-	{ "CountFds", method_count_fds, NULL },
-	{ "Later", method_later, NULL },
-	{ "Fail", method_fail, NULL },
-	{ "Drop", method_drop, NULL },
-	{ "Ping", method_ping, NULL },
-	{ "Sink", method_sink, sink_params },
-	{ "Check", method_check, NULL },
-	{ "Unimplemented", NULL, NULL },
+	VARLINK_METHOD("Echo", method_echo, echo_params, struct echo_params),
+	VARLINK_METHOD("Stream", method_stream, stream_params, struct count_params),
+	VARLINK_METHOD("Big", method_big, big_params, struct count_params),
+	VARLINK_METHOD_NO_PARAMS("ReadFd", method_read_fd),
+	VARLINK_METHOD_NO_PARAMS("CountFds", method_count_fds),
+	VARLINK_METHOD_NO_PARAMS("Later", method_later),
+	VARLINK_METHOD_NO_PARAMS("Fail", method_fail),
+	VARLINK_METHOD_NO_PARAMS("Drop", method_drop),
+	VARLINK_METHOD_NO_PARAMS("Ping", method_ping),
+	VARLINK_METHOD("Sink", method_sink, sink_params, struct sink_params),
+	VARLINK_METHOD_NO_PARAMS("Check", method_check),
+	VARLINK_METHOD_NO_PARAMS("Unimplemented", NULL),
 	{},
 };
 
@@ -364,11 +359,29 @@ static void test_roundtrip(VarlinkServer *s)
 	is_int(get_int(p, "n"), -5, "Echo returns the int");
 	is_str(json_object_to_json_string_ext(json_object_object_get(p, "names"), JSON_C_TO_STRING_PLAIN),
 	       "[\"a\",\"b\"]", "Echo returns the string array");
+	ok(json_object_get_boolean(json_object_object_get(p, "flag")), "Echo returns the bool");
+	is_str(json_object_to_json_string_ext(json_object_object_get(p, "obj"), JSON_C_TO_STRING_PLAIN),
+	       "{\"a\":[1]}", "Echo returns the object");
+	is_str(json_object_to_json_string_ext(json_object_object_get(p, "list"), JSON_C_TO_STRING_PLAIN),
+	       "[1,\"x\"]", "Echo returns the array");
 	json_object_put(p);
 	p = NULL;
 
 	r = call1(c, "io.rvisor.Test.Echo", "{\"text\":\"x\",\"n\":null}", 0, &p, &e);
 	ok(r == 0 && !e, "null for an optional parameter is accepted");
+	ok(p && !json_object_object_get_ex(p, "n", NULL) && !json_object_object_get_ex(p, "obj", NULL),
+	   "a null or absent int and object reach the handler as not set");
+	is_str(json_object_to_json_string_ext(json_object_object_get(p, "names"), JSON_C_TO_STRING_PLAIN),
+	       "[]", "an absent string array reaches the handler as an empty vector");
+	ok(!json_object_get_boolean(json_object_object_get(p, "flag")), "an absent bool is false");
+	json_object_put(p);
+	p = NULL;
+
+	r = call1(c, "io.rvisor.Test.Echo", "{\"text\":\"x\",\"n\":0,\"flag\":true,\"names\":[\"k\"]}", 0, &p, &e);
+	ok(r == 0 && !e && get_int(p, "n") == 0 && json_object_object_get_ex(p, "n", NULL),
+	   "an int of 0 is set, told apart from an absent one");
+	is_str(json_object_to_json_string_ext(json_object_object_get(p, "names"), JSON_C_TO_STRING_PLAIN),
+	       "[\"k\"]", "a string array the handler took from its struct is not freed twice (ASan)");
 	json_object_put(p);
 	p = NULL;
 

@@ -5,7 +5,8 @@
  * install them) and installed by the workload just before its execve(). Without rvisor.ko it
  * is the sandbox's syscall policy; with rvisor.ko it is the second layer under the gate.
  * Seccomp runs first at syscall entry: what the filter refuses never reaches the gate, what
- * it lets through (PASS, LOG, EMULATE) the gate judges again.
+ * it lets through (PASS, LOG, EMULATE) the gate judges again. Behind the gate, the refusals
+ * the policy keeps quiet are the gate's alone (left_to_gate()), so that they are counted.
  *
  * Up to three filters, because libseccomp cannot say "allow prctl for these options, EPERM
  * for the others" in a filter whose default is something else (a syscall's unconditional rule
@@ -80,6 +81,15 @@ static uint32_t scmp_action(unsigned int action, unsigned int error, unsigned in
 		 * it; alone, the sandbox's own UTS namespace keeps uname and sethostname inside. */
 		return SCMP_ACT_ALLOW;
 	}
+}
+
+/* Behind the gate, a refusal the policy keeps quiet (clone3's ENOSYS at each pthread_create)
+ * is left to the gate, which refuses the call all the same and counts it: seccomp counts
+ * nothing. Only DENY and argument rules; KILL stays the filter's too. */
+static bool left_to_gate(const struct rvisor_policy *p, int nr, unsigned int flags)
+{
+	return (flags & POLICY_SECCOMP_WITH_GATE) && (p->quiet[nr / 64] & (UINT64_C(1) << (nr % 64))) &&
+	       p->syscalls[nr].action != RVISOR_ACTION_KILL;
 }
 
 static bool passes(const struct rvisor_policy *p, int nr)
@@ -176,13 +186,14 @@ static int allow_without(scmp_filter_ctx ctx, int nr, uint64_t flags)
 }
 
 /* The ioctl filter, or NULL when ioctl passes without a list. */
-static int ioctl_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
+static int ioctl_filter_new(const struct rvisor_policy *p, unsigned int flags, scmp_filter_ctx *ret)
 {
 	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
 	int r;
 
 	*ret = NULL;
-	if (!(p->flags & RVISOR_POLICY_FILTER_IOCTL) || !passes(p, __NR_ioctl))
+	if (!(p->flags & RVISOR_POLICY_FILTER_IOCTL) || !passes(p, __NR_ioctl) ||
+	    left_to_gate(p, __NR_ioctl, flags))
 		return 0;
 	r = filter_new(SCMP_ACT_ERRNO(ENOTTY), SCMP_ACT_ALLOW, &ctx);
 	if (r < 0)
@@ -201,7 +212,7 @@ static int ioctl_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
 
 /* The argument filter, or NULL when no argument rule (but ioctl's) applies to a PASS or LOG
  * syscall. */
-static int args_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
+static int args_filter_new(const struct rvisor_policy *p, unsigned int flags, scmp_filter_ctx *ret)
 {
 	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
 	bool ns = p->flags & RVISOR_POLICY_ALLOW_NAMESPACES;
@@ -221,7 +232,7 @@ static int args_filter_new(const struct rvisor_policy *p, scmp_filter_ctx *ret)
 		return r;
 
 	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
-		if (!passes(p, nr))
+		if (!passes(p, nr) || left_to_gate(p, nr, flags))
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 		else if ((nr == __NR_socket || nr == __NR_socketpair) && socket)
 			r = allow_families(ctx, nr, p);
@@ -258,7 +269,7 @@ static int main_filter_new(const struct rvisor_policy *p, unsigned int flags, sc
 		return r;
 	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
 		const struct rvisor_syscall_rule *rule = &p->syscalls[nr];
-		uint32_t a = scmp_action(rule->action, rule->error, flags);
+		uint32_t a = left_to_gate(p, nr, flags) ? SCMP_ACT_ALLOW : scmp_action(rule->action, rule->error, flags);
 
 		if (a == def)
 			continue;
@@ -315,11 +326,11 @@ int policy_seccomp_compile(const struct rvisor_policy *p, unsigned int flags,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	r = ioctl_filter_new(p, &ioctl);
+	r = ioctl_filter_new(p, flags, &ioctl);
 	if (r >= 0 && ioctl)
 		r = program_take(f, ioctl);
 	if (r >= 0)
-		r = args_filter_new(p, &args);
+		r = args_filter_new(p, flags, &args);
 	if (r >= 0 && args)
 		r = program_take(f, args);
 	if (r >= 0)

@@ -857,6 +857,14 @@ static bool u32_listed(const uint32_t *list, uint32_t n, uint32_t v)
  * same effect: ALLOW where the call reaches the host or the gate's emulation (LOG: SECCOMP_
  * RET_LOG when the filter works alone, ALLOW when the gate does the logging), ERRNO with the
  * gate's errno, KILL_PROCESS for KILL. */
+/* Behind the gate, a quiet refusal is the gate's: the filter lets the call through, so that
+ * the gate counts it (docs/policy.md). */
+static bool quiet_behind_gate(const struct rvisor_policy *p, int nr, unsigned int flags)
+{
+	return (flags & POLICY_SECCOMP_WITH_GATE) && (p->quiet[nr / 64] & (UINT64_C(1) << (nr % 64))) &&
+	       p->syscalls[nr].action != RVISOR_ACTION_KILL;
+}
+
 static uint32_t gate_model(const struct rvisor_policy *p, const struct seccomp_data *d, unsigned int flags)
 {
 	const uint32_t ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
@@ -872,6 +880,8 @@ static uint32_t gate_model(const struct rvisor_policy *p, const struct seccomp_d
 	if (nr >= 0 && nr < RVISOR_NR_SYSCALLS) {
 		action = p->syscalls[nr].action;
 		error = p->syscalls[nr].error;
+		if (quiet_behind_gate(p, nr, flags))
+			return SECCOMP_RET_ALLOW;
 	} else {
 		action = p->default_action;
 		error = p->default_errno;
@@ -1095,9 +1105,10 @@ static bool cache_as_expected(const struct rvisor_policy *p, unsigned int flags,
 		return false;
 	for (int nr = 0; nr < RVISOR_NR_SYSCALLS; nr++) {
 		unsigned int a = p->syscalls[nr].action;
-		bool allowed = a == RVISOR_ACTION_PASS || a == RVISOR_ACTION_EMULATE ||
+		bool quiet = quiet_behind_gate(p, nr, flags);
+		bool allowed = a == RVISOR_ACTION_PASS || a == RVISOR_ACTION_EMULATE || quiet ||
 			       (a == RVISOR_ACTION_LOG && (flags & POLICY_SECCOMP_WITH_GATE));
-		bool want = allowed && !has_arg_rule(p, nr), got = cached(f, nr);
+		bool want = allowed && (quiet || !has_arg_rule(p, nr)), got = cached(f, nr);
 
 		if (allowed && !got && uncached) {
 			_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
@@ -1185,6 +1196,17 @@ static void test_seccomp_agreement(void)
 			   policy_seccomp_compile(&good->kernel, POLICY_SECCOMP_WITH_GATE, &behind) == 0 &&
 			   !cached(alone, getpid_nr) && cached(behind, getpid_nr),
 		   "LOG: SECCOMP_RET_LOG alone, ALLOW (and cached) behind the gate");
+	}
+	{
+		_cleanup_policy_seccomp_ struct policy_seccomp *alone = NULL, *behind = NULL;
+		struct seccomp_data d = { .nr = __NR_clone3, .arch = AUDIT_ARCH_X86_64 };
+		bool bad = false;
+
+		ok(policy_seccomp_compile(&def->kernel, 0, &alone) == 0 &&
+			   policy_seccomp_compile(&def->kernel, POLICY_SECCOMP_WITH_GATE, &behind) == 0 &&
+			   bpf_run_stacked(alone->progs, alone->n, &d, &bad) == (SECCOMP_RET_ERRNO | ENOSYS) &&
+			   bpf_run_stacked(behind->progs, behind->n, &d, &bad) == SECCOMP_RET_ALLOW && !bad,
+		   "quiet clone3: the filter's ENOSYS alone; behind the gate the gate's, which counts it");
 	}
 	{
 		_cleanup_policy_seccomp_ struct policy_seccomp *f = NULL;

@@ -20,7 +20,8 @@ setup_file() {
 	[ -d "$IMAGE" ] || BUSYBOX=/bin/busybox make-busybox-image "$IMAGE"
 	cp /usr/local/bin/sc "$IMAGE/bin/sc"
 	echo secret >"$IMAGE/secret"
-	# the gate alone sees every refusal (with both layers the filter refuses clone3 first)
+	# the gate alone sees every refusal (with both layers the filter refuses migrate_pages
+	# first: seccomp reports nothing)
 	sed "s/^layers *=.*/layers = kernel/" /etc/rvisor/policies/default.conf \
 		>/etc/rvisor/policies/compat-kernel.conf
 	start_rvisord compat
@@ -132,6 +133,26 @@ in_sandbox() {
 	cat /tmp/compat-rvisord.log
 	! grep -q clone3 /tmp/compat-rvisord.log
 	grep -q migrate_pages /tmp/compat-rvisord.log # other refusals are still reported
+}
+
+@test "clone3 under the default policy's two layers: the gate counts each refused try, the journal has none" {
+	local n=0
+	: >/tmp/compat-rvisord.log
+	run rvisorctl run -d --name quiet2 --image "$IMAGE" -- sh -c 'sc loop 30 clone3; sc thread getppid; sleep 60'
+	[ "$status" -eq 0 ]
+	for _ in $(seq 100); do
+		n=$(rvisorctl stats quiet2 --json | jq '[.syscalls[] | select(.name == "clone3") | .denied] | add // 0')
+		[ "$n" -lt 31 ] || break
+		sleep 0.2
+	done
+	sleep 1
+	n=$(rvisorctl stats quiet2 --json | jq '[.syscalls[] | select(.name == "clone3") | .denied] | add // 0')
+	rvisorctl logs quiet2
+	rvisorctl rm -f quiet2
+	echo "clone3 refused: $n"
+	[ "$n" = 31 ] # sc's 30 and pthread_create's own try, each ENOSYS
+	cat /tmp/compat-rvisord.log
+	! grep -q clone3 /tmp/compat-rvisord.log
 }
 
 @test "the overlay: readdir and stat agree on inode numbers (xino); statfs shows a used layer" {

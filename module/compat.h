@@ -10,6 +10,7 @@
 
 #include <linux/fs.h>
 #include <linux/sched.h>
+#include <linux/tracepoint.h>
 
 /* sched_process_exit gained a group_dead argument in newer kernels. Without it: do_exit()
  * counted the thread out of signal->live before the tracepoint, so the last thread of a
@@ -31,5 +32,16 @@ static inline void rvisor_inode_init_ts(struct inode *inode)
 	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
 }
 #endif
+
+/* Whether tp's probes run where they may fault and sleep (the syscall tracepoints since 6.13:
+ * preemption on, under RCU Tasks Trace); before, every probe runs with preemption off. */
+static inline bool rvisor_tracepoint_may_fault(struct tracepoint *tp)
+{
+#ifdef RVISOR_HAS_TRACEPOINT_FAULTABLE
+	return tracepoint_is_faultable(tp);
+#else
+	return false;
+#endif
+}
 
 #endif

@@ -7,10 +7,11 @@
  * not yet faulted in, sethostname's copy in, sched_getaffinity, which reads the sandbox's
  * cgroup files) is queued as a task_work that runs in the task's own sleepable context just
  * before it returns to user space, where a fault is fine, and writes the result into the
- * saved registers. The probe never faults itself: before 6.13
- * syscall tracepoints run with preemption off, and the gate holds rcu_read_lock() on every
- * kernel. A skipped syscall is never restarted, so an emulation that would restart returns
- * -EINTR.
+ * saved registers. The gate never faults under its rcu_read_lock(), and before 6.13 syscall
+ * tracepoints run with preemption off; where the probe may fault (6.13+), the probe answers
+ * those itself once it has left RCU, holding a reference (rvisor_emulate_faulting()), and no
+ * task_work is queued. A skipped syscall is never restarted, so an emulation that would
+ * restart returns -EINTR.
  */
 #include <linux/capability.h>
 #include <linux/cpumask.h>
@@ -32,6 +33,7 @@
 #include <linux/utsname.h>
 #include <linux/version.h>
 #include <linux/ptrace.h>
+#include <asm/syscall.h>
 #include <asm/unistd.h>
 
 #include "internal.h"
@@ -279,19 +281,32 @@ bool rvisor_emulate_in_probe(struct rvisor_sandbox *sb, long nr, const unsigned 
 	return true;
 }
 
+/* The answer where faults are fine (the task_work, or a probe that may fault). */
+static long rvisor_emulate_sleepable(struct rvisor_sandbox *sb, long nr, const unsigned long *args)
+{
+	long r = rvisor_emulate(sb, nr, args, false);
+
+	if (r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK)
+		r = -EINTR;
+	return r;
+}
+
+void rvisor_emulate_faulting(struct rvisor_sandbox *sb, long nr, struct pt_regs *regs)
+{
+	unsigned long args[6];
+
+	might_fault();
+	syscall_get_arguments(current, regs, args);
+	regs->ax = rvisor_emulate_sleepable(sb, nr, args);
+}
+
 static void rvisor_emulation_run(struct callback_head *work)
 {
 	struct rvisor_emulation *e = container_of(work, struct rvisor_emulation, work);
-	long r;
 
 	/* Also called from do_exit() when the task dies first: nothing to answer then. */
-	if (!(current->flags & PF_EXITING)) {
-		r = rvisor_emulate(e->sb, e->nr, e->args, false);
-		if (r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND ||
-		    r == -ERESTART_RESTARTBLOCK)
-			r = -EINTR;
-		current_pt_regs()->ax = r;
-	}
+	if (!(current->flags & PF_EXITING))
+		current_pt_regs()->ax = rvisor_emulate_sleepable(e->sb, e->nr, e->args);
 
 	rvisor_sandbox_put(e->sb);
 	kfree(e);

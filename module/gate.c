@@ -38,6 +38,13 @@ MODULE_PARM_DESC(spare_host_tasks,
 		 "host task until the last sandbox is gone. Default: off");
 
 static struct tracepoint *rvisor_tp_sys_enter, *rvisor_tp_fork, *rvisor_tp_exit;
+/* sys_enter's probes may fault and sleep (6.13+): an emulation that must fault is answered in
+ * the probe once out of RCU rather than queued (emulate.c). Decided at load from the
+ * tracepoint itself; shown in /sys/module/rvisor/parameters/probe_may_fault. */
+static bool rvisor_probe_may_fault __read_mostly;
+module_param_named(probe_may_fault, rvisor_probe_may_fault, bool, 0444);
+MODULE_PARM_DESC(probe_may_fault, "Emulations that must fault are answered in the sys_enter probe, "
+		 "not as task_work (read-only: what this kernel's tracepoint allows)");
 static DEFINE_MUTEX(rvisor_gate_lock);
 static unsigned int rvisor_gate_users;   /* under rvisor_gate_lock */
 static bool rvisor_gate_clears_bits;     /* under rvisor_gate_lock */
@@ -173,7 +180,10 @@ static bool rvisor_gate_joining(struct rvisor_sandbox *sb, long nr)
 	return false;
 }
 
-static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs, long nr)
+/* Judges the call under the caller's rcu_read_lock(). An emulation that must fault where the
+ * probe may: *faulting is sb (a reference taken), for the caller to answer out of RCU. */
+static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs, long nr,
+				struct rvisor_sandbox **faulting)
 {
 	const struct rvisor_policy *p;
 	unsigned int idx = RVISOR_NR_SYSCALLS; /* the "other" counters */
@@ -234,12 +244,18 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 			return;
 		}
 		rvisor_skip(regs, -ENOSYS);
-		r = rvisor_emulate_queue(sb, nr, args);
+		if (rvisor_probe_may_fault && rvisor_sandbox_tryget(sb)) {
+			*faulting = sb;
+			r = 0;
+		} else {
+			r = rvisor_emulate_queue(sb, nr, args);
+		}
 		if (r < 0) {
 			regs->ax = r;
 			this_cpu_inc(sb->counters->c[idx].denied);
 		} else {
 			this_cpu_inc(sb->counters->c[idx].emulated);
+			atomic64_inc(&sb->emulated_faulting);
 		}
 		return;
 	}
@@ -247,7 +263,7 @@ static void rvisor_gate_syscall(struct rvisor_sandbox *sb, struct pt_regs *regs,
 
 static void rvisor_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
 {
-	struct rvisor_sandbox *sb;
+	struct rvisor_sandbox *sb, *faulting = NULL;
 
 	/* The manager's skip self-test, the one host syscall rvisor ever touches. */
 	if (rvisor_selftest_armed() && rvisor_selftest_probe(regs, nr))
@@ -258,8 +274,12 @@ static void rvisor_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
 	rcu_read_lock();
 	sb = rvisor_sandbox_of_task(current);
 	if (sb)
-		rvisor_gate_syscall(sb, regs, nr);
+		rvisor_gate_syscall(sb, regs, nr, &faulting);
 	rcu_read_unlock();
+	if (faulting) {
+		rvisor_emulate_faulting(faulting, nr, regs);
+		rvisor_sandbox_put(faulting);
+	}
 }
 
 static void rvisor_fork_probe(void *data, struct task_struct *parent, struct task_struct *child)
@@ -422,5 +442,6 @@ int rvisor_gate_init(void)
 		       "(CONFIG_FTRACE_SYSCALLS)\n");
 		return -ENOENT;
 	}
+	rvisor_probe_may_fault = rvisor_tracepoint_may_fault(rvisor_tp_sys_enter);
 	return 0;
 }

@@ -82,6 +82,7 @@ struct rvisor_sandbox {
 	u64 start_time_ns;                 /* CLOCK_BOOTTIME */
 	atomic_t nr_tasks;                 /* its threads: counted at bind, then by the fork
 					    * and exit probes (O(1) for sysinfo and STATS) */
+	atomic64_t emulated_faulting;      /* STATS' emulated_faulting */
 	int init_exit_status;
 	raw_spinlock_t uts_lock;           /* nodename, domainname; raw: the gate reads them */
 	char nodename[RVISOR_UTS_LEN];
@@ -146,6 +147,9 @@ bool rvisor_emulates(long nr);
 /* From the gate (atomic): true and *ret when answered at once, false: queue it instead. */
 bool rvisor_emulate_in_probe(struct rvisor_sandbox *sb, long nr, const unsigned long *args, long *ret);
 int rvisor_emulate_queue(struct rvisor_sandbox *sb, long nr, const unsigned long *args);
+/* From the probe out of RCU, where it may fault (rvisor_tracepoint_may_fault()): answers the
+ * skipped syscall in regs. */
+void rvisor_emulate_faulting(struct rvisor_sandbox *sb, long nr, struct pt_regs *regs);
 
 /*
  * view.c: a sandbox's own figures (its cgroup's memory, CPUs and CPU time, its tasks, its

@@ -580,6 +580,7 @@ long rvisor_sandbox_stats(struct rvisor_sandbox_stats *st, struct rvisor_syscall
 	st->flags = sb->flags;
 	st->nr_tasks = rvisor_sandbox_count_tasks(sb);
 	st->events_suppressed = rvisor_events_suppressed(sb);
+	st->emulated_faulting = atomic64_read(&sb->emulated_faulting);
 	st->init_pid = sb->init_pid ? pid_nr(sb->init_pid) : 0;
 	st->init_exit_status = READ_ONCE(sb->init_exit_status);
 	st->start_time_ns = sb->start_time_ns;

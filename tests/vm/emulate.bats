@@ -30,14 +30,25 @@ teardown() {
 	[[ "$output" == *" nodename=$HOST_NAME "* ]]
 }
 
-@test "uname into a page not yet present: the task_work answers as the probe does" {
+@test "uname and sysinfo into a page not yet present: the fallback answers as the probe does" {
 	# sc uname-fresh: uname() into an untouched page (the probe's copy without faulting
-	# fails: the task_work writes it), then into a stack buffer (answered in the probe)
+	# fails: the fallback writes it: the task_work, or the probe itself out of RCU where it
+	# may fault, 6.13+), then into a stack buffer (answered in the probe at once)
+	echo "probe_may_fault=$(cat /sys/module/rvisor/parameters/probe_may_fault)"
 	run rvisor-run --stats "$T/s" --rule uname=emulate --hostname fresh1 -- sc uname-fresh
 	echo "$output"
 	[ "$output" = "ok 0 same=1 nodename=fresh1" ]
 	[ "$(kv "$T/s" syscall.uname)" = 0,2,0 ]
-	# a bad address is still EFAULT, from the task_work
+	[ "$(kv "$T/s" emulated_faulting)" = 1 ] # one call each way
+	run rvisor-run --stats "$T/s" --rule sysinfo=emulate --memory 256M -- sc sysinfo-fresh
+	echo "$output"
+	[ "$output" = "ok 0 same=1 totalram=268435456" ]
+	[ "$(kv "$T/s" syscall.sysinfo)" = 0,2,0 ]
+	[ "$(kv "$T/s" emulated_faulting)" = 1 ]
+	# without emulation nothing takes the fallback
+	run rvisor-run --stats "$T/s" -- sc uname-fresh
+	[ "$(kv "$T/s" emulated_faulting)" = 0 ]
+	# a bad address is still EFAULT, from the fallback
 	run rvisor-run --rule uname=emulate -- sc raw 63 1
 	[ "$output" = EFAULT ]
 	run rvisor-run --rule sysinfo=emulate -- sc raw 99 1
@@ -158,12 +169,13 @@ teardown() {
 	[[ "$output" == *" loads=0,0,0" ]]
 }
 
-@test "sched_getaffinity (ABI 6): without a cgroup, the kernel's answer, from the task_work" {
+@test "sched_getaffinity (ABI 6): without a cgroup, the kernel's answer, from the fallback" {
 	native=$(rvisor-run -- sc getaffinity)
 	[[ "$native" == "ok "*" cpus="* ]]
 	run rvisor-run --stats "$T/s" --rule sched_getaffinity=emulate -- sc getaffinity
 	[ "$output" = "$native" ]
 	[ "$(kv "$T/s" syscall.sched_getaffinity)" = 0,1,0 ]
+	[ "$(kv "$T/s" emulated_faulting)" = 1 ]
 	# bad lengths, pids (1 is sc itself) and buffers: as the kernel answers them
 	# shellcheck disable=SC2086 # $args: LEN and PID, two words
 	for args in 0 4 12 "128 1" "128 4000"; do

@@ -14,7 +14,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define RVISOR_ABI_VERSION 6
+#define RVISOR_ABI_VERSION 7
 
 /* The control device, created by the module as a misc device (mode 0600, root). Opening it
  * needs CAP_SYS_ADMIN; one opener (the manager, rvisord) at a time: a second open is -EBUSY.
@@ -257,7 +257,13 @@ struct rvisor_sandbox_stats {
 	char domainname[RVISOR_UTS_LEN];
 	__u8 reserved1[6];
 	__u64 events_suppressed; /* denial and log records not queued (rate or queue limit) */
-	__u64 reserved[3];
+	/* emulated calls that needed a context where faults are fine: an answer that could not be
+	 * written without a page fault (a buffer not yet faulted in), and every sethostname,
+	 * setdomainname and sched_getaffinity. Answered as the task returns to user space
+	 * (task_work) or, where the probe may fault (6.13+: module parameter probe_may_fault),
+	 * in the probe once out of RCU; the other emulated calls are answered in the probe */
+	__u64 emulated_faulting;
+	__u64 reserved[2];
 };
 
 /*

@@ -968,7 +968,7 @@ static int case_stats(const char *c)
 	else if (strcmp(c, "unknown-id") == 0)
 		st.id = id + 1000000;
 	else if (strcmp(c, "reserved") == 0)
-		st.reserved[2] = 1;
+		st.reserved[1] = 1;
 	else if (strcmp(c, "reserved1") == 0)
 		st.reserved1[0] = 1;
 	else

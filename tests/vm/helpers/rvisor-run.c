@@ -52,7 +52,7 @@
  *
  * STATS: key=value lines (id, state, armed, flags, nr_tasks, init_pid, init_exit_status,
  * start_time_ns, memory_limit, total.passed/emulated/denied, name, nodename, domainname,
- * events_suppressed, reserved_zero, nr_counts) and syscall.NAME=passed,emulated,denied for each non-zero entry
+ * events_suppressed, emulated_faulting, reserved_zero, nr_counts) and syscall.NAME=passed,emulated,denied for each non-zero entry
  * (syscall.other for entry RVISOR_NR_SYSCALLS). Events: one line each, "type=denied
  * sandbox_id=1 nr=83 sys=mkdir value=13 flags=0 sandbox_pid=1 host_pid=123 time_ns=...
  * arg0=... arg5=... reserved=0,0" (type: denied, logged, init_exited, suppressed).
@@ -662,6 +662,7 @@ static void print_stats(FILE *f, const struct rvisor_sandbox_stats *st,
 	print_field(f, "nodename", st->nodename, sizeof(st->nodename));
 	print_field(f, "domainname", st->domainname, sizeof(st->domainname));
 	fprintf(f, "events_suppressed=%llu\n", (unsigned long long)st->events_suppressed);
+	fprintf(f, "emulated_faulting=%llu\n", (unsigned long long)st->emulated_faulting);
 	fprintf(f, "reserved_zero=%d\n", reserved_zero);
 	fprintf(f, "nr_counts=%u\n", st->nr_counts);
 	for (unsigned int i = 0; i < st->nr_counts && i <= RVISOR_NR_SYSCALLS; i++) {

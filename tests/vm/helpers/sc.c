@@ -314,6 +314,31 @@ static void op_uname_fresh(int argc, char **argv, struct result *r)
 	munmap(fresh, 4096);
 }
 
+/* sysinfo-fresh: sysinfo() into a page never touched before and into one that is; the
+ * figures that cannot move between the two calls must agree (uptime by a second at most).
+ * detail: same=0|1. */
+static void op_sysinfo_fresh(int argc, char **argv, struct result *r)
+{
+	struct sysinfo *fresh, warm;
+	unsigned char resident = 1;
+
+	fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fresh == MAP_FAILED || mincore(fresh, 4096, &resident) < 0 || resident) {
+		r->ret = -1;
+		r->err = fresh == MAP_FAILED ? errno : EEXIST;
+		return;
+	}
+	memset(&warm, 0, sizeof(warm));
+	from_syscall(r, syscall(SYS_sysinfo, fresh));
+	if (!r->err)
+		from_syscall(r, syscall(SYS_sysinfo, &warm));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail), "same=%d totalram=%lu", fresh->totalram == warm.totalram &&
+			 fresh->mem_unit == warm.mem_unit && fresh->procs == warm.procs &&
+			 fresh->totalswap == warm.totalswap && warm.uptime - fresh->uptime <= 1, fresh->totalram);
+	munmap(fresh, 4096);
+}
+
 /* dino DIR: every entry of DIR (but mount points) whose readdir inode number differs from
  * stat()'s; ret is the count, detail the first such name (xino makes an overlay's agree, as on
  * one disk). */
@@ -637,6 +662,7 @@ static const struct op ops[] = {
 	{ "mkdir", 1, 2, op_mkdir, "PATH [MODE]" },
 	{ "raw", 1, 7, op_raw, "NR [ARG...]" },
 	{ "uname-fresh", 0, 0, op_uname_fresh, "" },
+	{ "sysinfo-fresh", 0, 0, op_sysinfo_fresh, "" },
 	{ "aio", 1, 1, op_aio, "PATH" },
 	{ "dino", 1, 1, op_dino, "DIR" },
 	{ "remap", 0, 0, op_remap, "" },

@@ -124,7 +124,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Unit tests may call the daemon's own modules too (everything but its main.c), and cli/.
 UNIT_LINKED := $(LIB_SRC) $(CLI_SRC) $(filter-out rvisord/main.c,$(RVISORD_SRC)) $(IDL_C)
 
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h tests/unit/bpf-run.h tests/unit/varlink-echo.h
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LINKED) $(HEADERS) tests/unit/tap.h tests/unit/bpf-run.h \
+	tests/unit/varlink-echo.h tests/unit/source-tree.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SANITIZE) -Itests/unit -Irvisord -Icli -o $@ $< $(UNIT_LINKED) $(RVISORD_LIBS)
 
@@ -141,9 +142,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 CLANG ?= clang
 # Every target's replay driver (replay.h), the Echo method fuzz-varlink shares with test-varlink
-# (tests/unit/varlink-echo.h), and the BPF interpreter fuzz-oci-seccomp and
-# fuzz-policy share with the unit tests (tests/unit/bpf-run.h).
-FUZZ_HEADERS := tests/fuzz/replay.h tests/unit/bpf-run.h tests/unit/varlink-echo.h
+# (tests/unit/varlink-echo.h), the BPF interpreter fuzz-oci-seccomp and fuzz-policy share with
+# the unit tests (tests/unit/bpf-run.h), and how they find the source tree
+# (tests/unit/source-tree.h).
+FUZZ_HEADERS := tests/fuzz/replay.h tests/unit/bpf-run.h tests/unit/varlink-echo.h tests/unit/source-tree.h
 
 # What a target links besides lib/: fuzz-oci-config fuzzes rvisor-runc's config rewrite (the
 # runtime's own files and cli/), fuzz-bundle-config rvisord's reading of config.json.
@@ -214,7 +216,7 @@ VM_INPUTS := $(wildcard tests/vm/*.bats tests/vm/*.bash etc/rvisor/*.conf etc/rv
 	tests/vm/init tests/vm/mkinitramfs.sh tests/vm/kernel-log-problems.sh tests/images/make-busybox-image.sh \
 	tests/lib/kernel-modules.sh
 
-$(BUILD)/vm/helpers/%: tests/vm/helpers/%.c include/uapi/linux/rvisor.h
+$(BUILD)/vm/helpers/%: tests/vm/helpers/%.c tests/vm/helpers/names.h include/uapi/linux/rvisor.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Iinclude/uapi -O2 -static -o $@ $<
 

@@ -30,30 +30,26 @@ const struct runc_option runc_global_options[] = {
 
 #define HELP_OPTION { "help", 'h', false, OPT_HELP }
 
+/* create's options; run takes them too. */
+#define CREATE_OPTIONS                                                                            \
+	{ "bundle", 'b', true, OPT_BUNDLE },                                                      \
+	{ "config", 'f', true, OPT_CONFIG },                                                      \
+	{ "console-socket", 0, true, OPT_CONSOLE_SOCKET },                                        \
+	{ "pid-file", 0, true, OPT_PID_FILE },                                                    \
+	{ "pidfd-socket", 0, true, OPT_PASS },                                                    \
+	{ "no-pivot", 0, false, OPT_PASS },                                                       \
+	{ "no-new-keyring", 0, false, OPT_PASS },                                                 \
+	{ "no-subreaper", 0, false, OPT_PASS },                                                   \
+	{ "preserve-fds", 0, true, OPT_PRESERVE_FDS }
+
 static const struct runc_option create_options[] = {
-	{ "bundle", 'b', true, OPT_BUNDLE },
-	{ "config", 'f', true, OPT_CONFIG },
-	{ "console-socket", 0, true, OPT_CONSOLE_SOCKET },
-	{ "pid-file", 0, true, OPT_PID_FILE },
-	{ "pidfd-socket", 0, true, OPT_PASS },
-	{ "no-pivot", 0, false, OPT_PASS },
-	{ "no-new-keyring", 0, false, OPT_PASS },
-	{ "no-subreaper", 0, false, OPT_PASS },
-	{ "preserve-fds", 0, true, OPT_PRESERVE_FDS },
+	CREATE_OPTIONS,
 	HELP_OPTION,
 	{},
 };
 
 static const struct runc_option run_options[] = {
-	{ "bundle", 'b', true, OPT_BUNDLE },
-	{ "config", 'f', true, OPT_CONFIG },
-	{ "console-socket", 0, true, OPT_CONSOLE_SOCKET },
-	{ "pid-file", 0, true, OPT_PID_FILE },
-	{ "pidfd-socket", 0, true, OPT_PASS },
-	{ "no-pivot", 0, false, OPT_PASS },
-	{ "no-new-keyring", 0, false, OPT_PASS },
-	{ "no-subreaper", 0, false, OPT_PASS },
-	{ "preserve-fds", 0, true, OPT_PRESERVE_FDS },
+	CREATE_OPTIONS,
 	{ "detach", 'd', false, OPT_DETACH },
 	{ "keep", 0, false, OPT_PASS },
 	HELP_OPTION,
@@ -221,6 +217,13 @@ static int add(struct runc_args *a, enum runc_opt_key key, const char *name, cha
 	return 0;
 }
 
+/* Option o found in argv[first] (its value there, or in the next token: n_tokens 2). */
+static int add_option(struct runc_args *a, const struct runc_option *o, const char *value, int first,
+		      int n_tokens)
+{
+	return add(a, o->key, o->name ?: "", o->short_name, value, first, n_tokens);
+}
+
 int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int start,
 		    bool stop_at_positional, struct runc_args *ret, char **ret_msg)
 {
@@ -259,11 +262,11 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 				break;
 			}
 			if (!o->has_arg)
-				r = add(&a, o->key, o->name, o->short_name, NULL, i, 1);
+				r = add_option(&a, o, NULL, i, 1);
 			else if (eq)
-				r = add(&a, o->key, o->name, o->short_name, eq + 1, i, 1);
+				r = add_option(&a, o, eq + 1, i, 1);
 			else {
-				r = add(&a, o->key, o->name, o->short_name, argv[i + 1], i, 2);
+				r = add_option(&a, o, argv[i + 1], i, 2);
 				i++;
 			}
 			if (r < 0)
@@ -280,15 +283,15 @@ int runc_args_parse(const struct runc_option *table, int argc, char *argv[], int
 				break;
 			}
 			if (!o->has_arg) {
-				r = add(&a, o->key, o->name ?: "", o->short_name, NULL, i, 1);
+				r = add_option(&a, o, NULL, i, 1);
 				if (r < 0)
 					break;
 				continue;
 			}
 			if (tok[j + 1])
-				r = add(&a, o->key, o->name ?: "", o->short_name, tok + j + 1, i, 1);
+				r = add_option(&a, o, tok + j + 1, i, 1);
 			else if (i + 1 < argc) {
-				r = add(&a, o->key, o->name ?: "", o->short_name, argv[i + 1], i, 2);
+				r = add_option(&a, o, argv[i + 1], i, 2);
 				i++;
 			} else
 				r = fail(ret_msg, -EINVAL, "option '-%c' needs a value", tok[j]);

@@ -28,7 +28,8 @@ static int env_append(char ***env, size_t *n, char *entry)
 	return 0;
 }
 
-int process_env_add(const char *verb, const char *arg, char ***env, size_t *n)
+/* -e: see process_option(). */
+static int env_add(const char *verb, const char *arg, char ***env, size_t *n)
 {
 	char *entry = NULL;
 	int r;
@@ -46,7 +47,8 @@ int process_env_add(const char *verb, const char *arg, char ***env, size_t *n)
 	return EXIT_OK;
 }
 
-int process_env_file_add(const char *verb, const char *path, char ***env, size_t *n)
+/* --env-file: see process_option(). */
+static int env_file_add(const char *verb, const char *path, char ***env, size_t *n)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *text = NULL;
@@ -83,7 +85,8 @@ int process_env_file_add(const char *verb, const char *path, char ***env, size_t
 	return EXIT_OK;
 }
 
-int process_user_arg(const char *verb, const char *arg, struct process_user *user)
+/* -u UID[:GID] into *user, replacing what was there. */
+static int user_arg(const char *verb, const char *arg, struct process_user *user)
 {
 	struct process_user u = { .set = true };
 
@@ -93,16 +96,82 @@ int process_user_arg(const char *verb, const char *arg, struct process_user *use
 	return EXIT_OK;
 }
 
-void process_user_params(const struct process_user *user, json_object *params)
+int process_option(const char *verb, int c, const char *arg, struct process_options *o)
 {
-	if (!user->set)
-		return;
-	json_object_object_add(params, "uid", json_object_new_int64(user->uid));
-	if (user->has_gid)
-		json_object_object_add(params, "gid", json_object_new_int64(user->gid));
+	switch (c) {
+	case 'e':
+		return env_add(verb, arg, &o->env, &o->n_env);
+	case PROCESS_OPTION_ENV_FILE:
+		return env_file_add(verb, arg, &o->env, &o->n_env);
+	case 'w':
+		if (arg[0] != '/')
+			return verb_usage_error(verb, "Invalid --workdir '%s': give an absolute path "
+						"inside the sandbox", arg);
+		o->workdir = arg;
+		return EXIT_OK;
+	case 'u':
+		return user_arg(verb, arg, &o->user);
+	case 'i':
+		o->interactive = true;
+		return EXIT_OK;
+	case 't':
+		o->tty = true;
+		return EXIT_OK;
+	default:
+		return PROCESS_OPTION_OTHER;
+	}
 }
 
-int process_stdio_fd(int fd, bool use_it, int *devnull)
+void process_options_done(struct process_options *o)
+{
+	for (size_t i = 0; i < o->n_env; i++)
+		free(o->env[i]);
+	free(o->env);
+}
+
+int process_tty_usage_check(const char *verb, const struct process_options *o)
+{
+	if (o->tty && !o->interactive)
+		return verb_usage_error(verb, "-t needs -i: the terminal is passed as the command's "
+					"stdin (use -it)");
+	return EXIT_OK;
+}
+
+int process_tty_stdin_check(const struct process_options *o)
+{
+	if (o->tty && !isatty(STDIN_FILENO)) {
+		log_error("-t: stdin is not a terminal: drop -t, or run from a terminal");
+		return EXIT_RUN_FAILED;
+	}
+	return EXIT_OK;
+}
+
+json_object *process_string_array(char *const *strv, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_object_array_add(a, json_object_new_string(strv[i]));
+	return a;
+}
+
+void process_options_params(const struct process_options *o, json_object *params)
+{
+	if (o->n_env > 0)
+		json_object_object_add(params, "env", process_string_array(o->env, o->n_env));
+	if (o->workdir)
+		json_object_object_add(params, "cwd", json_object_new_string(o->workdir));
+	if (o->user.set) {
+		json_object_object_add(params, "uid", json_object_new_int64(o->user.uid));
+		if (o->user.has_gid)
+			json_object_object_add(params, "gid", json_object_new_int64(o->user.gid));
+	}
+	if (o->tty)
+		json_object_object_add(params, "tty", json_object_new_boolean(true));
+}
+
+/* fd itself when use_it and it is open, else a new /dev/null in *devnull. */
+static int stdio_fd(int fd, bool use_it, int *devnull)
 {
 	if (use_it && fcntl(fd, F_GETFD) >= 0)
 		return fd;
@@ -110,6 +179,52 @@ int process_stdio_fd(int fd, bool use_it, int *devnull)
 	if (*devnull < 0)
 		return -errno;
 	return *devnull;
+}
+
+int process_stdio_open(struct process_stdio *s, bool interactive)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		s->fds[fd] = stdio_fd(fd, fd != STDIN_FILENO || interactive, &s->devnull[fd]);
+		if (s->fds[fd] < 0) {
+			log_error_errno(s->fds[fd], "Cannot open /dev/null: %m");
+			return EXIT_RUN_FAILED;
+		}
+	}
+	return EXIT_OK;
+}
+
+void process_stdio_done(struct process_stdio *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(s->devnull); i++)
+		s->devnull[i] = safe_close(s->devnull[i]);
+}
+
+int process_read_reply(VarlinkClient *c, const char *method, bool print, json_object **ret_reply,
+		       const char **ret_state, bool *ret_continues)
+{
+	_cleanup_free_ char *error = NULL;
+	json_object *reply = NULL;
+	int r;
+
+	r = varlink_client_read(c, &reply, &error, ret_continues);
+	if (r < 0) {
+		daemon_log_io_error(r);
+		return EXIT_RUN_FAILED;
+	}
+	if (error) {
+		daemon_log_error_reply(error, reply);
+		json_object_put(reply);
+		return EXIT_RUN_FAILED;
+	}
+	if (print)
+		print_json(reply, false);
+	if (json_get_string(reply, "state", ret_state) < 0) {
+		json_object_put(reply);
+		daemon_log_bad_reply(method);
+		return EXIT_RUN_FAILED;
+	}
+	*ret_reply = reply;
+	return EXIT_OK;
 }
 
 int process_exit_code(const char *method, const char *cmd, json_object *reply)

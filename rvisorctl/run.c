@@ -32,10 +32,8 @@
 struct run_args {
 	const char *image_arg; /* as given: opened with our own rights */
 	char *image; /* absolute, for display (List, the logs) */
-	const char *policy, *name, *workdir;
-	char **env;  /* KEY=VALUE, n_env of them */
-	size_t n_env;
-	struct process_user user; /* -u */
+	const char *policy, *name;
+	struct process_options process; /* -e, --env-file, -w, -u, -i, -t */
 	uint64_t memory; /* 0: the policy's */
 	int64_t pids;    /* 0: the policy's; -1: no limit */
 	bool read_only;
@@ -45,7 +43,7 @@ struct run_args {
 	struct mount_spec *mounts; /* -v, --mount, --tmpfs; a bind's fd its opened source */
 	size_t n_mounts;
 	const char *network; /* "none", "host", or NULL: the policy's */
-	bool tty, interactive, json, userns;
+	bool json, userns;
 	bool detach, remove; /* -d, and --rm with it */
 	char **command; /* n_command of them; none: the image's own */
 	size_t n_command;
@@ -54,9 +52,7 @@ struct run_args {
 static void run_args_done(struct run_args *a)
 {
 	free(a->image);
-	for (size_t i = 0; i < a->n_env; i++)
-		free(a->env[i]);
-	free(a->env);
+	process_options_done(&a->process);
 	free(a->cpuset);
 	for (size_t i = 0; i < a->n_mounts; i++) {
 		if (a->mounts[i].fd >= 0)
@@ -201,7 +197,7 @@ static int mounts_usage_check(const struct run_args *a)
 static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 {
 	enum { ARG_IMAGE = 0x100, ARG_POLICY, ARG_MEMORY, ARG_CPUS, ARG_CPUSET, ARG_NAME, ARG_JSON,
-	       ARG_USERNS, ARG_RM, ARG_ENV_FILE, ARG_PIDS, ARG_READ_ONLY, ARG_HOSTNAME, ARG_MOUNT,
+	       ARG_USERNS, ARG_RM, ARG_PIDS, ARG_READ_ONLY, ARG_HOSTNAME, ARG_MOUNT,
 	       ARG_TMPFS, ARG_NETWORK, ARG_INIT };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -211,11 +207,7 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "cpus", required_argument, NULL, ARG_CPUS },
 		{ "cpuset-cpus", required_argument, NULL, ARG_CPUSET },
 		{ "name", required_argument, NULL, ARG_NAME },
-		{ "env", required_argument, NULL, 'e' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "interactive", no_argument, NULL, 'i' },
-		{ "tty", no_argument, NULL, 't' },
+		PROCESS_LONG_OPTIONS,
 		{ "detach", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "userns", no_argument, NULL, ARG_USERNS },
@@ -223,7 +215,6 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 		{ "read-only", no_argument, NULL, ARG_READ_ONLY },
 		{ "hostname", required_argument, NULL, ARG_HOSTNAME },
 		{ "pids-limit", required_argument, NULL, ARG_PIDS },
-		{ "env-file", required_argument, NULL, ARG_ENV_FILE },
 		{ "volume", required_argument, NULL, 'v' },
 		{ "mount", required_argument, NULL, ARG_MOUNT },
 		{ "tmpfs", required_argument, NULL, ARG_TMPFS },
@@ -236,7 +227,13 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 
 	*done = true;
 	/* '+': the first non-option is the command; what follows it is the command's. */
-	while ((c = getopt_long(argc, argv, "+:he:w:u:itv:d", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:h" PROCESS_SHORT_OPTIONS "v:d", options, NULL)) >= 0) {
+		r = process_option("run", c, optarg, &a->process);
+		if (r != PROCESS_OPTION_OTHER) {
+			if (r != EXIT_OK)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case 'h':
 			help();
@@ -275,16 +272,6 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 							"'_', '.' or '-', starting with a letter or digit, not all "
 							"digits and not 'sandbox-N'", optarg);
 			a->name = optarg;
-			break;
-		case 'e':
-			r = process_env_add("run", optarg, &a->env, &a->n_env);
-			if (r != EXIT_OK)
-				return r;
-			break;
-		case ARG_ENV_FILE:
-			r = process_env_file_add("run", optarg, &a->env, &a->n_env);
-			if (r != EXIT_OK)
-				return r;
 			break;
 		case ARG_PIDS:
 			/* docker's: a number of tasks, 0 or -1 for no limit */
@@ -333,23 +320,6 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 							"host", optarg);
 			a->network = optarg;
 			break;
-		case 'w':
-			if (optarg[0] != '/')
-				return verb_usage_error("run", "Invalid --workdir '%s': give an absolute path "
-							"inside the sandbox", optarg);
-			a->workdir = optarg;
-			break;
-		case 'u':
-			r = process_user_arg("run", optarg, &a->user);
-			if (r != EXIT_OK)
-				return r;
-			break;
-		case 'i':
-			a->interactive = true;
-			break;
-		case 't':
-			a->tty = true;
-			break;
 		case 'd':
 			a->detach = true;
 			break;
@@ -367,8 +337,11 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 	if (!image)
 		return verb_usage_error("run", "No image given: use --image DIR");
 	/* Detached, the terminal is rvisord's: docker's -dt. */
-	if (a->tty && !a->interactive && !a->detach)
-		return verb_usage_error("run", "-t needs -i: the terminal is passed as the command's stdin (use -it)");
+	if (!a->detach) {
+		r = process_tty_usage_check("run", &a->process);
+		if (r != EXIT_OK)
+			return r;
+	}
 	r = mounts_usage_check(a);
 	if (r != EXIT_OK)
 		return r;
@@ -383,15 +356,6 @@ static int parse_argv(int argc, char *argv[], struct run_args *a, bool *done)
 	}
 	*done = false;
 	return EXIT_OK;
-}
-
-static json_object *string_array(char **strv, size_t n)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		json_object_array_add(a, json_object_new_string(strv[i]));
-	return a;
 }
 
 /* Reads the bundle's config.json (already open as fd) whole into *ret. Logs failures. */
@@ -541,16 +505,12 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 
 	json_object_object_add(p, "image", json_object_new_string(a->image));
 	if (a->n_command > 0)
-		json_object_object_add(p, "argv", string_array(a->command, a->n_command));
+		json_object_object_add(p, "argv", process_string_array(a->command, a->n_command));
 	if (a->policy)
 		json_object_object_add(p, "policy", json_object_new_string(a->policy));
 	if (a->name)
 		json_object_object_add(p, "name", json_object_new_string(a->name));
-	if (a->n_env > 0)
-		json_object_object_add(p, "env", string_array(a->env, a->n_env));
-	if (a->workdir)
-		json_object_object_add(p, "cwd", json_object_new_string(a->workdir));
-	process_user_params(&a->user, p);
+	process_options_params(&a->process, p);
 	if (a->memory > 0)
 		json_object_object_add(p, "memory", json_object_new_int64((int64_t)a->memory));
 	if (a->pids)
@@ -563,8 +523,6 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "cpus_milli", json_object_new_int64((int64_t)a->cpus_milli));
 	if (a->cpuset)
 		json_object_object_add(p, "cpuset", json_object_new_string(a->cpuset));
-	if (a->tty)
-		json_object_object_add(p, "tty", json_object_new_boolean(true));
 	if (a->n_mounts > 0)
 		json_object_object_add(p, "mounts", mounts_json(a));
 	if (a->network)
@@ -575,7 +533,7 @@ static json_object *run_params(const struct run_args *a, const char *bundle_conf
 		json_object_object_add(p, "bundle_config", json_object_new_string(bundle_config));
 	if (a->detach) {
 		json_object_object_add(p, "detach", json_object_new_boolean(true));
-		if (a->interactive)
+		if (a->process.interactive)
 			json_object_object_add(p, "interactive", json_object_new_boolean(true));
 		if (a->remove)
 			json_object_object_add(p, "remove", json_object_new_boolean(true));
@@ -708,28 +666,14 @@ static int wait_for_exit(const struct run_args *a, VarlinkClient *c, int sfd)
 
 		/* The reply first: after a "started" next to it, a signal is one to forward. */
 		if (p[0].revents) {
-			_cleanup_free_ char *error = NULL;
 			const char *state = NULL;
 			json_object *reply = NULL;
 			bool continues = false;
 			int r;
 
-			r = varlink_client_read(c, &reply, &error, &continues);
-			if (r < 0) {
-				daemon_log_io_error(r);
-				return EXIT_RUN_FAILED;
-			}
-			if (error) {
-				daemon_log_error_reply(error, reply);
-				json_object_put(reply);
-				return EXIT_RUN_FAILED;
-			}
-			if (a->json)
-				print_json(reply, false);
-			if (json_get_string(reply, "state", &state) < 0) {
-				json_object_put(reply);
-				return bad_reply();
-			}
+			r = process_read_reply(c, RUN_METHOD, a->json, &reply, &state, &continues);
+			if (r != EXIT_OK)
+				return r;
 			if (strcmp(state, "exited") == 0) {
 				r = exited_code(a, reply);
 				json_object_put(reply);
@@ -774,7 +718,6 @@ static int wait_for_exit(const struct run_args *a, VarlinkClient *c, int sfd)
 static int run_detached(const struct run_args *a, int rootfs, const char *bundle_config)
 {
 	_cleanup_varlink_client_ VarlinkClient *c = NULL;
-	_cleanup_free_ char *error = NULL;
 	json_object *params, *reply = NULL;
 	const char *state = NULL;
 	int fds[1 + MOUNTS_MAX] = { rootfs };
@@ -794,19 +737,14 @@ static int run_detached(const struct run_args *a, int rootfs, const char *bundle
 	params = run_params(a, bundle_config);
 	r = varlink_client_call(c, RUN_METHOD, params, fds, n_fds, 0);
 	json_object_put(params);
-	if (r >= 0)
-		r = varlink_client_read(c, &reply, &error, NULL);
 	if (r < 0) {
 		daemon_log_io_error(r);
 		return EXIT_RUN_FAILED;
 	}
-	if (error) {
-		daemon_log_error_reply(error, reply);
-		json_object_put(reply);
-		return EXIT_RUN_FAILED;
-	}
-	if (json_get_string(reply, "state", &state) < 0 || strcmp(state, "started") != 0 ||
-	    json_get_int(reply, "id", &id) < 0) {
+	r = process_read_reply(c, RUN_METHOD, false, &reply, &state, NULL);
+	if (r != EXIT_OK)
+		return r;
+	if (strcmp(state, "started") != 0 || json_get_int(reply, "id", &id) < 0) {
 		json_object_put(reply);
 		return bad_reply();
 	}
@@ -825,7 +763,8 @@ int verb_run(int argc, char *argv[])
 {
 	_cleanup_(run_args_done) struct run_args a = {};
 	_cleanup_varlink_client_ VarlinkClient *c = NULL;
-	_cleanup_close_ int null0 = -1, null1 = -1, null2 = -1, sfd = -1, rootfs = -1;
+	_cleanup_(process_stdio_done) struct process_stdio stdio = PROCESS_STDIO_INIT;
+	_cleanup_close_ int sfd = -1, rootfs = -1;
 	_cleanup_free_ char *bundle_config = NULL;
 	json_object *params;
 	sigset_t mask;
@@ -838,9 +777,10 @@ int verb_run(int argc, char *argv[])
 	if (done) /* like docker, run's own usage errors are 125: the program may exit 2 itself */
 		return r == EXIT_USAGE ? EXIT_RUN_FAILED : r;
 
-	if (a.tty && !a.detach && !isatty(STDIN_FILENO)) {
-		log_error("-t: stdin is not a terminal: drop -t, or run from a terminal");
-		return EXIT_RUN_FAILED;
+	if (!a.detach) {
+		r = process_tty_stdin_check(&a.process);
+		if (r != EXIT_OK)
+			return r;
 	}
 
 	/* Before connecting: rvisord never opens an image by its path, and a mistake here is the
@@ -850,21 +790,17 @@ int verb_run(int argc, char *argv[])
 	if (a.detach)
 		return run_detached(&a, rootfs, bundle_config);
 
-	fds[0] = process_stdio_fd(STDIN_FILENO, a.interactive, &null0);
-	fds[1] = process_stdio_fd(STDOUT_FILENO, true, &null1);
-	fds[2] = process_stdio_fd(STDERR_FILENO, true, &null2);
+	r = process_stdio_open(&stdio, a.process.interactive);
+	if (r != EXIT_OK)
+		return r;
+	memcpy(fds, stdio.fds, sizeof(stdio.fds));
 	fds[3] = rootfs;
 	for (size_t i = 0; i < a.n_mounts; i++)
 		if (a.mounts[i].type == MOUNT_BIND)
 			fds[n_fds++] = a.mounts[i].fd;
-	for (size_t i = 0; i < 3; i++)
-		if (fds[i] < 0) {
-			log_error_errno(fds[i], "Cannot open /dev/null: %m");
-			return EXIT_RUN_FAILED;
-		}
 
 	/* Blocked before the call, so that no signal is lost (or kills us) while it starts. */
-	forwarded_signals(&mask, a.tty);
+	forwarded_signals(&mask, a.process.tty);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
 		log_error_errno(-errno, "Cannot block signals: %m");
 		return EXIT_RUN_FAILED;

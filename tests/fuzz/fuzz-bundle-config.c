@@ -287,17 +287,12 @@ static const char *const tokens[] = {
 	"\"terminal\":", "\"user\":", "\"uid\":", "\"gid\":", "\"hostname\":", "\"=x\"", "\"A=\"", "\"\"",
 };
 
-static uint8_t *mutate_bytes(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng,
-			     size_t *ret_size)
-{
-	static const struct fuzz_byte_ops ops = {
-		.kinds = FUZZ_BYTE_OPS,
-		.tokens = tokens,
-		.n_tokens = ARRAY_SIZE(tokens),
-	};
-
-	return fuzz_mutate_bytes(in, other, fuzz_ops_mostly_one(rng), rng, &ops, ret_size);
-}
+/* Byte mutations, these tokens among them. */
+static const struct fuzz_byte_ops byte_ops = {
+	.kinds = FUZZ_BYTE_OPS,
+	.tokens = tokens,
+	.n_tokens = ARRAY_SIZE(tokens),
+};
 
 /* Values and keys of the members rvisord reads, for mutations that keep the text JSON. */
 static const char *const json_values[] = {
@@ -319,11 +314,7 @@ static const struct fuzz_json_words words = {
 /* One deterministic mutation of in (or a splice with other): kept JSON most of the time. */
 static uint8_t *mutate(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng, size_t *ret_size)
 {
-	uint8_t *d = NULL;
-
-	if (fuzz_rng_next(rng) % 4 != 0)
-		d = fuzz_mutate_json_object(in, rng, &words, ret_size);
-	return d ?: mutate_bytes(in, other, rng, ret_size);
+	return fuzz_mutate_json_mostly(in, other, rng, &words, &byte_ops, ret_size);
 }
 
 static void finish(void)

@@ -16,7 +16,7 @@
  * libFuzzer target (a broken invariant aborts); without, main() replays a corpus directory and
  * deterministic mutations of it under ASan/UBSan (tests/fuzz/replay.h) and prints TAP:
  *   fuzz-oci-config [CORPUS_DIR (tests/fuzz/corpus/oci-config)] [MUTATIONS (6000)]
- * The policy is found through $RVISOR_SOURCE_DIR, this file's path or the working directory.
+ * The policy is found in $RVISOR_SOURCE_DIR, else in the tree the target was built from.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -743,19 +743,12 @@ static const char *const tokens[] = {
 	"\"seccomp\":", "\"" ANNOTATION_POLICY "\":", "\"" ANNOTATION_CRUN_SECCOMP "\":",
 };
 
-/* Byte mutations of in (or a splice with other) into a new buffer: mostly one, at times up
- * to four. */
-static uint8_t *mutate_bytes(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng,
-			     size_t *ret_size)
-{
-	static const struct fuzz_byte_ops ops = {
-		.kinds = FUZZ_BYTE_OPS,
-		.tokens = tokens,
-		.n_tokens = ARRAY_SIZE(tokens),
-	};
-
-	return fuzz_mutate_bytes(in, other, fuzz_ops_mostly_one(rng), rng, &ops, ret_size);
-}
+/* Byte mutations, these tokens among them. */
+static const struct fuzz_byte_ops byte_ops = {
+	.kinds = FUZZ_BYTE_OPS,
+	.tokens = tokens,
+	.n_tokens = ARRAY_SIZE(tokens),
+};
 
 /* Values and keys of config.json's members, for mutations that keep it JSON. */
 static const char *const json_values[] = {
@@ -785,11 +778,7 @@ static const struct fuzz_json_words words = {
 /* One deterministic mutation of in (or a splice with other): kept JSON most of the time. */
 static uint8_t *mutate(const struct fuzz_input *in, const struct fuzz_input *other, uint64_t *rng, size_t *ret_size)
 {
-	uint8_t *d = NULL;
-
-	if (fuzz_rng_next(rng) % 4 != 0)
-		d = fuzz_mutate_json_object(in, rng, &words, ret_size);
-	return d ?: mutate_bytes(in, other, rng, ret_size);
+	return fuzz_mutate_json_mostly(in, other, rng, &words, &byte_ops, ret_size);
 }
 
 static void finish(void)

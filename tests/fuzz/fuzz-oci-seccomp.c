@@ -16,7 +16,7 @@
  * directory and deterministic mutations of it under ASan/UBSan (tests/fuzz/replay.h) and
  * prints TAP:
  *   fuzz-oci-seccomp [CORPUS_DIR (tests/fuzz/corpus/oci-seccomp)] [MUTATIONS (8000)]
- * The policy is found through $RVISOR_SOURCE_DIR, this file's path or the working directory.
+ * The policy is found in $RVISOR_SOURCE_DIR, else in the tree the target was built from.
  */
 #include <errno.h>
 #include <linux/audit.h>

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "macro.h"
+#include "source-tree.h" /* tests/unit/ */
 
 /* Each target's: one input, whatever its bytes. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -68,25 +69,15 @@ static inline void fuzz_violation(const char *fmt, ...)
 #endif
 }
 
-/* tests/unit/policies/seccomp.conf, the policy whose programs the targets chain with, found
- * through $RVISOR_SOURCE_DIR, this file's path or the working directory. */
+/* tests/unit/policies/seccomp.conf, the policy whose programs the targets chain with, in the
+ * source tree (source_tree_find()). */
 static inline bool fuzz_policy_path(char *buf, size_t size)
 {
-	const char *env = getenv("RVISOR_SOURCE_DIR");
-	const char *file = __FILE__, *slash = strrchr(file, '/');
+	static const char policy[] = "tests/unit/policies/seccomp.conf";
+	char root[PATH_MAX];
 
-	if (env && *env) {
-		snprintf(buf, size, "%s/tests/unit/policies/seccomp.conf", env);
-		if (access(buf, R_OK) == 0)
-			return true;
-	}
-	if (slash) {
-		snprintf(buf, size, "%.*s/../unit/policies/seccomp.conf", (int)(slash - file), file);
-		if (access(buf, R_OK) == 0)
-			return true;
-	}
-	snprintf(buf, size, "tests/unit/policies/seccomp.conf");
-	return access(buf, R_OK) == 0;
+	return source_tree_find(policy, R_OK, root, sizeof(root)) &&
+	       snprintf(buf, size, "%s/%s", root, policy) < (int)size;
 }
 
 /* setup(), where nothing ran it yet (libFuzzer has no main() to): the fuzzing goes on
@@ -398,6 +389,20 @@ static inline uint8_t *fuzz_mutate_json_object(const struct fuzz_input *in, uint
 	}
 	return fuzz_json_print(root, fuzz_rng_next(rng) % 2 ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN,
 			       ret_size);
+}
+
+/* One deterministic mutation of a JSON object's bytes in (or a splice with other): three times
+ * in four fuzz_mutate_json_object() with w's words, which keeps it JSON; else, and where in is
+ * no JSON object, byte mutations with ops (mostly one, at times up to four). */
+static inline uint8_t *fuzz_mutate_json_mostly(const struct fuzz_input *in, const struct fuzz_input *other,
+					       uint64_t *rng, const struct fuzz_json_words *w,
+					       const struct fuzz_byte_ops *ops, size_t *ret_size)
+{
+	uint8_t *d = NULL;
+
+	if (fuzz_rng_next(rng) % 4 != 0)
+		d = fuzz_mutate_json_object(in, rng, w, ret_size);
+	return d ?: fuzz_mutate_bytes(in, other, fuzz_ops_mostly_one(rng), rng, ops, ret_size);
 }
 
 /* ---- The replay ----------------------------------------------------------------------------- */

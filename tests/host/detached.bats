@@ -7,20 +7,15 @@ bats_require_minimum_version 1.5.0
 
 load lib
 load daemon
+load members
 
 GROUP=rvisor-dtest
 U=rvtest-d
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "creates a user and runs rvisord: needs root"
-	userdel "$U" 2>/dev/null || true
-	groupdel "$GROUP" 2>/dev/null || true
-	groupadd "$GROUP"
-	useradd -M -s /bin/sh -G "$GROUP" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$U"
-	export RVISOR_TEST_DIR=$(mktemp -d /tmp/rvisor-detached.XXXXXX)
-	chmod 0755 "$RVISOR_TEST_DIR"
-	start_daemon "socket_group = $GROUP" "log_size = 16K"
-	chmod 0755 "$D"
+	members_add "$GROUP" "$U"
+	members_daemon_start detached "socket_group = $GROUP" "log_size = 16K"
 	export VR=$ROOT/build/tools/varlink-raw
 }
 
@@ -28,8 +23,7 @@ teardown_file() {
 	stop_daemon
 	grep -E 'ERROR|AddressSanitizer|runtime error' "$D/rvisord.log" && return 1
 	rm -rf "$RVISOR_TEST_DIR"
-	userdel "$U" 2>/dev/null || true
-	groupdel "$GROUP" 2>/dev/null || true
+	members_remove "$GROUP" "$U"
 }
 
 teardown() {
@@ -70,12 +64,6 @@ init_of() {
 nothing_left() {
 	for _ in $(seq 100); do [ -z "$(ls -A "$D/state" 2>/dev/null)" ] && break; sleep 0.05; done
 	assert_nothing_left
-}
-
-# as_user COMMAND...: as the group's member, with the test's socket.
-as_user() {
-	setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups env RVISOR_SOCKET="$RVISOR_SOCKET" \
-		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$@"
 }
 
 # call JSON [--fd SPEC]...: one varlink call with varlink-raw, its replies in $output.
@@ -317,29 +305,29 @@ call() {
 @test "names work wherever ids do; another user's sandbox is invisible by id and by name" {
 	detach private -- sleep 60
 	id=$ID
-	run as_user "$RVISORCTL" ps -a --json
+	run as "$U" "$RVISORCTL" ps -a --json
 	[ "$(jq '.sandboxes | length' <<<"$output")" = 0 ]
 	for s in private "$id"; do
 		for verb in logs wait inspect stop rm; do
-			run as_user "$RVISORCTL" "$verb" "$s"
+			run as "$U" "$RVISORCTL" "$verb" "$s"
 			[ "$status" -eq 1 ] || { echo "$verb $s: $status $output"; false; }
 			[[ "$output" == *"no sandbox "* ]] || { echo "$verb $s: $output"; false; }
 		done
-		run as_user "$RVISORCTL" attach "$s"
+		run as "$U" "$RVISORCTL" attach "$s"
 		[ "$status" -eq 125 ]
 		[[ "$output" == *"no sandbox "* ]]
-		run as_user "$RVISORCTL" kill "$s"
+		run as "$U" "$RVISORCTL" kill "$s"
 		[ "$status" -eq 1 ]
 	done
 	[ "$(state_of private)" = running ]
 	# The user's own, of the same name: its own verbs reach it, root's name stays root's.
-	run as_user "$RVISORCTL" run -d --name private --image "$IMAGE" -- sh -c 'echo mine; exit 2'
+	run as "$U" "$RVISORCTL" run -d --name private --image "$IMAGE" -- sh -c 'echo mine; exit 2'
 	[ "$status" -eq 0 ]
 	own=$output
-	run as_user "$RVISORCTL" wait private
+	run as "$U" "$RVISORCTL" wait private
 	[ "$output" = 2 ]
-	[ "$(as_user "$RVISORCTL" logs private)" = mine ]
-	run as_user "$RVISORCTL" rm private
+	[ "$(as "$U" "$RVISORCTL" logs private)" = mine ]
+	run as "$U" "$RVISORCTL" rm private
 	[ "$status" -eq 0 ]
 	[ "$("$RVISORCTL" ps --json | jq -r '.sandboxes[] | select(.name == "private") | .id')" = "$id" ]
 	[ "$own" != "$id" ]
@@ -445,15 +433,15 @@ call() {
 	# A user's quota: one sandbox, exited or not, until it is removed.
 	stop_daemon
 	start_daemon "socket_group = $GROUP" "log_size = 16K" "max_sandboxes_per_user = 1"
-	run as_user "$RVISORCTL" run -d --name q --image "$IMAGE" -- true
+	run as "$U" "$RVISORCTL" run -d --name q --image "$IMAGE" -- true
 	[ "$status" -eq 0 ]
-	run as_user "$RVISORCTL" wait q
+	run as "$U" "$RVISORCTL" wait q
 	[ "$output" = 0 ]
-	run as_user "$RVISORCTL" run -d --name q2 --image "$IMAGE" -- true
+	run as "$U" "$RVISORCTL" run -d --name q2 --image "$IMAGE" -- true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"max_sandboxes_per_user"*"remove exited ones"* ]]
-	as_user "$RVISORCTL" rm q
-	run as_user "$RVISORCTL" run -d --name q2 --image "$IMAGE" -- true
+	as "$U" "$RVISORCTL" rm q
+	run as "$U" "$RVISORCTL" run -d --name q2 --image "$IMAGE" -- true
 	[ "$status" -eq 0 ]
 	stop_daemon
 	start_daemon "socket_group = $GROUP" "log_size = 16K"

@@ -11,31 +11,18 @@ bats_require_minimum_version 1.5.0
 
 load lib
 load daemon
+load members
 
 GROUP=rvexec-test
 A=rvexec-a
 B=rvexec-b
 
-remove_users() {
-	local x
-	for x in "$A" "$B"; do userdel "$x" 2>/dev/null || true; done
-	groupdel "$GROUP" 2>/dev/null || true
-	sed -i "/^\($A\|$B\):/d" /etc/subuid /etc/subgid || true
-}
-
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "creates users and runs rvisord: needs root"
-	remove_users
-	groupadd "$GROUP"
-	useradd -M -s /bin/sh -G "$GROUP" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$A"
-	useradd -M -s /bin/sh -G "$GROUP" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$B"
-	usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$A"
+	members_add "$GROUP" "$A:300000-365535" "$B"
 	export AU=$(id -u "$A") AG=$(id -g "$A")
 
-	export RVISOR_TEST_DIR=$(mktemp -d /tmp/rvisor-exec.XXXXXX)
-	chmod 0755 "$RVISOR_TEST_DIR"
-	start_daemon "socket_group = $GROUP" "setup_timeout = 5"
-	chmod 0755 "$D"
+	members_daemon_start exec "socket_group = $GROUP" "setup_timeout = 5"
 	# A's image, owned the rootless way.
 	cp -a "$IMAGE" "$D/img-a"
 	chown -R "$AU:$AG" "$D/img-a"
@@ -45,7 +32,7 @@ teardown_file() {
 	stop_daemon
 	grep -E 'ERROR|AddressSanitizer|runtime error' "$D/rvisord.log" && return 1
 	rm -rf "$RVISOR_TEST_DIR"
-	remove_users
+	members_remove "$GROUP" "$A" "$B"
 }
 
 teardown() {
@@ -57,32 +44,6 @@ teardown() {
 	done
 	for _ in $(seq 100); do [ -z "$(ls -A "$D/state" 2>/dev/null)" ] && break; sleep 0.05; done
 	return 0
-}
-
-# as USER COMMAND...: as USER (a member of the group, or root), with the test's socket.
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups env RVISOR_SOCKET="$RVISOR_SOCKET" \
-		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$@"
-}
-
-# raw USER [--fd SPEC]... JSON: one varlink call, as USER.
-raw() {
-	local u=$1
-	shift
-	local json=${!#}
-	as "$u" "$ROOT/build/tools/varlink-raw" "${@:1:$#-1}" "$RVISOR_SOCKET" < <(printf '%s\0' "$json")
-}
-
-# start_bg USER NAME RUN-ARGS...: a sandbox in the background that printed "ready".
-start_bg() {
-	local u=$1 name=$2 out=$BATS_TEST_TMPDIR/$2.out
-	shift 2
-	as "$u" "$RVISORCTL" run --name "$name" "$@" >"$out" 2>&1 3>&- &
-	for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return 0; sleep 0.05; done
-	cat "$out"
-	return 1
 }
 
 # root_bg NAME COMMAND...: root's sandbox of the test image running COMMAND after "ready".

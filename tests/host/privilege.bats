@@ -8,34 +8,27 @@ bats_require_minimum_version 1.5.0
 
 load lib
 load daemon
+load members
 
 GROUP=rvisor-test
 A=rvtest-a
 B=rvtest-b
 
 remove_users() {
-	local x
-	for x in "$A" "$B"; do userdel "$x" 2>/dev/null || true; done
-	for x in "$A" "$B" "$GROUP"; do groupdel "$x" 2>/dev/null || true; done
-	# subordinate ranges userdel may leave behind (ours only)
-	sed -i "/^\($A\|$B\):/d; /^root:3000000:65536\$/d" /etc/subuid /etc/subgid || true
+	members_remove "$GROUP" "$A" "$B"
+	# root's subordinate range a test gives it (ours only)
+	sed -i "/^root:3000000:65536\$/d" /etc/subuid /etc/subgid || true
 }
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "creates users and runs rvisord: needs root"
 	remove_users
-	groupadd "$GROUP"
-	useradd -M -s /bin/sh -G "$GROUP" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$A"
-	useradd -M -s /bin/sh -G "$GROUP" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$B"
-	usermod --add-subuids 200000-265535 --add-subgids 200000-265535 "$A"
+	members_add "$GROUP" "$A:200000-265535" "$B"
 	export AU=$(id -u "$A") AG=$(id -g "$A") BU=$(id -u "$B")
 
 	# The test's files where the users can reach them: the socket, their images.
-	export RVISOR_TEST_DIR=$(mktemp -d /tmp/rvisor-privilege.XXXXXX)
-	chmod 0755 "$RVISOR_TEST_DIR"
-	start_daemon "socket_group = $GROUP" "max_sandboxes_per_user = 3" "max_connections_per_user = 8" \
-		"setup_timeout = 5"
-	chmod 0755 "$D"
+	members_daemon_start privilege "socket_group = $GROUP" "max_sandboxes_per_user = 3" \
+		"max_connections_per_user = 8" "setup_timeout = 5"
 	printf '[sandbox]\nstorage = 2M\n[syscalls]\ndefault = pass\n[compat]\nungated = yes\n' >"$POLICIES/tiny.conf"
 
 	# A's image, owned the rootless way (its root files are A's); B's private directory.
@@ -66,38 +59,12 @@ teardown() {
 	return 0
 }
 
-# as USER COMMAND...: as a member of the group, with the test's socket.
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups env RVISOR_SOCKET="$RVISOR_SOCKET" \
-		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$@"
-}
-
-# raw USER [--fd SPEC]... JSON: one varlink call, as USER.
-raw() {
-	local u=$1
-	shift
-	local json=${!#}
-	as "$u" "$ROOT/build/tools/varlink-raw" "${@:1:$#-1}" "$RVISOR_SOCKET" < <(printf '%s\0' "$json")
-}
-
 # sandbox_pid NAME: the host pid of the workload of the sandbox named NAME (root's view).
 workload_of() {
 	local init
 	init=$("$RVISORCTL" ps --json | jq -r ".sandboxes[] | select(.name == \"$1\") | .pid")
 	[ -n "$init" ] && [ "$init" != 0 ] || return 1
 	cut -d' ' -f1 "/proc/$init/task/$init/children"
-}
-
-# start_bg USER NAME ARGS...: a sandbox in the background that printed "ready".
-start_bg() {
-	local u=$1 name=$2 out=$BATS_TEST_TMPDIR/$2.out
-	shift 2
-	as "$u" "$RVISORCTL" run --name "$name" "$@" >"$out" 2>&1 3>&- &
-	for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return 0; sleep 0.05; done
-	cat "$out"
-	return 1
 }
 
 @test "a member's sandbox: root inside is the member outside, its files are the member's" {

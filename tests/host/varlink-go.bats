@@ -10,17 +10,12 @@ bats_require_minimum_version 1.5.0
 
 load lib
 load daemon
+load members
 
 GROUP=rvisor-vgo
 MEMBER=rvtest-vgo
 CLIENT=$ROOT/build/tools/varlink-go
 M=io.rvisor.Manager
-
-remove_user() {
-	userdel "$MEMBER" 2>/dev/null || true
-	groupdel "$MEMBER" 2>/dev/null || true
-	groupdel "$GROUP" 2>/dev/null || true
-}
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "creates a user and runs rvisord: needs root"
@@ -30,13 +25,9 @@ setup_file() {
 			"(needs golang-go and golang-github-varlink-go-dev: make deps)" >&2
 		return 1
 	}
-	remove_user
-	groupadd "$GROUP"
-	useradd -M -s /bin/sh -G "$GROUP" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$MEMBER"
+	members_add "$GROUP" "$MEMBER"
 	# The socket where the member can reach it.
-	export RVISOR_TEST_DIR=$(mktemp -d /tmp/rvisor-varlink-go.XXXXXX)
-	chmod 0755 "$RVISOR_TEST_DIR"
-	start_daemon "socket_group = $GROUP"
+	members_daemon_start varlink-go "socket_group = $GROUP"
 	# Policies with CPU limits, and one whose CPUs no host here offers.
 	printf '[sandbox]\ncpus = 0.5\ncpuset = 0\n[syscalls]\ndefault = pass\n[compat]\nungated = yes\n' \
 		>"$POLICIES/vgo-limits.conf"
@@ -51,7 +42,7 @@ teardown_file() {
 		daemon_file_teardown || rc=1
 		rm -rf "$RVISOR_TEST_DIR"
 	fi
-	remove_user
+	members_remove "$GROUP" "$MEMBER"
 	return $rc
 }
 

@@ -10,31 +10,19 @@ bats_require_minimum_version 1.5.0
 
 load lib
 load daemon
+load members
 
 GROUP=rvisor-vol-test
 U=rvtest-vol
 RUN='{"method":"io.rvisor.Manager.Run","more":true,"parameters":'
 
-remove_user() {
-	userdel "$U" 2>/dev/null || true
-	groupdel "$U" 2>/dev/null || true
-	groupdel "$GROUP" 2>/dev/null || true
-	sed -i "/^$U:/d" /etc/subuid /etc/subgid || true
-}
-
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "creates a user and runs rvisord: needs root"
-	remove_user
-	groupadd "$GROUP"
-	useradd -M -s /bin/sh -G "$GROUP" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$U"
-	usermod --add-subuids 400000-465535 --add-subgids 400000-465535 "$U"
+	members_add "$GROUP" "$U:400000-465535"
 	export UU=$(id -u "$U") UG=$(id -g "$U")
 
 	# Where the user can reach the socket and the image.
-	export RVISOR_TEST_DIR=$(mktemp -d /tmp/rvisor-volumes.XXXXXX)
-	chmod 0755 "$RVISOR_TEST_DIR"
-	start_daemon "socket_group = $GROUP" "setup_timeout = 10"
-	chmod 0755 "$D"
+	members_daemon_start volumes "socket_group = $GROUP" "setup_timeout = 10"
 	sed 's/^network *=.*/network = host/' "$POLICIES/default.conf" >"$POLICIES/hostnet.conf"
 	grep -qx 'network = host' "$POLICIES/hostnet.conf"
 
@@ -62,7 +50,7 @@ teardown_file() {
 	[ ! -f "$D/pm/rvisord.pid" ] || kill "$(cat "$D/pm/rvisord.pid")" 2>/dev/null
 	grep -E 'AddressSanitizer|runtime error' "$D/rvisord.log" && return 1
 	rm -rf "$RVISOR_TEST_DIR"
-	remove_user
+	members_remove "$GROUP" "$U"
 }
 
 teardown() {
@@ -71,14 +59,8 @@ teardown() {
 	return 0
 }
 
-# as COMMAND...: as the member, with the test's socket.
-as() {
-	setpriv --reuid="$U" --regid="$UG" --init-groups env RVISOR_SOCKET="$RVISOR_SOCKET" \
-		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$@"
-}
-
-# raw [--fd SPEC]... JSON: one varlink call (as root), stdio /dev/null, the image as fd 3.
-raw() {
+# raw_root [--fd SPEC]... JSON: one varlink call (as root), stdio /dev/null, the image as fd 3.
+raw_root() {
 	local json=${!#}
 	"$ROOT/build/tools/varlink-raw" --fd /dev/null --fd rw:/dev/null --fd rw:/dev/null \
 		--fd "dir:$IMAGE" "${@:1:$#-1}" "$RVISOR_SOCKET" < <(printf '%s\0' "$json")
@@ -270,7 +252,7 @@ EOF
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"neither a directory nor a regular file"* ]]
 	# The member cannot read root's 0700 directory: nor can its sandbox have it.
-	run as "$RVISORCTL" run --image "$IMAGE" -v "$SECRET:/s" -- cat /s/s
+	run as "$U" "$RVISORCTL" run --image "$IMAGE" -v "$SECRET:/s" -- cat /s/s
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"Cannot open $SECRET, the source of /s: Permission denied"* ]]
 	[[ "$output" != *secret* || "$output" == *"$SECRET"* ]]
@@ -279,48 +261,48 @@ EOF
 
 @test "rvisord checks again: O_PATH, write-only, a device node, a FIFO, unused and shared fds" {
 	bind='"mounts":[{"type":"bind","destination":"/d","fd":4}]'
-	run raw --fd "path:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
+	run raw_root --fd "path:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
 	[[ "$output" == *BadFileDescriptor* && "$output" == *'"index":4'* && "$output" == *O_PATH* ]]
-	run raw --fd "rw:$FILE" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
+	run raw_root --fd "rw:$FILE" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
 	[[ "$output" != *BadFileDescriptor* ]] # read-write proves reading too
 	exec 5>"$BATS_TEST_TMPDIR/wo"
-	run raw --fd fd:5 "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
+	run raw_root --fd fd:5 "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
 	exec 5>&-
 	[[ "$output" == *BadFileDescriptor* && "$output" == *write-only* ]]
-	run raw --fd /dev/null "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
+	run raw_root --fd /dev/null "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
 	[[ "$output" == *BadFileDescriptor* && "$output" == *"device nodes"* ]]
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	exec 6<>"$BATS_TEST_TMPDIR/fifo"
-	run raw --fd fd:6 "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
+	run raw_root --fd fd:6 "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],$bind}}"
 	exec 6>&-
 	[[ "$output" == *BadFileDescriptor* && "$output" == *FIFOs* ]]
-	run raw --fd "dir:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"]}}"
+	run raw_root --fd "dir:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"]}}"
 	[[ "$output" == *BadFileDescriptor* && "$output" == *"no mount names it"* ]]
-	run raw --fd "dir:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"/a\",\"fd\":4},{\"type\":\"bind\",\"destination\":\"/b\",\"fd\":4}]}}"
+	run raw_root --fd "dir:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"/a\",\"fd\":4},{\"type\":\"bind\",\"destination\":\"/b\",\"fd\":4}]}}"
 	[[ "$output" == *BadFileDescriptor* && "$output" == *"more than one mount"* ]]
 	assert_nothing_left
 }
 
 @test "rvisord checks again: MountInvalid for destinations, duplicates, bad members, 65 mounts" {
 	for dst in /proc /proc/meminfo /dev /dev/.rvisorfs /sys/devices/system/cpu / relative /a/../proc /a//b; do
-		run raw --fd "dir:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"$dst\",\"fd\":4}]}}"
+		run raw_root --fd "dir:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"$dst\",\"fd\":4}]}}"
 		[[ "$output" == *MountInvalid* && "$output" == *"\"destination\":\"${dst//\//\\/}\""* ]] ||
 			[[ "$output" == *MountInvalid* && "$output" == *"\"destination\":\"$dst\""* ]] || { echo "$dst: $output"; false; }
 	done
-	run raw "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"tmpfs\",\"destination\":\"/t\"},{\"type\":\"tmpfs\",\"destination\":\"/t\"}]}}"
+	run raw_root "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"tmpfs\",\"destination\":\"/t\"},{\"type\":\"tmpfs\",\"destination\":\"/t\"}]}}"
 	[[ "$output" == *MountInvalid* && "$output" == *"more than one mount"* ]]
-	run raw "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"volume\",\"destination\":\"/t\"}]}}"
+	run raw_root "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"volume\",\"destination\":\"/t\"}]}}"
 	[[ "$output" == *MountInvalid* && "$output" == *bind* ]]
-	run raw "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"/t\",\"fd\":9}]}}"
+	run raw_root "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"/t\",\"fd\":9}]}}"
 	[[ "$output" == *MountInvalid* && "$output" == *index* ]]
-	run raw "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"tmpfs\",\"destination\":\"/t\",\"mode\":65535}]}}"
+	run raw_root "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"tmpfs\",\"destination\":\"/t\",\"mode\":65535}]}}"
 	[[ "$output" == *MountInvalid* && "$output" == *mode* ]]
-	run raw "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":\"/t\"}}"
+	run raw_root "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":\"/t\"}}"
 	[[ "$output" == *InvalidParameter* && "$output" == *mounts* ]]
 	many=$(for i in $(seq 65); do printf '{"type":"tmpfs","destination":"/t%d"},' "$i"; done)
-	run raw "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[${many%,}]}}"
+	run raw_root "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[${many%,}]}}"
 	[[ "$output" == *MountInvalid* && "$output" == *"more than 64"* ]]
-	run raw "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"network\":\"bridge\"}}"
+	run raw_root "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"network\":\"bridge\"}}"
 	[[ "$output" == *InvalidParameter* && "$output" == *network* ]]
 	assert_nothing_left
 }
@@ -330,7 +312,7 @@ EOF
 	HOLDER=$!
 	for _ in $(seq 100); do [ -e "/proc/$HOLDER/root$BATS_TEST_TMPDIR/o" ] && break; sleep 0.05; done
 	[ -e "/proc/$HOLDER/root$BATS_TEST_TMPDIR/o" ]
-	run raw --fd "dir:/proc/$HOLDER/root$BATS_TEST_TMPDIR" \
+	run raw_root --fd "dir:/proc/$HOLDER/root$BATS_TEST_TMPDIR" \
 		"$RUN{\"image\":\"$IMAGE\",\"argv\":[\"cat\",\"/o/o\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"/o\",\"fd\":4}]}}"
 	[[ "$output" == *SandboxFailed* && "$output" == *"not in your mount namespace"* ]]
 	[[ "$output" != *'"state":"started"'* ]]
@@ -378,7 +360,7 @@ EOF
 }
 
 @test "a member in its user namespace: ro and rw binds of its own files, others' as nobody" {
-	run as "$RVISORCTL" run --image "$IMAGE" -v "$MINE:/mine:rw" -v "$SRC:/src" --tmpfs /t -- sh -c \
+	run as "$U" "$RVISORCTL" run --image "$IMAGE" -v "$MINE:/mine:rw" -v "$SRC:/src" --tmpfs /t -- sh -c \
 		'id -u; ls -ln /mine/root-owned; echo w > /mine/new; echo "new=$?"; echo x >> /mine/root-owned;
 		 echo "root-owned=$?"; cat /src/f; touch /src/x; echo "src=$?"; ls -ldn /t; touch /t/y; echo "t=$?"'
 	[ "$status" -eq 0 ]
@@ -413,7 +395,7 @@ EOF
 	[[ "$output" == *"--network host is more than policy 'default' allows (network none)"* ]]
 	[[ "$output" != *started* ]]
 	# the member too (its own network namespace, in its user namespace)
-	run as "$RVISORCTL" run --image "$IMAGE" --network none -- cat /proc/net/dev
+	run as "$U" "$RVISORCTL" run --image "$IMAGE" --network none -- cat /proc/net/dev
 	[ "$(tail -n +3 <<<"$output" | cut -d: -f1 | tr -d ' ')" = lo ]
 	assert_nothing_left
 }
@@ -435,7 +417,7 @@ EOF
 		rv -v "$SRC:/a" -v "$FILE:/b:rw" --tmpfs /c -- true
 		rv -v "$SRC:/proc/x" -- true 2>/dev/null || true
 		"$RVISORCTL" run --image "$IMAGE2" -v "$SRC:/data/x" -- true 2>/dev/null || true
-		raw --fd "path:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"/d\",\"fd\":4}]}}" >/dev/null
+		raw_root --fd "path:$SRC" "$RUN{\"image\":\"$IMAGE\",\"argv\":[\"true\"],\"mounts\":[{\"type\":\"bind\",\"destination\":\"/d\",\"fd\":4}]}}" >/dev/null
 	done
 	for _ in $(seq 100); do [ "$(ls "/proc/$pid/fd" | wc -l)" = "$before" ] && break; sleep 0.05; done
 	[ "$(ls "/proc/$pid/fd" | wc -l)" = "$before" ]

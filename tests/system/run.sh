@@ -38,6 +38,8 @@ cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
 # shellcheck source=tests/lib/qemu-accel.bash
 source tests/lib/qemu-accel.bash
+# shellcheck source=tests/lib/guest-tap.bash
+source tests/lib/guest-tap.bash
 
 sysdir=$top/build/system
 base=$sysdir/base
@@ -88,17 +90,12 @@ NGINX_PACKAGES="nginx"
 # Bump when the way the image is built changes (it is part of the cache key).
 NGINX_RECIPE=1
 
-n=0 failed=0 t0=$(date +%s)
-tap() { # tap OK|NOT DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = OK ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+t0=$(date +%s)
 check() { # check DESCRIPTION COMMAND…: a test line from the command's status
 	local d=$1
 	shift
 	if "$@"; then tap OK "$d"; else tap NOT "$d"; fi
 }
-comment() { sed -u 's/\r$//; s/^/# /'; }
 note() { echo "# $*"; }
 elapsed() { echo $(($(date +%s) - t0)); }
 
@@ -549,37 +546,10 @@ comment <"$console"
 comment <"$rundir/qemu.log"
 
 # The guest's TAP, renumbered into ours.
-guest_plan=$(tr -d '\r' <"$results" | sed -nE 's/^1\.\.([0-9]+)$/\1/p' | head -1)
-guest_ran=0
-while IFS= read -r line; do
-	line=${line%$'\r'}
-	case "$line" in
-	"ok "*) guest_ran=$((guest_ran + 1)); tap OK "guest: $(sed -E 's/^ok [0-9]+ (- )?//' <<<"$line")" ;;
-	"not ok "*) guest_ran=$((guest_ran + 1)); tap NOT "guest: $(sed -E 's/^not ok [0-9]+ (- )?//' <<<"$line")" ;;
-	"#"*) echo "$line" ;;
-	esac
-done < <(sed '/^RVISOR-SYSTEM-DMESG-BEGIN/,$d' "$results")
-done_line=$(tr -d '\r' <"$results" | grep -aE '^RVISOR-SYSTEM-DONE' | tail -1)
-kernel_problems=$(tests/vm/kernel-log-problems.sh "$console" \
-	<(sed -n '/^RVISOR-SYSTEM-DMESG-BEGIN/,/^RVISOR-SYSTEM-DMESG-END/p' "$results"))
-
-if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
-	tap NOT "guest finished within ${timeout_s}s (it hung; see ${console#$top/})"
-else
-	tap OK "guest booted, tested and powered off within ${timeout_s}s (took ${boot_s}s, ${accel[1]})"
-fi
-if [ -z "$done_line" ]; then
-	tap NOT "guest reported its results (it never did; see ${console#$top/})"
-elif [ -z "$guest_plan" ] || [ "$guest_ran" -lt "$guest_plan" ]; then
-	tap NOT "guest ran all its tests (ran $guest_ran of ${guest_plan:-an unknown number})"
-else
-	tap OK "guest ran all $guest_plan tests"
-fi
-if [ -n "$kernel_problems" ]; then
-	tap NOT "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
-	echo "$kernel_problems" | comment
-else
-	tap OK "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
-fi
+guest_tap "$results" RVISOR-SYSTEM "guest: "
+guest_checks "$qemu_rc" "$timeout_s" \
+	"guest booted, tested and powered off within ${timeout_s}s (took ${boot_s}s, ${accel[1]})" \
+	"${console#$top/}" "$(guest_done_line "$results" RVISOR-SYSTEM)" \
+	"$(guest_kernel_problems "$console" "$results" RVISOR-SYSTEM)"
 note "system test took $(elapsed)s (boot and guest tests ${boot_s}s)"
 finish

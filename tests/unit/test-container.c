@@ -31,6 +31,7 @@
 #include "container.h"
 #include "oci.h"
 #include "policy.h"
+#include "source-tree.h"
 #include "strv.h"
 #include "tap.h"
 
@@ -290,36 +291,12 @@ static char *image_listing(void)
 /* tests/images/make-busybox-image.sh, wherever the sources are. */
 static char *find_image_script(void)
 {
-	const char *env = getenv("RVISOR_SOURCE_DIR");
-	char exe[PATH_MAX] = "", *p;
-	ssize_t n;
+	static const char script[] = "tests/images/make-busybox-image.sh";
+	char root[PATH_MAX];
 
-	if (env && *env) {
-		p = strf("%s/tests/images/make-busybox-image.sh", env);
-		if (access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	p = strdup(__FILE__);
-	*(strrchr(p, '/') ?: p) = '\0';
-	{
-		char *q = strf("%s/../images/make-busybox-image.sh", *p ? p : ".");
-
-		free(p);
-		if (access(q, X_OK) == 0)
-			return q;
-		free(q);
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		*(strrchr(exe, '/') ?: exe) = '\0';
-		p = strf("%s/../../tests/images/make-busybox-image.sh", exe);
-		if (access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return NULL;
+	if (!source_tree_find(script, X_OK, root, sizeof(root)))
+		return NULL;
+	return strf("%s/%s", root, script);
 }
 
 /* cgroup_set_limits() with memory and pids only. */

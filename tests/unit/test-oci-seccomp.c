@@ -31,6 +31,7 @@
 #include "oci-seccomp.h"
 #include "policy.h"
 #include "bpf-run.h"
+#include "source-tree.h"
 #include "tap.h"
 
 #define CLONE_NS_MASK 2114060288 /* docker's: CLONE_NEWNS|UTS|IPC|USER|PID|NET|CGROUP */
@@ -104,38 +105,7 @@ static const char docker_like[] =
 	"    { \"names\": [ \"mount\" ], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1 }"
 	"  ] }";
 
-static char srcdir[PATH_MAX];
-
-static bool has_fixtures(const char *dir)
-{
-	char p[PATH_MAX + 32];
-
-	snprintf(p, sizeof(p), "%s/policies/seccomp.conf", dir);
-	return access(p, R_OK) == 0;
-}
-
-/* $RVISOR_SOURCE_DIR/tests/unit, else this file's directory (the runner starts us in the
- * repository root), else tests/unit. */
-static bool find_srcdir(void)
-{
-	const char *env = getenv("RVISOR_SOURCE_DIR");
-	char *slash;
-
-	if (env && *env) {
-		snprintf(srcdir, sizeof(srcdir), "%s/tests/unit", env);
-		if (has_fixtures(srcdir))
-			return true;
-	}
-	snprintf(srcdir, sizeof(srcdir), "%s", __FILE__);
-	slash = strrchr(srcdir, '/');
-	if (slash) {
-		*slash = '\0';
-		if (has_fixtures(srcdir))
-			return true;
-	}
-	snprintf(srcdir, sizeof(srcdir), "tests/unit");
-	return has_fixtures(srcdir);
-}
+static char tree[PATH_MAX - 64]; /* the source tree, for its fixture and policies */
 
 static int nr_of(const char *name)
 {
@@ -885,8 +855,8 @@ static void test_chain_policies(void)
 	_cleanup_policy_ struct rvisor_policy_config *def = NULL, *small = NULL;
 	char dir[PATH_MAX + 32], path[PATH_MAX + 32];
 
-	snprintf(dir, sizeof(dir), "%s/../../etc/rvisor/policies", srcdir);
-	snprintf(path, sizeof(path), "%s/policies/seccomp.conf", srcdir);
+	snprintf(dir, sizeof(dir), "%s/etc/rvisor/policies", tree);
+	snprintf(path, sizeof(path), "%s/tests/unit/policies/seccomp.conf", tree);
 	if (!ok(oci_seccomp_compile(o, &engine, NULL) == 0 &&
 			policy_load(dir, "default", &def, NULL) == 0 &&
 			policy_load_file(path, &small, NULL) == 0,
@@ -989,7 +959,7 @@ static void test_annotation(void)
 	const char *reason = NULL;
 	int status;
 
-	snprintf(path, sizeof(path), "%s/policies/seccomp.conf", srcdir);
+	snprintf(path, sizeof(path), "%s/tests/unit/policies/seccomp.conf", tree);
 	if (!ok(policy_load_file(path, &small, NULL) == 0 &&
 			policy_seccomp_compile(&small->kernel, 0, &f) == 0 && f->n == 3 &&
 			oci_seccomp_to_base64(&f->progs[0], &policy0) == 0 &&
@@ -1083,7 +1053,8 @@ static void test_annotation(void)
 
 int main(void)
 {
-	if (!ok(find_srcdir(), "fixtures found (else set RVISOR_SOURCE_DIR to the source tree)"))
+	if (!ok(source_tree_find("tests/unit/policies/seccomp.conf", R_OK, tree, sizeof(tree)),
+		"fixtures found (else set RVISOR_SOURCE_DIR to the source tree)"))
 		return tap_done();
 
 	test_compile();

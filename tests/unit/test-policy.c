@@ -33,59 +33,17 @@
 #include "policy-names.h"
 #include "policy.h"
 #include "bpf-run.h"
+#include "source-tree.h"
 #include "tap.h"
 
-static char srcdir[PATH_MAX]; /* tests/unit of the source tree */
+static char tree[PATH_MAX - 64]; /* the source tree, for its fixtures and policies */
 static char tmpdir[] = "/tmp/rvisor-test-policy-XXXXXX";
-
-static bool has_fixtures(const char *dir)
-{
-	char p[PATH_MAX + 32];
-
-	snprintf(p, sizeof(p), "%s/policies/good.conf", dir);
-	return access(p, R_OK) == 0;
-}
-
-/* $RVISOR_SOURCE_DIR/tests/unit, this file's directory (relative to the repository root,
- * where the runner starts us), or build/unit/../../tests/unit next to the binary. */
-static bool find_srcdir(void)
-{
-	const char *env = getenv("RVISOR_SOURCE_DIR");
-	char exe[PATH_MAX - 32] = "";
-	ssize_t n;
-	char *slash;
-
-	if (env && *env) {
-		snprintf(srcdir, sizeof(srcdir), "%s/tests/unit", env);
-		if (has_fixtures(srcdir))
-			return true;
-	}
-	snprintf(srcdir, sizeof(srcdir), "%s", __FILE__);
-	slash = strrchr(srcdir, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(srcdir, sizeof(srcdir), ".");
-	if (has_fixtures(srcdir))
-		return true;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(srcdir, sizeof(srcdir), "%s/../../tests/unit", exe);
-		if (has_fixtures(srcdir))
-			return true;
-	}
-	return false;
-}
 
 static const char *fixture(const char *name)
 {
 	static char p[PATH_MAX + 64];
 
-	snprintf(p, sizeof(p), "%s/policies/%s", srcdir, name);
+	snprintf(p, sizeof(p), "%s/tests/unit/policies/%s", tree, name);
 	return p;
 }
 
@@ -93,7 +51,7 @@ static const char *policies_dir(void)
 {
 	static char p[PATH_MAX + 64];
 
-	snprintf(p, sizeof(p), "%s/../../etc/rvisor/policies", srcdir);
+	snprintf(p, sizeof(p), "%s/etc/rvisor/policies", tree);
 	return p;
 }
 
@@ -1223,7 +1181,8 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 int main(void)
 {
-	if (!ok(find_srcdir(), "fixtures found (else set RVISOR_SOURCE_DIR to the source tree)") ||
+	if (!ok(source_tree_find("tests/unit/policies/good.conf", R_OK, tree, sizeof(tree)),
+		"fixtures found (else set RVISOR_SOURCE_DIR to the source tree)") ||
 	    !ok(mkdtemp(tmpdir), "temporary directory"))
 		return tap_done();
 

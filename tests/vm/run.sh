@@ -24,6 +24,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/lib/qemu-accel.bash
 source tests/lib/qemu-accel.bash
+# shellcheck source=tests/lib/guest-tap.bash
+source tests/lib/guest-tap.bash
 
 mode=test
 case "${1:-}" in
@@ -40,8 +42,6 @@ bail() {
 	echo "not ok 1 - $1"
 	exit 1
 }
-
-comment() { sed -u 's/\r$//; s/^/# /'; }
 
 # The benchmark's files from Debian's archive (bench/fetch-peer-files.sh); without them its
 # nginx and docker-seccomp figures are n/a, not an error.
@@ -106,9 +106,8 @@ qemu_rc=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
 touch "$results"
 
-kernel_problems=$(tests/vm/kernel-log-problems.sh "$console" \
-	<(sed -n '/^RVISOR-VM-DMESG-BEGIN/,/^RVISOR-VM-DMESG-END/p' "$results"))
-done_line=$(tr -d '\r' <"$results" | grep -aE '^RVISOR-VM-DONE rc=' | tail -1)
+kernel_problems=$(guest_kernel_problems "$console" "$results" RVISOR-VM)
+done_line=$(guest_done_line "$results" RVISOR-VM)
 
 if [ "$mode" = demo ]; then
 	echo "rvisor demo: guest ran for ${elapsed}s"
@@ -125,39 +124,8 @@ if [ "$mode" = bench ]; then
 fi
 
 # Renumber the guest's TAP and append the harness checks under one plan.
-n=0 failed=0
-tap() { # tap OK|NOT DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = OK ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-guest_plan=$(sed -nE 's/^1\.\.([0-9]+)\r?$/\1/p' "$results" | head -1)
-guest_ran=0
-while IFS= read -r line; do
-	line=${line%$'\r'}
-	case "$line" in
-	"ok "*) guest_ran=$((guest_ran + 1)); tap OK "$(sed -E 's/^ok [0-9]+ //' <<<"$line")" ;;
-	"not ok "*) guest_ran=$((guest_ran + 1)); tap NOT "$(sed -E 's/^not ok [0-9]+ //' <<<"$line")" ;;
-	"#"*) echo "$line" ;;
-	esac
-done < <(sed '/^RVISOR-VM-DMESG-BEGIN/,$d' "$results")
-
-if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
-	tap NOT "guest finished within ${timeout_s}s (it hung; see $console)"
-else
-	tap OK "guest finished within ${timeout_s}s (took ${elapsed}s)"
-fi
-if [ -z "$done_line" ]; then
-	tap NOT "guest reported its results (it never did; see $console)"
-elif [ -z "$guest_plan" ] || [ "$guest_ran" -lt "$guest_plan" ]; then
-	tap NOT "guest ran all its tests (ran $guest_ran of ${guest_plan:-an unknown number})"
-else
-	tap OK "guest ran all $guest_plan tests"
-fi
-if [ -n "$kernel_problems" ]; then
-	tap NOT "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
-	echo "$kernel_problems" | comment
-else
-	tap OK "guest kernel log has no oops/BUG/WARNING/KASAN/panic"
-fi
+guest_tap "$results" RVISOR-VM ""
+guest_checks "$qemu_rc" "$timeout_s" "guest finished within ${timeout_s}s (took ${elapsed}s)" \
+	"$console" "$done_line" "$kernel_problems"
 echo "1..$n"
 [ "$failed" -eq 0 ]

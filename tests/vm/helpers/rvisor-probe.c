@@ -293,6 +293,21 @@ static void pause_forever(void)
 		pause();
 }
 
+/* A child as the init of a new pid namespace, stdio flushed first (nothing buffered is written
+ * twice): 0 in it; its pid in the parent, which kills and reaps it at exit. */
+static pid_t fork_init(void)
+{
+	long pid;
+
+	fflush(NULL);
+	pid = syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (pid < 0)
+		die("clone(CLONE_NEWPID)");
+	if (pid > 0)
+		spawned[nr_spawned++] = (pid_t)pid;
+	return (pid_t)pid;
+}
+
 static pid_t spawn_init(enum spawn_mode mode, pid_t *extra, int *go_fd)
 {
 	int ready[2], go[2];
@@ -301,10 +316,7 @@ static pid_t spawn_init(enum spawn_mode mode, pid_t *extra, int *go_fd)
 
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
 		die("pipe");
-	fflush(NULL);
-	pid = syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L);
-	if (pid < 0)
-		die("clone(CLONE_NEWPID)");
+	pid = fork_init();
 	if (pid == 0) {
 		close(dev); /* the device is the manager's, never a sandbox task's */
 		if (mode == SPAWN_WITH_CHILD && fork() == 0)
@@ -324,7 +336,6 @@ static pid_t spawn_init(enum spawn_mode mode, pid_t *extra, int *go_fd)
 		}
 		pause_forever();
 	}
-	spawned[nr_spawned++] = (pid_t)pid;
 	close(ready[1]);
 	close(go[0]);
 	if (read(ready[0], &b, 1) != 1)
@@ -1104,10 +1115,7 @@ static int case_inherited_fd(void)
 
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
 		die("pipe");
-	fflush(NULL);
-	pid = syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L);
-	if (pid < 0)
-		die("clone(CLONE_NEWPID)");
+	pid = fork_init();
 	if (pid == 0) {
 		struct rvisor_sandbox_list l = { 0 };
 
@@ -1118,7 +1126,6 @@ static int case_inherited_fd(void)
 			_exit(1);
 		pause_forever();
 	}
-	spawned[nr_spawned++] = (pid_t)pid;
 	close(go[0]);
 	close(res[1]);
 	e = bind_pid(id, (pid_t)pid);
@@ -1301,10 +1308,7 @@ static int mount_from_sandbox(__u64 id)
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
 		die("pipe");
 	make_mnt_dir(); /* ours, not the child's */
-	fflush(NULL);
-	pid = syscall(SYS_clone, (long)(CLONE_NEWPID | SIGCHLD), 0L, 0L, 0L, 0L);
-	if (pid < 0)
-		die("clone(CLONE_NEWPID)");
+	pid = fork_init();
 	if (pid == 0) {
 		/* dev stays open: the refusal must be for being in a sandbox */
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
@@ -1312,7 +1316,6 @@ static int mount_from_sandbox(__u64 id)
 		e = try_mount("fd=%d,sandbox=%llu", dev, (unsigned long long)id);
 		_exit(write(res[1], &e, sizeof(e)) == sizeof(e) ? 0 : 1);
 	}
-	spawned[nr_spawned++] = (pid_t)pid;
 	close(ready[1]);
 	close(go[0]);
 	close(res[1]);

@@ -87,6 +87,8 @@
 
 #include <linux/rvisor.h>
 
+#include "names.h"
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -370,37 +372,8 @@ static long parse_syscall(const char *s)
 	usage_fail("unknown syscall '%s'", s);
 }
 
-struct name_value {
-	const char *name;
-	unsigned long value;
-};
-
-static const struct name_value ioctl_names[] = {
-	{ "TCGETS", TCGETS },     { "TCSETS", TCSETS },       { "TIOCGWINSZ", TIOCGWINSZ },
-	{ "FIONREAD", FIONREAD }, { "TIOCGPGRP", TIOCGPGRP }, { "FIOCLEX", FIOCLEX },
-	{ "FIONCLEX", FIONCLEX }, { "FIONBIO", FIONBIO },     { "TIOCGPTN", TIOCGPTN },
-	{},
-};
-
 static const struct name_value netlink_names[] = {
 	{ "ROUTE", 0 }, { "AUDIT", 9 }, { "KOBJECT_UEVENT", 15 }, {},
-};
-
-static const struct name_value family_names[] = {
-	{ "UNIX", AF_UNIX },   { "LOCAL", AF_UNIX },      { "INET", AF_INET },
-	{ "INET6", AF_INET6 }, { "NETLINK", AF_NETLINK }, { "PACKET", AF_PACKET },
-	{},
-};
-
-static const struct name_value prctl_names[] = {
-	{ "SET_PDEATHSIG", PR_SET_PDEATHSIG }, { "GET_PDEATHSIG", PR_GET_PDEATHSIG },
-	{ "GET_DUMPABLE", PR_GET_DUMPABLE },   { "SET_DUMPABLE", PR_SET_DUMPABLE },
-	{ "GET_KEEPCAPS", PR_GET_KEEPCAPS },   { "SET_KEEPCAPS", PR_SET_KEEPCAPS },
-	{ "SET_NAME", PR_SET_NAME },           { "GET_NAME", PR_GET_NAME },
-	{ "GET_SECCOMP", PR_GET_SECCOMP },     { "CAPBSET_READ", PR_CAPBSET_READ },
-	{ "SET_NO_NEW_PRIVS", PR_SET_NO_NEW_PRIVS }, { "GET_NO_NEW_PRIVS", PR_GET_NO_NEW_PRIVS },
-	{ "GET_TIMERSLACK", PR_GET_TIMERSLACK }, { "SET_TIMERSLACK", PR_SET_TIMERSLACK },
-	{},
 };
 
 static unsigned long long parse_named(const char *s, const struct name_value *table,
@@ -558,11 +531,11 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 			if (p->nr_ioctls >= RVISOR_MAX_IOCTL_RULES)
 				usage_fail("more than %d --allow-ioctl", RVISOR_MAX_IOCTL_RULES);
 			p->ioctls[p->nr_ioctls++] =
-				(__u32)parse_named(optarg, ioctl_names, "", "--allow-ioctl");
+				(__u32)parse_named(optarg, ioctl_requests, "", "--allow-ioctl");
 			p->flags |= RVISOR_POLICY_FILTER_IOCTL;
 			break;
 		case OPT_ALLOW_FAMILY:
-			p->socket_families |= 1ULL << parse_bit(optarg, family_names, "AF_", "--allow-family", 64);
+			p->socket_families |= 1ULL << parse_bit(optarg, address_families, "AF_", "--allow-family", 64);
 			p->flags |= RVISOR_POLICY_FILTER_SOCKET;
 			break;
 		case OPT_ALLOW_NETLINK:
@@ -579,7 +552,7 @@ static int parse_options(int argc, char **argv, struct options *o, bool policy_o
 			if (p->nr_prctls >= RVISOR_MAX_PRCTL_RULES)
 				usage_fail("more than %d --allow-prctl", RVISOR_MAX_PRCTL_RULES);
 			p->prctls[p->nr_prctls++] =
-				(__u32)parse_named(optarg, prctl_names, "PR_", "--allow-prctl");
+				(__u32)parse_named(optarg, prctl_options, "PR_", "--allow-prctl");
 			p->flags |= RVISOR_POLICY_FILTER_PRCTL;
 			break;
 		case OPT_FILTER_IOCTL: p->flags |= RVISOR_POLICY_FILTER_IOCTL; break;

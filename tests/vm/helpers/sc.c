@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "names.h"
+
 #define IA32_NR_GETPID 20              /* arch/x86/entry/syscalls/syscall_32.tbl */
 #define IA32_NR_UNSHARE 310            /* the same table */
 #define X32_SYSCALL_BIT 0x40000000L
@@ -67,11 +69,6 @@ struct op {
 	int min_args, max_args;
 	op_fn *fn;
 	const char *usage;
-};
-
-struct name_value {
-	const char *name;
-	unsigned long value;
 };
 
 static void usage_error(const char *fmt_arg)
@@ -151,33 +148,9 @@ static const struct name_value clone_flags[] = {
 	{ "NONE", 0 },                  {},
 };
 
-static const struct name_value families[] = {
-	{ "UNIX", AF_UNIX },   { "LOCAL", AF_UNIX },     { "INET", AF_INET },
-	{ "INET6", AF_INET6 }, { "NETLINK", AF_NETLINK }, { "PACKET", AF_PACKET },
-	{},
-};
-
 static const struct name_value socket_types[] = {
 	{ "STREAM", SOCK_STREAM }, { "DGRAM", SOCK_DGRAM }, { "RAW", SOCK_RAW },
 	{ "SEQPACKET", SOCK_SEQPACKET }, {},
-};
-
-static const struct name_value prctl_options[] = {
-	{ "SET_PDEATHSIG", PR_SET_PDEATHSIG },   { "GET_PDEATHSIG", PR_GET_PDEATHSIG },
-	{ "GET_DUMPABLE", PR_GET_DUMPABLE },     { "SET_DUMPABLE", PR_SET_DUMPABLE },
-	{ "GET_KEEPCAPS", PR_GET_KEEPCAPS },     { "SET_KEEPCAPS", PR_SET_KEEPCAPS },
-	{ "SET_NAME", PR_SET_NAME },             { "GET_NAME", PR_GET_NAME },
-	{ "GET_SECCOMP", PR_GET_SECCOMP },       { "CAPBSET_READ", PR_CAPBSET_READ },
-	{ "SET_NO_NEW_PRIVS", PR_SET_NO_NEW_PRIVS }, { "GET_NO_NEW_PRIVS", PR_GET_NO_NEW_PRIVS },
-	{ "GET_TIMERSLACK", PR_GET_TIMERSLACK }, { "SET_TIMERSLACK", PR_SET_TIMERSLACK },
-	{},
-};
-
-static const struct name_value ioctl_requests[] = {
-	{ "TCGETS", TCGETS },     { "TCSETS", TCSETS },         { "TIOCGWINSZ", TIOCGWINSZ },
-	{ "FIONREAD", FIONREAD }, { "TIOCGPGRP", TIOCGPGRP },   { "FIOCLEX", FIOCLEX },
-	{ "FIONCLEX", FIONCLEX }, { "FIONBIO", FIONBIO },       { "TIOCGPTN", TIOCGPTN },
-	{},
 };
 
 static void op_getpid(int argc, char **argv, struct result *r)
@@ -283,7 +256,7 @@ static void op_ioctl_tcgets(int argc, char **argv, struct result *r)
 
 static void op_socket(int argc, char **argv, struct result *r)
 {
-	long family = (long)parse_named(argv[0], families, "AF_");
+	long family = (long)parse_named(argv[0], address_families, "AF_");
 	long type = argc > 1 ? (long)parse_named(argv[1], socket_types, "SOCK_")
 			     : (family == AF_NETLINK || family == AF_PACKET ? SOCK_RAW : SOCK_STREAM);
 	long protocol = argc > 2 ? (long)parse_number(argv[2]) : 0;
@@ -464,7 +437,7 @@ static void op_landlock_open(int argc, char **argv, struct result *r)
 
 static void op_socketpair(int argc, char **argv, struct result *r)
 {
-	long family = (long)parse_named(argv[0], families, "AF_");
+	long family = (long)parse_named(argv[0], address_families, "AF_");
 	long type = argc > 1 ? (long)parse_named(argv[1], socket_types, "SOCK_") : SOCK_STREAM;
 	int sv[2] = { -1, -1 };
 

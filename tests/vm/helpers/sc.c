@@ -54,6 +54,11 @@
 #define IA32_NR_GETPID 20              /* arch/x86/entry/syscalls/syscall_32.tbl */
 #define IA32_NR_UNSHARE 310            /* the same table */
 #define X32_SYSCALL_BIT 0x40000000L
+/* ioprio_get/ioprio_set's ABI, local as <linux/ioprio.h> is missing from older headers: the
+ * value is CLASS << 13 | DATA */
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_DATA_MASK ((1UL << IOPRIO_CLASS_SHIFT) - 1)
+#define IOPRIO_CLASS_MAX 7
 
 /* The outcome of one op: ret >= 0 with err == 0, or err set. detail is printed after it. */
 struct result {
@@ -151,6 +156,14 @@ static const struct name_value clone_flags[] = {
 static const struct name_value socket_types[] = {
 	{ "STREAM", SOCK_STREAM }, { "DGRAM", SOCK_DGRAM }, { "RAW", SOCK_RAW },
 	{ "SEQPACKET", SOCK_SEQPACKET }, {},
+};
+
+static const struct name_value ioprio_whos[] = {
+	{ "PROCESS", 1 }, { "PGRP", 2 }, { "USER", 3 }, {},
+};
+
+static const struct name_value ioprio_classes[] = {
+	{ "NONE", 0 }, { "RT", 1 }, { "BE", 2 }, { "IDLE", 3 }, {},
 };
 
 static void op_getpid(int argc, char **argv, struct result *r)
@@ -396,12 +409,17 @@ static void op_aio(int argc, char **argv, struct result *r)
 	close(fd);
 }
 
-/* mq /NAME: a POSIX message queue of its own: create, send, receive, unlink. The syscalls
- * take the name without libc's leading '/'. */
+/* The name as the mq_* syscalls take it: without libc's leading '/'. */
+static const char *mq_name(const char *arg)
+{
+	return arg + (arg[0] == '/');
+}
+
+/* mq /NAME: a POSIX message queue of its own: create, send, receive, unlink. */
 static void op_mq(int argc, char **argv, struct result *r)
 {
 	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
-	const char *name = argv[0] + (argv[0][0] == '/');
+	const char *name = mq_name(argv[0]);
 	char buf[8];
 	long q = syscall(SYS_mq_open, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600L, &attr);
 
@@ -415,6 +433,86 @@ static void op_mq(int argc, char **argv, struct result *r)
 		snprintf(r->detail, sizeof(r->detail), "got=%.*s", (int)r->ret, buf);
 	close((int)q);
 	syscall(SYS_mq_unlink, name);
+}
+
+/* mq-open /NAME [create]: open a queue that exists (ENOENT when this IPC namespace has none
+ * of that name), or create it (O_EXCL: EEXIST when it has one). The queue outlives sc. */
+static void op_mq_open(int argc, char **argv, struct result *r)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	long flags = O_RDWR | O_CLOEXEC;
+
+	if (argc > 1 && strcmp(argv[1], "create") != 0)
+		usage_error("mq-open takes /NAME [create]");
+	if (argc > 1)
+		flags |= O_CREAT | O_EXCL;
+	from_syscall(r, syscall(SYS_mq_open, mq_name(argv[0]), flags, 0600L, argc > 1 ? &attr : NULL));
+	if (!r->err)
+		close((int)r->ret);
+}
+
+/* mq-send /NAME TEXT: one message (at most 8 bytes) into a queue that exists; EAGAIN when
+ * it is full. */
+static void op_mq_send(int argc, char **argv, struct result *r)
+{
+	size_t len = strlen(argv[1]);
+	long q;
+
+	if (len > 8)
+		usage_error("mq-send: TEXT is at most 8 bytes");
+	q = syscall(SYS_mq_open, mq_name(argv[0]), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0L, NULL);
+	from_syscall(r, q);
+	if (!r->err)
+		from_syscall(r, syscall(SYS_mq_timedsend, q, argv[1], (long)len, 0L, NULL));
+	if (q >= 0)
+		close((int)q);
+}
+
+/* mq-receive /NAME: the oldest message of a queue that exists, without waiting (EAGAIN when
+ * it is empty). detail: got=TEXT. */
+static void op_mq_receive(int argc, char **argv, struct result *r)
+{
+	long q = syscall(SYS_mq_open, mq_name(argv[0]), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0L, NULL);
+	char buf[8192]; /* at least the queue's mq_msgsize, whoever made it */
+
+	from_syscall(r, q);
+	if (!r->err)
+		from_syscall(r, syscall(SYS_mq_timedreceive, q, buf, sizeof(buf), NULL, NULL));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail), "got=%.*s", (int)r->ret, buf);
+	if (q >= 0)
+		close((int)q);
+}
+
+static void op_mq_unlink(int argc, char **argv, struct result *r)
+{
+	from_syscall(r, syscall(SYS_mq_unlink, mq_name(argv[0])));
+}
+
+/* ioprio-get WHO ID: ioprio_get(IOPRIO_WHO_<WHO>, ID), WHO process, pgrp or user (ID 0: the
+ * caller's own). detail: class=C data=D of the value returned. */
+static void op_ioprio_get(int argc, char **argv, struct result *r)
+{
+	long which = (long)parse_named(argv[0], ioprio_whos, "IOPRIO_WHO_");
+
+	from_syscall(r, syscall(SYS_ioprio_get, which, (long)parse_number(argv[1])));
+	if (!r->err)
+		snprintf(r->detail, sizeof(r->detail), "class=%ld data=%ld",
+			 r->ret >> IOPRIO_CLASS_SHIFT, (long)(r->ret & (long)IOPRIO_DATA_MASK));
+}
+
+/* ioprio-set WHO ID CLASS DATA: ioprio_set(IOPRIO_WHO_<WHO>, ID, CLASS << 13 | DATA), CLASS
+ * none, rt, be or idle (or a number). */
+static void op_ioprio_set(int argc, char **argv, struct result *r)
+{
+	long which = (long)parse_named(argv[0], ioprio_whos, "IOPRIO_WHO_");
+	unsigned long class = parse_named(argv[2], ioprio_classes, "IOPRIO_CLASS_");
+	unsigned long data = parse_number(argv[3]);
+
+	if (class > IOPRIO_CLASS_MAX || data > IOPRIO_DATA_MASK)
+		usage_error("ioprio-set: CLASS 0 to 7, DATA 0 to 8191");
+	from_syscall(r, syscall(SYS_ioprio_set, which, (long)parse_number(argv[1]),
+				(long)((class << IOPRIO_CLASS_SHIFT) | data)));
 }
 
 /* landlock-open PATH: a ruleset that handles reading files and allows none, enforced on
@@ -640,6 +738,12 @@ static const struct op ops[] = {
 	{ "dino", 1, 1, op_dino, "DIR" },
 	{ "remap", 0, 0, op_remap, "" },
 	{ "mq", 1, 1, op_mq, "/NAME" },
+	{ "mq-open", 1, 2, op_mq_open, "/NAME [create]" },
+	{ "mq-send", 2, 2, op_mq_send, "/NAME TEXT" },
+	{ "mq-receive", 1, 1, op_mq_receive, "/NAME" },
+	{ "mq-unlink", 1, 1, op_mq_unlink, "/NAME" },
+	{ "ioprio-get", 2, 2, op_ioprio_get, "WHO ID   (WHO: process, pgrp, user)" },
+	{ "ioprio-set", 4, 4, op_ioprio_set, "WHO ID CLASS DATA   (CLASS: none, rt, be, idle)" },
 	{ "landlock-open", 1, 1, op_landlock_open, "PATH" },
 	{ "sleep", 1, 1, op_sleep, "SECONDS" },
 	{ "exit", 1, 1, op_exit, "CODE" },

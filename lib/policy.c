@@ -125,9 +125,10 @@ const char *policy_capability_name(unsigned cap)
 		[CAP_SETFCAP] = "SETFCAP",	[CAP_SETPCAP] = "SETPCAP",
 		[CAP_NET_BIND_SERVICE] = "NET_BIND_SERVICE", [CAP_SYS_CHROOT] = "SYS_CHROOT",
 		[CAP_KILL] = "KILL",		[CAP_AUDIT_WRITE] = "AUDIT_WRITE",
+		[CAP_NET_ADMIN] = "NET_ADMIN",
 	};
 
-	return cap < ARRAY_SIZE(names) && (POLICY_CAPS_DEFAULT & (1ULL << cap)) ? names[cap] : NULL;
+	return cap < ARRAY_SIZE(names) && (POLICY_CAPS_ALLOWED & (1ULL << cap)) ? names[cap] : NULL;
 }
 
 /* "pass", "deny", "deny:ERRNO", "kill" or "log": the default action. */
@@ -585,8 +586,8 @@ static int parse_capabilities(struct parser *p, const struct key *k, char *value
 		if (!found)
 			return parse_error(p, "capabilities: '%s' is not one of docker's default set "
 					   "(CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID "
-					   "SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE) or none",
-					   w);
+					   "SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE), "
+					   "NET_ADMIN or none", w);
 	}
 	p->c->capabilities = caps;
 	return 0;

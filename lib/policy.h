@@ -55,6 +55,11 @@ enum policy_userns {
 	 (1ULL << CAP_SETPCAP) | (1ULL << CAP_NET_BIND_SERVICE) | (1ULL << CAP_SYS_CHROOT) |   \
 	 (1ULL << CAP_KILL) | (1ULL << CAP_AUDIT_WRITE))
 
+/* What a policy may list: the default set, and NET_ADMIN, which a sandbox's root holds over
+ * the network namespace its user namespace owns (its own interfaces, addresses and routes),
+ * never over the host's (--network host: that namespace is the initial user namespace's). */
+#define POLICY_CAPS_ALLOWED (POLICY_CAPS_DEFAULT | (1ULL << CAP_NET_ADMIN))
+
 /* The writable layer's size when the policy does not say. */
 #define POLICY_STORAGE_DEFAULT (256ULL << 20)
 
@@ -76,7 +81,7 @@ struct rvisor_policy_config {
 	uint64_t storage_max; /* bytes: the size of the sandbox's writable layer (a tmpfs) */
 	enum policy_userns userns;
 	uint64_t capabilities; /* bit N: capability N, kept by root in a user namespace; a subset
-				* of POLICY_CAPS_DEFAULT */
+				* of POLICY_CAPS_ALLOWED */
 	bool has_user;        /* [sandbox] user was given: uid and gid are the workload's default */
 	uid_t uid;
 	gid_t gid;

@@ -350,6 +350,16 @@ static void test_errors(void)
 	check_error(write_tmp("e.conf", "[sandbox]\nuserns = never\n"), 2, "expected auto", "bad userns");
 	check_error(write_tmp("e.conf", "[sandbox]\ncapabilities = SYS_ADMIN\n"), 2,
 		    "'SYS_ADMIN' is not one of docker's default set", "a capability beyond docker's set");
+	check_error(write_tmp("e.conf", "[sandbox]\ncapabilities = NET_ADMIN SYS_MODULE\n"), 2,
+		    "'SYS_MODULE' is not one of docker's default set", "NET_ADMIN is the one addition");
+	{
+		_cleanup_policy_ struct rvisor_policy_config *na = NULL;
+
+		ok(policy_load_file(write_tmp("na.conf", "[sandbox]\ncapabilities = CAP_NET_ADMIN chown\n"), &na,
+				    NULL) == 0 &&
+			   na->capabilities == ((1ULL << CAP_NET_ADMIN) | (1ULL << CAP_CHOWN)),
+		   "capabilities: NET_ADMIN may be added to the default set's names");
+	}
 	check_error(write_tmp("e.conf", "[sandbox]\ncapabilities = CHOWN bogus\n"), 2, "'bogus'",
 		    "an unknown capability");
 	check_error(write_tmp("e.conf", "[sandbox]\nuser = 1:4294967295\n"), 2, "expected UID:GID", "gid -1");

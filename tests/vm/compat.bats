@@ -7,8 +7,9 @@
 # form still refused: the host's and other sandboxes' IPC objects and message queues are
 # invisible (while the same calls find the sandbox's own), I/O priorities of host tasks can be
 # neither read nor set by pid, process group or user (while the host reaches them), and
-# netlink route writes fail without CAP_NET_ADMIN, which no sandbox's root holds, even in a
-# user namespace of its own.
+# netlink route writes fail without CAP_NET_ADMIN, which default.conf's root lacks even in a
+# user namespace of its own, and with it (a policy may add it) change only the sandbox's own
+# network namespace, never the host's.
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -212,7 +213,7 @@ wait_sandboxes() {
 	[ "$output" = $'EPERM\nEPERM\nEPERM' ] # audit, uevents, netfilter
 }
 
-@test "netlink route writes: root in a user namespace of the sandbox's own still lacks CAP_NET_ADMIN; the host's network is unchanged" {
+@test "netlink route writes: under default.conf root in a user namespace of the sandbox's own lacks CAP_NET_ADMIN; the host's network is unchanged" {
 	host_before=$(ip -o link; ip -o addr)
 	run rvisorctl run --userns --image "$IMAGE" -- sh -c 'grep CapEff /proc/self/status
 		ip addr add 10.213.0.1/32 dev lo 2>&1; echo "addr $?"
@@ -223,12 +224,37 @@ wait_sandboxes() {
 	[ "$status" -eq 0 ]
 	read -r _ caps <<<"${lines[0]}"
 	(( ((0x$caps >> 13) & 1) == 1 )) # it holds docker's set (NET_RAW, 13) ...
-	(( ((0x$caps >> 12) & 1) == 0 )) # ... without NET_ADMIN (12), which a policy cannot add
+	(( ((0x$caps >> 12) & 1) == 0 )) # ... without NET_ADMIN (12), which default.conf does not add
 	[[ "$output" == *"RTNETLINK answers: Operation not permitted"$'\n'"addr "[1-9]* ]]
 	[[ "$output" == *"RTNETLINK answers: Operation not permitted"$'\n'"route "[1-9]* ]]
 	[[ "$output" == *": lo: "*" mtu 65536 "* ]] # its own loopback as it was
 	[[ "$output" != *10.213.0.* ]]
 	[ "$host_after" = "$host_before" ]
+}
+
+@test "netlink route writes with NET_ADMIN in the policy: its own network namespace changes, the host's never (not even with --network host)" {
+	local pol=/etc/rvisor/policies
+	sed '/^capabilities = NET_BIND_SERVICE/s/$/ NET_ADMIN/' $pol/default.conf >$pol/compat-netadmin.conf
+	sed 's/^network = none/network = host/' $pol/compat-netadmin.conf >$pol/compat-netadmin-host.conf
+	grep -q 'AUDIT_WRITE NET_ADMIN$' $pol/compat-netadmin.conf
+	host_before=$(ip -o link; ip -o addr; ip route)
+	run rvisorctl run --userns --policy compat-netadmin --image "$IMAGE" -- sh -c '
+		ip addr add 10.213.0.1/32 dev lo && ip route add 10.213.0.0/24 dev lo && echo written
+		ip -o addr show lo; ip route'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *written* ]]
+	[[ "$output" == *"inet 10.213.0.1/32 "* ]]
+	[[ "$output" == *"10.213.0.0/24 dev lo"* ]]
+	[ "$(ip -o link; ip -o addr; ip route)" = "$host_before" ]
+	# on the host's network namespace, owned by the initial user namespace, the sandbox's
+	# NET_ADMIN is nothing: refused, and the host is unchanged
+	run rvisorctl run --userns --network host --policy compat-netadmin-host --image "$IMAGE" -- sh -c '
+		ip addr add 10.213.0.1/32 dev lo 2>&1; echo "addr $?"'
+	echo "$output"
+	rm -f $pol/compat-netadmin.conf $pol/compat-netadmin-host.conf
+	[[ "$output" == *"RTNETLINK answers: Operation not permitted"$'\n'"addr "[1-9]* ]]
+	[ "$(ip -o link; ip -o addr; ip route)" = "$host_before" ]
 }
 
 @test "terminal ioctls complete; a request outside the list is ENOTTY" {

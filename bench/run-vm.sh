@@ -122,10 +122,10 @@ if want syscalls; then
 
 	# Iteration counts keep one repetition around 20-100 ms under TCG.
 	row "getppid, PASS" 1.15 pass getppid 20000
-	row "open+close /dev/null, PASS" 1.15 pass openclose 3000
-	row "stat /rvisor, PASS" 1.15 pass stat 5000
+	row "open+close /dev/null, PASS" 1.10 pass openclose 3000
+	row "stat /rvisor, PASS" 1.10 pass stat 5000
 	row "uname, PASS" 1.15 pass uname 20000
-	row "uname, EMULATE" 3 emulate uname 20000
+	row "uname, EMULATE" 1.2 emulate uname 20000
 	# sysinfo is O(1): its cost must not grow with the sandbox's threads (nor the host's)
 	row "sysinfo, EMULATE" 3 emulate sysinfo 20000
 	row "sysinfo, EMULATE, 64 threads in the sandbox" 3 emulate sysinfo 20000 --threads 64

@@ -277,48 +277,56 @@ static void op_socket(int argc, char **argv, struct result *r)
 	from_syscall(r, syscall(SYS_socket, family, type | SOCK_CLOEXEC, protocol));
 }
 
-/* uname-fresh: uname() into a page never touched before (not yet mapped in: the copy out
- * faults) and into one that is; both answers must be the same. detail: same=0|1. */
+/* A page never touched before (not yet mapped in: a copy out to it faults), or NULL with
+ * r's error. */
+static void *fresh_page(struct result *r)
+{
+	unsigned char resident = 1;
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page != MAP_FAILED && mincore(page, 4096, &resident) == 0 && !resident)
+		return page;
+	r->ret = -1;
+	r->err = page == MAP_FAILED ? errno : EEXIST;
+	if (page != MAP_FAILED)
+		munmap(page, 4096);
+	return NULL;
+}
+
+/* Syscall nr (uname, sysinfo) into a fresh page, then into warm: 0, or r's error. */
+static int fresh_then_warm(struct result *r, long nr, void *fresh, void *warm)
+{
+	from_syscall(r, syscall(nr, fresh));
+	if (!r->err)
+		from_syscall(r, syscall(nr, warm));
+	return r->err ? -1 : 0;
+}
+
+/* uname-fresh: uname() into a page never touched before and into one that is; both answers
+ * must be the same. detail: same=0|1. */
 static void op_uname_fresh(int argc, char **argv, struct result *r)
 {
-	struct utsname *fresh, warm;
-	unsigned char resident = 1;
+	struct utsname *fresh = fresh_page(r), warm;
 
-	fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (fresh == MAP_FAILED || mincore(fresh, 4096, &resident) < 0 || resident) {
-		r->ret = -1;
-		r->err = fresh == MAP_FAILED ? errno : EEXIST;
+	if (!fresh)
 		return;
-	}
 	memset(&warm, 0, sizeof(warm));
-	from_syscall(r, syscall(SYS_uname, fresh));
-	if (!r->err)
-		from_syscall(r, syscall(SYS_uname, &warm));
-	if (!r->err)
+	if (fresh_then_warm(r, SYS_uname, fresh, &warm) == 0)
 		snprintf(r->detail, sizeof(r->detail), "same=%d nodename=%.65s",
 			 memcmp(fresh, &warm, sizeof(warm)) == 0, fresh->nodename);
 	munmap(fresh, 4096);
 }
 
-/* sysinfo-fresh: sysinfo() into a page never touched before and into one that is; the
- * figures that cannot move between the two calls must agree (uptime by a second at most).
- * detail: same=0|1. */
+/* sysinfo-fresh: the same for sysinfo(); the figures that cannot move between the two calls
+ * must agree (uptime by a second at most). detail: same=0|1. */
 static void op_sysinfo_fresh(int argc, char **argv, struct result *r)
 {
-	struct sysinfo *fresh, warm;
-	unsigned char resident = 1;
+	struct sysinfo *fresh = fresh_page(r), warm;
 
-	fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (fresh == MAP_FAILED || mincore(fresh, 4096, &resident) < 0 || resident) {
-		r->ret = -1;
-		r->err = fresh == MAP_FAILED ? errno : EEXIST;
+	if (!fresh)
 		return;
-	}
 	memset(&warm, 0, sizeof(warm));
-	from_syscall(r, syscall(SYS_sysinfo, fresh));
-	if (!r->err)
-		from_syscall(r, syscall(SYS_sysinfo, &warm));
-	if (!r->err)
+	if (fresh_then_warm(r, SYS_sysinfo, fresh, &warm) == 0)
 		snprintf(r->detail, sizeof(r->detail), "same=%d totalram=%lu", fresh->totalram == warm.totalram &&
 			 fresh->mem_unit == warm.mem_unit && fresh->procs == warm.procs &&
 			 fresh->totalswap == warm.totalswap && warm.uptime - fresh->uptime <= 1, fresh->totalram);

@@ -355,7 +355,7 @@ static void test_errors(void)
 	{
 		_cleanup_policy_ struct rvisor_policy_config *na = NULL;
 
-		ok(policy_load_file(write_tmp("na.conf", "[sandbox]\ncapabilities = CAP_NET_ADMIN chown\n"), &na,
+		ok(policy_load_file(write_tmp("ok.conf", "[sandbox]\ncapabilities = CAP_NET_ADMIN chown\n"), &na,
 				    NULL) == 0 &&
 			   na->capabilities == ((1ULL << CAP_NET_ADMIN) | (1ULL << CAP_CHOWN)),
 		   "capabilities: NET_ADMIN may be added to the default set's names");

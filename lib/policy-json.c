@@ -69,7 +69,7 @@ static json_object *quiet_json(const struct rvisor_policy *kp)
 	for (int nr = 0; a && nr < RVISOR_NR_SYSCALLS; nr++) {
 		_cleanup_free_ char *name = NULL;
 
-		if (!(kp->quiet[nr / 64] & (UINT64_C(1) << (nr % 64))))
+		if (!policy_quiet(kp, nr))
 			continue;
 		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
 		if (!push(a, named_json(name, false, (uint32_t)nr))) {

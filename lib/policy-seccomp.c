@@ -88,7 +88,7 @@ static uint32_t scmp_action(unsigned int action, unsigned int error, unsigned in
  * nothing. Only DENY and argument rules; KILL stays the filter's too. */
 static bool left_to_gate(const struct rvisor_policy *p, int nr, unsigned int flags)
 {
-	return (flags & POLICY_SECCOMP_WITH_GATE) && (p->quiet[nr / 64] & (UINT64_C(1) << (nr % 64))) &&
+	return (flags & POLICY_SECCOMP_WITH_GATE) && policy_quiet(p, nr) &&
 	       p->syscalls[nr].action != RVISOR_ACTION_KILL;
 }
 

@@ -93,6 +93,12 @@ struct rvisor_policy_config {
  * '.' (a policy's hostname, rvisorctl run --hostname). */
 bool policy_hostname_valid(const char *name);
 
+/* Whether refusals of syscall nr are quiet (counted, no event): RVISOR_POLICY's quiet bits. */
+static inline bool policy_quiet(const struct rvisor_policy *p, int nr)
+{
+	return p->quiet[nr / 64] & (UINT64_C(1) << (nr % 64));
+}
+
 /* Whether name may name a policy: [A-Za-z0-9_-]{1,64}, so it never leaves the directory. */
 bool policy_name_valid(const char *name);
 

@@ -43,10 +43,10 @@ size_t strv_bytes(char **l)
 	return bytes;
 }
 
-int strv_from_json(json_object *a, char ***ret, size_t *size)
+int strv_from_json(json_object *a, char ***ret)
 {
 	_cleanup_strv_ char **l = NULL;
-	size_t n = 0, bytes = 0;
+	size_t n = 0;
 
 	if (a && !json_object_is_type(a, json_type_null)) {
 		if (!json_object_is_type(a, json_type_array))
@@ -64,10 +64,7 @@ int strv_from_json(json_object *a, char ***ret, size_t *size)
 		l[i] = strdup(s);
 		if (!l[i])
 			return -ENOMEM;
-		bytes += strlen(s) + 1;
 	}
-	if (size)
-		*size += bytes;
 	*ret = TAKE_PTR(l);
 	return 0;
 }

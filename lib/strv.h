@@ -27,9 +27,8 @@ size_t strv_bytes(char **l);
 
 /* A JSON array of strings as a vector of copies: NULL or JSON null give an empty one. -EINVAL
  * when a is not an array, or an entry is not a string or holds a NUL byte (a C string would
- * silently cut it short). When size is not NULL, *size grows by the bytes the strings take
- * (each with its NUL). *ret untouched on failure. */
-int strv_from_json(json_object *a, char ***ret, size_t *size);
+ * silently cut it short). *ret untouched on failure. (Its size: strv_bytes().) */
+int strv_from_json(json_object *a, char ***ret);
 
 /* The vector as a JSON array of strings (NULL: an empty array); NULL when out of memory. */
 json_object *json_strv(char **l);

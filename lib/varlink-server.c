@@ -711,7 +711,7 @@ static int params_fill(const struct varlink_param *table, json_object *params, v
 			*(json_object **)field = v;
 			break;
 		case VARLINK_STRING_ARRAY:
-			r = strv_from_json(v, (char ***)field, NULL);
+			r = strv_from_json(v, (char ***)field);
 			if (r < 0)
 				return r;
 			break;

@@ -251,10 +251,9 @@ static bool get_bool(json_object *o, const char *key)
 static char **get_strv(json_object *o, const char *key)
 {
 	char **l = NULL;
-	size_t size = 0;
 	json_object *a;
 
-	if (json_get_array(o, key, &a) < 0 || strv_from_json(a, &l, &size) < 0)
+	if (json_get_array(o, key, &a) < 0 || strv_from_json(a, &l) < 0)
 		return NULL;
 	return l;
 }

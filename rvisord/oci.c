@@ -113,7 +113,7 @@ int oci_config_parse(const char *text, size_t len, struct oci_config **ret, char
 		return fail(ret_error, -EINVAL, "%s: process must be an object", path);
 	if (process && json_object_object_get_ex(process, "args", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
-		r = strv_from_json(v, &c->args, NULL);
+		r = strv_from_json(v, &c->args);
 		if (r == -EINVAL)
 			return fail(ret_error, r, "%s: process.args must be an array of strings", path);
 		if (r < 0)
@@ -125,7 +125,7 @@ int oci_config_parse(const char *text, size_t len, struct oci_config **ret, char
 	}
 	if (process && json_object_object_get_ex(process, "env", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
-		r = strv_from_json(v, &c->env, NULL);
+		r = strv_from_json(v, &c->env);
 		if (r == -EINVAL)
 			return fail(ret_error, r, "%s: process.env must be an array of strings", path);
 		if (r < 0)
